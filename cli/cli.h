@@ -1,0 +1,7 @@
+/* cli/cli.h - subcommands of the ucscan command line. */
+#ifndef UC_CLI_H
+#define UC_CLI_H
+
+int cli_main(int argc, char **argv);
+
+#endif
