@@ -1,0 +1,88 @@
+/* catalog/catalog.h - Microsoft's port tables in memory.
+ *
+ * The built-in catalog is the JSON under catalog/ compiled into the binary; a site file
+ * (`--catalog FILE`) extends or replaces it. Format: docs/catalog-format.md. Strings
+ * point into the parsed documents, which the catalog keeps until catalog_free(). */
+#ifndef UC_CATALOG_H
+#define UC_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "common/jdoc.h"
+#include "common/uc.h"
+
+enum cat_direction { CAT_INBOUND, CAT_OUTBOUND, CAT_BOTH, CAT_NONE };
+
+struct cat_product {
+  const char *id;
+  const char *name;
+  bool is_default;
+};
+
+struct cat_role {
+  const char *id;
+  const char *name;
+  const char *description;
+};
+
+struct cat_row {
+  const char *id;
+  const char **products;
+  size_t nproducts;
+  const char **roles;
+  size_t nroles;
+  const char *when_role; /* NULL: unconditional */
+  const char *seed_role;
+  const char *service;
+  const char *seed_service; /* may be NULL */
+  uint16_t first, last;     /* a single port has first == last */
+  bool is_range;            /* written as "ports" */
+  bool any_port;            /* "ports": "any" */
+  unsigned transports;      /* bit (1u << UC_TCP) | (1u << UC_UDP) */
+  enum uc_proto protocol;
+  const char *application; /* may be NULL */
+  const char *seed_protocol;
+  enum cat_direction direction;
+  const char *peer;
+  bool optional;
+  bool probe;
+  const char *skip_reason; /* when !probe */
+  const char *note;
+  const char *revision_note; /* may be NULL */
+  const char *src_file;
+  const char *src_table;
+  int src_row;
+  const char *table_title; /* English title of the source table, or its seed title */
+};
+
+struct catalog {
+  struct cat_product *products;
+  size_t nproducts;
+  struct cat_role *roles;
+  size_t nroles;
+  struct cat_row *rows;
+  size_t nrows;
+  struct jdoc *docs; /* kept alive: the strings above point into them */
+  size_t ndocs;
+};
+
+/* Loads the compiled-in catalog. Returns 0, or -1 with *err set. */
+int catalog_load_builtin(struct catalog *c, struct uc_err *err);
+/* Adds a site file: "mode": "extend" (default) keeps what is loaded, "replace" drops it. */
+int catalog_load_file(struct catalog *c, const char *path, struct uc_err *err);
+/* Adds one document given as text (used by the two above and by tests). */
+int catalog_load_text(struct catalog *c, const char *name, const char *text, size_t len,
+                      int allow_replace, struct uc_err *err);
+void catalog_free(struct catalog *c);
+
+const struct cat_role *catalog_role(const struct catalog *c, const char *id);
+const struct cat_product *catalog_product(const struct catalog *c, const char *id);
+const char *catalog_default_product(const struct catalog *c);
+bool cat_row_in_product(const struct cat_row *r, const char *product);
+bool cat_row_has_role(const struct cat_row *r, const char *role);
+const char *cat_direction_name(enum cat_direction d);
+
+#endif

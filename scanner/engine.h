@@ -1,0 +1,43 @@
+/* scanner/engine.h - the scan engine: one libuv loop, no threads.
+ *
+ * It resolves the plan's hosts, then starts probes while staying under the global and
+ * per-host in-flight caps and the rate cap, with adaptive per-host deadlines and retries
+ * for probes that got no answer. Results land in the plan's checks. */
+#ifndef UC_ENGINE_H
+#define UC_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "scanner/conf.h"
+#include "scanner/plan.h"
+
+struct engine;
+struct capture;
+
+struct engine_progress {
+  uint64_t total;     /* probes the plan needs (without retries) */
+  uint64_t done;      /* probes with a final answer */
+  uint64_t sent;      /* attempts started, retries included */
+  unsigned inflight;
+  unsigned hosts_resolving;
+};
+
+typedef void (*engine_done_cb)(struct engine *e, void *arg);
+
+struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_conf *conf);
+/* Optional libpcap evidence (scanner/capture.h); the engine does not own it. */
+void engine_set_capture(struct engine *e, struct capture *cap);
+/* Starts the scan; done_cb runs once, when every probe has finished or after a stop. */
+int engine_start(struct engine *e, engine_done_cb done_cb, void *arg);
+/* Interrupt: start nothing more, cancel what is in flight. done_cb follows. */
+void engine_stop(struct engine *e);
+/* True when every planned probe finished (not stopped). */
+bool engine_complete(const struct engine *e);
+void engine_progress(const struct engine *e, struct engine_progress *out);
+/* Settles verdicts on the plan; call after done_cb. */
+void engine_finalize(struct engine *e);
+void engine_free(struct engine *e);
+
+#endif

@@ -1,0 +1,332 @@
+/* scanner/topology.c - strict reading of the contract's topology file. */
+#include "scanner/topology.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const root_keys[] = {"name", "product", "hosts", NULL};
+static const char *const root_required[] = {"hosts", NULL};
+static const char *const host_keys[] = {"name", "address", "roles", "pool", NULL};
+static const char *const host_required[] = {"name", "roles", NULL};
+
+int topo_address_family(const char *s)
+{
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, s, buf) == 1)
+    return 4;
+  if (inet_pton(AF_INET6, s, buf) == 1)
+    return 6;
+  return 0;
+}
+
+int topo_valid_hostname(const char *s)
+{
+  size_t len = strlen(s), label = 0;
+  if (len && s[len - 1] == '.')
+    len--; /* an absolute name's trailing dot */
+  if (len == 0 || len > 253)
+    return 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch == '.') {
+      if (label == 0 || s[i - 1] == '-')
+        return 0;
+      label = 0;
+      continue;
+    }
+    if (!(isalnum(ch) || ch == '-' || ch == '_'))
+      return 0;
+    if (label == 0 && ch == '-')
+      return 0;
+    if (++label > 63)
+      return 0;
+  }
+  return label > 0 && s[len - 1] != '-';
+}
+
+int topo_has_role(const struct topo_host *h, const char *role)
+{
+  for (size_t i = 0; i < h->nroles; i++)
+    if (strcmp(h->roles[i], role) == 0)
+      return 1;
+  return 0;
+}
+
+/* Host names compare case-insensitively, a trailing dot ignored. */
+static int same_name(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  if (la && a[la - 1] == '.')
+    la--;
+  if (lb && b[lb - 1] == '.')
+    lb--;
+  return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+static int same_address(const char *a, const char *b)
+{
+  unsigned char x[16] = {0}, y[16] = {0};
+  int fa = topo_address_family(a), fb = topo_address_family(b);
+  if (!fa || fa != fb)
+    return 0;
+  int af = fa == 4 ? AF_INET : AF_INET6;
+  inet_pton(af, a, x);
+  inet_pton(af, b, y);
+  return memcmp(x, y, sizeof(x)) == 0;
+}
+
+static int load_roles(const struct jdoc *d, struct jpath *p, json_t *arr,
+                      const struct catalog *cat, struct topo_host *h, struct uc_err *err)
+{
+  jpath_key(p, "roles");
+  if (!json_is_array(arr))
+    return jdoc_error(d, p, 0, err, "\"roles\" must be an array of role ids");
+  if (json_array_size(arr) == 0)
+    return jdoc_error(d, p, 0, err, "\"roles\" is empty: a host needs at least one role");
+  h->nroles = json_array_size(arr);
+  h->roles = calloc(h->nroles, sizeof(*h->roles));
+  if (!h->roles)
+    return uc_err_set(err, d->source, 0, 0, "out of memory");
+  for (size_t i = 0; i < h->nroles; i++) {
+    json_t *v = json_array_get(arr, i);
+    jpath_index(p, i);
+    if (!json_is_string(v))
+      return jdoc_error(d, p, 0, err, "a role must be a string");
+    const char *r = json_string_value(v);
+    if (!catalog_role(cat, r)) {
+      char known[240] = "";
+      size_t used = 0;
+      for (size_t k = 0; k < cat->nroles && used + 1 < sizeof(known); k++) {
+        int w = snprintf(known + used, sizeof(known) - used, "%s%s", k ? ", " : "",
+                         cat->roles[k].id);
+        if (w < 0)
+          break;
+        used += (size_t)w;
+      }
+      return jdoc_error(d, p, 0, err, "unknown role \"%s\" (known roles: %s)", r, known);
+    }
+    for (size_t k = 0; k < i; k++)
+      if (strcmp(h->roles[k], r) == 0)
+        return jdoc_error(d, p, 0, err, "role \"%s\" listed twice", r);
+    h->roles[i] = r;
+    jpath_pop(p);
+  }
+  jpath_pop(p);
+  return 0;
+}
+
+static int load_host(const struct jdoc *d, struct jpath *p, json_t *obj,
+                     const struct catalog *cat, struct topo_host *h, struct uc_err *err)
+{
+  if (jdoc_check_keys(d, p, obj, host_keys, host_required, err) < 0 ||
+      jdoc_get_string(d, p, obj, "name", 1, &h->name, err) < 0 ||
+      jdoc_get_string(d, p, obj, "address", 0, &h->address, err) < 0 ||
+      jdoc_get_string(d, p, obj, "pool", 0, &h->pool, err) < 0)
+    return -1;
+  if (!topo_valid_hostname(h->name) && !topo_address_family(h->name)) {
+    jpath_key(p, "name");
+    return jdoc_error(d, p, 0, err, "\"%s\" is not a valid host name", h->name);
+  }
+  if (h->address && !topo_address_family(h->address)) {
+    jpath_key(p, "address");
+    return jdoc_error(d, p, 0, err, "\"%s\" is not an IPv4 or IPv6 address", h->address);
+  }
+  if (h->pool && !topo_valid_hostname(h->pool)) {
+    jpath_key(p, "pool");
+    return jdoc_error(d, p, 0, err, "\"%s\" is not a valid pool name", h->pool);
+  }
+  return load_roles(d, p, json_object_get(obj, "roles"), cat, h, err);
+}
+
+static const char *file_stem(const char *path, char *buf, size_t cap)
+{
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  snprintf(buf, cap, "%s", base);
+  char *dot = strrchr(buf, '.');
+  if (dot && dot != buf)
+    *dot = '\0';
+  return buf;
+}
+
+int topo_load_file(struct topology *t, const char *path, const struct catalog *cat,
+                   struct uc_err *err)
+{
+  memset(t, 0, sizeof(*t));
+  if (jdoc_load_file(&t->doc, path, JDOC_MAX_FILE, err) < 0)
+    return -1;
+  const struct jdoc *d = &t->doc;
+  struct jpath p = {0};
+  json_t *root = d->root;
+  if (jdoc_check_keys(d, &p, root, root_keys, root_required, err) < 0 ||
+      jdoc_get_string(d, &p, root, "name", 0, &t->name, err) < 0 ||
+      jdoc_get_string(d, &p, root, "product", 0, &t->product, err) < 0)
+    goto fail;
+  if (t->product && !catalog_product(cat, t->product)) {
+    jpath_key(&p, "product");
+    jdoc_error(d, &p, 0, err, "unknown product \"%s\" (known: sfb2015, lync2013)", t->product);
+    goto fail;
+  }
+  if (!t->name) {
+    char stem[128];
+    file_stem(path, stem, sizeof(stem));
+    t->owned = strdup(stem);
+    t->name = t->owned;
+  }
+  json_t *hosts = json_object_get(root, "hosts");
+  jpath_key(&p, "hosts");
+  if (!json_is_array(hosts)) {
+    jdoc_error(d, &p, 0, err, "\"hosts\" must be an array");
+    goto fail;
+  }
+  if (json_array_size(hosts) == 0) {
+    jdoc_error(d, &p, 0, err, "\"hosts\" is empty: nothing to scan");
+    goto fail;
+  }
+  t->hosts = calloc(json_array_size(hosts), sizeof(*t->hosts));
+  if (!t->hosts) {
+    uc_err_set(err, path, 0, 0, "out of memory");
+    goto fail;
+  }
+  for (size_t i = 0; i < json_array_size(hosts); i++) {
+    jpath_index(&p, i);
+    struct topo_host *h = &t->hosts[i];
+    t->nhosts = i + 1;
+    if (load_host(d, &p, json_array_get(hosts, i), cat, h, err) < 0)
+      goto fail;
+    for (size_t k = 0; k < i; k++) {
+      if (same_name(t->hosts[k].name, h->name)) {
+        jpath_key(&p, "name");
+        jdoc_error(d, &p, 0, err, "duplicate host \"%s\" (also hosts[%zu])", h->name, k);
+        goto fail;
+      }
+      if (h->address && t->hosts[k].address && same_address(t->hosts[k].address, h->address)) {
+        jpath_key(&p, "address");
+        jdoc_error(d, &p, 0, err,
+                   "address %s is also host \"%s\": list each machine once, with all its roles",
+                   h->address, t->hosts[k].name);
+        goto fail;
+      }
+    }
+    jpath_pop(&p);
+  }
+  return 0;
+fail:
+  topo_free(t);
+  return -1;
+}
+
+/* Splits a comma list in place into `out` (at most max items); returns count or -1. */
+static long split_list(char *s, const char **out, size_t max)
+{
+  size_t n = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ')
+      tok++;
+    if (!*tok)
+      continue;
+    if (n == max)
+      return -1;
+    out[n++] = tok;
+  }
+  return (long)n;
+}
+
+static size_t count_items(const char *s)
+{
+  size_t n = 1;
+  for (; *s; s++)
+    n += *s == ',';
+  return n;
+}
+
+int topo_from_targets(struct topology *t, const char *targets, const char *roles,
+                      const struct catalog *cat, struct uc_err *err)
+{
+  memset(t, 0, sizeof(*t));
+  size_t tlen = strlen(targets), rlen = roles ? strlen(roles) : 0;
+  t->owned = malloc(tlen + rlen + 2);
+  if (!t->owned)
+    return uc_err_set(err, "<command line>", 0, 0, "out of memory");
+  memcpy(t->owned, targets, tlen + 1);
+  char *rcopy = t->owned + tlen + 1;
+  if (roles)
+    memcpy(rcopy, roles, rlen + 1);
+  else
+    rcopy[0] = '\0';
+  size_t maxt = count_items(targets), maxr = roles ? count_items(roles) : 1;
+  const char **names = calloc(maxt, sizeof(*names));
+  const char **rl = calloc(maxr, sizeof(*rl));
+  t->hosts = calloc(maxt, sizeof(*t->hosts));
+  if (!names || !rl || !t->hosts) {
+    free(names);
+    free(rl);
+    topo_free(t);
+    return uc_err_set(err, "<command line>", 0, 0, "out of memory");
+  }
+  long nt = split_list(t->owned, names, maxt);
+  long nr = roles ? split_list(rcopy, rl, maxr) : 0;
+  int rc = 0;
+  if (nt <= 0) {
+    rc = uc_err_set(err, "--target", 0, 0, "no target given");
+    goto out;
+  }
+  if (roles && nr <= 0) {
+    rc = uc_err_set(err, "--role", 0, 0, "no role given");
+    goto out;
+  }
+  for (long i = 0; i < nr; i++) {
+    if (!catalog_role(cat, rl[i])) {
+      rc = uc_err_set(err, "--role", 0, 0, "unknown role \"%s\" (see `ucscan catalog`)", rl[i]);
+      goto out;
+    }
+  }
+  for (long i = 0; i < nt; i++) {
+    struct topo_host *h = &t->hosts[i];
+    if (!topo_valid_hostname(names[i]) && !topo_address_family(names[i])) {
+      rc = uc_err_set(err, "--target", 0, 0, "\"%s\" is not a host name or address", names[i]);
+      goto out;
+    }
+    for (long k = 0; k < i; k++) {
+      if (same_name(names[k], names[i])) {
+        rc = uc_err_set(err, "--target", 0, 0, "target \"%s\" given twice", names[i]);
+        goto out;
+      }
+    }
+    h->name = names[i];
+    h->address = topo_address_family(names[i]) ? names[i] : NULL;
+    h->nroles = (size_t)(nr > 0 ? nr : 0);
+    h->roles = calloc(h->nroles ? h->nroles : 1, sizeof(*h->roles));
+    if (!h->roles) {
+      rc = uc_err_set(err, "<command line>", 0, 0, "out of memory");
+      goto out;
+    }
+    t->nhosts = (size_t)i + 1;
+    for (long k = 0; k < nr; k++)
+      h->roles[k] = rl[k];
+  }
+  t->name = "command-line";
+out:
+  free(names);
+  free(rl);
+  if (rc < 0)
+    topo_free(t);
+  return rc;
+}
+
+void topo_free(struct topology *t)
+{
+  if (!t)
+    return;
+  for (size_t i = 0; i < t->nhosts; i++)
+    free(t->hosts[i].roles);
+  free(t->hosts);
+  free(t->owned);
+  jdoc_free(&t->doc);
+  memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,45 @@
+/* scanner/topology.h - the deployment to scan: hosts, their addresses and roles.
+ * Read from the contract's topology file, or made from --target/--role on the
+ * command line. Strings point into the parsed document (or the argv copies). */
+#ifndef UC_TOPOLOGY_H
+#define UC_TOPOLOGY_H
+
+#include <stddef.h>
+
+#include "catalog/catalog.h"
+#include "common/err.h"
+#include "common/jdoc.h"
+
+struct topo_host {
+  const char *name;    /* FQDN (or an address literal given with --target) */
+  const char *address; /* literal IPv4/IPv6, or NULL: resolve `name` */
+  const char *pool;    /* extra name a certificate may carry, or NULL */
+  const char **roles;
+  size_t nroles;
+};
+
+struct topology {
+  const char *name;    /* topology name ("contoso"); file base name when absent */
+  const char *product; /* product id; NULL: the catalog's default */
+  struct topo_host *hosts;
+  size_t nhosts;
+  struct jdoc doc; /* when read from a file */
+  char *owned;     /* storage for command-line topologies */
+};
+
+/* Reads and validates a topology file against the catalog's roles and products. */
+int topo_load_file(struct topology *t, const char *path, const struct catalog *cat,
+                   struct uc_err *err);
+/* Builds a topology from "--target a,b" and "--role r1,r2" (roles may be NULL for --ports
+ * scans). Every target gets every role. */
+int topo_from_targets(struct topology *t, const char *targets, const char *roles,
+                      const struct catalog *cat, struct uc_err *err);
+void topo_free(struct topology *t);
+
+/* Checks shared with the command line. */
+int topo_valid_hostname(const char *s);
+/* 4 or 6 when s is an IPv4 / IPv6 literal, else 0. */
+int topo_address_family(const char *s);
+int topo_has_role(const struct topo_host *h, const char *role);
+
+#endif

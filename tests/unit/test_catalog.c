@@ -1,0 +1,225 @@
+/* tests/unit/test_catalog.c - the built-in catalog: every seed row present, loader strict. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "catalog/catalog.h"
+
+static size_t count_rows(const struct catalog *c, const char *file_prefix, const char *table)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < c->nrows; i++)
+    if (strncmp(c->rows[i].src_file, file_prefix, strlen(file_prefix)) == 0 &&
+        strcmp(c->rows[i].src_table, table) == 0)
+      n++;
+  return n;
+}
+
+/* Every row of every seed table is in the catalog: a missing row fails here. */
+static void test_row_counts_per_seed_table(void **state)
+{
+  (void)state;
+  struct catalog c = {0};
+  struct uc_err err;
+  assert_int_equal(catalog_load_builtin(&c, &err), 0);
+  static const struct {
+    const char *file, *table;
+    size_t rows;
+  } want[] = {
+      {"001_", "server", 53},        {"001_", "hlb", 20},    {"001_", "dnslb", 6},
+      {"001_", "clients", 12},       {"001_", "ipsec", 15},  {"003_", "server", 52},
+      {"003_", "hlb", 20},           {"003_", "dnslb", 6},   {"003_", "clients", 12},
+      {"004_", "sip-federation", 1}, {"004_", "public-im", 6}, {"004_", "xmpp", 3},
+  };
+  size_t total = 0;
+  for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    size_t got = count_rows(&c, want[i].file, want[i].table);
+    if (got != want[i].rows)
+      fail_msg("%s table %s: %zu rows, want %zu", want[i].file, want[i].table, got,
+               want[i].rows);
+    total += got;
+  }
+  assert_int_equal(c.nrows, total);
+  catalog_free(&c);
+}
+
+/* Source row numbers run 1..N without gaps within each table. */
+static void test_source_rows_contiguous(void **state)
+{
+  (void)state;
+  struct catalog c = {0};
+  struct uc_err err;
+  assert_int_equal(catalog_load_builtin(&c, &err), 0);
+  for (size_t i = 0; i < c.nrows; i++) {
+    const struct cat_row *r = &c.rows[i];
+    size_t n = 0, seen = 0;
+    for (size_t k = 0; k < c.nrows; k++) {
+      if (strcmp(c.rows[k].src_file, r->src_file) == 0 &&
+          strcmp(c.rows[k].src_table, r->src_table) == 0) {
+        n++;
+        if (c.rows[k].src_row == r->src_row)
+          seen++;
+      }
+    }
+    if (seen != 1 || r->src_row < 1 || (size_t)r->src_row > n)
+      fail_msg("row %s: source row %d of %zu (seen %zu times)", r->id, r->src_row, n, seen);
+  }
+  catalog_free(&c);
+}
+
+static const struct cat_row *row_by_id(const struct catalog *c, const char *id)
+{
+  for (size_t i = 0; i < c->nrows; i++)
+    if (strcmp(c->rows[i].id, id) == 0)
+      return &c->rows[i];
+  return NULL;
+}
+
+static void test_known_rows(void **state)
+{
+  (void)state;
+  struct catalog c = {0};
+  struct uc_err err;
+  assert_int_equal(catalog_load_builtin(&c, &err), 0);
+  const struct cat_row *r = row_by_id(&c, "sfb2015-front-end-5061-tcp");
+  assert_non_null(r);
+  assert_int_equal(r->first, 5061);
+  assert_int_equal(r->protocol, UC_P_MTLS);
+  assert_int_equal(r->transports, 1u << UC_TCP);
+  assert_int_equal(r->direction, CAT_INBOUND);
+  /* 445/tcp file share exists only in the 2020 SfB revision, and is outbound. */
+  size_t smb = 0;
+  for (size_t i = 0; i < c.nrows; i++)
+    if (c.rows[i].protocol == UC_P_SMB) {
+      smb++;
+      assert_true(cat_row_in_product(&c.rows[i], "sfb2015"));
+      assert_false(cat_row_in_product(&c.rows[i], "lync2013"));
+      assert_int_equal(c.rows[i].direction, CAT_OUTBOUND);
+      assert_non_null(c.rows[i].revision_note);
+    }
+  assert_int_equal(smb, 1);
+  /* 5060 is optional for Front End and Director, in both products. */
+  size_t opt = 0;
+  for (size_t i = 0; i < c.nrows; i++)
+    if (c.rows[i].optional) {
+      opt++;
+      assert_int_equal(c.rows[i].first, 5060);
+    }
+  assert_int_equal(opt, 4);
+  /* Edge rows belong to both products. */
+  r = row_by_id(&c, "edge-xmpp-5269-tcp-in");
+  assert_non_null(r);
+  assert_true(cat_row_in_product(r, "sfb2015") && cat_row_in_product(r, "lync2013"));
+  assert_int_equal(r->protocol, UC_P_XMPP);
+  /* Unprobeable rows say why. */
+  for (size_t i = 0; i < c.nrows; i++)
+    if (!c.rows[i].probe)
+      assert_true(c.rows[i].skip_reason && c.rows[i].skip_reason[0]);
+  assert_string_equal(catalog_default_product(&c), "sfb2015");
+  assert_non_null(catalog_role(&c, "lb-director-dns"));
+  assert_int_equal(c.nroles, 13);
+  catalog_free(&c);
+}
+
+static void expect_error(const char *text, int line, int col, const char *needle)
+{
+  struct catalog c = {0};
+  struct uc_err err;
+  uc_err_clear(&err);
+  assert_int_equal(catalog_load_builtin(&c, &err), 0);
+  int rc = catalog_load_text(&c, "site.json", text, strlen(text), 1, &err);
+  if (rc == 0)
+    fail_msg("accepted: %s", text);
+  if (err.line != line || err.column != col || !strstr(err.text, needle))
+    fail_msg("got %d:%d '%s', want %d:%d '%s'", err.line, err.column, err.text, line, col,
+             needle);
+  assert_string_equal(err.source, "site.json");
+  catalog_free(&c);
+}
+
+static const char row_ok[] =
+    "{\"id\": \"site-x-5061-tcp\", \"products\": [\"sfb2015\"], \"roles\": [\"front-end\"],"
+    " \"seed_role\": \"x\", \"service\": \"x\", \"port\": 5061, \"transport\": [\"tcp\"],"
+    " \"protocol\": \"tls\", \"seed_protocol\": \"TLS\", \"direction\": \"inbound\","
+    " \"peer\": \"any\", \"optional\": false, \"probe\": true, \"note\": \"\","
+    " \"source\": {\"file\": \"site\", \"table\": \"t\", \"row\": 1}}";
+
+/* row_ok with the first `from` replaced by `to`. */
+static void row_with(char *dst, size_t cap, const char *from, const char *to)
+{
+  const char *p = strstr(row_ok, from);
+  assert_non_null(p);
+  snprintf(dst, cap, "%.*s%s%s", (int)(p - row_ok), row_ok, to, p + strlen(from));
+}
+
+static void test_malformed_files_name_line_and_column(void **state)
+{
+  (void)state;
+  char buf[4096];
+  expect_error("{\"schema\": \"ucscan-catalog/1\",\n  \"bogus\": 1}", 2, 3, "unknown key \"bogus\"");
+  expect_error("{\"schema\": \"ucscan-catalog/2\"}", 1, 12, "unsupported schema");
+  expect_error("{\"schema\": \"ucscan-catalog/1\", \"tables\": [}", 1, 43, "invalid JSON");
+  snprintf(buf, sizeof(buf),
+           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s,\n%s]}]}",
+           row_ok, row_ok);
+  expect_error(buf, 3, 8, "duplicate row id");
+  char bad[2048];
+  row_with(bad, sizeof(bad), "\"front-end\"", "\"frontend\"");
+  snprintf(buf, sizeof(buf),
+           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s]}]}",
+           bad);
+  expect_error(buf, 2, 62, "unknown role \"frontend\"");
+  row_with(bad, sizeof(bad), "5061,", "70000,");
+  snprintf(buf, sizeof(buf),
+           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s]}]}",
+           bad);
+  expect_error(buf, 2, 118, "\"port\" must be a number from 1 to 65535");
+  row_with(bad, sizeof(bad), "\"inbound\"", "\"sideways\"");
+  snprintf(buf, sizeof(buf),
+           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s]}]}",
+           bad);
+  expect_error(buf, 2, 202, "direction must be inbound, outbound, both or none");
+  row_with(bad, sizeof(bad), "\"probe\": true", "\"probe\": false");
+  snprintf(buf, sizeof(buf),
+           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s]}]}",
+           bad);
+  expect_error(buf, 2, 1, "needs a \"skip_reason\"");
+}
+
+static void test_site_file_extends(void **state)
+{
+  (void)state;
+  struct catalog c = {0};
+  struct uc_err err;
+  assert_int_equal(catalog_load_builtin(&c, &err), 0);
+  size_t before = c.nrows;
+  char buf[2048];
+  snprintf(buf, sizeof(buf),
+           "{\"schema\": \"ucscan-catalog/1\", \"roles\": [{\"id\": \"site-role\", \"name\": \"S\"}],"
+           " \"tables\": [{\"id\": \"t\", \"rows\": [%s]}]}",
+           row_ok);
+  assert_int_equal(catalog_load_text(&c, "site.json", buf, strlen(buf), 1, &err), 0);
+  assert_int_equal(c.nrows, before + 1);
+  assert_non_null(catalog_role(&c, "site-role"));
+  snprintf(buf, sizeof(buf), "{\"schema\": \"ucscan-catalog/1\", \"mode\": \"replace\"}");
+  assert_int_equal(catalog_load_text(&c, "site2.json", buf, strlen(buf), 1, &err), 0);
+  assert_int_equal(c.nrows, 0);
+  assert_non_null(catalog_role(&c, "front-end")); /* roles stay: they are the contract's */
+  catalog_free(&c);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_row_counts_per_seed_table),
+      cmocka_unit_test(test_source_rows_contiguous),
+      cmocka_unit_test(test_known_rows),
+      cmocka_unit_test(test_malformed_files_name_line_and_column),
+      cmocka_unit_test(test_site_file_extends),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
