@@ -550,12 +550,18 @@ int catalog_load_text(struct catalog *c, const char *name, const char *text, siz
 
 int catalog_load_builtin(struct catalog *c, struct uc_err *err)
 {
-  /* roles.json first: the others refer to its products and roles. */
-  for (int pass = 0; pass < 2; pass++) {
+  /* roles.json first (the others refer to its products and roles), then the default
+   * product's tables, then the rest in file-name order. */
+  static const char *const first[] = {"roles.json", "sfb2015.json", "lync2013.json"};
+  const size_t nfirst = sizeof(first) / sizeof(first[0]);
+  for (size_t pass = 0; pass <= nfirst; pass++) {
     for (size_t i = 0; i < catalog_builtin_count; i++) {
       const struct catalog_blob *b = &catalog_builtin[i];
-      int is_roles = strcmp(b->name, "roles.json") == 0;
-      if (is_roles != (pass == 0))
+      size_t rank = nfirst;
+      for (size_t k = 0; k < nfirst; k++)
+        if (strcmp(b->name, first[k]) == 0)
+          rank = k;
+      if (rank != pass)
         continue;
       if (catalog_load_text(c, b->name, b->data, b->len, 0, err) < 0)
         return -1;

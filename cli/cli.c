@@ -1,17 +1,58 @@
-/* cli/cli.c - subcommand dispatch (placeholder until the subcommands land). */
+/* cli/cli.c - subcommand dispatch and top-level help. */
 #include "cli/cli.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/opts.h"
 #include "common/uc.h"
+
+static const struct {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const struct cli_cmd *help;
+  const char *what;
+} commands[] = {
+    {"scan", cmd_scan, &cli_cmd_scan, "check hosts' ports against the port tables for their roles"},
+    {"catalog", cmd_catalog, &cli_cmd_catalog, "show the port tables (what the documentation requires)"},
+};
+
+static void top_help(FILE *out)
+{
+  fprintf(out,
+          "usage: ucscan COMMAND [options]\n\n"
+          "Port reachability checks for Microsoft Lync Server 2013 and Skype for Business\n"
+          "Server 2015, from Microsoft's documented port tables.\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].what);
+  fprintf(out, "\n`ucscan COMMAND --help` for a command's options. --version prints the version.\n");
+}
 
 int cli_main(int argc, char **argv)
 {
-  if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+  if (argc < 2) {
+    top_help(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
     printf("ucscan %s\n", UC_VERSION);
     return 0;
   }
-  fprintf(stderr, "usage: ucscan scan|catalog|listen|demo ...\n");
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    if (argc > 2)
+      for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[2], commands[i].name) == 0) {
+          opts_help(stdout, commands[i].help);
+          return 0;
+        }
+    top_help(stdout);
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (strcmp(cmd, commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "ucscan: unknown command \"%s\"\n\n", cmd);
+  top_help(stderr);
   return 2;
 }

@@ -3,5 +3,7 @@
 #define UC_CLI_H
 
 int cli_main(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
 
 #endif

@@ -32,7 +32,9 @@ struct port_list {
 };
 
 struct range_result {
-  uint32_t probed, open, closed, filtered, unreachable;
+  uint32_t probed, open, closed, filtered; /* filtered includes unreachable */
+  uint32_t unreachable;
+  uint32_t errors;                 /* ports we could not probe (local errors) */
   uint32_t silent;                 /* UDP ports with no answer and no ICMP (open|filtered),
                                       where no ucscan listener proves they should answer */
   struct port_list filtered_ports; /* proven filtered: no answer where one was due, or an

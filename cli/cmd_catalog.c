@@ -1,0 +1,206 @@
+/* cli/cmd_catalog.c - `ucscan catalog`: what the documentation requires, as a table or JSON. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog.h"
+#include "cli/cli.h"
+#include "cli/opts.h"
+
+enum { C_PRODUCT = 1000, C_ROLE, C_JSON, C_CATALOG, C_HELP };
+
+static const struct cli_opt catalog_opts[] = {
+    {"product", "ID", C_PRODUCT, "only rows of this product (sfb2015, lync2013)"},
+    {"role", "ROLE", C_ROLE, "only rows that apply to this role"},
+    {"json", NULL, C_JSON, "print the rows as JSON"},
+    {"catalog", "FILE", C_CATALOG, "load a site catalog too (extends or replaces)"},
+    {"help", NULL, C_HELP, "this help"},
+    {NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cli_cmd_catalog = {
+    "catalog",
+    "ucscan catalog [--product ID] [--role ROLE] [--json] [--catalog FILE]",
+    "Prints the port tables ucscan checks against: every row of Microsoft's tables for\n"
+    "Skype for Business Server 2015 (2020 revision) and Lync Server 2013, with the role,\n"
+    "port, transport, expected protocol, direction and whether it is probed.",
+    catalog_opts,
+    "examples:\n"
+    "  ucscan catalog --role director\n"
+    "  ucscan catalog --product lync2013 --json > lync2013-ports.json\n",
+};
+
+static void ports_text(const struct cat_row *r, char *buf, size_t cap)
+{
+  char tr[16] = "";
+  snprintf(tr, sizeof(tr), "%s%s%s", (r->transports & (1u << UC_TCP)) ? "tcp" : "",
+           r->transports == 3u ? "+" : "", (r->transports & (1u << UC_UDP)) ? "udp" : "");
+  if (r->any_port)
+    snprintf(buf, cap, "any/%s", tr);
+  else if (r->is_range)
+    snprintf(buf, cap, "%u-%u/%s", r->first, r->last, tr);
+  else
+    snprintf(buf, cap, "%u/%s", r->first, tr);
+}
+
+static void roles_text(const struct cat_row *r, char *buf, size_t cap)
+{
+  size_t used = 0;
+  buf[0] = '\0';
+  if (r->nroles == 0) {
+    snprintf(buf, cap, "(no ucscan role)");
+    return;
+  }
+  for (size_t i = 0; i < r->nroles && used < cap; i++) {
+    int w = snprintf(buf + used, cap - used, "%s%s", i ? "," : "", r->roles[i]);
+    if (w < 0)
+      break;
+    used += (size_t)w;
+  }
+  if (r->when_role && used < cap)
+    snprintf(buf + used, cap - used, " (with %s)", r->when_role);
+  if (strlen(buf) > 40 && cap > 41) /* keep the table's columns */
+    snprintf(buf + 37, cap - 37, "...");
+}
+
+static json_t *row_json(const struct cat_row *r)
+{
+  json_t *o = json_object();
+  json_t *products = json_array(), *roles = json_array(), *tr = json_array();
+  for (size_t i = 0; i < r->nproducts; i++)
+    json_array_append_new(products, json_string(r->products[i]));
+  for (size_t i = 0; i < r->nroles; i++)
+    json_array_append_new(roles, json_string(r->roles[i]));
+  for (int t = 0; t < UC_TRANSPORT_COUNT; t++)
+    if (r->transports & (1u << t))
+      json_array_append_new(tr, json_string(uc_transport_name((enum uc_transport)t)));
+  json_object_set_new(o, "id", json_string(r->id));
+  json_object_set_new(o, "products", products);
+  json_object_set_new(o, "roles", roles);
+  json_object_set_new(o, "when_role", r->when_role ? json_string(r->when_role) : json_null());
+  json_object_set_new(o, "service", json_string(r->service));
+  if (r->any_port)
+    json_object_set_new(o, "ports", json_string("any"));
+  else if (r->is_range)
+    json_object_set_new(o, "ports", json_pack("{s:i, s:i}", "first", r->first, "last", r->last));
+  else
+    json_object_set_new(o, "port", json_integer(r->first));
+  json_object_set_new(o, "transport", tr);
+  json_object_set_new(o, "protocol", json_string(uc_proto_name(r->protocol)));
+  json_object_set_new(o, "application", r->application ? json_string(r->application) : json_null());
+  json_object_set_new(o, "direction", json_string(cat_direction_name(r->direction)));
+  json_object_set_new(o, "peer", json_string(r->peer));
+  json_object_set_new(o, "optional", json_boolean(r->optional));
+  json_object_set_new(o, "probe", json_boolean(r->probe));
+  json_object_set_new(o, "skip_reason", r->skip_reason ? json_string(r->skip_reason) : json_null());
+  json_object_set_new(o, "note", json_string(r->note));
+  json_object_set_new(o, "revision_note", r->revision_note ? json_string(r->revision_note) : json_null());
+  json_object_set_new(o, "seed", json_pack("{s:s, s:s?, s:s}", "role", r->seed_role, "service",
+                                           r->seed_service, "protocol", r->seed_protocol));
+  json_object_set_new(o, "source", json_pack("{s:s, s:s, s:i}", "file", r->src_file, "table",
+                                             r->src_table, "row", r->src_row));
+  return o;
+}
+
+static bool row_selected(const struct cat_row *r, const char *product, const char *role)
+{
+  if (product && !cat_row_in_product(r, product))
+    return false;
+  if (role && !cat_row_has_role(r, role))
+    return false;
+  return true;
+}
+
+static int fail2(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fail2(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "ucscan catalog: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n");
+  va_end(ap);
+  return 2;
+}
+
+int cmd_catalog(int argc, char **argv)
+{
+  const char *product = NULL, *role = NULL, *file = NULL;
+  bool as_json = false;
+  struct option *lo = opts_getopt(catalog_opts);
+  int c, rc = 0;
+  optind = 1;
+  opterr = 0;
+  while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+    switch (c) {
+    case C_PRODUCT: product = optarg; break;
+    case C_ROLE: role = optarg; break;
+    case C_JSON: as_json = true; break;
+    case C_CATALOG: file = optarg; break;
+    case C_HELP: opts_help(stdout, &cli_cmd_catalog); free(lo); return 0;
+    case ':': rc = fail2("option %s needs a value", argv[optind - 1]); break;
+    default: rc = fail2("unknown option %s (see --help)", argv[optind - 1]); break;
+    }
+  }
+  free(lo);
+  if (rc)
+    return rc;
+  if (optind < argc)
+    return fail2("unexpected argument \"%s\"", argv[optind]);
+  struct catalog cat = {0};
+  struct uc_err err;
+  if (catalog_load_builtin(&cat, &err) < 0 || (file && catalog_load_file(&cat, file, &err) < 0)) {
+    char msg[800];
+    uc_err_format(&err, msg, sizeof(msg));
+    fprintf(stderr, "ucscan: %s\n", msg);
+    catalog_free(&cat);
+    return 2;
+  }
+  if (product && !catalog_product(&cat, product)) {
+    catalog_free(&cat);
+    return fail2("unknown product \"%s\" (sfb2015 or lync2013)", product);
+  }
+  if (role && !catalog_role(&cat, role)) {
+    fprintf(stderr, "ucscan catalog: unknown role \"%s\"; roles:\n", role);
+    for (size_t i = 0; i < cat.nroles; i++)
+      fprintf(stderr, "  %-26s %s\n", cat.roles[i].id, cat.roles[i].name);
+    catalog_free(&cat);
+    return 2;
+  }
+  if (as_json) {
+    json_t *rows = json_array();
+    for (size_t i = 0; i < cat.nrows; i++)
+      if (row_selected(&cat.rows[i], product, role))
+        json_array_append_new(rows, row_json(&cat.rows[i]));
+    json_dumpf(rows, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+    json_decref(rows);
+  } else {
+    const char *last_table = NULL;
+    size_t shown = 0;
+    for (size_t i = 0; i < cat.nrows; i++) {
+      const struct cat_row *r = &cat.rows[i];
+      if (!row_selected(r, product, role))
+        continue;
+      if (!last_table || strcmp(last_table, r->table_title) != 0 || (i && strcmp(cat.rows[i - 1].src_file, r->src_file) != 0)) {
+        fprintf(stdout, "%s== %s (%s)\n", shown ? "\n" : "", r->table_title, r->src_file);
+        fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %s\n", "ID", "ROLES", "PORT", "PROTOCOL",
+                "DIRECTION", "SERVICE / NOTES");
+        last_table = r->table_title;
+      }
+      char ports[40], roles[120];
+      ports_text(r, ports, sizeof(ports));
+      roles_text(r, roles, sizeof(roles));
+      fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %s%s%s%s%s\n", r->id, roles, ports,
+              uc_proto_name(r->protocol), cat_direction_name(r->direction), r->service,
+              r->optional ? " [optional]" : "", r->probe ? "" : " [not probed: ",
+              r->probe ? "" : r->skip_reason, r->probe ? "" : "]");
+      shown++;
+    }
+    fprintf(stdout, "\n%zu rows\n", shown);
+  }
+  catalog_free(&cat);
+  return 0;
+}

@@ -1,0 +1,390 @@
+/* cli/cmd_scan.c - `ucscan scan`: read the deployment, plan, run the engine, report. */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "catalog/catalog.h"
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "probes/tls.h"
+#include "reports/atomic.h"
+#include "reports/report.h"
+#include "scanner/engine.h"
+#include "scanner/portspec.h"
+#include "scanner/topology.h"
+
+enum {
+  O_TOPOLOGY = 1000, O_TARGET, O_ROLE, O_PORTS, O_PRODUCT, O_CATALOG, O_OUT, O_FORMAT,
+  O_TIMEOUT, O_RETRIES, O_CONCURRENCY, O_PER_HOST, O_RATE, O_PROFILE, O_FAST,
+  O_CERT_WARN_DAYS, O_CA, O_CAPTURE, O_USER, O_NO_PROGRESS, O_HELP
+};
+
+static const struct cli_opt scan_opts[] = {
+    {"topology", "FILE", O_TOPOLOGY, "deployment to check (JSON, see docs/topology.md)"},
+    {"target", "HOST[,HOST...]", O_TARGET, "hosts to check instead of a topology"},
+    {"role", "ROLE[,ROLE...]", O_ROLE, "roles of every --target host (see `ucscan catalog`)"},
+    {"ports", "SPEC", O_PORTS, "ad hoc ports instead of roles, no catalog:\ntcp:1-1024,udp:3478,5060 (a prefix applies to what follows)"},
+    {"product", "ID", O_PRODUCT, "sfb2015 (default) or lync2013; overrides the topology's"},
+    {"catalog", "FILE", O_CATALOG, "site catalog that extends (or, with \"mode\": \"replace\",\nreplaces) the built-in port tables"},
+    {"out", "FILE", O_OUT, "write the JSON report to FILE, atomically"},
+    {"format", "FMT", O_FORMAT, "what stdout gets: json or table\n(default: json without --out, nothing with --out)"},
+    {"timeout", "MS", O_TIMEOUT, "longest wait for one attempt (default 2000; fast: 1000)"},
+    {"retries", "N", O_RETRIES, "extra attempts when nothing answered (default 2)"},
+    {"concurrency", "N", O_CONCURRENCY, "probes in flight, all hosts (default 256; fast: 4096)"},
+    {"per-host", "N", O_PER_HOST, "probes in flight per host (default 16; fast: 4096)"},
+    {"rate", "N", O_RATE, "new probes per second, 0 = no cap (default 1000; fast: 0)"},
+    {"profile", "NAME", O_PROFILE, "polite (default, production) or fast (labs)"},
+    {"fast", NULL, O_FAST, "same as --profile fast"},
+    {"cert-warn-days", "N", O_CERT_WARN_DAYS, "warn when a certificate expires within N days\n(default 30, 0 = off)"},
+    {"ca", "FILE", O_CA, "verify TLS chains against these CA certificates (PEM)"},
+    {"capture", "FILE", O_CAPTURE, "write the scan's packets to a pcap file (needs CAP_NET_RAW)"},
+    {"user", "NAME", O_USER, "after opening the capture, drop root privileges to NAME"},
+    {"no-progress", NULL, O_NO_PROGRESS, "no live progress line on stderr"},
+    {"help", NULL, O_HELP, "this help"},
+    {NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cli_cmd_scan = {
+    "scan",
+    "ucscan scan --topology FILE [--out FILE] [--format json|table] [options]\n"
+    "       ucscan scan --target HOST[,HOST...] --role ROLE[,ROLE...] [options]\n"
+    "       ucscan scan --target HOST[,HOST...] --ports SPEC [options]",
+    "Checks every host's ports against Microsoft's port tables for its roles (or the ports\n"
+    "given), proves the expected protocol where one answers (TLS, SIP, HTTP, XMPP, STUN,\n"
+    "SQL Browser) and writes a pass/warn/fail/skip report.",
+    scan_opts,
+    "profiles:\n"
+    "  polite  (default) 16 probes in flight per host, 256 in all, 1000 new probes/s,\n"
+    "          2 s longest wait, adaptive timeouts no shorter than 100 ms\n"
+    "  fast    for labs: 4096 in flight, no rate cap, 1 s longest wait, 20 ms floor\n"
+    "\nexit status:\n"
+    "  0  no check failed    1  at least one check failed\n"
+    "  2  bad usage or input, nothing scanned\n"
+    "  3  the scan could not finish (interrupted): a partial report is written\n"
+    "\nexamples:\n"
+    "  ucscan scan --topology contoso.json --out report.json --format table\n"
+    "  ucscan scan --target dir01.contoso.test --role director\n"
+    "  ucscan scan --target 198.18.1.20 --ports tcp:1-65535 --fast\n",
+};
+
+struct scan_args {
+  const char *topology, *target, *role, *ports, *product, *catalog, *out, *format;
+  struct scan_conf conf;
+  bool profile_set;
+  unsigned timeout, retries, concurrency, per_host, rate, cert_warn_days;
+  unsigned set; /* bit per numeric option given */
+};
+
+enum { S_TIMEOUT = 1, S_RETRIES = 2, S_CONC = 4, S_PERHOST = 8, S_RATE = 16, S_CWD = 32 };
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "ucscan scan: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see `ucscan scan --help`)\n");
+  va_end(ap);
+  return 2;
+}
+
+static int parse_args(int argc, char **argv, struct scan_args *a)
+{
+  struct option *lo = opts_getopt(scan_opts);
+  int rc = 0, c;
+  const char *profile = "polite";
+  optind = 1;
+  opterr = 0;
+  while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+    switch (c) {
+    case O_TOPOLOGY: a->topology = optarg; break;
+    case O_TARGET: a->target = optarg; break;
+    case O_ROLE: a->role = optarg; break;
+    case O_PORTS: a->ports = optarg; break;
+    case O_PRODUCT: a->product = optarg; break;
+    case O_CATALOG: a->catalog = optarg; break;
+    case O_OUT: a->out = optarg; break;
+    case O_FORMAT: a->format = optarg; break;
+    case O_TIMEOUT: rc = opts_uint("timeout", optarg, 1, 600000, &a->timeout); a->set |= S_TIMEOUT; break;
+    case O_RETRIES: rc = opts_uint("retries", optarg, 0, 20, &a->retries); a->set |= S_RETRIES; break;
+    case O_CONCURRENCY: rc = opts_uint("concurrency", optarg, 1, 1000000, &a->concurrency); a->set |= S_CONC; break;
+    case O_PER_HOST: rc = opts_uint("per-host", optarg, 1, 1000000, &a->per_host); a->set |= S_PERHOST; break;
+    case O_RATE: rc = opts_uint("rate", optarg, 0, 100000000, &a->rate); a->set |= S_RATE; break;
+    case O_CERT_WARN_DAYS: rc = opts_uint("cert-warn-days", optarg, 0, 36500, &a->cert_warn_days); a->set |= S_CWD; break;
+    case O_PROFILE: profile = optarg; a->profile_set = true; break;
+    case O_FAST: profile = "fast"; a->profile_set = true; break;
+    case O_CA: a->conf.ca_file = optarg; break;
+    case O_CAPTURE: a->conf.capture_file = optarg; break;
+    case O_USER: a->conf.user = optarg; break;
+    case O_NO_PROGRESS: a->conf.progress = false; break;
+    case O_HELP: opts_help(stdout, &cli_cmd_scan); free(lo); exit(0);
+    case ':': rc = usage_error("option %s needs a value", argv[optind - 1]); break;
+    default: rc = usage_error("unknown option %s", argv[optind - 1]); break;
+    }
+  }
+  if (rc == 0 && optind < argc)
+    rc = usage_error("unexpected argument \"%s\"", argv[optind]);
+  free(lo);
+  if (rc)
+    return 2;
+  /* Profile first, then the explicit numbers on top. */
+  struct scan_conf base;
+  if (strcmp(profile, "fast") == 0)
+    scan_conf_fast(&base);
+  else if (strcmp(profile, "polite") == 0)
+    scan_conf_polite(&base);
+  else
+    return usage_error("unknown profile \"%s\" (polite or fast)", profile);
+  base.ca_file = a->conf.ca_file;
+  base.capture_file = a->conf.capture_file;
+  base.user = a->conf.user;
+  base.progress = a->conf.progress;
+  a->conf = base;
+  if (a->set & S_TIMEOUT) a->conf.timeout_ms = a->timeout;
+  if (a->set & S_RETRIES) a->conf.retries = a->retries;
+  if (a->set & S_CONC) a->conf.concurrency = a->concurrency;
+  if (a->set & S_PERHOST) a->conf.per_host = a->per_host;
+  if (a->set & S_RATE) a->conf.rate = a->rate;
+  if (a->set & S_CWD) a->conf.cert_warn_days = a->cert_warn_days;
+  if (a->conf.min_rto_ms > a->conf.timeout_ms)
+    a->conf.min_rto_ms = a->conf.timeout_ms;
+  if (!!a->topology == !!a->target)
+    return usage_error("%s", a->topology ? "give --topology or --target, not both"
+                                         : "say what to scan: --topology FILE or --target HOST");
+  if (a->topology && (a->role || a->ports))
+    return usage_error("%s", "--role and --ports go with --target, not with --topology");
+  if (a->target && !!a->role == !!a->ports)
+    return usage_error("%s", a->role ? "give --role or --ports, not both"
+                                     : "--target needs --role ROLE or --ports SPEC");
+  if (a->format && strcmp(a->format, "json") && strcmp(a->format, "table"))
+    return usage_error("unknown format \"%s\" (json or table)", a->format);
+  if (a->conf.user && !a->conf.capture_file)
+    return usage_error("%s", "--user only makes sense with --capture");
+  return 0;
+}
+
+static int input_error(const struct uc_err *err)
+{
+  char msg[800];
+  uc_err_format(err, msg, sizeof(msg));
+  fprintf(stderr, "ucscan: %s\n", msg);
+  return 2;
+}
+
+/* --- running --- */
+
+struct scan_run {
+  uv_loop_t loop;
+  struct engine *eng;
+  uv_signal_t sigint, sigterm;
+  uv_timer_t progress;
+  bool show_progress;
+  int signals;
+  uint64_t started_ns;
+};
+
+static uint64_t now_ms(void)
+{
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+static void progress_line(struct scan_run *r, bool final)
+{
+  struct engine_progress p;
+  engine_progress(r->eng, &p);
+  double secs = (double)(uv_hrtime() - r->started_ns) / 1e9;
+  double rate = secs > 0 ? (double)p.done / secs : 0;
+  double pct = p.total ? 100.0 * (double)p.done / (double)p.total : 100.0;
+  char eta[32] = "-";
+  if (rate > 0 && p.done < p.total)
+    snprintf(eta, sizeof(eta), "%.0fs", (double)(p.total - p.done) / rate);
+  fprintf(stderr, "\r\033[K%llu/%llu probes (%.1f%%)  %.0f/s  ETA %s  in flight %u%s",
+          (unsigned long long)p.done, (unsigned long long)p.total, pct, rate, eta, p.inflight,
+          p.hosts_resolving ? "  resolving names" : "");
+  if (final)
+    fputs("\r\033[K", stderr);
+  fflush(stderr);
+}
+
+static void on_progress(uv_timer_t *t)
+{
+  progress_line(t->data, false);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+  struct scan_run *r = s->data;
+  if (++r->signals > 1) {
+    fprintf(stderr, "\nucscan: second signal, exiting now without a report\n");
+    _exit(3);
+  }
+  fprintf(stderr, "%sucscan: %s: stopping, cancelling probes in flight; a partial report "
+                  "follows (signal again to exit at once)\n",
+          r->show_progress ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated");
+  engine_stop(r->eng);
+}
+
+static void on_done(struct engine *e, void *arg)
+{
+  struct scan_run *r = arg;
+  (void)e;
+  if (r->show_progress) {
+    uv_timer_stop(&r->progress);
+    progress_line(r, true);
+  }
+  uv_signal_stop(&r->sigint);
+  uv_signal_stop(&r->sigterm);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+static int write_outputs(const struct scan_args *a, const struct plan *plan,
+                         const struct report_meta *m)
+{
+  json_t *rep = report_json(plan, m);
+  char *text = json_dumps(rep, REPORT_DUMP_FLAGS);
+  json_decref(rep);
+  if (!text) {
+    fprintf(stderr, "ucscan: out of memory writing the report\n");
+    return -1;
+  }
+  int rc = 0;
+  if (a->out) {
+    struct uc_err err;
+    size_t len = strlen(text);
+    text[len] = '\n'; /* json_dumps leaves room for the NUL; swap it for a newline */
+    if (atomic_write(a->out, text, len + 1, &err) < 0) {
+      input_error(&err);
+      rc = -1;
+    }
+    text[len] = '\0';
+  }
+  const char *fmt = a->format ? a->format : (a->out ? NULL : "json");
+  if (!fmt && isatty(STDOUT_FILENO))
+    fmt = "table";
+  if (fmt && strcmp(fmt, "json") == 0)
+    printf("%s\n", text);
+  else if (fmt && strcmp(fmt, "table") == 0)
+    report_table(stdout, plan, m, isatty(STDOUT_FILENO));
+  fflush(stdout);
+  if (a->out)
+    fprintf(stderr, "ucscan: report written to %s\n", a->out);
+  free(text);
+  return rc;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+  struct scan_args a;
+  memset(&a, 0, sizeof(a));
+  a.conf.progress = true;
+  if (parse_args(argc, argv, &a) != 0)
+    return 2;
+
+  struct uc_err err;
+  uc_err_clear(&err);
+  struct catalog cat = {0};
+  struct topology topo = {0};
+  struct plan plan = {0};
+  struct port_item *items = NULL;
+  size_t nitems = 0;
+  int status = 2;
+  if (catalog_load_builtin(&cat, &err) < 0 || (a.catalog && catalog_load_file(&cat, a.catalog, &err) < 0)) {
+    input_error(&err);
+    goto out;
+  }
+  if (a.topology ? topo_load_file(&topo, a.topology, &cat, &err) < 0
+                 : topo_from_targets(&topo, a.target, a.role, &cat, &err) < 0) {
+    input_error(&err);
+    goto out;
+  }
+  const char *product = a.product ? a.product : (topo.product ? topo.product : catalog_default_product(&cat));
+  if (!product || !catalog_product(&cat, product)) {
+    fprintf(stderr, "ucscan: unknown product \"%s\" (known: sfb2015, lync2013)\n", product ? product : "");
+    goto out;
+  }
+  if (a.ports) {
+    if (portspec_parse(a.ports, &items, &nitems, &err) < 0) {
+      input_error(&err);
+      goto out;
+    }
+    if (plan_from_ports(&plan, &topo, items, nitems, product, &err) < 0) {
+      input_error(&err);
+      goto out;
+    }
+  } else if (plan_from_catalog(&plan, &topo, &cat, product, &err) < 0) {
+    input_error(&err);
+    goto out;
+  }
+  if (a.out && atomic_check_writable(a.out, &err) < 0) {
+    input_error(&err);
+    goto out;
+  }
+  if (a.conf.ca_file) {
+    char msg[200];
+    SSL_CTX *ctx = tls_client_ctx_new(a.conf.ca_file, msg, sizeof(msg));
+    if (!ctx) {
+      fprintf(stderr, "ucscan: --ca %s: %s\n", a.conf.ca_file, msg);
+      goto out;
+    }
+    SSL_CTX_free(ctx);
+  }
+
+  struct scan_run run;
+  memset(&run, 0, sizeof(run));
+  uv_loop_init(&run.loop);
+  run.show_progress = a.conf.progress && isatty(STDERR_FILENO);
+  run.eng = engine_new(&run.loop, &plan, &a.conf);
+  if (!run.eng) {
+    fprintf(stderr, "ucscan: out of memory\n");
+    uv_loop_close(&run.loop);
+    goto out;
+  }
+  uv_signal_init(&run.loop, &run.sigint);
+  uv_signal_init(&run.loop, &run.sigterm);
+  run.sigint.data = run.sigterm.data = &run;
+  uv_signal_start(&run.sigint, on_signal, SIGINT);
+  uv_signal_start(&run.sigterm, on_signal, SIGTERM);
+  uv_timer_init(&run.loop, &run.progress);
+  run.progress.data = &run;
+  struct report_meta meta = {.topology = topo.name, .product = product,
+                             .started_ms = now_ms(), .capture_reason = "not requested"};
+  run.started_ns = uv_hrtime();
+  if (engine_start(run.eng, on_done, &run) < 0) {
+    fprintf(stderr, "ucscan: cannot start: TLS: %s\n", "client context failed");
+    status = 2;
+  } else {
+    if (run.show_progress)
+      uv_timer_start(&run.progress, on_progress, 250, 250);
+    uv_run(&run.loop, UV_RUN_DEFAULT);
+    meta.finished_ms = now_ms();
+    meta.complete = engine_complete(run.eng);
+    engine_finalize(run.eng);
+    status = report_exit_status(&plan, meta.complete);
+    if (write_outputs(&a, &plan, &meta) < 0 && status < 3)
+      status = 3;
+  }
+  engine_free(run.eng);
+  uv_walk(&run.loop, close_walk, NULL);
+  uv_run(&run.loop, UV_RUN_DEFAULT);
+  uv_loop_close(&run.loop);
+out:
+  free(items);
+  plan_free(&plan);
+  topo_free(&topo);
+  catalog_free(&cat);
+  return status;
+}

@@ -1,0 +1,58 @@
+/* cli/opts.c - table-driven options and help. */
+#include "cli/opts.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct option *opts_getopt(const struct cli_opt *opts)
+{
+  size_t n = 0;
+  while (opts[n].name)
+    n++;
+  struct option *lo = calloc(n + 1, sizeof(*lo));
+  if (!lo)
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
+    lo[i].name = opts[i].name;
+    lo[i].has_arg = opts[i].arg ? required_argument : no_argument;
+    lo[i].val = opts[i].val;
+  }
+  return lo;
+}
+
+void opts_help(FILE *out, const struct cli_cmd *cmd)
+{
+  fprintf(out, "usage: %s\n\n%s\n\noptions:\n", cmd->usage, cmd->summary);
+  for (const struct cli_opt *o = cmd->opts; o->name; o++) {
+    char head[64];
+    snprintf(head, sizeof(head), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+    const char *line = o->help;
+    int first = 1;
+    while (line && *line) {
+      const char *nl = strchr(line, '\n');
+      int len = nl ? (int)(nl - line) : (int)strlen(line);
+      if (first)
+        fprintf(out, "  %-24s %.*s\n", head, len, line);
+      else
+        fprintf(out, "  %-24s %.*s\n", "", len, line);
+      first = 0;
+      line = nl ? nl + 1 : NULL;
+    }
+  }
+  if (cmd->epilog)
+    fprintf(out, "\n%s", cmd->epilog);
+}
+
+int opts_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul(s, &end, 10);
+  if (!*s || *end || errno || s[0] == '-' || v < min || v > max) {
+    fprintf(stderr, "ucscan: --%s: \"%s\" is not a number from %u to %u\n", opt, s, min, max);
+    return -1;
+  }
+  *out = (unsigned)v;
+  return 0;
+}

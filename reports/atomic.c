@@ -1,0 +1,96 @@
+/* reports/atomic.c - write-to-temp, fsync, rename. */
+#include "reports/atomic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void dir_of(const char *path, char *buf, size_t cap)
+{
+  char tmp[4096];
+  snprintf(tmp, sizeof(tmp), "%s", path);
+  snprintf(buf, cap, "%s", dirname(tmp));
+}
+
+static void base_of(const char *path, char *buf, size_t cap)
+{
+  char tmp[4096];
+  snprintf(tmp, sizeof(tmp), "%s", path);
+  snprintf(buf, cap, "%s", basename(tmp));
+}
+
+static int make_temp(const char *path, char *tmpl, size_t cap, struct uc_err *err)
+{
+  char dir[4096], base[1024];
+  dir_of(path, dir, sizeof(dir));
+  base_of(path, base, sizeof(base));
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return uc_err_set(err, path, 0, 0, "is a directory");
+  if (snprintf(tmpl, cap, "%s/.%s.tmp-XXXXXX", dir, base) >= (int)cap)
+    return uc_err_set(err, path, 0, 0, "path too long");
+  int fd = mkstemp(tmpl);
+  if (fd < 0)
+    return uc_err_set(err, path, 0, 0, "cannot write in %s: %s", dir, strerror(errno));
+  return fd;
+}
+
+int atomic_check_writable(const char *path, struct uc_err *err)
+{
+  char tmp[4200];
+  int fd = make_temp(path, tmp, sizeof(tmp), err);
+  if (fd < 0)
+    return -1;
+  close(fd);
+  unlink(tmp);
+  if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+    /* rename() replaces it anyway, but a read-only report is a sign of intent. */
+    return uc_err_set(err, path, 0, 0, "exists and is not writable");
+  }
+  return 0;
+}
+
+int atomic_write(const char *path, const char *data, size_t len, struct uc_err *err)
+{
+  char tmp[4200];
+  int fd = make_temp(path, tmp, sizeof(tmp), err);
+  if (fd < 0)
+    return -1;
+  size_t off = 0;
+  while (off < len) {
+    ssize_t w = write(fd, data + off, len - off);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      int e = errno;
+      close(fd);
+      unlink(tmp);
+      return uc_err_set(err, path, 0, 0, "write failed: %s", strerror(e));
+    }
+    off += (size_t)w;
+  }
+  fchmod(fd, 0644);
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    int e = errno;
+    unlink(tmp);
+    return uc_err_set(err, path, 0, 0, "cannot flush to disk: %s", strerror(e));
+  }
+  if (rename(tmp, path) != 0) {
+    int e = errno;
+    unlink(tmp);
+    return uc_err_set(err, path, 0, 0, "cannot rename into place: %s", strerror(e));
+  }
+  char dir[4096];
+  dir_of(path, dir, sizeof(dir));
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  return 0;
+}

@@ -1,0 +1,15 @@
+/* reports/atomic.h - report files written atomically: a temporary file in the same
+ * directory, fsync'd, renamed over the target, and the directory fsync'd. A reader sees
+ * the old file or the complete new one, never a truncated one. */
+#ifndef UC_ATOMIC_H
+#define UC_ATOMIC_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+
+/* Can `path` be written? Checked before a scan starts (creates and removes a temp file). */
+int atomic_check_writable(const char *path, struct uc_err *err);
+int atomic_write(const char *path, const char *data, size_t len, struct uc_err *err);
+
+#endif

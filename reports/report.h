@@ -1,0 +1,48 @@
+/* reports/report.h - the contract's JSON report ("ucscan-report/1") and the readable
+ * table, built from a finished plan. */
+#ifndef UC_REPORT_H
+#define UC_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scanner/plan.h"
+
+#define REPORT_SCHEMA "ucscan-report/1"
+/* jansson dump flags every writer uses: stable key order, short reals. */
+#define REPORT_DUMP_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(10))
+
+struct report_meta {
+  const char *topology;
+  const char *product;
+  uint64_t started_ms;  /* Unix time in milliseconds */
+  uint64_t finished_ms;
+  bool complete;
+  /* Evidence capture (libpcap): what happened, for the report's "evidence_capture". */
+  bool capture_available;
+  const char *capture_reason; /* why not, or NULL */
+  const char *capture_file;   /* --capture FILE, or NULL */
+};
+
+struct report_counts {
+  unsigned hosts, checks, pass, warn, fail, skip;
+};
+
+/* The whole report. Only finished checks are listed (a stopped scan lists what it did). */
+json_t *report_json(const struct plan *p, const struct report_meta *m);
+/* Counts over finished checks. */
+void report_count(const struct plan *p, struct report_counts *out);
+/* Exit status per contract: 0 no failure, 1 a check failed, 3 incomplete. */
+int report_exit_status(const struct plan *p, bool complete);
+
+/* "2026-11-21T22:00:03Z" */
+void report_time_iso(uint64_t unix_ms, char *buf, size_t cap);
+/* "60000-60099" runs from a sorted list of ports, as a JSON array. */
+json_t *report_port_runs(const uint16_t *ports, size_t n);
+
+/* Human table grouped by host, failures first. `color`: ANSI colours. */
+void report_table(FILE *out, const struct plan *p, const struct report_meta *m, bool color);
+
+#endif

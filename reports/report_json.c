@@ -1,0 +1,179 @@
+/* reports/report_json.c - the JSON report, key order and names exactly per contract. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/uc.h"
+#include "probes/registry.h"
+#include "reports/report.h"
+
+void report_time_iso(uint64_t unix_ms, char *buf, size_t cap)
+{
+  time_t t = (time_t)(unix_ms / 1000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *report_port_runs(const uint16_t *ports, size_t n)
+{
+  json_t *arr = json_array();
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i;
+    while (j + 1 < n && (ports[j + 1] == ports[j] || ports[j + 1] == ports[j] + 1))
+      j++;
+    char run[16];
+    snprintf(run, sizeof(run), "%u-%u", ports[i], ports[j]);
+    json_array_append_new(arr, json_string(run));
+    i = j + 1;
+  }
+  return arr;
+}
+
+static void count_verdict(struct report_counts *c, enum uc_verdict v)
+{
+  c->checks++;
+  switch (v) {
+  case UC_PASS: c->pass++; break;
+  case UC_WARN: c->warn++; break;
+  case UC_FAIL: c->fail++; break;
+  default: c->skip++; break;
+  }
+}
+
+void report_count(const struct plan *p, struct report_counts *out)
+{
+  memset(out, 0, sizeof(*out));
+  out->hosts = (unsigned)p->nhosts;
+  for (size_t i = 0; i < p->nhosts; i++)
+    for (size_t k = 0; k < p->hosts[i].nchecks; k++)
+      if (p->hosts[i].checks[k].res.done)
+        count_verdict(out, p->hosts[i].checks[k].res.verdict);
+}
+
+int report_exit_status(const struct plan *p, bool complete)
+{
+  struct report_counts c;
+  if (!complete)
+    return 3;
+  report_count(p, &c);
+  return c.fail ? 1 : 0;
+}
+
+static json_t *summary_json(const struct report_counts *c, bool with_totals)
+{
+  json_t *s = json_object();
+  if (with_totals) {
+    json_object_set_new(s, "hosts", json_integer(c->hosts));
+    json_object_set_new(s, "checks", json_integer(c->checks));
+  }
+  json_object_set_new(s, "pass", json_integer(c->pass));
+  json_object_set_new(s, "warn", json_integer(c->warn));
+  json_object_set_new(s, "fail", json_integer(c->fail));
+  json_object_set_new(s, "skip", json_integer(c->skip));
+  return s;
+}
+
+static json_t *range_json(const struct plan_check *c)
+{
+  const struct range_result *r = c->range;
+  return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "first", c->first, "last", c->last,
+                   "probed", r->probed, "open", r->open, "closed", r->closed, "filtered",
+                   r->filtered, "filtered_ports",
+                   report_port_runs(r->filtered_ports.v, r->filtered_ports.n));
+}
+
+static json_t *check_json(const struct plan_check *c)
+{
+  const struct check_result *res = &c->res;
+  struct probe_choice pc;
+  json_t *o = json_object();
+  json_object_set_new(o, "port", c->is_range ? json_null() : json_integer(c->first));
+  json_object_set_new(o, "range", c->is_range ? range_json(c) : json_null());
+  json_object_set_new(o, "transport", json_string(uc_transport_name(c->transport)));
+  json_object_set_new(o, "protocol", json_string(uc_proto_name(c->protocol)));
+  if (!c->probe) {
+    json_object_set_new(o, "probe", json_null());
+  } else {
+    if (c->is_range)
+      probe_choose_range(c->transport, &pc);
+    else
+      probe_choose(c->transport, c->protocol, c->application, &pc);
+    json_object_set_new(o, "probe", json_string(pc.name));
+  }
+  json_object_set_new(o, "state", res->state == UC_ST_NONE
+                                      ? json_null()
+                                      : json_string(uc_state_name(res->state)));
+  json_object_set_new(o, "verdict", json_string(uc_verdict_name(res->verdict)));
+  json_object_set_new(o, "reason", json_string(res->reason));
+  json_object_set_new(o, "rtt_ms",
+                      res->rtt_ms >= 0 ? json_real(round(res->rtt_ms * 1000.0) / 1000.0)
+                                       : json_null());
+  json_object_set_new(o, "attempts", json_integer(res->attempts));
+  json_t *reqs = json_array();
+  for (size_t i = 0; i < c->nreqs; i++) {
+    const struct cat_row *r = c->reqs[i].row;
+    json_array_append_new(reqs, json_pack("{s:s, s:s, s:s, s:b}", "id", r->id, "role",
+                                          c->reqs[i].role, "service", r->service, "optional",
+                                          r->optional));
+  }
+  json_object_set_new(o, "requirements", reqs);
+  json_object_set_new(o, "evidence",
+                      res->evidence ? json_deep_copy(res->evidence) : json_object());
+  return o;
+}
+
+json_t *report_json(const struct plan *p, const struct report_meta *m)
+{
+  char started[32], finished[32];
+  struct report_counts total;
+  report_count(p, &total);
+  report_time_iso(m->started_ms, started, sizeof(started));
+  report_time_iso(m->finished_ms, finished, sizeof(finished));
+  json_t *root = json_object();
+  json_object_set_new(root, "schema", json_string(REPORT_SCHEMA));
+  json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "ucscan", "version",
+                                              UC_VERSION));
+  json_object_set_new(root, "topology", json_string(m->topology ? m->topology : ""));
+  json_object_set_new(root, "product", json_string(m->product ? m->product : ""));
+  json_object_set_new(root, "started_at", json_string(started));
+  json_object_set_new(root, "finished_at", json_string(finished));
+  json_object_set_new(root, "duration_ms",
+                      json_integer((json_int_t)(m->finished_ms - m->started_ms)));
+  json_object_set_new(root, "complete", json_boolean(m->complete));
+  json_object_set_new(root, "summary", summary_json(&total, true));
+  json_t *hosts = json_array();
+  for (size_t i = 0; i < p->nhosts; i++) {
+    const struct plan_host *h = &p->hosts[i];
+    json_t *ho = json_object();
+    json_object_set_new(ho, "name", json_string(h->name));
+    json_object_set_new(ho, "address", h->resolved ? json_string(h->addr_text)
+                                                   : (h->address ? json_string(h->address)
+                                                                 : json_null()));
+    json_t *roles = json_array();
+    for (size_t k = 0; k < h->nroles; k++)
+      json_array_append_new(roles, json_string(h->roles[k]));
+    json_object_set_new(ho, "roles", roles);
+    struct report_counts hc = {0};
+    json_t *checks = json_array();
+    for (size_t k = 0; k < h->nchecks; k++) {
+      if (!h->checks[k].res.done)
+        continue;
+      count_verdict(&hc, h->checks[k].res.verdict);
+      json_array_append_new(checks, check_json(&h->checks[k]));
+    }
+    json_object_set_new(ho, "summary", summary_json(&hc, false));
+    json_object_set_new(ho, "checks", checks);
+    json_array_append_new(hosts, ho);
+  }
+  json_object_set_new(root, "hosts", hosts);
+  json_t *cap = json_object();
+  json_object_set_new(cap, "available", json_boolean(m->capture_available));
+  if (m->capture_reason)
+    json_object_set_new(cap, "reason", json_string(m->capture_reason));
+  json_object_set_new(cap, "file", m->capture_file ? json_string(m->capture_file) : json_null());
+  json_object_set_new(root, "evidence_capture", cap);
+  return root;
+}

@@ -1,0 +1,112 @@
+/* reports/verdict.c - pass, warn, fail or skip, per contract ("Verdicts").
+ *
+ *  pass  open and the expected protocol answered; a range with no port filtered or
+ *        unreachable (closed ports prove the firewall lets traffic through)
+ *  warn  answering but a person should look (certificate, missing client-certificate
+ *        request, plain UDP with no answer either way, a range only partly verified)
+ *  fail  closed, filtered or unreachable; the expected protocol failed; silence from a
+ *        protocol whose live service always answers (STUN, SQL Browser); a range with
+ *        filtered ports
+ *  skip  an optional port not in use, an outbound row, a row no scanner can test */
+#include "reports/verdict.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool always_answers(enum uc_proto p)
+{
+  return p == UC_P_STUN || p == UC_P_SQL_BROWSER;
+}
+
+uint32_t verdict_range_proven(const struct range_result *r)
+{
+  return r->open + r->closed + r->filtered;
+}
+
+static void optional_skip(struct check_result *res)
+{
+  char why[UC_REASON_MAX];
+  snprintf(why, sizeof(why), "%s", res->reason);
+  snprintf(res->reason, sizeof(res->reason), "optional port not in use (%s): %.200s",
+           uc_state_name(res->state), why);
+  res->verdict = UC_SKIP;
+}
+
+static void decide_range(struct plan_check *c)
+{
+  struct check_result *res = &c->res;
+  const struct range_result *r = c->range;
+  uint32_t size = (uint32_t)(c->last - c->first + 1);
+  if (res->state == UC_ST_UNREACHABLE && r->probed == 0) {
+    res->verdict = c->optional ? UC_SKIP : UC_FAIL; /* host did not resolve */
+    return;
+  }
+  uint32_t unverified = r->silent + r->errors;
+  if (r->filtered) {
+    res->state = UC_ST_FILTERED;
+    res->verdict = UC_FAIL;
+    if (r->unreachable)
+      snprintf(res->reason, sizeof(res->reason),
+               "%u of %u ports blocked (%u filtered, %u unreachable); %u open, %u closed",
+               r->filtered, size, r->filtered - r->unreachable, r->unreachable, r->open,
+               r->closed);
+    else
+      snprintf(res->reason, sizeof(res->reason), "%u of %u ports filtered; %u open, %u closed",
+               r->filtered, size, r->open, r->closed);
+  } else if (unverified) {
+    res->state = r->silent ? UC_ST_OPEN_FILTERED : UC_ST_ERROR;
+    res->verdict = UC_WARN;
+    snprintf(res->reason, sizeof(res->reason),
+             "partly verified: %u of %u ports proven reachable (%u open, %u closed); %u gave no "
+             "answer%s%s",
+             verdict_range_proven(r), size, r->open, r->closed, unverified,
+             r->silent ? " (open|filtered: targets rate-limit ICMP; run `ucscan listen` on the "
+                         "host to prove every port)"
+                       : "",
+             r->errors ? " or could not be probed" : "");
+  } else {
+    res->state = r->open ? UC_ST_OPEN : UC_ST_CLOSED;
+    res->verdict = UC_PASS;
+    snprintf(res->reason, sizeof(res->reason),
+             "all %u ports reachable: %u open, %u closed (closed answers prove the path)%s",
+             size, r->open, r->closed, r->listener ? "; ucscan listener answered" : "");
+  }
+  if (c->optional && res->verdict == UC_FAIL)
+    optional_skip(res);
+}
+
+void verdict_decide(struct plan_check *c)
+{
+  struct check_result *res = &c->res;
+  if (!c->probe) {
+    res->state = UC_ST_NONE;
+    res->verdict = UC_SKIP;
+    snprintf(res->reason, sizeof(res->reason), "%s", c->skip_reason);
+    return;
+  }
+  if (c->is_range) {
+    decide_range(c);
+    return;
+  }
+  switch (res->state) {
+  case UC_ST_OPEN:
+    res->verdict = res->outcome == UC_OUT_FAIL   ? UC_FAIL
+                   : res->outcome == UC_OUT_WARN ? UC_WARN
+                                                 : UC_PASS;
+    return;
+  case UC_ST_OPEN_FILTERED:
+    if (c->optional) {
+      optional_skip(res);
+      return;
+    }
+    res->verdict = always_answers(c->protocol) || res->outcome == UC_OUT_FAIL ? UC_FAIL : UC_WARN;
+    return;
+  default:
+    if (c->optional) {
+      optional_skip(res);
+      return;
+    }
+    res->verdict = UC_FAIL;
+    return;
+  }
+}

@@ -1,0 +1,502 @@
+/* scanner/attempt_tcp.c - one TCP attempt: connect, then (when the check asks for it) a
+ * TLS handshake and an application exchange, all driven by the loop.
+ *
+ * Phases and deadlines:
+ *   CONNECT  adaptive per-host deadline (rtt.h); no answer -> ATT_NO_ANSWER (retried)
+ *   TLS      --timeout for the whole handshake; ciphertext capped at TLS_CAP bytes
+ *   APP      --timeout for request and reply; plaintext capped at the module's read_cap
+ * Every socket closes with RST (uv_tcp_close_reset): a scan leaves no TIME_WAIT behind. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "probes/tls.h"
+#include "scanner/engine_int.h"
+
+#define TLS_CAP (256u * 1024u)
+#define CHUNK 16384
+
+enum phase { PH_CONNECT, PH_TLS, PH_APP, PH_CLOSING };
+
+struct tcp_attempt {
+  struct attempt a; /* first: the engine frees through it */
+  uv_tcp_t tcp;
+  uv_timer_t timer;
+  uv_connect_t creq;
+  struct sockaddr_storage dst;
+  int open_handles;
+  enum phase phase;
+  struct probe_choice pc;
+  struct probe_target tgt;
+  struct tls_conn *tls;
+  size_t tls_bytes;
+  void *app_state;
+  uint8_t *rx;
+  size_t rx_len;
+  double rtt_ms;
+  json_t *evidence;          /* tls evidence, then app evidence merged in */
+  enum uc_outcome tls_outcome;
+  char tls_reason[UC_REASON_MAX];
+};
+
+struct write_req {
+  uv_write_t req;
+  uint8_t data[];
+};
+
+static void on_close(uv_handle_t *h)
+{
+  struct tcp_attempt *ta = h->data;
+  if (--ta->open_handles > 0)
+    return;
+  if (ta->tls)
+    tls_conn_free(ta->tls);
+  free(ta->app_state);
+  free(ta->rx);
+  json_decref(ta->evidence);
+  engine_attempt_release(&ta->a);
+}
+
+static void close_all(struct tcp_attempt *ta)
+{
+  if (ta->phase == PH_CLOSING)
+    return;
+  ta->phase = PH_CLOSING;
+  uv_timer_stop(&ta->timer);
+  uv_close((uv_handle_t *)&ta->timer, on_close);
+  if (uv_is_active((uv_handle_t *)&ta->tcp))
+    uv_read_stop((uv_stream_t *)&ta->tcp);
+  if (uv_tcp_close_reset(&ta->tcp, on_close) != 0)
+    uv_close((uv_handle_t *)&ta->tcp, on_close);
+}
+
+static void cancel(struct attempt *a)
+{
+  close_all((struct tcp_attempt *)a);
+}
+
+/* Report and close. `evidence` is handed over. */
+static void finish(struct tcp_attempt *ta, enum attempt_status st, enum uc_state state,
+                   enum uc_outcome oc, json_t *evidence, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void finish(struct tcp_attempt *ta, enum attempt_status st, enum uc_state state,
+                   enum uc_outcome oc, json_t *evidence, const char *fmt, ...)
+{
+  struct attempt_result r = {.status = st, .state = state, .outcome = oc,
+                             .rtt_ms = ta->rtt_ms, .evidence = evidence};
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r.reason, sizeof(r.reason), fmt, ap);
+  va_end(ap);
+  if (!ta->a.reported)
+    engine_attempt_done(&ta->a, &r);
+  else
+    json_decref(evidence);
+  close_all(ta);
+}
+
+static double elapsed_ms(const struct tcp_attempt *ta)
+{
+  return (double)(uv_hrtime() - ta->a.start_ns) / 1e6;
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+  (void)status; /* a failed write shows up as a read error or the deadline */
+  free(req->data);
+}
+
+static int write_bytes(struct tcp_attempt *ta, const uint8_t *p, size_t n)
+{
+  if (n == 0)
+    return 0;
+  struct write_req *w = malloc(sizeof(*w) + n);
+  if (!w)
+    return UV_ENOMEM;
+  memcpy(w->data, p, n);
+  w->req.data = w;
+  uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
+  int rc = uv_write(&w->req, (uv_stream_t *)&ta->tcp, &b, 1, on_write);
+  if (rc != 0)
+    free(w);
+  return rc;
+}
+
+static int flush_tls(struct tcp_attempt *ta)
+{
+  uint8_t buf[CHUNK];
+  size_t n;
+  while ((n = tls_conn_drain(ta->tls, buf, sizeof(buf))) > 0)
+    if (write_bytes(ta, buf, n) != 0)
+      return -1;
+  return 0;
+}
+
+static void restart_timer(struct tcp_attempt *ta, unsigned ms, uv_timer_cb cb)
+{
+  uv_timer_stop(&ta->timer);
+  uv_timer_start(&ta->timer, cb, ms, 0);
+}
+
+/* --- application phase --- */
+
+static json_t *merge_evidence(json_t *into, json_t *more)
+{
+  if (!more)
+    return into;
+  if (!into)
+    return more;
+  json_object_update(into, more);
+  json_decref(more);
+  return into;
+}
+
+/* The app module has its outcome: combine it with the TLS result when the exchange ran
+ * inside TLS (there it is secondary: a silent SIP stack does not fail the handshake). */
+static void app_done(struct tcp_attempt *ta, struct probe_outcome *o)
+{
+  json_t *ev = merge_evidence(ta->evidence, o->evidence);
+  ta->evidence = NULL;
+  o->evidence = NULL;
+  if (ta->pc.tls && ta->pc.app_is_secondary) {
+    finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s; %s", ta->tls_reason, o->reason);
+    return;
+  }
+  finish(ta, ATT_FINAL, UC_ST_OPEN, o->outcome, ev, "%s", o->reason);
+}
+
+static void app_finish(struct tcp_attempt *ta, enum probe_end why)
+{
+  struct probe_outcome o = {.state = UC_ST_OPEN};
+  ta->pc.app->finish(ta->app_state, &ta->tgt, why, ta->rx, ta->rx_len, &o);
+  app_done(ta, &o);
+}
+
+static void on_app_timeout(uv_timer_t *t)
+{
+  app_finish(t->data, PROBE_END_TIMEOUT);
+}
+
+/* New plaintext is in ta->rx: let the module judge it. */
+static void app_classify(struct tcp_attempt *ta)
+{
+  struct probe_outcome o = {.state = UC_ST_OPEN};
+  if (ta->pc.app->classify(ta->app_state, &ta->tgt, ta->rx, ta->rx_len, NULL, &o) ==
+      PROBE_DONE) {
+    app_done(ta, &o);
+    return;
+  }
+  json_decref(o.evidence);
+  if (ta->rx_len >= ta->pc.app->read_cap)
+    app_finish(ta, PROBE_END_CAP);
+}
+
+static void app_append(struct tcp_attempt *ta, const uint8_t *p, size_t n)
+{
+  size_t room = ta->pc.app->read_cap - ta->rx_len;
+  if (n > room)
+    n = room;
+  memcpy(ta->rx + ta->rx_len, p, n);
+  ta->rx_len += n;
+}
+
+static void app_start(struct tcp_attempt *ta)
+{
+  const struct probe_module *m = ta->pc.app;
+  uint8_t rnd[32];
+  ta->phase = PH_APP;
+  ta->app_state = calloc(1, m->state_size ? m->state_size : 1);
+  ta->rx = malloc(m->read_cap + 1);
+  if (!ta->app_state || !ta->rx) {
+    finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL, "out of memory");
+    return;
+  }
+  engine_random(rnd);
+  if (m->init)
+    m->init(ta->app_state, &ta->tgt, rnd);
+  uint8_t buf[CHUNK];
+  for (unsigned i = 0;; i++) {
+    size_t n = m->build(ta->app_state, &ta->tgt, i, buf, sizeof(buf));
+    if (n == 0)
+      break;
+    int rc = ta->tls ? (tls_conn_write(ta->tls, buf, n) == 0 && flush_tls(ta) == 0 ? 0 : -1)
+                     : write_bytes(ta, buf, n);
+    if (rc != 0) {
+      app_finish(ta, PROBE_END_RESET);
+      return;
+    }
+  }
+  restart_timer(ta, ta->a.eng->conf->timeout_ms, on_app_timeout);
+}
+
+/* --- TLS phase --- */
+
+static void tls_judge(struct tcp_attempt *ta)
+{
+  const struct scan_conf *conf = ta->a.eng->conf;
+  struct tls_judge_opts jo = {.host = ta->a.hs->h->name,
+                              .pool = ta->a.hs->h->pool,
+                              .expect_client_cert = ta->pc.expect_client_cert,
+                              .now = time(NULL),
+                              .cert_warn_days = (int)conf->cert_warn_days};
+  ta->evidence = tls_conn_evidence(ta->tls, &jo, &ta->tls_outcome, ta->tls_reason,
+                                   sizeof(ta->tls_reason));
+  if (ta->evidence) {
+    json_t *wrap = json_pack("{s:o}", "tls", ta->evidence);
+    ta->evidence = wrap;
+  }
+}
+
+static void tls_failed(struct tcp_attempt *ta, const char *why)
+{
+  tls_judge(ta);
+  json_t *ev = ta->evidence;
+  ta->evidence = NULL;
+  if (ta->tls_outcome != UC_OUT_FAIL) {
+    /* A server that asked for a client certificate and refused to go on without one. */
+    finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
+    return;
+  }
+  finish(ta, ATT_FINAL, UC_ST_OPEN, UC_OUT_FAIL, ev, "%s", why && *why ? why : ta->tls_reason);
+}
+
+static void tls_step(struct tcp_attempt *ta)
+{
+  enum tls_step st = tls_conn_handshake(ta->tls);
+  if (flush_tls(ta) != 0 && st != TLS_STEP_FAILED) {
+    tls_failed(ta, "connection reset during TLS handshake");
+    return;
+  }
+  if (st == TLS_STEP_FAILED) {
+    tls_failed(ta, tls_conn_error(ta->tls));
+    return;
+  }
+  if (st != TLS_STEP_DONE)
+    return;
+  tls_judge(ta);
+  if (ta->pc.app) {
+    app_start(ta);
+    return;
+  }
+  json_t *ev = ta->evidence;
+  ta->evidence = NULL;
+  finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
+}
+
+static void on_tls_timeout(uv_timer_t *t)
+{
+  struct tcp_attempt *ta = t->data;
+  char why[UC_REASON_MAX];
+  snprintf(why, sizeof(why), "TLS handshake timed out after %u ms (%zu bytes received)",
+           ta->a.eng->conf->timeout_ms, ta->tls_bytes);
+  tls_failed(ta, why);
+}
+
+/* --- reading --- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+  (void)suggested;
+  struct tcp_attempt *ta = h->data;
+  buf->base = (char *)ta->a.eng->readbuf;
+  buf->len = sizeof(ta->a.eng->readbuf);
+}
+
+static void on_tls_plaintext(struct tcp_attempt *ta)
+{
+  uint8_t buf[CHUNK];
+  for (;;) {
+    ssize_t n = tls_conn_read(ta->tls, buf, sizeof(buf));
+    flush_tls(ta);
+    if (n > 0) {
+      app_append(ta, buf, (size_t)n);
+      app_classify(ta);
+      if (ta->phase != PH_APP)
+        return;
+      continue;
+    }
+    if (n < 0)
+      app_finish(ta, PROBE_END_EOF);
+    return;
+  }
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+  struct tcp_attempt *ta = s->data;
+  if (ta->phase == PH_CLOSING || nread == 0)
+    return;
+  if (nread < 0) {
+    bool eof = nread == UV_EOF;
+    if (ta->phase == PH_TLS) {
+      if (eof) {
+        tls_conn_eof(ta->tls);
+        tls_step(ta);
+        if (ta->phase == PH_TLS)
+          tls_failed(ta, "connection closed during TLS handshake");
+      } else {
+        char why[UC_REASON_MAX];
+        snprintf(why, sizeof(why), "connection %s during TLS handshake (%zu bytes received)",
+                 nread == UV_ECONNRESET ? "reset" : uv_strerror((int)nread), ta->tls_bytes);
+        tls_failed(ta, why);
+      }
+    } else if (ta->phase == PH_APP) {
+      if (ta->tls && eof) {
+        tls_conn_eof(ta->tls);
+        on_tls_plaintext(ta);
+        if (ta->phase != PH_APP)
+          return;
+      }
+      app_finish(ta, eof ? PROBE_END_EOF : PROBE_END_RESET);
+    }
+    return;
+  }
+  if (ta->phase == PH_TLS) {
+    ta->tls_bytes += (size_t)nread;
+    if (ta->tls_bytes > TLS_CAP) {
+      char why[UC_REASON_MAX];
+      snprintf(why, sizeof(why), "TLS handshake exceeds %u bytes without completing", TLS_CAP);
+      tls_failed(ta, why);
+      return;
+    }
+    tls_conn_feed(ta->tls, (const uint8_t *)buf->base, (size_t)nread);
+    tls_step(ta);
+    return;
+  }
+  if (ta->phase == PH_APP) {
+    if (ta->tls) {
+      tls_conn_feed(ta->tls, (const uint8_t *)buf->base, (size_t)nread);
+      on_tls_plaintext(ta);
+    } else {
+      app_append(ta, (const uint8_t *)buf->base, (size_t)nread);
+      app_classify(ta);
+    }
+  }
+}
+
+/* --- connecting --- */
+
+static void on_connect_timeout(uv_timer_t *t)
+{
+  struct tcp_attempt *ta = t->data;
+  finish(ta, ATT_NO_ANSWER, UC_ST_FILTERED, UC_OUT_NONE, NULL,
+         "no answer to %u connection attempts (last waited %.0f ms)", ta->a.w.attempt + 1,
+         elapsed_ms(ta));
+}
+
+static void after_connect(struct tcp_attempt *ta)
+{
+  if (!ta->pc.tls && !ta->pc.app) {
+    finish(ta, ATT_FINAL, UC_ST_OPEN, UC_OUT_NONE, NULL, "TCP connection accepted");
+    return;
+  }
+  int rc = uv_read_start((uv_stream_t *)&ta->tcp, on_alloc, on_read);
+  if (rc != 0) {
+    finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL, "cannot read: %s", uv_strerror(rc));
+    return;
+  }
+  if (ta->pc.tls) {
+    ta->phase = PH_TLS;
+    ta->tls = tls_conn_new(ta->a.eng->tls_ctx, 0, ta->a.hs->h->name);
+    if (!ta->tls) {
+      finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL, "out of memory");
+      return;
+    }
+    restart_timer(ta, ta->a.eng->conf->timeout_ms, on_tls_timeout);
+    tls_step(ta);
+    return;
+  }
+  app_start(ta);
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+  struct tcp_attempt *ta = req->data;
+  if (ta->phase == PH_CLOSING || status == UV_ECANCELED)
+    return;
+  ta->rtt_ms = elapsed_ms(ta);
+  switch (status) {
+  case 0:
+    rtt_sample(&ta->a.hs->rtt, ta->rtt_ms);
+    after_connect(ta);
+    return;
+  case UV_ECONNREFUSED:
+    rtt_sample(&ta->a.hs->rtt, ta->rtt_ms);
+    finish(ta, ATT_FINAL, UC_ST_CLOSED, UC_OUT_NONE, NULL, "connection refused (RST)");
+    return;
+  case UV_EHOSTUNREACH:
+    finish(ta, ATT_FINAL, UC_ST_UNREACHABLE, UC_OUT_NONE, NULL,
+           "host unreachable or administratively prohibited (EHOSTUNREACH)");
+    return;
+  case UV_ENETUNREACH:
+    finish(ta, ATT_FINAL, UC_ST_UNREACHABLE, UC_OUT_NONE, NULL, "network unreachable");
+    return;
+  case UV_ETIMEDOUT:
+    finish(ta, ATT_NO_ANSWER, UC_ST_FILTERED, UC_OUT_NONE, NULL,
+           "no answer to %u connection attempts", ta->a.w.attempt + 1);
+    return;
+  default:
+    if (engine_is_resource_error(status)) {
+      finish(ta, ATT_RESOURCE, UC_ST_ERROR, UC_OUT_NONE, NULL, "%s", uv_strerror(status));
+      return;
+    }
+    finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL, "connect failed: %s",
+           uv_strerror(status));
+  }
+}
+
+/* connect() failed before any packet: the same mapping as an asynchronous failure. */
+static void on_connect_error_now(struct tcp_attempt *ta, int rc)
+{
+  ta->creq.data = ta;
+  on_connect(&ta->creq, rc);
+  if (ta->phase != PH_CLOSING) /* on_connect ignored it (UV_ECANCELED) */
+    finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL, "connect failed: %s", uv_strerror(rc));
+}
+
+int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work *w)
+{
+  struct tcp_attempt *ta = calloc(1, sizeof(*ta));
+  if (!ta)
+    return UV_ENOMEM;
+  struct plan_host *h = hs->h;
+  if (w->check)
+    probe_choose(UC_TCP, w->check->protocol, w->check->application, &ta->pc);
+  else
+    probe_choose_range(UC_TCP, &ta->pc);
+  ta->dst = h->addr;
+  if (ta->dst.ss_family == AF_INET)
+    ((struct sockaddr_in *)&ta->dst)->sin_port = htons(w->port);
+  else
+    ((struct sockaddr_in6 *)&ta->dst)->sin6_port = htons(w->port);
+  /* The socket is made now: EMFILE is then a start error with nothing to close. */
+  int rc = uv_tcp_init_ex(e->loop, &ta->tcp, ta->dst.ss_family);
+  if (rc != 0) {
+    free(ta);
+    return rc;
+  }
+  ta->tcp.data = ta;
+  uv_timer_init(e->loop, &ta->timer);
+  ta->timer.data = ta;
+  ta->open_handles = 2;
+  ta->creq.data = ta;
+  engine_attempt_link(e, &ta->a, hs, w);
+  ta->a.cancel = cancel;
+  ta->rtt_ms = -1;
+  ta->tgt.host = h->name;
+  ta->tgt.pool = h->pool;
+  ta->tgt.addr = (const struct sockaddr *)&ta->dst;
+  ta->tgt.port = w->port;
+  ta->tgt.protocol = w->check ? w->check->protocol : UC_P_TCP;
+  rc = uv_tcp_connect(&ta->creq, &ta->tcp, (const struct sockaddr *)&ta->dst, on_connect);
+  if (rc != 0) {
+    on_connect_error_now(ta, rc);
+    return 0;
+  }
+  const struct scan_conf *conf = e->conf;
+  restart_timer(ta, rtt_deadline_ms(&hs->rtt, w->attempt, conf->min_rto_ms, conf->timeout_ms),
+                on_connect_timeout);
+  return 0;
+}

@@ -1,0 +1,527 @@
+/* scanner/engine.c - lifecycle, resolution and scheduling of the scan.
+ *
+ * Scheduling: hosts are served round-robin; each host hands out its retries first,
+ * then its single checks, then the ports of its spans in order, one work item at a time
+ * (nothing is expanded ahead). A work item starts only while the global in-flight count
+ * is under the effective cap, the host is under --per-host, and the rate bucket has a
+ * token. Local resource errors (EMFILE, ENOBUFS, EADDRNOTAVAIL) lower the effective cap
+ * and retry the same work after a short pause; successes raise it back. */
+#include "scanner/engine.h"
+
+#include <netdb.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "probes/probe.h"
+#include "probes/tls.h"
+#include "scanner/engine_int.h"
+
+#define RESOURCE_PAUSE_MS 20
+
+static void pump(struct engine *e);
+
+bool engine_is_resource_error(int uv_err)
+{
+  return uv_err == UV_EMFILE || uv_err == UV_ENFILE || uv_err == UV_ENOBUFS ||
+         uv_err == UV_EADDRNOTAVAIL || uv_err == UV_EAGAIN || uv_err == UV_ENOMEM;
+}
+
+void engine_random(uint8_t out[32])
+{
+  if (RAND_bytes(out, 32) != 1) {
+    /* Not for security: ids only need to be unpredictable enough to match replies. */
+    uint64_t t = uv_hrtime();
+    for (int i = 0; i < 32; i++)
+      out[i] = (uint8_t)(t >> ((i % 8) * 8)) ^ (uint8_t)(i * 151);
+  }
+}
+
+/* File descriptors we may use for probes: raise the soft limit to the hard one, keep a
+ * reserve for the loop, stdio, capture and output files. */
+static unsigned fd_budget(unsigned want)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return want;
+  rlim_t need = (rlim_t)want + 64;
+  if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  rlim_t reserve = rl.rlim_cur > 256 ? 48 : rl.rlim_cur / 4;
+  if (reserve < 12)
+    reserve = 12;
+  rlim_t avail = rl.rlim_cur > reserve ? rl.rlim_cur - reserve : 1;
+  return avail < want ? (unsigned)avail : want;
+}
+
+struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_conf *conf)
+{
+  struct engine *e = calloc(1, sizeof(*e));
+  if (!e)
+    return NULL;
+  e->loop = loop;
+  e->plan = plan;
+  e->conf = conf;
+  e->nhosts = plan->nhosts;
+  e->hosts = calloc(e->nhosts ? e->nhosts : 1, sizeof(*e->hosts));
+  if (!e->hosts) {
+    free(e);
+    return NULL;
+  }
+  for (size_t i = 0; i < e->nhosts; i++) {
+    e->hosts[i].eng = e;
+    e->hosts[i].h = &plan->hosts[i];
+  }
+  e->max_inflight = fd_budget(conf->concurrency ? conf->concurrency : 1);
+  e->eff_inflight = e->max_inflight;
+  uv_timer_init(loop, &e->pump_timer);
+  e->pump_timer.data = e;
+  return e;
+}
+
+void engine_set_capture(struct engine *e, struct capture *cap)
+{
+  e->capture = cap;
+}
+
+/* --- work queues --- */
+
+static bool host_has_work(const struct host_sched *hs)
+{
+  if (!hs->ready || hs->failed)
+    return false;
+  if (hs->retry_head)
+    return true;
+  for (size_t i = hs->next_check; i < hs->h->nchecks; i++) {
+    const struct plan_check *c = &hs->h->checks[i];
+    if (c->probe && !c->is_range)
+      return true;
+  }
+  return hs->span_idx < hs->h->nspans;
+}
+
+static int push_retry(struct host_sched *hs, const struct work *w, bool front)
+{
+  struct work *n = malloc(sizeof(*n));
+  if (!n)
+    return -1;
+  *n = *w;
+  n->next = NULL;
+  if (front) {
+    n->next = hs->retry_head;
+    hs->retry_head = n;
+    if (!hs->retry_tail)
+      hs->retry_tail = n;
+  } else {
+    if (hs->retry_tail)
+      hs->retry_tail->next = n;
+    else
+      hs->retry_head = n;
+    hs->retry_tail = n;
+  }
+  return 0;
+}
+
+static bool take_work(struct host_sched *hs, struct work *out)
+{
+  memset(out, 0, sizeof(*out));
+  if (hs->retry_head) {
+    struct work *n = hs->retry_head;
+    hs->retry_head = n->next;
+    if (!hs->retry_head)
+      hs->retry_tail = NULL;
+    *out = *n;
+    out->next = NULL;
+    free(n);
+    return true;
+  }
+  while (hs->next_check < hs->h->nchecks) {
+    struct plan_check *c = &hs->h->checks[hs->next_check++];
+    if (c->probe && !c->is_range) {
+      out->check = c;
+      out->port = c->first;
+      out->transport = c->transport;
+      return true;
+    }
+  }
+  while (hs->span_idx < hs->h->nspans) {
+    const struct plan_span *s = &hs->h->spans[hs->span_idx];
+    if (hs->span_next < s->first)
+      hs->span_next = s->first;
+    if (hs->span_next <= s->last) {
+      out->port = (uint16_t)hs->span_next++;
+      out->transport = s->transport;
+      return true;
+    }
+    hs->span_idx++;
+    hs->span_next = 0;
+  }
+  return false;
+}
+
+static void free_retries(struct host_sched *hs)
+{
+  while (hs->retry_head) {
+    struct work *n = hs->retry_head;
+    hs->retry_head = n->next;
+    free(n);
+  }
+  hs->retry_tail = NULL;
+}
+
+/* --- finishing --- */
+
+static bool any_work(const struct engine *e)
+{
+  for (size_t i = 0; i < e->nhosts; i++)
+    if (host_has_work(&e->hosts[i]))
+      return true;
+  return false;
+}
+
+static void maybe_done(struct engine *e)
+{
+  if (e->finished || !e->started || e->resolving || e->inflight)
+    return;
+  if (!e->stopping && any_work(e))
+    return;
+  e->finished = true;
+  uv_timer_stop(&e->pump_timer);
+  e->pump_timer_armed = false;
+  if (e->done_cb)
+    e->done_cb(e, e->done_arg);
+}
+
+bool engine_complete(const struct engine *e)
+{
+  return e->finished && !e->stopping;
+}
+
+/* --- pumping --- */
+
+static void on_pump_timer(uv_timer_t *t)
+{
+  struct engine *e = t->data;
+  e->pump_timer_armed = false;
+  pump(e);
+}
+
+static void arm_pump(struct engine *e, uint64_t ms)
+{
+  if (e->pump_timer_armed)
+    return;
+  e->pump_timer_armed = true;
+  uv_timer_start(&e->pump_timer, on_pump_timer, ms ? ms : 1, 0);
+}
+
+static struct host_sched *next_host(struct engine *e)
+{
+  unsigned per_host = e->conf->per_host ? e->conf->per_host : 1;
+  for (size_t k = 0; k < e->nhosts; k++) {
+    size_t i = (e->rr + k) % e->nhosts;
+    struct host_sched *hs = &e->hosts[i];
+    if (hs->inflight < per_host && host_has_work(hs)) {
+      e->rr = (i + 1) % e->nhosts;
+      return hs;
+    }
+  }
+  return NULL;
+}
+
+static void resource_wait(struct engine *e)
+{
+  e->resource_waits++;
+  unsigned cap = e->inflight > 1 ? e->inflight - 1 : 1;
+  if (cap < e->eff_inflight)
+    e->eff_inflight = cap;
+  arm_pump(e, RESOURCE_PAUSE_MS);
+}
+
+static void pump(struct engine *e)
+{
+  if (e->stopping || e->finished) {
+    maybe_done(e);
+    return;
+  }
+  while (e->inflight < e->eff_inflight && !e->pump_timer_armed) {
+    struct host_sched *hs = next_host(e);
+    if (!hs)
+      break;
+    if (!ratelimit_take(&e->rl, uv_hrtime())) {
+      arm_pump(e, ratelimit_wait_ms(&e->rl, uv_hrtime()));
+      break;
+    }
+    struct work w;
+    if (!take_work(hs, &w))
+      continue;
+    int rc = w.transport == UC_TCP ? attempt_tcp_start(e, hs, &w) : attempt_udp_start(e, hs, &w);
+    if (rc == 0) {
+      e->sent++;
+      continue;
+    }
+    if (engine_is_resource_error(rc)) {
+      push_retry(hs, &w, true);
+      resource_wait(e);
+      break;
+    }
+    /* Could not even start, and nothing to close: record it as an error. */
+    struct attempt_result r = {.status = ATT_FINAL, .state = UC_ST_ERROR, .rtt_ms = -1};
+    snprintf(r.reason, sizeof(r.reason), "could not start the probe: %s", uv_strerror(rc));
+    if (w.check)
+      results_single(hs, w.check, &r, w.attempt + 1);
+    else
+      results_span_port(hs, w.transport, w.port, UC_ST_ERROR);
+    e->done++;
+  }
+  maybe_done(e);
+}
+
+/* --- attempts --- */
+
+void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched *hs,
+                         const struct work *w)
+{
+  a->eng = e;
+  a->hs = hs;
+  a->w = *w;
+  a->w.next = NULL;
+  a->start_ns = uv_hrtime();
+  a->next = e->attempts;
+  a->prev = NULL;
+  if (e->attempts)
+    e->attempts->prev = a;
+  e->attempts = a;
+  e->inflight++;
+  hs->inflight++;
+}
+
+void engine_attempt_release(struct attempt *a)
+{
+  struct engine *e = a->eng;
+  if (a->prev)
+    a->prev->next = a->next;
+  else
+    e->attempts = a->next;
+  if (a->next)
+    a->next->prev = a->prev;
+  e->inflight--;
+  a->hs->inflight--;
+  free(a);
+  pump(e);
+}
+
+static void listener_found(struct engine *e, struct host_sched *hs)
+{
+  /* A ucscan listener answers every UDP port it opened: silence is now evidence.
+   * Probe again, with retransmits, the ports that were silent before we knew. */
+  hs->udp_listener = true;
+  for (size_t i = 0; i < hs->udp_silent.n; i++) {
+    struct work w = {.port = hs->udp_silent.v[i], .transport = UC_UDP, .attempt = 1};
+    if (push_retry(hs, &w, false) == 0 && e->done > 0)
+      e->done--;
+  }
+  port_list_free(&hs->udp_silent);
+}
+
+void engine_attempt_done(struct attempt *a, struct attempt_result *r)
+{
+  struct engine *e = a->eng;
+  struct host_sched *hs = a->hs;
+  struct work w = a->w;
+  if (a->reported || e->stopping) {
+    a->reported = true;
+    json_decref(r->evidence);
+    return;
+  }
+  a->reported = true;
+  switch (r->status) {
+  case ATT_RESOURCE:
+    push_retry(hs, &w, true);
+    resource_wait(e);
+    json_decref(r->evidence);
+    return;
+  case ATT_NO_ANSWER:
+    if (w.transport == UC_TCP && w.attempt < e->conf->retries) {
+      w.attempt++;
+      push_retry(hs, &w, true);
+      json_decref(r->evidence);
+      return;
+    }
+    if (!w.check && w.transport == UC_UDP && !hs->udp_listener) {
+      port_list_add(&hs->udp_silent, w.port);
+      e->done++;
+      json_decref(r->evidence);
+      return;
+    }
+    break;
+  case ATT_FINAL:
+    if (r->listener && w.transport == UC_UDP && !hs->udp_listener)
+      listener_found(e, hs);
+    break;
+  }
+  if (e->eff_inflight < e->max_inflight)
+    e->eff_inflight++;
+  if (w.check) {
+    results_single(hs, w.check, r, w.attempt + 1);
+  } else {
+    enum uc_state st = r->state;
+    if (r->status == ATT_NO_ANSWER)
+      st = UC_ST_FILTERED; /* TCP after every retry, or UDP where a listener should answer */
+    results_span_port(hs, w.transport, w.port, st);
+    json_decref(r->evidence);
+  }
+  e->done++;
+}
+
+/* --- resolution --- */
+
+static void host_resolved(struct host_sched *hs, const struct sockaddr *sa, socklen_t len)
+{
+  struct plan_host *h = hs->h;
+  memcpy(&h->addr, sa, len);
+  h->resolved = true;
+  probe_addr_str(sa, h->addr_text, sizeof(h->addr_text));
+  hs->ready = true;
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+  struct host_sched *hs = req->data;
+  struct engine *e = hs->eng;
+  hs->resolving = false;
+  e->resolving--;
+  if (status == 0 && res) {
+    host_resolved(hs, res->ai_addr, res->ai_addrlen);
+  } else if (status != UV_ECANCELED) {
+    snprintf(hs->h->resolve_error, sizeof(hs->h->resolve_error),
+             "name \"%s\" does not resolve: %s", hs->h->name, uv_strerror(status));
+    hs->failed = true;
+    results_host_unresolved(hs);
+  }
+  uv_freeaddrinfo(res);
+  pump(e);
+}
+
+static int start_resolution(struct engine *e, struct host_sched *hs)
+{
+  struct plan_host *h = hs->h;
+  const char *literal = h->address;
+  struct sockaddr_in6 s6;
+  struct sockaddr_in s4;
+  if (literal) {
+    if (uv_ip4_addr(literal, 0, &s4) == 0)
+      host_resolved(hs, (struct sockaddr *)&s4, sizeof(s4));
+    else if (uv_ip6_addr(literal, 0, &s6) == 0)
+      host_resolved(hs, (struct sockaddr *)&s6, sizeof(s6));
+    else
+      return UV_EINVAL;
+    return 0;
+  }
+  struct addrinfo hints;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  hs->gai.data = hs;
+  hs->resolving = true;
+  e->resolving++;
+  int rc = uv_getaddrinfo(e->loop, &hs->gai, on_resolved, h->name, NULL, &hints);
+  if (rc != 0) {
+    hs->resolving = false;
+    e->resolving--;
+    snprintf(h->resolve_error, sizeof(h->resolve_error), "cannot resolve \"%s\": %s", h->name,
+             uv_strerror(rc));
+    hs->failed = true;
+    results_host_unresolved(hs);
+  }
+  return 0;
+}
+
+static bool plan_needs_tls(const struct plan *p)
+{
+  for (size_t i = 0; i < p->nhosts; i++)
+    for (size_t k = 0; k < p->hosts[i].nchecks; k++) {
+      const struct plan_check *c = &p->hosts[i].checks[k];
+      if (c->probe && !c->is_range && c->transport == UC_TCP && uc_proto_uses_tls(c->protocol))
+        return true;
+    }
+  return false;
+}
+
+int engine_start(struct engine *e, engine_done_cb done_cb, void *arg)
+{
+  e->done_cb = done_cb;
+  e->done_arg = arg;
+  e->total = plan_probe_count(e->plan);
+  ratelimit_init(&e->rl, e->conf->rate, uv_hrtime());
+  if (plan_needs_tls(e->plan)) {
+    e->tls_ctx = tls_client_ctx_new(e->conf->ca_file, e->tls_ctx_error,
+                                    sizeof(e->tls_ctx_error));
+    if (!e->tls_ctx)
+      return -1;
+  }
+  e->started = true;
+  for (size_t i = 0; i < e->nhosts; i++)
+    start_resolution(e, &e->hosts[i]);
+  pump(e);
+  return 0;
+}
+
+void engine_stop(struct engine *e)
+{
+  if (e->stopping)
+    return;
+  e->stopping = true;
+  for (size_t i = 0; i < e->nhosts; i++)
+    if (e->hosts[i].resolving)
+      uv_cancel((uv_req_t *)&e->hosts[i].gai);
+  for (struct attempt *a = e->attempts; a; a = a->next) {
+    if (!a->reported) {
+      a->reported = true;
+      a->cancel(a);
+    }
+  }
+  uv_timer_stop(&e->pump_timer);
+  e->pump_timer_armed = false;
+  maybe_done(e);
+}
+
+void engine_progress(const struct engine *e, struct engine_progress *out)
+{
+  out->total = e->total;
+  out->done = e->done;
+  out->sent = e->sent;
+  out->inflight = e->inflight;
+  out->hosts_resolving = e->resolving;
+}
+
+void engine_finalize(struct engine *e)
+{
+  results_finalize(e);
+}
+
+static void on_engine_closed(uv_handle_t *h)
+{
+  struct engine *e = h->data;
+  free(e);
+}
+
+void engine_free(struct engine *e)
+{
+  if (!e)
+    return;
+  for (size_t i = 0; i < e->nhosts; i++) {
+    free_retries(&e->hosts[i]);
+    port_list_free(&e->hosts[i].udp_silent);
+  }
+  free(e->hosts);
+  e->hosts = NULL;
+  if (e->tls_ctx)
+    SSL_CTX_free(e->tls_ctx);
+  uv_close((uv_handle_t *)&e->pump_timer, on_engine_closed);
+}

@@ -1,0 +1,120 @@
+/* scanner/engine_int.h - engine internals shared by engine.c, results.c and the attempt
+ * implementations (attempt_tcp.c, attempt_udp.c). Not for other modules. */
+#ifndef UC_ENGINE_INT_H
+#define UC_ENGINE_INT_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "probes/registry.h"
+#include "scanner/engine.h"
+#include "scanner/ratelimit.h"
+#include "scanner/rtt.h"
+
+/* One unit of work: a single check, or one port of a host's span. */
+struct work {
+  struct work *next;
+  struct plan_check *check; /* NULL for a span port */
+  uint16_t port;
+  enum uc_transport transport;
+  unsigned attempt; /* 0 = first */
+};
+
+struct host_sched {
+  struct engine *eng;
+  struct plan_host *h;
+  bool ready;   /* address known */
+  bool failed;  /* name did not resolve */
+  bool resolving;
+  uv_getaddrinfo_t gai;
+  size_t next_check;  /* cursor over single checks */
+  size_t span_idx;    /* cursor over spans */
+  uint32_t span_next; /* next port in spans[span_idx] */
+  struct work *retry_head, *retry_tail;
+  unsigned inflight;
+  struct rtt_est rtt;
+  bool udp_listener;           /* a ucscan listener answered on one of its UDP ports */
+  struct port_list udp_silent; /* span UDP ports silent so far, before any listener */
+};
+
+/* How an attempt ended, as the attempt implementations report it. */
+enum attempt_status {
+  ATT_FINAL,     /* an answer (or a definite error): record it */
+  ATT_NO_ANSWER, /* nothing came back: retry while attempts remain */
+  ATT_RESOURCE   /* a local limit (EMFILE, ENOBUFS, EADDRNOTAVAIL): back off, try again */
+};
+
+struct attempt_result {
+  enum attempt_status status;
+  enum uc_state state;
+  enum uc_outcome outcome;
+  char reason[UC_REASON_MAX];
+  double rtt_ms; /* < 0: none */
+  json_t *evidence; /* handed over */
+  bool listener;
+  int sys_err; /* ATT_RESOURCE: the libuv error */
+};
+
+struct attempt {
+  struct attempt *prev, *next; /* the engine's in-flight list */
+  struct engine *eng;
+  struct host_sched *hs;
+  struct work w;
+  uint64_t start_ns;
+  bool reported; /* engine_attempt_done() was called (or the attempt was cancelled) */
+  void (*cancel)(struct attempt *a);
+};
+
+struct engine {
+  uv_loop_t *loop;
+  struct plan *plan;
+  const struct scan_conf *conf;
+  struct host_sched *hosts;
+  size_t nhosts;
+  size_t rr; /* round-robin cursor over hosts */
+  unsigned inflight;
+  unsigned max_inflight;  /* the configured concurrency, capped by the fd limit */
+  unsigned eff_inflight;  /* lowered on local resource errors, raised back on success */
+  struct ratelimit rl;
+  uv_timer_t pump_timer;  /* rate cap and resource back-off */
+  bool pump_timer_armed;
+  bool started, stopping, finished;
+  unsigned resolving;
+  uint64_t total, done, sent, resource_waits;
+  struct attempt *attempts;
+  engine_done_cb done_cb;
+  void *done_arg;
+  SSL_CTX *tls_ctx;
+  char tls_ctx_error[160];
+  struct capture *capture;
+  uint8_t readbuf[65536]; /* shared: read callbacks consume it before returning */
+};
+
+/* The attempt implementations. Return 0 when started (a result will follow through
+ * engine_attempt_done), or a libuv error when nothing was started and nothing needs
+ * closing (the engine treats UV_EMFILE and friends as a resource wait). */
+int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work *w);
+int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work *w);
+
+/* Called by an attempt once, with its outcome. The attempt then closes its handles. */
+void engine_attempt_done(struct attempt *a, struct attempt_result *r);
+/* Called by an attempt when its handles are closed; frees it and starts more work. */
+void engine_attempt_release(struct attempt *a);
+/* Links a new attempt into the in-flight list. */
+void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched *hs,
+                         const struct work *w);
+/* 32 random bytes for probe modules (transaction ids, nonces). */
+void engine_random(uint8_t out[32]);
+bool engine_is_resource_error(int uv_err);
+
+/* results.c: recording answers into the plan. */
+void results_single(struct host_sched *hs, struct plan_check *c, const struct attempt_result *r,
+                    unsigned attempts);
+void results_span_port(struct host_sched *hs, enum uc_transport t, uint16_t port,
+                       enum uc_state st);
+void results_host_unresolved(struct host_sched *hs);
+void results_finalize(struct engine *e);
+
+#endif

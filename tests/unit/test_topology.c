@@ -1,0 +1,188 @@
+/* tests/unit/test_topology.c - strict topology validation with positions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "scanner/topology.h"
+
+static struct catalog cat;
+
+static int setup(void **state)
+{
+  (void)state;
+  struct uc_err err;
+  return catalog_load_builtin(&cat, &err);
+}
+
+static int teardown(void **state)
+{
+  (void)state;
+  catalog_free(&cat);
+  return 0;
+}
+
+static char *write_tmp(const char *text)
+{
+  static char path[64];
+  snprintf(path, sizeof(path), "/tmp/uc-topo-XXXXXX");
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  return path;
+}
+
+static void expect(const char *text, int line, int col, const char *needle)
+{
+  struct topology t;
+  struct uc_err err;
+  uc_err_clear(&err);
+  char *path = write_tmp(text);
+  int rc = topo_load_file(&t, path, &cat, &err);
+  unlink(path);
+  if (rc == 0) {
+    topo_free(&t);
+    fail_msg("accepted: %s", text);
+  }
+  if (err.line != line || err.column != col || !strstr(err.text, needle))
+    fail_msg("got %d:%d '%s', want %d:%d '%s'", err.line, err.column, err.text, line, col, needle);
+}
+
+static void test_valid_topology(void **state)
+{
+  (void)state;
+  const char *text = "{\"name\": \"contoso\", \"product\": \"lync2013\", \"hosts\": [\n"
+                     " {\"name\": \"fe01.contoso.test\", \"address\": \"198.18.1.11\","
+                     "  \"roles\": [\"front-end\", \"mediation\"], \"pool\": \"pool.contoso.test\"},\n"
+                     " {\"name\": \"edge.contoso.test\", \"address\": \"2001:db8::5\", \"roles\": [\"edge\"]},\n"
+                     " {\"name\": \"dir01.contoso.test.\", \"roles\": [\"director\"]}]}";
+  struct topology t;
+  struct uc_err err;
+  char *path = write_tmp(text);
+  assert_int_equal(topo_load_file(&t, path, &cat, &err), 0);
+  unlink(path);
+  assert_string_equal(t.name, "contoso");
+  assert_string_equal(t.product, "lync2013");
+  assert_int_equal(t.nhosts, 3);
+  assert_int_equal(t.hosts[0].nroles, 2);
+  assert_string_equal(t.hosts[0].pool, "pool.contoso.test");
+  assert_string_equal(t.hosts[1].address, "2001:db8::5");
+  assert_null(t.hosts[2].address);
+  assert_true(topo_has_role(&t.hosts[0], "mediation"));
+  topo_free(&t);
+}
+
+static void test_errors_have_positions(void **state)
+{
+  (void)state;
+  expect("{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"front-end\"], \"colour\": 1}]}", 1, 55,
+         "unknown key \"colour\"");
+  expect("{\"hosts\": [\n {\"name\": \"a.test\",\n  \"roles\": [\"frontend\"]}]}", 3, 13,
+         "unknown role \"frontend\"");
+  expect("{\"hosts\": [{\"name\": \"a.test\", \"roles\": []}]}", 1, 40, "\"roles\" is empty");
+  expect("{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"edge\"]},\n"
+         "           {\"name\": \"A.TEST\", \"roles\": [\"edge\"]}]}",
+         2, 21, "duplicate host");
+  expect("{\"hosts\": [{\"name\": \"a.test\", \"address\": \"198.18.1.300\", \"roles\": [\"edge\"]}]}",
+         1, 42, "not an IPv4 or IPv6 address");
+  expect("{\"hosts\": [{\"name\": \"a..test\", \"roles\": [\"edge\"]}]}", 1, 21, "not a valid host name");
+  expect("{\"hosts\": [{\"roles\": [\"edge\"]}]}", 1, 12, "missing required key \"name\"");
+  expect("{\"hosts\": []}", 1, 11, "\"hosts\" is empty");
+  expect("{\"product\": \"ocs2007\", \"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}]}", 1, 13,
+         "unknown product");
+  expect("{\"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\", \"edge\"]}]}", 1, 44, "listed twice");
+  expect("{\"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}", 1, 43, "invalid JSON");
+  expect("", 1, 1, "empty file");
+  expect("{\"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}], \"hosts\": []}", 1, 53,
+         "invalid JSON: duplicate object key");
+  expect("{\"hosts\": [{\"name\": \"a\", \"address\": \"198.18.0.1\", \"roles\": [\"edge\"]},"
+         " {\"name\": \"b\", \"address\": \"198.18.0.1\", \"roles\": [\"director\"]}]}",
+         1, 96, "address 198.18.0.1 is also host");
+  expect("[1, 2]", 1, 1, "expected an object");
+  expect("{\"hosts\": [{\"name\": 42, \"roles\": [\"edge\"]}]}", 1, 21, "must be a string");
+}
+
+static void test_binary_and_huge_files(void **state)
+{
+  (void)state;
+  struct topology t;
+  struct uc_err err;
+  char path[] = "/tmp/uc-topo-bin-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  const char bin[] = "{\"hosts\": \x00\x01\x02";
+  assert_int_equal(write(fd, bin, sizeof(bin)), (ssize_t)sizeof(bin));
+  close(fd);
+  assert_int_equal(topo_load_file(&t, path, &cat, &err), -1);
+  assert_non_null(strstr(err.text, "NUL byte"));
+  /* 17 MiB of spaces: refused by size before it is parsed. */
+  fd = open(path, O_WRONLY | O_TRUNC);
+  assert_int_equal(ftruncate(fd, 17 * 1024 * 1024), 0);
+  close(fd);
+  assert_int_equal(topo_load_file(&t, path, &cat, &err), -1);
+  assert_non_null(strstr(err.text, "too large"));
+  unlink(path);
+  assert_int_equal(topo_load_file(&t, "/nonexistent/topo.json", &cat, &err), -1);
+  assert_non_null(strstr(err.text, "cannot open"));
+  assert_int_equal(topo_load_file(&t, "/tmp", &cat, &err), -1);
+  assert_non_null(strstr(err.text, "directory"));
+}
+
+static void test_targets(void **state)
+{
+  (void)state;
+  struct topology t;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, "198.18.0.2,dir.contoso.test", "director,edge", &cat, &err), 0);
+  assert_int_equal(t.nhosts, 2);
+  assert_string_equal(t.hosts[0].address, "198.18.0.2");
+  assert_null(t.hosts[1].address);
+  assert_int_equal(t.hosts[1].nroles, 2);
+  topo_free(&t);
+  assert_int_equal(topo_from_targets(&t, "a.test", "nope", &cat, &err), -1);
+  assert_non_null(strstr(err.text, "unknown role \"nope\""));
+  assert_int_equal(topo_from_targets(&t, "a.test,a.test", "edge", &cat, &err), -1);
+  assert_int_equal(topo_from_targets(&t, ",,", "edge", &cat, &err), -1);
+  assert_int_equal(topo_from_targets(&t, "bad host", "edge", &cat, &err), -1);
+  assert_int_equal(topo_from_targets(&t, "::1", NULL, &cat, &err), 0);
+  assert_string_equal(t.hosts[0].address, "::1");
+  topo_free(&t);
+}
+
+static void test_hostname_rules(void **state)
+{
+  (void)state;
+  assert_true(topo_valid_hostname("fe01.contoso.test"));
+  assert_true(topo_valid_hostname("fe01.contoso.test."));
+  assert_true(topo_valid_hostname("localhost"));
+  assert_false(topo_valid_hostname(""));
+  assert_false(topo_valid_hostname("."));
+  assert_false(topo_valid_hostname("-a.test"));
+  assert_false(topo_valid_hostname("a-.test"));
+  assert_false(topo_valid_hostname("a..test"));
+  assert_false(topo_valid_hostname("a b.test"));
+  char longlabel[80];
+  memset(longlabel, 'a', 64);
+  longlabel[64] = '\0';
+  assert_false(topo_valid_hostname(longlabel));
+  assert_int_equal(topo_address_family("198.18.0.1"), 4);
+  assert_int_equal(topo_address_family("fe80::1"), 6);
+  assert_int_equal(topo_address_family("198.18.0"), 0);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_valid_topology),   cmocka_unit_test(test_errors_have_positions),
+      cmocka_unit_test(test_binary_and_huge_files), cmocka_unit_test(test_targets),
+      cmocka_unit_test(test_hostname_rules),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
