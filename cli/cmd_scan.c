@@ -13,6 +13,7 @@
 #include "probes/tls.h"
 #include "reports/atomic.h"
 #include "reports/report.h"
+#include "cli/scan_session.h"
 #include "scanner/engine.h"
 #include "scanner/portspec.h"
 #include "scanner/topology.h"
@@ -177,115 +178,6 @@ static int input_error(const struct uc_err *err)
   return 2;
 }
 
-/* --- running --- */
-
-struct scan_run {
-  uv_loop_t loop;
-  struct engine *eng;
-  uv_signal_t sigint, sigterm;
-  uv_timer_t progress;
-  bool show_progress;
-  int signals;
-  uint64_t started_ns;
-};
-
-static uint64_t now_ms(void)
-{
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
-
-static void progress_line(struct scan_run *r, bool final)
-{
-  struct engine_progress p;
-  engine_progress(r->eng, &p);
-  double secs = (double)(uv_hrtime() - r->started_ns) / 1e9;
-  double rate = secs > 0 ? (double)p.done / secs : 0;
-  double pct = p.total ? 100.0 * (double)p.done / (double)p.total : 100.0;
-  char eta[32] = "-";
-  if (rate > 0 && p.done < p.total)
-    snprintf(eta, sizeof(eta), "%.0fs", (double)(p.total - p.done) / rate);
-  fprintf(stderr, "\r\033[K%llu/%llu probes (%.1f%%)  %.0f/s  ETA %s  in flight %u%s",
-          (unsigned long long)p.done, (unsigned long long)p.total, pct, rate, eta, p.inflight,
-          p.hosts_resolving ? "  resolving names" : "");
-  if (final)
-    fputs("\r\033[K", stderr);
-  fflush(stderr);
-}
-
-static void on_progress(uv_timer_t *t)
-{
-  progress_line(t->data, false);
-}
-
-static void on_signal(uv_signal_t *s, int signum)
-{
-  struct scan_run *r = s->data;
-  if (++r->signals > 1) {
-    fprintf(stderr, "\nucscan: second signal, exiting now without a report\n");
-    _exit(3);
-  }
-  fprintf(stderr, "%sucscan: %s: stopping, cancelling probes in flight; a partial report "
-                  "follows (signal again to exit at once)\n",
-          r->show_progress ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated");
-  engine_stop(r->eng);
-}
-
-static void on_done(struct engine *e, void *arg)
-{
-  struct scan_run *r = arg;
-  (void)e;
-  if (r->show_progress) {
-    uv_timer_stop(&r->progress);
-    progress_line(r, true);
-  }
-  uv_signal_stop(&r->sigint);
-  uv_signal_stop(&r->sigterm);
-}
-
-static void close_walk(uv_handle_t *h, void *arg)
-{
-  (void)arg;
-  if (!uv_is_closing(h))
-    uv_close(h, NULL);
-}
-
-static int write_outputs(const struct scan_args *a, const struct plan *plan,
-                         const struct report_meta *m)
-{
-  json_t *rep = report_json(plan, m);
-  char *text = json_dumps(rep, REPORT_DUMP_FLAGS);
-  json_decref(rep);
-  if (!text) {
-    fprintf(stderr, "ucscan: out of memory writing the report\n");
-    return -1;
-  }
-  int rc = 0;
-  if (a->out) {
-    struct uc_err err;
-    size_t len = strlen(text);
-    text[len] = '\n'; /* json_dumps leaves room for the NUL; swap it for a newline */
-    if (atomic_write(a->out, text, len + 1, &err) < 0) {
-      input_error(&err);
-      rc = -1;
-    }
-    text[len] = '\0';
-  }
-  const char *fmt = a->format ? a->format : (a->out ? NULL : "json");
-  if (!fmt && isatty(STDOUT_FILENO))
-    fmt = "table";
-  if (fmt && strcmp(fmt, "json") == 0)
-    printf("%s\n", text);
-  else if (fmt && strcmp(fmt, "table") == 0)
-    report_table(stdout, plan, m, isatty(STDOUT_FILENO));
-  fflush(stdout);
-  if (a->out)
-    fprintf(stderr, "ucscan: report written to %s\n", a->out);
-  free(text);
-  return rc;
-}
-
 int cmd_scan(int argc, char **argv)
 {
   struct scan_args a;
@@ -343,44 +235,12 @@ int cmd_scan(int argc, char **argv)
     SSL_CTX_free(ctx);
   }
 
-  struct scan_run run;
-  memset(&run, 0, sizeof(run));
-  uv_loop_init(&run.loop);
-  run.show_progress = a.conf.progress && isatty(STDERR_FILENO);
-  run.eng = engine_new(&run.loop, &plan, &a.conf);
-  if (!run.eng) {
-    fprintf(stderr, "ucscan: out of memory\n");
-    uv_loop_close(&run.loop);
-    goto out;
-  }
-  uv_signal_init(&run.loop, &run.sigint);
-  uv_signal_init(&run.loop, &run.sigterm);
-  run.sigint.data = run.sigterm.data = &run;
-  uv_signal_start(&run.sigint, on_signal, SIGINT);
-  uv_signal_start(&run.sigterm, on_signal, SIGTERM);
-  uv_timer_init(&run.loop, &run.progress);
-  run.progress.data = &run;
-  struct report_meta meta = {.topology = topo.name, .product = product,
-                             .started_ms = now_ms(), .capture_reason = "not requested"};
-  run.started_ns = uv_hrtime();
-  if (engine_start(run.eng, on_done, &run) < 0) {
-    fprintf(stderr, "ucscan: cannot start: TLS: %s\n", "client context failed");
-    status = 2;
-  } else {
-    if (run.show_progress)
-      uv_timer_start(&run.progress, on_progress, 250, 250);
-    uv_run(&run.loop, UV_RUN_DEFAULT);
-    meta.finished_ms = now_ms();
-    meta.complete = engine_complete(run.eng);
-    engine_finalize(run.eng);
-    status = report_exit_status(&plan, meta.complete);
-    if (write_outputs(&a, &plan, &meta) < 0 && status < 3)
-      status = 3;
-  }
-  engine_free(run.eng);
-  uv_walk(&run.loop, close_walk, NULL);
-  uv_run(&run.loop, UV_RUN_DEFAULT);
-  uv_loop_close(&run.loop);
+  struct scan_output sout = {.out_file = a.out, .format = a.format};
+  struct report_meta meta = {.topology = topo.name, .product = product};
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  status = scan_session_run(&loop, &plan, &a.conf, &sout, &meta);
+  scan_session_close_loop(&loop);
 out:
   free(items);
   plan_free(&plan);

@@ -197,6 +197,16 @@ static void maybe_done(struct engine *e)
     e->done_cb(e, e->done_arg);
 }
 
+bool engine_finished(const struct engine *e)
+{
+  return e->finished;
+}
+
+const char *engine_error(const struct engine *e)
+{
+  return e->tls_ctx_error[0] ? e->tls_ctx_error : "unknown error";
+}
+
 bool engine_complete(const struct engine *e)
 {
   return e->finished && !e->stopping;

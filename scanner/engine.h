@@ -33,6 +33,10 @@ void engine_set_capture(struct engine *e, struct capture *cap);
 int engine_start(struct engine *e, engine_done_cb done_cb, void *arg);
 /* Interrupt: start nothing more, cancel what is in flight. done_cb follows. */
 void engine_stop(struct engine *e);
+/* True once done_cb has run. */
+bool engine_finished(const struct engine *e);
+/* Why engine_start failed. */
+const char *engine_error(const struct engine *e);
 /* True when every planned probe finished (not stopped). */
 bool engine_complete(const struct engine *e);
 void engine_progress(const struct engine *e, struct engine_progress *out);

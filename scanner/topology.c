@@ -153,12 +153,30 @@ static const char *file_stem(const char *path, char *buf, size_t cap)
   return buf;
 }
 
+static int load_doc(struct topology *t, const char *path, const struct catalog *cat,
+                    struct uc_err *err);
+
 int topo_load_file(struct topology *t, const char *path, const struct catalog *cat,
                    struct uc_err *err)
 {
   memset(t, 0, sizeof(*t));
   if (jdoc_load_file(&t->doc, path, JDOC_MAX_FILE, err) < 0)
     return -1;
+  return load_doc(t, path, cat, err);
+}
+
+int topo_load_text(struct topology *t, const char *name, const char *text, size_t len,
+                   const struct catalog *cat, struct uc_err *err)
+{
+  memset(t, 0, sizeof(*t));
+  if (jdoc_load_buffer(&t->doc, name, text, len, err) < 0)
+    return -1;
+  return load_doc(t, name, cat, err);
+}
+
+static int load_doc(struct topology *t, const char *path, const struct catalog *cat,
+                    struct uc_err *err)
+{
   const struct jdoc *d = &t->doc;
   struct jpath p = {0};
   json_t *root = d->root;

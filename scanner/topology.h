@@ -30,6 +30,9 @@ struct topology {
 /* Reads and validates a topology file against the catalog's roles and products. */
 int topo_load_file(struct topology *t, const char *path, const struct catalog *cat,
                    struct uc_err *err);
+/* The same from text in memory (`name` is used in messages), e.g. the demo's topology. */
+int topo_load_text(struct topology *t, const char *name, const char *text, size_t len,
+                   const struct catalog *cat, struct uc_err *err);
 /* Builds a topology from "--target a,b" and "--role r1,r2" (roles may be NULL for --ports
  * scans). Every target gets every role. */
 int topo_from_targets(struct topology *t, const char *targets, const char *roles,

@@ -1,0 +1,191 @@
+/* cli/scan_session.c - signals, progress line, engine run, outputs. */
+#include "cli/scan_session.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "reports/atomic.h"
+#include "scanner/engine.h"
+
+struct session {
+  uv_loop_t *loop;
+  struct engine *eng;
+  uv_signal_t sigint, sigterm;
+  uv_timer_t progress;
+  bool show_progress;
+  int signals;
+  uint64_t started_ns;
+};
+
+uint64_t scan_now_ms(void)
+{
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+static void progress_line(struct session *r, bool final)
+{
+  struct engine_progress p;
+  engine_progress(r->eng, &p);
+  double secs = (double)(uv_hrtime() - r->started_ns) / 1e9;
+  double rate = secs > 0 ? (double)p.done / secs : 0;
+  double pct = p.total ? 100.0 * (double)p.done / (double)p.total : 100.0;
+  char eta[32] = "-";
+  if (rate > 0 && p.done < p.total)
+    snprintf(eta, sizeof(eta), "%.0fs", (double)(p.total - p.done) / rate);
+  fprintf(stderr, "\r\033[K%llu/%llu probes (%.1f%%)  %.0f/s  ETA %s  in flight %u%s",
+          (unsigned long long)p.done, (unsigned long long)p.total, pct, rate, eta, p.inflight,
+          p.hosts_resolving ? "  resolving names" : "");
+  if (final)
+    fputs("\r\033[K", stderr);
+  fflush(stderr);
+}
+
+static void on_progress(uv_timer_t *t)
+{
+  progress_line(t->data, false);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+  struct session *r = s->data;
+  if (++r->signals > 1) {
+    fprintf(stderr, "\nucscan: second signal, exiting now without a report\n");
+    _exit(3);
+  }
+  fprintf(stderr,
+          "%sucscan: %s: stopping, cancelling probes in flight; a partial report follows "
+          "(signal again to exit at once)\n",
+          r->show_progress ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated");
+  engine_stop(r->eng);
+}
+
+static void on_done(struct engine *e, void *arg)
+{
+  struct session *r = arg;
+  (void)e;
+  if (r->show_progress) {
+    uv_timer_stop(&r->progress);
+    progress_line(r, true);
+  }
+  uv_signal_stop(&r->sigint);
+  uv_signal_stop(&r->sigterm);
+  uv_stop(r->loop); /* the caller's other handles (demo listeners) may keep the loop alive */
+}
+
+int scan_session_write(const struct scan_output *out, const struct plan *plan,
+                       const struct report_meta *meta)
+{
+  json_t *rep = report_json(plan, meta);
+  char *text = json_dumps(rep, REPORT_DUMP_FLAGS);
+  json_decref(rep);
+  if (!text) {
+    fprintf(stderr, "ucscan: out of memory writing the report\n");
+    return -1;
+  }
+  int rc = 0;
+  if (out->out_file) {
+    struct uc_err err;
+    size_t len = strlen(text);
+    char *file = malloc(len + 2);
+    if (file) {
+      memcpy(file, text, len);
+      file[len] = '\n';
+      file[len + 1] = '\0';
+    }
+    if (!file || atomic_write(out->out_file, file, len + 1, &err) < 0) {
+      char msg[800];
+      uc_err_format(&err, msg, sizeof(msg));
+      fprintf(stderr, "ucscan: %s\n", file ? msg : "out of memory");
+      rc = -1;
+    }
+    free(file);
+  }
+  const char *fmt = out->format ? out->format : (out->out_file ? NULL : "json");
+  if (!fmt && isatty(STDOUT_FILENO))
+    fmt = "table";
+  if (fmt && strcmp(fmt, "json") == 0)
+    printf("%s\n", text);
+  else if (fmt && strcmp(fmt, "table") == 0)
+    report_table(stdout, plan, meta, isatty(STDOUT_FILENO));
+  fflush(stdout);
+  if (out->out_file && rc == 0)
+    fprintf(stderr, "ucscan: report written to %s\n", out->out_file);
+  free(text);
+  return rc;
+}
+
+static void close_session(struct session *r)
+{
+  uv_close((uv_handle_t *)&r->sigint, NULL);
+  uv_close((uv_handle_t *)&r->sigterm, NULL);
+  uv_close((uv_handle_t *)&r->progress, NULL);
+  engine_free(r->eng);
+  uv_run(r->loop, UV_RUN_NOWAIT);
+}
+
+int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf *conf,
+                     const struct scan_output *out, struct report_meta *meta)
+{
+  struct session r;
+  memset(&r, 0, sizeof(r));
+  r.loop = loop;
+  r.show_progress = conf->progress && isatty(STDERR_FILENO);
+  r.eng = engine_new(loop, plan, conf);
+  if (!r.eng) {
+    fprintf(stderr, "ucscan: out of memory\n");
+    return 2;
+  }
+  uv_signal_init(loop, &r.sigint);
+  uv_signal_init(loop, &r.sigterm);
+  r.sigint.data = r.sigterm.data = &r;
+  uv_signal_start(&r.sigint, on_signal, SIGINT);
+  uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+  uv_timer_init(loop, &r.progress);
+  r.progress.data = &r;
+  meta->started_ms = scan_now_ms();
+  r.started_ns = uv_hrtime();
+  if (!meta->capture_reason && !meta->capture_available)
+    meta->capture_reason = "not requested";
+  if (engine_start(r.eng, on_done, &r) < 0) {
+    fprintf(stderr, "ucscan: cannot start the scan: %s\n", engine_error(r.eng));
+    close_session(&r);
+    return 2;
+  }
+  if (r.show_progress)
+    uv_timer_start(&r.progress, on_progress, 250, 250);
+  while (!engine_finished(r.eng)) {
+    if (uv_run(loop, UV_RUN_DEFAULT) == 0 && !engine_finished(r.eng)) {
+      fprintf(stderr, "ucscan: internal error: the scan stalled with nothing in flight\n");
+      engine_stop(r.eng);
+      break;
+    }
+  }
+  meta->finished_ms = scan_now_ms();
+  meta->complete = engine_complete(r.eng);
+  engine_finalize(r.eng);
+  int status = report_exit_status(plan, meta->complete);
+  if (scan_session_write(out, plan, meta) < 0 && status < 3)
+    status = 3;
+  close_session(&r);
+  return status;
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+void scan_session_close_loop(uv_loop_t *loop)
+{
+  uv_walk(loop, close_walk, NULL);
+  uv_run(loop, UV_RUN_DEFAULT);
+  uv_loop_close(loop);
+}
