@@ -21,7 +21,7 @@
 enum {
   O_TOPOLOGY = 1000, O_TARGET, O_ROLE, O_PORTS, O_PRODUCT, O_CATALOG, O_OUT, O_FORMAT,
   O_TIMEOUT, O_RETRIES, O_CONCURRENCY, O_PER_HOST, O_RATE, O_PROFILE, O_FAST,
-  O_CERT_WARN_DAYS, O_CA, O_CAPTURE, O_USER, O_NO_PROGRESS, O_HELP
+  O_CERT_WARN_DAYS, O_CA, O_CAPTURE, O_USER, O_NO_PROGRESS, O_TCP_METHOD, O_NO_EVIDENCE, O_HELP
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -44,6 +44,8 @@ static const struct cli_opt scan_opts[] = {
     {"ca", "FILE", O_CA, "verify TLS chains against these CA certificates (PEM)"},
     {"capture", "FILE", O_CAPTURE, "write the scan's packets to a pcap file (needs CAP_NET_RAW)"},
     {"user", "NAME", O_USER, "after opening the capture, drop root privileges to NAME"},
+    {"tcp-method", "HOW", O_TCP_METHOD, "range ports: auto (raw SYN probes when permitted, else\nconnect), connect, or syn (needs CAP_NET_RAW)"},
+    {"no-evidence", NULL, O_NO_EVIDENCE, "do not open a packet capture for ICMP/TTL evidence\n(also turns off raw SYN probes)"},
     {"no-progress", NULL, O_NO_PROGRESS, "no live progress line on stderr"},
     {"help", NULL, O_HELP, "this help"},
     {NULL, NULL, 0, NULL},
@@ -76,6 +78,7 @@ struct scan_args {
   const char *topology, *target, *role, *ports, *product, *catalog, *out, *format;
   struct scan_conf conf;
   bool profile_set;
+  bool no_evidence;
   unsigned timeout, retries, concurrency, per_host, rate, cert_warn_days;
   unsigned set; /* bit per numeric option given */
 };
@@ -124,6 +127,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
     case O_CAPTURE: a->conf.capture_file = optarg; break;
     case O_USER: a->conf.user = optarg; break;
     case O_NO_PROGRESS: a->conf.progress = false; break;
+    case O_TCP_METHOD: a->conf.tcp_method = optarg; break;
+    case O_NO_EVIDENCE: a->no_evidence = true; break;
     case O_HELP: opts_help(stdout, &cli_cmd_scan); free(lo); exit(0);
     case ':': rc = usage_error("option %s needs a value", argv[optind - 1]); break;
     default: rc = usage_error("unknown option %s", argv[optind - 1]); break;
@@ -146,6 +151,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   base.capture_file = a->conf.capture_file;
   base.user = a->conf.user;
   base.progress = a->conf.progress;
+  base.tcp_method = a->conf.tcp_method ? a->conf.tcp_method : base.tcp_method;
+  base.evidence_capture = !a->no_evidence;
   a->conf = base;
   if (a->set & S_TIMEOUT) a->conf.timeout_ms = a->timeout;
   if (a->set & S_RETRIES) a->conf.retries = a->retries;
@@ -165,6 +172,11 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
                                      : "--target needs --role ROLE or --ports SPEC");
   if (a->format && strcmp(a->format, "json") && strcmp(a->format, "table"))
     return usage_error("unknown format \"%s\" (json or table)", a->format);
+  if (strcmp(a->conf.tcp_method, "auto") && strcmp(a->conf.tcp_method, "connect") &&
+      strcmp(a->conf.tcp_method, "syn"))
+    return usage_error("unknown --tcp-method \"%s\" (auto, connect or syn)", a->conf.tcp_method);
+  if (a->no_evidence && strcmp(a->conf.tcp_method, "syn") == 0)
+    return usage_error("%s", "--tcp-method syn needs the packet capture that --no-evidence turns off");
   if (a->conf.user && !a->conf.capture_file)
     return usage_error("%s", "--user only makes sense with --capture");
   return 0;

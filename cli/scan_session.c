@@ -168,6 +168,16 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   }
   meta->finished_ms = scan_now_ms();
   meta->complete = engine_complete(r.eng);
+  unsigned long packets;
+  unsigned drops;
+  bool avail;
+  const char *why;
+  engine_capture_status(r.eng, &avail, &why, &packets, &drops);
+  meta->capture_available = avail;
+  meta->capture_reason = why;
+  meta->capture_file = avail ? conf->capture_file : NULL;
+  meta->capture_packets = packets;
+  meta->capture_drops = drops;
   engine_finalize(r.eng);
   int status = report_exit_status(plan, meta->complete);
   if (scan_session_write(out, plan, meta) < 0 && status < 3)

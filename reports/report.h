@@ -24,6 +24,8 @@ struct report_meta {
   bool capture_available;
   const char *capture_reason; /* why not, or NULL */
   const char *capture_file;   /* --capture FILE, or NULL */
+  unsigned long capture_packets;
+  unsigned capture_drops;
 };
 
 struct report_counts {

@@ -174,6 +174,10 @@ json_t *report_json(const struct plan *p, const struct report_meta *m)
   if (m->capture_reason)
     json_object_set_new(cap, "reason", json_string(m->capture_reason));
   json_object_set_new(cap, "file", m->capture_file ? json_string(m->capture_file) : json_null());
+  if (m->capture_available) {
+    json_object_set_new(cap, "packets", json_integer((json_int_t)m->capture_packets));
+    json_object_set_new(cap, "dropped", json_integer(m->capture_drops));
+  }
   json_object_set_new(root, "evidence_capture", cap);
   return root;
 }

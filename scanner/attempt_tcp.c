@@ -5,7 +5,8 @@
  *   CONNECT  adaptive per-host deadline (rtt.h); no answer -> ATT_NO_ANSWER (retried)
  *   TLS      --timeout for the whole handshake; ciphertext capped at TLS_CAP bytes
  *   APP      --timeout for request and reply; plaintext capped at the module's read_cap
- * Every socket closes with RST (uv_tcp_close_reset): a scan leaves no TIME_WAIT behind. */
+ * Every connected socket closes with RST (uv_tcp_close_reset): a scan leaves no TIME_WAIT
+ * behind. A refused or failed connect has no connection to reset and just closes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct tcp_attempt {
   uv_connect_t creq;
   struct sockaddr_storage dst;
   int open_handles;
+  bool established; /* the connect succeeded: close with RST */
   enum phase phase;
   struct probe_choice pc;
   struct probe_target tgt;
@@ -67,7 +69,7 @@ static void close_all(struct tcp_attempt *ta)
   uv_close((uv_handle_t *)&ta->timer, on_close);
   if (uv_is_active((uv_handle_t *)&ta->tcp))
     uv_read_stop((uv_stream_t *)&ta->tcp);
-  if (uv_tcp_close_reset(&ta->tcp, on_close) != 0)
+  if (!ta->established || uv_tcp_close_reset(&ta->tcp, on_close) != 0)
     uv_close((uv_handle_t *)&ta->tcp, on_close);
 }
 
@@ -419,6 +421,7 @@ static void on_connect(uv_connect_t *req, int status)
   ta->rtt_ms = elapsed_ms(ta);
   switch (status) {
   case 0:
+    ta->established = true;
     rtt_sample(&ta->a.hs->rtt, ta->rtt_ms);
     after_connect(ta);
     return;

@@ -16,6 +16,7 @@ void scan_conf_polite(struct scan_conf *c)
   c->cert_warn_days = 30;
   c->progress = true;
   c->evidence_capture = true;
+  c->tcp_method = "auto";
 }
 
 void scan_conf_fast(struct scan_conf *c)

@@ -20,6 +20,7 @@ struct scan_conf {
   const char *user;        /* --user: drop root to this user after opening capture */
   bool progress;           /* live progress line on stderr */
   bool evidence_capture;   /* try libpcap for ICMP/TTL evidence (needs CAP_NET_RAW) */
+  const char *tcp_method;  /* range ports: "auto" (raw SYN when permitted), "connect", "syn" */
 };
 
 /* Production defaults: polite to servers in service. */

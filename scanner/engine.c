@@ -21,7 +21,6 @@
 
 #define RESOURCE_PAUSE_MS 20
 
-static void pump(struct engine *e);
 
 bool engine_is_resource_error(int uv_err)
 {
@@ -81,6 +80,8 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   e->eff_inflight = e->max_inflight;
   uv_timer_init(loop, &e->pump_timer);
   e->pump_timer.data = e;
+  uv_timer_init(loop, &e->syn_timer);
+  e->syn_timer.data = e;
   return e;
 }
 
@@ -93,7 +94,7 @@ void engine_set_capture(struct engine *e, struct capture *cap)
 
 static bool host_has_work(const struct host_sched *hs)
 {
-  if (!hs->ready || hs->failed)
+  if (!hs->ready || hs->failed || !hs->eng->probing)
     return false;
   if (hs->retry_head)
     return true;
@@ -105,7 +106,7 @@ static bool host_has_work(const struct host_sched *hs)
   return hs->span_idx < hs->h->nspans;
 }
 
-static int push_retry(struct host_sched *hs, const struct work *w, bool front)
+int engine_push_retry(struct host_sched *hs, const struct work *w, bool front)
 {
   struct work *n = malloc(sizeof(*n));
   if (!n)
@@ -193,8 +194,59 @@ static void maybe_done(struct engine *e)
   e->finished = true;
   uv_timer_stop(&e->pump_timer);
   e->pump_timer_armed = false;
+  syn_stop(e);
+  if (e->capture) {
+    e->capture_packets = capture_packets(e->capture);
+    e->capture_drops = capture_drops(e->capture);
+    capture_close(e->capture); /* flushes the dump file; frees itself */
+    e->capture = NULL;
+  }
+  syn_teardown(e);
   if (e->done_cb)
     e->done_cb(e, e->done_arg);
+}
+
+void engine_capture_filter(const struct engine *e, char *buf, size_t cap)
+{
+  /* ICMP errors addressed to us, everything the targets send us, and with a dump file
+   * what we send them too. Past a few hundred hosts the address list is dropped. */
+  size_t used = (size_t)snprintf(buf, cap,
+                                 "(icmp and (icmp[0] == 3 or icmp[0] == 11)) or "
+                                 "(icmp6 and (ip6[40] == 1 or ip6[40] == 3))");
+  size_t listed = 0;
+  for (size_t i = 0; i < e->nhosts && used + 80 < cap; i++) {
+    const struct plan_host *h = e->hosts[i].h;
+    if (!h->resolved)
+      continue;
+    char ip[64];
+    struct sockaddr_storage a = h->addr;
+    if (a.ss_family == AF_INET)
+      ((struct sockaddr_in *)&a)->sin_port = 0;
+    else
+      ((struct sockaddr_in6 *)&a)->sin6_port = 0;
+    probe_addr_str((struct sockaddr *)&a, ip, sizeof(ip));
+    if (ip[0] == '[') { /* probe_addr_str brackets IPv6 only with a port */
+      memmove(ip, ip + 1, strlen(ip));
+      ip[strlen(ip) - 1] = '\0';
+    }
+    used += (size_t)snprintf(buf + used, cap - used, " or %s host %s",
+                             e->conf->capture_file ? "" : "src", ip);
+    listed++;
+  }
+  if (used + 80 >= cap) {
+    snprintf(buf, cap, "tcp or udp or icmp or icmp6");
+    return;
+  }
+  (void)listed;
+}
+
+void engine_capture_status(const struct engine *e, bool *available, const char **why,
+                           unsigned long *packets, unsigned *drops)
+{
+  *available = e->capture_used;
+  *why = e->capture_used ? NULL : (e->capture_why[0] ? e->capture_why : "not requested");
+  *packets = e->capture_packets;
+  *drops = e->capture_drops;
 }
 
 bool engine_finished(const struct engine *e)
@@ -218,7 +270,7 @@ static void on_pump_timer(uv_timer_t *t)
 {
   struct engine *e = t->data;
   e->pump_timer_armed = false;
-  pump(e);
+  engine_pump(e);
 }
 
 static void arm_pump(struct engine *e, uint64_t ms)
@@ -252,7 +304,7 @@ static void resource_wait(struct engine *e)
   arm_pump(e, RESOURCE_PAUSE_MS);
 }
 
-static void pump(struct engine *e)
+void engine_pump(struct engine *e)
 {
   if (e->stopping || e->finished) {
     maybe_done(e);
@@ -269,13 +321,15 @@ static void pump(struct engine *e)
     struct work w;
     if (!take_work(hs, &w))
       continue;
+    if (hs->syn && !w.check && w.transport == UC_TCP && syn_start(e, hs, &w))
+      continue;
     int rc = w.transport == UC_TCP ? attempt_tcp_start(e, hs, &w) : attempt_udp_start(e, hs, &w);
     if (rc == 0) {
       e->sent++;
       continue;
     }
     if (engine_is_resource_error(rc)) {
-      push_retry(hs, &w, true);
+      engine_push_retry(hs, &w, true);
       resource_wait(e);
       break;
     }
@@ -288,6 +342,7 @@ static void pump(struct engine *e)
       results_span_port(hs, w.transport, w.port, UC_ST_ERROR);
     e->done++;
   }
+  syn_flush(e);
   maybe_done(e);
 }
 
@@ -322,7 +377,7 @@ void engine_attempt_release(struct attempt *a)
   e->inflight--;
   a->hs->inflight--;
   free(a);
-  pump(e);
+  engine_pump(e);
 }
 
 static void listener_found(struct engine *e, struct host_sched *hs)
@@ -332,7 +387,7 @@ static void listener_found(struct engine *e, struct host_sched *hs)
   hs->udp_listener = true;
   for (size_t i = 0; i < hs->udp_silent.n; i++) {
     struct work w = {.port = hs->udp_silent.v[i], .transport = UC_UDP, .attempt = 1};
-    if (push_retry(hs, &w, false) == 0 && e->done > 0)
+    if (engine_push_retry(hs, &w, false) == 0 && e->done > 0)
       e->done--;
   }
   port_list_free(&hs->udp_silent);
@@ -351,14 +406,14 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
   a->reported = true;
   switch (r->status) {
   case ATT_RESOURCE:
-    push_retry(hs, &w, true);
+    engine_push_retry(hs, &w, true);
     resource_wait(e);
     json_decref(r->evidence);
     return;
   case ATT_NO_ANSWER:
     if (w.transport == UC_TCP && w.attempt < e->conf->retries) {
       w.attempt++;
-      push_retry(hs, &w, true);
+      engine_push_retry(hs, &w, true);
       json_decref(r->evidence);
       return;
     }
@@ -399,6 +454,25 @@ static void host_resolved(struct host_sched *hs, const struct sockaddr *sa, sock
   hs->ready = true;
 }
 
+/* Every name is resolved: open the capture (its filter names the targets), set up raw
+ * SYN probing, and start. */
+static void begin_probing(struct engine *e)
+{
+  const struct scan_conf *c = e->conf;
+  if (c->evidence_capture || c->capture_file) {
+    char filter[8192];
+    engine_capture_filter(e, filter, sizeof(filter));
+    e->capture = capture_open(e->loop, filter, c->capture_file, e->capture_why,
+                              sizeof(e->capture_why));
+    e->capture_used = e->capture != NULL;
+  } else {
+    snprintf(e->capture_why, sizeof(e->capture_why), "evidence capture turned off");
+  }
+  syn_setup(e);
+  e->probing = true;
+  engine_pump(e);
+}
+
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
   struct host_sched *hs = req->data;
@@ -414,7 +488,10 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     results_host_unresolved(hs);
   }
   uv_freeaddrinfo(res);
-  pump(e);
+  if (e->resolving == 0 && !e->stopping)
+    begin_probing(e);
+  else
+    maybe_done(e);
 }
 
 static int start_resolution(struct engine *e, struct host_sched *hs)
@@ -478,7 +555,8 @@ int engine_start(struct engine *e, engine_done_cb done_cb, void *arg)
   e->started = true;
   for (size_t i = 0; i < e->nhosts; i++)
     start_resolution(e, &e->hosts[i]);
-  pump(e);
+  if (e->resolving == 0)
+    begin_probing(e);
   return 0;
 }
 
@@ -498,6 +576,7 @@ void engine_stop(struct engine *e)
   }
   uv_timer_stop(&e->pump_timer);
   e->pump_timer_armed = false;
+  syn_stop(e);
   maybe_done(e);
 }
 
@@ -518,20 +597,28 @@ void engine_finalize(struct engine *e)
 static void on_engine_closed(uv_handle_t *h)
 {
   struct engine *e = h->data;
-  free(e);
+  if (--e->open_handles == 0)
+    free(e);
 }
 
 void engine_free(struct engine *e)
 {
   if (!e)
     return;
+  syn_teardown(e);
   for (size_t i = 0; i < e->nhosts; i++) {
     free_retries(&e->hosts[i]);
     port_list_free(&e->hosts[i].udp_silent);
   }
   free(e->hosts);
   e->hosts = NULL;
+  e->nhosts = 0;
   if (e->tls_ctx)
     SSL_CTX_free(e->tls_ctx);
+  if (e->capture)
+    capture_close(e->capture);
+  e->capture = NULL;
+  e->open_handles = 2;
   uv_close((uv_handle_t *)&e->pump_timer, on_engine_closed);
+  uv_close((uv_handle_t *)&e->syn_timer, on_engine_closed);
 }

@@ -33,6 +33,11 @@ void engine_set_capture(struct engine *e, struct capture *cap);
 int engine_start(struct engine *e, engine_done_cb done_cb, void *arg);
 /* Interrupt: start nothing more, cancel what is in flight. done_cb follows. */
 void engine_stop(struct engine *e);
+/* The pcap filter for the scan's own traffic (targets resolved). */
+void engine_capture_filter(const struct engine *e, char *buf, size_t cap);
+/* Whether libpcap evidence was available (and why not), after the scan. */
+void engine_capture_status(const struct engine *e, bool *available, const char **why,
+                           unsigned long *packets, unsigned *drops);
 /* True once done_cb has run. */
 bool engine_finished(const struct engine *e);
 /* Why engine_start failed. */

@@ -9,6 +9,8 @@
 #include <uv.h>
 
 #include "probes/registry.h"
+#include "scanner/capture.h"
+#include "scanner/synscan.h"
 #include "scanner/engine.h"
 #include "scanner/ratelimit.h"
 #include "scanner/rtt.h"
@@ -37,6 +39,29 @@ struct host_sched {
   struct rtt_est rtt;
   bool udp_listener;           /* a ucscan listener answered on one of its UDP ports */
   struct port_list udp_silent; /* span UDP ports silent so far, before any listener */
+  /* Raw SYN probes for the TCP span ports (scanner/engine_syn.c). */
+  bool syn;
+  uint32_t saddr_be, daddr_be;
+  uint8_t *syn_state; /* per port from syn_base: SYN_DONE | attempt number */
+  uint16_t syn_base;
+  uint32_t syn_len;
+};
+
+#define SYN_DONE 0x80
+#define SYN_MAX_ATTEMPTS 21
+
+struct syn_entry {
+  uint64_t deadline_ns;
+  uint32_t host;
+  uint16_t port;
+  uint8_t attempt;
+};
+
+/* SYNs in flight, a min-heap on deadline. Answered ones stay until their deadline and
+ * are dropped then (the port's state says it is done). */
+struct syn_heap {
+  struct syn_entry *v;
+  size_t len, cap;
 };
 
 /* How an attempt ended, as the attempt implementations report it. */
@@ -89,6 +114,23 @@ struct engine {
   SSL_CTX *tls_ctx;
   char tls_ctx_error[160];
   struct capture *capture;
+  char capture_why[200];
+  bool capture_used;
+  unsigned long capture_packets;
+  unsigned capture_drops;
+  int open_handles;
+  bool probing; /* resolution finished, probes may start */
+  /* raw SYN probing */
+  bool syn_on;
+  struct synscan syn;
+  struct syn_heap syn_heap;
+  unsigned syn_inflight;
+  uv_timer_t syn_timer;
+  bool syn_timer_armed;
+  uint64_t syn_timer_due;
+  struct { uint16_t port; uint32_t host; uint64_t sent_ns; } syn_rtt[64];
+  struct host_index { uint32_t addr; uint32_t host; } *by_addr;
+  size_t nby_addr;
   uint8_t readbuf[65536]; /* shared: read callbacks consume it before returning */
 };
 
@@ -108,6 +150,16 @@ void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched 
 /* 32 random bytes for probe modules (transaction ids, nonces). */
 void engine_random(uint8_t out[32]);
 bool engine_is_resource_error(int uv_err);
+
+/* engine_syn.c: raw SYN probes and the capture subscriber. */
+void syn_setup(struct engine *e);
+bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w);
+void syn_flush(struct engine *e);
+void syn_stop(struct engine *e);
+void syn_teardown(struct engine *e);
+/* Shared with engine.c */
+void engine_pump(struct engine *e);
+int engine_push_retry(struct host_sched *hs, const struct work *w, bool front);
 
 /* results.c: recording answers into the plan. */
 void results_single(struct host_sched *hs, struct plan_check *c, const struct attempt_result *r,

@@ -1,0 +1,320 @@
+/* scanner/engine_syn.c - raw SYN probes for TCP range ports, and the capture subscriber.
+ *
+ * Each host with IPv4 TCP spans gets a byte per port (SYN_DONE | attempt): no structure
+ * per port. SYNs in flight sit in FIFO rings, one per attempt number, with their
+ * deadlines; a single timer expires them (retry, or filtered after the last attempt).
+ * Answers arrive through the capture; a duplicate or a late answer to a retried SYN
+ * finds SYN_DONE and is ignored. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/icmp.h"
+#include "scanner/engine_int.h"
+
+static int heap_push(struct syn_heap *h, const struct syn_entry *en)
+{
+  if (h->len == h->cap) {
+    size_t ncap = h->cap ? h->cap * 2 : 1024;
+    struct syn_entry *nv = realloc(h->v, ncap * sizeof(*nv));
+    if (!nv)
+      return -1;
+    h->v = nv;
+    h->cap = ncap;
+  }
+  size_t i = h->len++;
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (h->v[parent].deadline_ns <= en->deadline_ns)
+      break;
+    h->v[i] = h->v[parent];
+    i = parent;
+  }
+  h->v[i] = *en;
+  return 0;
+}
+
+static struct syn_entry heap_pop(struct syn_heap *h)
+{
+  struct syn_entry top = h->v[0];
+  struct syn_entry last = h->v[--h->len];
+  size_t i = 0;
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    uint64_t md = last.deadline_ns;
+    if (l < h->len && h->v[l].deadline_ns < md) {
+      m = l;
+      md = h->v[l].deadline_ns;
+    }
+    if (r < h->len && h->v[r].deadline_ns < md)
+      m = r;
+    if (m == i)
+      break;
+    h->v[i] = h->v[m];
+    i = m;
+  }
+  if (h->len)
+    h->v[i] = last;
+  return top;
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+  const struct host_index *x = a, *y = b;
+  return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+static struct host_sched *host_by_v4(struct engine *e, const struct pkt_addr *a)
+{
+  if (a->family != AF_INET || !e->nby_addr)
+    return NULL;
+  struct host_index key;
+  memcpy(&key.addr, a->a, 4);
+  struct host_index *hit = bsearch(&key, e->by_addr, e->nby_addr, sizeof(key), cmp_index);
+  return hit ? &e->hosts[hit->host] : NULL;
+}
+
+static void arm_timer(struct engine *e);
+
+static void syn_record(struct engine *e, struct host_sched *hs, uint16_t port, enum uc_state st)
+{
+  if (port < hs->syn_base || (uint32_t)(port - hs->syn_base) >= hs->syn_len)
+    return;
+  uint8_t *s = &hs->syn_state[port - hs->syn_base];
+  if (*s & SYN_DONE)
+    return;
+  bool in_flight = (*s & 0x40) != 0;
+  *s = SYN_DONE;
+  results_span_port(hs, UC_TCP, port, st);
+  e->done++;
+  if (in_flight) {
+    e->inflight--;
+    hs->inflight--;
+    e->syn_inflight--;
+  }
+  if (e->eff_inflight < e->max_inflight)
+    e->eff_inflight++;
+}
+
+static void on_packet(void *arg, const struct pkt_info *p)
+{
+  struct engine *e = arg;
+  uint16_t port;
+  if (!e->syn_on || e->stopping)
+    return;
+  enum syn_answer a = synscan_classify(&e->syn, p, &port);
+  if (a != SYN_NOT_OURS) {
+    struct host_sched *hs = host_by_v4(e, &p->l4.src);
+    if (!hs || !hs->syn)
+      return;
+    /* RTT from the sample table, when this port's send time is still there. */
+    unsigned slot = port % 64;
+    if (e->syn_rtt[slot].port == port && e->syn_rtt[slot].host == (uint32_t)(hs - e->hosts)) {
+      rtt_sample(&hs->rtt, (double)(uv_hrtime() - e->syn_rtt[slot].sent_ns) / 1e6);
+      e->syn_rtt[slot].port = 0;
+    }
+    syn_record(e, hs, port, a == SYN_OPEN ? UC_ST_OPEN : UC_ST_CLOSED);
+    return;
+  }
+  if (synscan_icmp_ours(&e->syn, p, &port)) {
+    struct host_sched *hs = host_by_v4(e, &p->quoted.dst);
+    const char *meaning;
+    enum uc_state st = icmp_classify(p->icmp_v6, p->icmp_type, p->icmp_code, &meaning);
+    if (hs && hs->syn && st != UC_ST_NONE)
+      syn_record(e, hs, port, st);
+  }
+}
+
+static void on_batch(void *arg)
+{
+  engine_pump(arg);
+}
+
+static void expire(struct engine *e)
+{
+  uint64_t now = uv_hrtime();
+  struct syn_heap *hp = &e->syn_heap;
+  while (hp->len && hp->v[0].deadline_ns <= now) {
+    struct syn_entry en = heap_pop(hp);
+    unsigned k = en.attempt;
+    struct host_sched *hs = &e->hosts[en.host];
+    uint8_t *s = &hs->syn_state[en.port - hs->syn_base];
+    if ((*s & SYN_DONE) || !(*s & 0x40) || (*s & 0x3f) != k)
+      continue; /* answered, or superseded by a later attempt */
+    *s &= (uint8_t)~0x40;
+    e->inflight--;
+    hs->inflight--;
+    e->syn_inflight--;
+    if (k < e->conf->retries) {
+      struct work w = {.port = en.port, .transport = UC_TCP, .attempt = k + 1};
+      engine_push_retry(hs, &w, false);
+    } else {
+      *s = SYN_DONE;
+      results_span_port(hs, UC_TCP, en.port, UC_ST_FILTERED);
+      e->done++;
+    }
+  }
+}
+
+static void on_timer(uv_timer_t *t)
+{
+  struct engine *e = t->data;
+  e->syn_timer_armed = false;
+  /* Answers that are already in the capture buffer count before deadlines do. */
+  capture_drain(e->capture);
+  expire(e);
+  arm_timer(e);
+  engine_pump(e);
+}
+
+static void arm_timer(struct engine *e)
+{
+  if (!e->syn_heap.len || e->stopping)
+    return;
+  uint64_t next = e->syn_heap.v[0].deadline_ns;
+  uint64_t now = uv_hrtime();
+  uint64_t ms = next > now ? (next - now + 999999) / 1000000 : 0;
+  uv_timer_start(&e->syn_timer, on_timer, ms ? ms : 1, 0);
+  e->syn_timer_armed = true;
+  e->syn_timer_due = now + (ms ? ms : 1) * 1000000ull;
+}
+
+void syn_setup(struct engine *e)
+{
+  if (!e->capture)
+    return;
+  capture_subscribe(e->capture, on_packet, on_batch, e);
+  if (strcmp(e->conf->tcp_method, "connect") == 0)
+    return;
+  uint8_t key[32];
+  engine_random(key);
+  char why[160];
+  if (synscan_open(&e->syn, key, why, sizeof(why)) < 0) {
+    snprintf(e->capture_why, sizeof(e->capture_why), "raw SYN probes unavailable: %s", why);
+    return;
+  }
+  e->syn_on = true;
+  e->by_addr = calloc(e->nhosts ? e->nhosts : 1, sizeof(*e->by_addr));
+  for (size_t i = 0; i < e->nhosts && e->by_addr; i++) {
+    struct host_sched *hs = &e->hosts[i];
+    struct plan_host *h = hs->h;
+    if (!hs->ready || h->addr.ss_family != AF_INET)
+      continue;
+    uint32_t lo = 65536, hi = 0;
+    for (size_t k = 0; k < h->nspans; k++) {
+      if (h->spans[k].transport != UC_TCP)
+        continue;
+      if (h->spans[k].first < lo)
+        lo = h->spans[k].first;
+      if (h->spans[k].last > hi)
+        hi = h->spans[k].last;
+    }
+    if (lo > hi)
+      continue;
+    hs->daddr_be = ((struct sockaddr_in *)&h->addr)->sin_addr.s_addr;
+    if (synscan_source_for(hs->daddr_be, &hs->saddr_be) < 0)
+      continue; /* no route: connect() will say so */
+    hs->syn_state = calloc(hi - lo + 1, 1);
+    if (!hs->syn_state)
+      continue;
+    hs->syn_base = (uint16_t)lo;
+    hs->syn_len = hi - lo + 1;
+    hs->syn = true;
+    e->by_addr[e->nby_addr].addr = hs->daddr_be;
+    e->by_addr[e->nby_addr].host = (uint32_t)i;
+    e->nby_addr++;
+  }
+  qsort(e->by_addr, e->nby_addr, sizeof(*e->by_addr), cmp_index);
+}
+
+bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
+{
+  if (!hs->syn || w->check || w->transport != UC_TCP)
+    return false;
+  unsigned k = w->attempt < SYN_MAX_ATTEMPTS ? w->attempt : SYN_MAX_ATTEMPTS - 1;
+  uint8_t *s = &hs->syn_state[w->port - hs->syn_base];
+  if (*s & SYN_DONE)
+    return true; /* answered meanwhile (a late answer to an earlier attempt) */
+  if (!synscan_add(&e->syn, hs->saddr_be, hs->daddr_be, w->port)) {
+    syn_flush(e);
+    if (!synscan_add(&e->syn, hs->saddr_be, hs->daddr_be, w->port))
+      return false; /* the socket pushes back: use connect() for this one */
+  }
+  const struct scan_conf *c = e->conf;
+  uint64_t now = uv_hrtime();
+  struct syn_entry en = {
+      .deadline_ns = now + (uint64_t)rtt_deadline_ms(&hs->rtt, k, c->min_rto_ms, c->timeout_ms) *
+                               1000000ull,
+      .host = (uint32_t)(hs - e->hosts),
+      .port = w->port,
+      .attempt = (uint8_t)k};
+  if (heap_push(&e->syn_heap, &en) < 0)
+    return false;
+  *s = (uint8_t)(0x40 | k);
+  unsigned slot = w->port % 64;
+  e->syn_rtt[slot].port = w->port;
+  e->syn_rtt[slot].host = en.host;
+  e->syn_rtt[slot].sent_ns = now;
+  e->inflight++;
+  hs->inflight++;
+  e->syn_inflight++;
+  e->sent++;
+  if (!e->syn_timer_armed || en.deadline_ns < e->syn_timer_due)
+    arm_timer(e);
+  return true;
+}
+
+void syn_flush(struct engine *e)
+{
+  if (!e->syn_on)
+    return;
+  while (e->syn.n) {
+    int sent = synscan_flush(&e->syn);
+    if (sent <= 0) {
+      /* ENOBUFS/EAGAIN: the unsent SYNs stay queued; their deadlines retry them if the
+       * queue never drains. Try again on the next pump. */
+      if (sent < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EPERM)
+        e->syn.n = 0;
+      break;
+    }
+  }
+}
+
+void syn_stop(struct engine *e)
+{
+  struct syn_heap *hp = &e->syn_heap;
+  for (size_t i = 0; i < hp->len; i++) {
+    const struct syn_entry *en = &hp->v[i];
+    struct host_sched *hs = &e->hosts[en->host];
+    uint8_t *s = &hs->syn_state[en->port - hs->syn_base];
+    if (!(*s & SYN_DONE) && (*s & 0x40) && (*s & 0x3f) == en->attempt) {
+      *s &= (uint8_t)~0x40;
+      e->inflight--;
+      hs->inflight--;
+      e->syn_inflight--;
+    }
+  }
+  hp->len = 0;
+  if (e->syn_timer_armed)
+    uv_timer_stop(&e->syn_timer);
+  e->syn_timer_armed = false;
+}
+
+void syn_teardown(struct engine *e)
+{
+  free(e->syn_heap.v);
+  memset(&e->syn_heap, 0, sizeof(e->syn_heap));
+  if (e->syn_on)
+    synscan_close(&e->syn);
+  e->syn_on = false;
+  for (size_t i = 0; i < e->nhosts; i++) {
+    free(e->hosts[i].syn_state);
+    e->hosts[i].syn_state = NULL;
+    e->hosts[i].syn = false;
+  }
+  free(e->by_addr);
+  e->by_addr = NULL;
+  e->nby_addr = 0;
+}
