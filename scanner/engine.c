@@ -213,7 +213,6 @@ void engine_capture_filter(const struct engine *e, char *buf, size_t cap)
   size_t used = (size_t)snprintf(buf, cap,
                                  "(icmp and (icmp[0] == 3 or icmp[0] == 11)) or "
                                  "(icmp6 and (ip6[40] == 1 or ip6[40] == 3))");
-  size_t listed = 0;
   for (size_t i = 0; i < e->nhosts && used + 80 < cap; i++) {
     const struct plan_host *h = e->hosts[i].h;
     if (!h->resolved)
@@ -231,13 +230,9 @@ void engine_capture_filter(const struct engine *e, char *buf, size_t cap)
     }
     used += (size_t)snprintf(buf + used, cap - used, " or %s host %s",
                              e->conf->capture_file ? "" : "src", ip);
-    listed++;
   }
-  if (used + 80 >= cap) {
+  if (used + 80 >= cap)
     snprintf(buf, cap, "tcp or udp or icmp or icmp6");
-    return;
-  }
-  (void)listed;
 }
 
 void engine_capture_status(const struct engine *e, bool *available, const char **why,
