@@ -31,6 +31,8 @@ void uc_err_format(const struct uc_err *e, char *buf, size_t cap)
     snprintf(buf, cap, "%s:%d:%d: %s", e->source, e->line, e->column, e->text);
   else if (e->line > 0)
     snprintf(buf, cap, "%s:%d: %s", e->source, e->line, e->text);
+  else if (e->column > 0) /* a command-line value: no lines */
+    snprintf(buf, cap, "%s: column %d: %s", e->source, e->column, e->text);
   else if (e->source[0])
     snprintf(buf, cap, "%s: %s", e->source, e->text);
   else

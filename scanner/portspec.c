@@ -89,7 +89,7 @@ int portspec_parse(const char *spec, struct port_item **items, size_t *n, struct
     return uc_err_set(err, SRC, 0, 0, "out of memory");
   if (len == 0) {
     free(v);
-    return uc_err_set(err, SRC, 1, 1, "empty port list (example: tcp:1-1024,udp:3478)");
+    return uc_err_set(err, SRC, 0, 1, "empty port list (example: tcp:1-1024,udp:3478)");
   }
   size_t i = 0;
   while (i <= len) {
@@ -98,7 +98,7 @@ int portspec_parse(const char *spec, struct port_item **items, size_t *n, struct
       end++;
     if (end == item_start) {
       free(v);
-      return uc_err_set(err, SRC, 1, (int)item_start + 1, "empty item in the port list");
+      return uc_err_set(err, SRC, 0, (int)item_start + 1, "empty item in the port list");
     }
     const char *colon = memchr(spec + i, ':', end - i);
     if (colon) {
@@ -109,14 +109,14 @@ int portspec_parse(const char *spec, struct port_item **items, size_t *n, struct
         cur = UC_UDP;
       else {
         free(v);
-        return uc_err_set(err, SRC, 1, (int)i + 1, "unknown transport \"%.*s\" (tcp or udp)",
+        return uc_err_set(err, SRC, 0, (int)i + 1, "unknown transport \"%.*s\" (tcp or udp)",
                           (int)plen, spec + i);
       }
       have_transport = 1;
       i = (size_t)(colon - spec) + 1;
     } else if (!have_transport) {
       free(v);
-      return uc_err_set(err, SRC, 1, (int)i + 1,
+      return uc_err_set(err, SRC, 0, (int)i + 1,
                         "say which transport first, e.g. tcp:%.*s or udp:%.*s", (int)(end - i),
                         spec + i, (int)(end - i), spec + i);
     }
@@ -124,7 +124,7 @@ int portspec_parse(const char *spec, struct port_item **items, size_t *n, struct
     size_t num_at = i;
     if (parse_num(spec, &i, end, &a) < 0) {
       free(v);
-      return uc_err_set(err, SRC, 1, (int)num_at + 1, "expected a port number after \"%.*s\"",
+      return uc_err_set(err, SRC, 0, (int)num_at + 1, "expected a port number after \"%.*s\"",
                         (int)(num_at - item_start), spec + item_start);
     }
     b = a;
@@ -134,22 +134,22 @@ int portspec_parse(const char *spec, struct port_item **items, size_t *n, struct
       size_t b_at = i;
       if (parse_num(spec, &i, end, &b) < 0) {
         free(v);
-        return uc_err_set(err, SRC, 1, (int)b_at + 1, "expected the last port of the range");
+        return uc_err_set(err, SRC, 0, (int)b_at + 1, "expected the last port of the range");
       }
       is_range = 1;
     }
     if (i != end) {
       free(v);
-      return uc_err_set(err, SRC, 1, (int)i + 1, "unexpected \"%c\" in a port item", spec[i]);
+      return uc_err_set(err, SRC, 0, (int)i + 1, "unexpected \"%c\" in a port item", spec[i]);
     }
     if (a < 1 || a > 65535 || b < 1 || b > 65535) {
       free(v);
-      return uc_err_set(err, SRC, 1, (int)num_at + 1, "port %lu is out of range (1-65535)",
+      return uc_err_set(err, SRC, 0, (int)num_at + 1, "port %lu is out of range (1-65535)",
                         (a < 1 || a > 65535) ? a : b);
     }
     if (a > b) {
       free(v);
-      return uc_err_set(err, SRC, 1, (int)num_at + 1,
+      return uc_err_set(err, SRC, 0, (int)num_at + 1,
                         "range %lu-%lu runs backwards (write %lu-%lu)", a, b, b, a);
     }
     if (count == cap) {
