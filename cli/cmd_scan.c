@@ -25,7 +25,7 @@ enum {
 };
 
 static const struct cli_opt scan_opts[] = {
-    {"topology", "FILE", O_TOPOLOGY, "deployment to check (JSON, see docs/topology.md)"},
+    {"topology", "FILE", O_TOPOLOGY, "deployment to check (JSON, see ucscan(1), TOPOLOGY FILE)"},
     {"target", "HOST[,HOST...]", O_TARGET, "hosts to check instead of a topology"},
     {"role", "ROLE[,ROLE...]", O_ROLE, "roles of every --target host (see `ucscan catalog`)"},
     {"ports", "SPEC", O_PORTS, "ad hoc ports instead of roles, no catalog:\ntcp:1-1024,udp:3478,5060 (a prefix applies to what follows)"},
