@@ -69,11 +69,22 @@ int cmd_diff(int argc, char **argv)
   /* Options may come before, between or after the two files (GNU permutation). */
   while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
     switch (c) {
-    case D_FORMAT: format = optarg; break;
-    case D_FORCE: force = true; break;
-    case D_HELP: opts_help(stdout, &cli_cmd_diff); free(lo); return 0;
-    case ':': rc = usage_error("option %s needs a value", argv[optind - 1]); break;
-    default: rc = usage_error("unknown option %s", argv[optind - 1]); break;
+    case D_FORMAT:
+      format = optarg;
+      break;
+    case D_FORCE:
+      force = true;
+      break;
+    case D_HELP:
+      opts_help(stdout, &cli_cmd_diff);
+      free(lo);
+      return 0;
+    case ':':
+      rc = usage_error("option %s needs a value", argv[optind - 1]);
+      break;
+    default:
+      rc = usage_error("unknown option %s", argv[optind - 1]);
+      break;
     }
   }
   free(lo);

@@ -21,8 +21,8 @@ enum category {
   CAT_COUNT
 };
 
-static const char *const cat_names[CAT_COUNT] = {
-    "regression", "degraded", "recovered", "improved", "changed", "new", "vanished"};
+static const char *const cat_names[CAT_COUNT] = {"regression", "degraded", "recovered", "improved",
+                                                 "changed",    "new",      "vanished"};
 
 /* --- validation --- */
 
@@ -336,9 +336,8 @@ static bool in_strings(json_t *arr, const char *s)
 {
   size_t i;
   json_t *v;
-  json_array_foreach(arr, i, v)
-    if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-      return true;
+  json_array_foreach(arr, i,
+                     v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return true;
   return false;
 }
 
@@ -348,10 +347,8 @@ static json_t *minus(json_t *a, json_t *b)
   json_t *out = json_array();
   size_t i;
   json_t *v;
-  json_array_foreach(a, i, v)
-    if (json_is_string(v) && !in_strings(b, json_string_value(v)) &&
-        !in_strings(out, json_string_value(v)))
-      json_array_append(out, v);
+  json_array_foreach(a, i, v) if (json_is_string(v) && !in_strings(b, json_string_value(v)) &&
+                                  !in_strings(out, json_string_value(v))) json_array_append(out, v);
   return out;
 }
 
@@ -493,8 +490,7 @@ static int compare_host_attrs(struct entries *out, const char *host, json_t *oh,
   }
   json_t *o = json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:s, s:b, s:n, s:n, s:o}", "host", host,
                         "check", "port", "range", "transport", "protocol", "category",
-                        cat_names[CAT_CHANGED], "regression", 0, "old", "new", "changes",
-                        changes);
+                        cat_names[CAT_CHANGED], "regression", 0, "old", "new", "changes", changes);
   struct entry e = {host, 0, CAT_CHANGED, 0, 0, -1, o};
   if (!o || push(out, &e) < 0) {
     json_decref(o);
@@ -510,7 +506,7 @@ static json_t *index_hosts(json_t *root)
   size_t i;
   json_t *h;
   json_array_foreach(json_object_get(root, "hosts"), i, h)
-    json_object_set(idx, report_doc_str(h, "name"), h);
+      json_object_set(idx, report_doc_str(h, "name"), h);
   return idx;
 }
 
@@ -521,7 +517,7 @@ static json_t *index_checks(json_t *host)
   json_t *ck;
   char key[40];
   json_array_foreach(json_object_get(host, "checks"), i, ck)
-    json_object_set(idx, report_doc_key(ck, key, sizeof(key)), ck);
+      json_object_set(idx, report_doc_key(ck, key, sizeof(key)), ck);
   return idx;
 }
 
@@ -542,8 +538,8 @@ static int compare_host(struct entries *out, const char *name, json_t *oh, json_
   {
     if (rc < 0)
       break;
-    int r = compare_check(out, name, json_object_get(oidx, report_doc_key(ck, key, sizeof(key))),
-                          ck);
+    int r =
+        compare_check(out, name, json_object_get(oidx, report_doc_key(ck, key, sizeof(key))), ck);
     if (r < 0)
       rc = -1;
     else if (r == 0)
@@ -621,8 +617,7 @@ json_t *diff_compute(const struct jdoc *old_doc, const struct jdoc *new_doc, boo
   json_array_foreach(json_object_get(old_doc->root, "hosts"), i, h)
   {
     const char *name = report_doc_str(h, "name");
-    if (rc == 0 && !json_object_get(nidx, name) &&
-        compare_host(&es, name, h, NULL, &unchanged) < 0)
+    if (rc == 0 && !json_object_get(nidx, name) && compare_host(&es, name, h, NULL, &unchanged) < 0)
       rc = -1;
   }
   json_decref(oidx);
@@ -635,11 +630,13 @@ json_t *diff_compute(const struct jdoc *old_doc, const struct jdoc *new_doc, boo
     return NULL;
   }
   /* Hosts with a regression first. */
+  json_t *regressed = json_object();
   for (size_t k = 0; k < es.n; k++)
     if (es.v[k].cat == CAT_REGRESSION)
-      for (size_t m = 0; m < es.n; m++)
-        if (strcmp(es.v[m].host, es.v[k].host) == 0)
-          es.v[m].host_regressed = 1;
+      json_object_set_new(regressed, es.v[k].host, json_true());
+  for (size_t k = 0; k < es.n; k++)
+    es.v[k].host_regressed = json_object_get(regressed, es.v[k].host) != NULL;
+  json_decref(regressed);
   if (es.n)
     qsort(es.v, es.n, sizeof(*es.v), cmp_entries);
   unsigned counts[CAT_COUNT] = {0};
@@ -874,8 +871,7 @@ void diff_table(FILE *out, const json_t *diff, bool color)
     }
     size_t k;
     json_t *c;
-    json_array_foreach(json_object_get(e, "changes"), k, c)
-      describe(out, c);
+    json_array_foreach(json_object_get(e, "changes"), k, c) describe(out, c);
   }
   json_t *s = json_object_get(diff, "summary");
   fputs(json_array_size(changes) ? "\n" : "\nno changes: ", out);
@@ -886,6 +882,7 @@ void diff_table(FILE *out, const json_t *diff, bool color)
   }
   fprintf(out, "; %lld unchanged\n",
           (long long)json_integer_value(json_object_get(s, "unchanged")));
-  fprintf(out, "%s\n", diff_exit_status(diff) ? "REGRESSED: at least one check started failing"
-                                              : "no regression");
+  fprintf(out, "%s\n",
+          diff_exit_status(diff) ? "REGRESSED: at least one check started failing"
+                                 : "no regression");
 }

@@ -30,15 +30,33 @@ void junit_xml_escape(FILE *out, const char *s, size_t len, bool attr)
       continue;
     }
     switch (c) {
-    case '&': fputs("&amp;", out); break;
-    case '<': fputs("&lt;", out); break;
-    case '>': fputs("&gt;", out); break;
-    case '"': fputs(attr ? "&quot;" : "\"", out); break;
-    case '\'': fputs(attr ? "&apos;" : "'", out); break;
-    case '\t': fputs(attr ? "&#9;" : "\t", out); break;
-    case '\n': fputs(attr ? "&#10;" : "\n", out); break;
-    case '\r': fputs("&#13;", out); break;
-    default: fwrite(p + i, 1, n, out); break;
+    case '&':
+      fputs("&amp;", out);
+      break;
+    case '<':
+      fputs("&lt;", out);
+      break;
+    case '>':
+      fputs("&gt;", out);
+      break;
+    case '"':
+      fputs(attr ? "&quot;" : "\"", out);
+      break;
+    case '\'':
+      fputs(attr ? "&apos;" : "'", out);
+      break;
+    case '\t':
+      fputs(attr ? "&#9;" : "\t", out);
+      break;
+    case '\n':
+      fputs(attr ? "&#10;" : "\n", out);
+      break;
+    case '\r':
+      fputs("&#13;", out);
+      break;
+    default:
+      fwrite(p + i, 1, n, out);
+      break;
     }
     i += n;
   }
@@ -226,8 +244,8 @@ static void testsuite(FILE *out, const json_t *host, const json_t *report, const
   count_host(checks, &c);
   fputs("  <testsuite", out);
   attr_str(out, "name", name ? name : "?");
-  fprintf(out, " tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.6f\"",
-          c.tests, c.failures, c.skipped, c.time);
+  fprintf(out, " tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.6f\"", c.tests,
+          c.failures, c.skipped, c.time);
   if (stamp[0])
     attr_str(out, "timestamp", stamp);
   fputs(" package=\"ucscan\">\n    <properties>\n", out);
@@ -250,8 +268,7 @@ static void testsuite(FILE *out, const json_t *host, const json_t *report, const
            json_is_false(json_object_get(report, "complete")) ? "false" : "true");
   fputs("    </properties>\n", out);
   json_t *ck;
-  json_array_foreach(checks, i, ck)
-    testcase(out, ck, name);
+  json_array_foreach(checks, i, ck) testcase(out, ck, name);
   fputs("  </testsuite>\n", out);
 }
 
@@ -288,8 +305,7 @@ int junit_write(FILE *out, const json_t *report)
   attr_str(out, "name", suites);
   fprintf(out, " tests=\"%u\" failures=\"%u\" errors=\"0\" time=\"%.3f\">\n", tests, failures,
           ms > 0 ? (double)ms / 1000.0 : 0.0);
-  json_array_foreach(hosts, i, h)
-    testsuite(out, h, report, stamp);
+  json_array_foreach(hosts, i, h) testsuite(out, h, report, stamp);
   fputs("</testsuites>\n", out);
   return ferror(out) ? -1 : 0;
 }

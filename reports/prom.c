@@ -87,8 +87,7 @@ static void each_check(const struct ctx *c, check_fn fn)
   json_t *h, *ck;
   json_array_foreach(c->hosts, i, h)
   {
-    json_array_foreach(json_object_get(h, "checks"), k, ck)
-      fn(c, h, ck);
+    json_array_foreach(json_object_get(h, "checks"), k, ck) fn(c, h, ck);
   }
 }
 
@@ -153,9 +152,7 @@ static bool any_check(const struct ctx *c, check_fn fn)
   json_t *h, *ck;
   json_array_foreach(c->hosts, i, h)
   {
-    json_array_foreach(json_object_get(h, "checks"), k, ck)
-      if (fn(c, h, ck))
-        return true;
+    json_array_foreach(json_object_get(h, "checks"), k, ck) if (fn(c, h, ck)) return true;
   }
   return false;
 }
@@ -196,8 +193,7 @@ int prom_write(FILE *out, const json_t *report)
 
   time_t fin;
   if (report_doc_time(report_doc_str(report, "finished_at"), &fin) == 0) {
-    family(out, "ucscan_scan_completed_timestamp_seconds",
-           "Unix time at which the scan finished.");
+    family(out, "ucscan_scan_completed_timestamp_seconds", "Unix time at which the scan finished.");
     topo_series(&c, "ucscan_scan_completed_timestamp_seconds");
     value(out, (double)fin);
   }

@@ -22,16 +22,15 @@ static json_t *report(const char *topology)
 {
   return json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:i, s:b, s:{s:i,s:i,s:i,s:i}, s:[]}",
                    "schema", "ucscan-report/1", "tool", "name", "ucscan", "version", "0.1.0",
-                   "topology", topology, "product", "sfb2015", "started_at",
-                   "2026-11-21T22:00:00Z", "finished_at", "2026-11-21T22:00:03Z", "duration_ms",
-                   3012, "complete", 1, "summary", "pass", 0, "warn", 0, "fail", 0, "skip", 0,
-                   "hosts");
+                   "topology", topology, "product", "sfb2015", "started_at", "2026-11-21T22:00:00Z",
+                   "finished_at", "2026-11-21T22:00:03Z", "duration_ms", 3012, "complete", 1,
+                   "summary", "pass", 0, "warn", 0, "fail", 0, "skip", 0, "hosts");
 }
 
 static json_t *host(json_t *rep, const char *name, const char *address)
 {
-  json_t *h = json_pack("{s:s, s:s?, s:[s], s:{}, s:[]}", "name", name, "address", address,
-                        "roles", "front-end", "summary", "checks");
+  json_t *h = json_pack("{s:s, s:s?, s:[s], s:{}, s:[]}", "name", name, "address", address, "roles",
+                        "front-end", "summary", "checks");
   json_array_append_new(json_object_get(rep, "hosts"), h);
   return h;
 }
@@ -42,9 +41,10 @@ static json_t *check(json_t *h, unsigned port, unsigned first, unsigned last, co
 {
   json_t *c = json_object();
   json_object_set_new(c, "port", port ? json_integer(port) : json_null());
-  json_object_set_new(c, "range", port ? json_null()
-                                       : json_pack("{s:i, s:i, s:[]}", "first", first, "last",
-                                                   last, "filtered_ports"));
+  json_object_set_new(
+      c, "range",
+      port ? json_null()
+           : json_pack("{s:i, s:i, s:[]}", "first", first, "last", last, "filtered_ports"));
   json_object_set_new(c, "transport", json_string(tr));
   json_object_set_new(c, "protocol", json_string(proto));
   json_object_set_new(c, "probe", json_string("tcp"));
@@ -61,8 +61,8 @@ static json_t *check(json_t *h, unsigned port, unsigned first, unsigned last, co
 
 static json_t *cert(const char *subject, const char *issuer, const char *not_after)
 {
-  return json_pack("{s:s, s:s, s:[s], s:s, s:s, s:b}", "subject", subject, "issuer", issuer,
-                   "san", "fe01.contoso.test", "not_before", "2025-01-01T00:00:00Z", "not_after",
+  return json_pack("{s:s, s:s, s:[s], s:s, s:s, s:b}", "subject", subject, "issuer", issuer, "san",
+                   "fe01.contoso.test", "not_before", "2025-01-01T00:00:00Z", "not_after",
                    not_after, "expired", 0);
 }
 
@@ -115,9 +115,9 @@ static json_t *change(const json_t *diff, const char *host, const char *key, con
   size_t i;
   json_t *c;
   assert_non_null(e);
-  json_array_foreach(json_object_get(e, "changes"), i, c)
-    if (strcmp(json_string_value(json_object_get(c, "what")), what) == 0)
-      return c;
+  json_array_foreach(json_object_get(e, "changes"), i,
+                     c) if (strcmp(json_string_value(json_object_get(c, "what")), what) ==
+                            0) return c;
   return NULL;
 }
 
@@ -171,12 +171,12 @@ static void build_pair(struct pair *p)
   check(nf, 0, 57501, 65535, "tcp", "rtp", "pass", "closed");
 
   json_t *oe = host(o, "edge01.contoso.test", NULL), *ne = host(n, "edge01.contoso.test", NULL);
-  json_object_set_new(json_object_get(check(oe, 3478, 0, 0, "udp", "stun", "pass", "open"),
-                                      "evidence"),
-                      "stun", json_pack("{s:s}", "mapped_address", "198.18.0.1:40000"));
-  json_object_set_new(json_object_get(check(ne, 3478, 0, 0, "udp", "stun", "pass", "open"),
-                                      "evidence"),
-                      "stun", json_pack("{s:s}", "mapped_address", "198.18.0.2:40000"));
+  json_object_set_new(
+      json_object_get(check(oe, 3478, 0, 0, "udp", "stun", "pass", "open"), "evidence"), "stun",
+      json_pack("{s:s}", "mapped_address", "198.18.0.1:40000"));
+  json_object_set_new(
+      json_object_get(check(ne, 3478, 0, 0, "udp", "stun", "pass", "open"), "evidence"), "stun",
+      json_pack("{s:s}", "mapped_address", "198.18.0.2:40000"));
   set_tls(check(oe, 5061, 0, 0, "tcp", "mtls", "pass", "open"), true,
           cert("CN=edge", "CN=CA", "2027-01-01T00:00:00Z"));
   set_tls(check(ne, 5061, 0, 0, "tcp", "mtls", "pass", "open"), false,
@@ -187,12 +187,12 @@ static void build_pair(struct pair *p)
   check(ne, 443, 0, 0, "tcp", "tls", "fail", "closed");
 
   json_t *os = host(o, "sql01.contoso.test", NULL), *ns = host(n, "sql01.contoso.test", NULL);
-  json_object_set_new(json_object_get(check(os, 1434, 0, 0, "udp", "sql-browser", "pass", "open"),
-                                      "evidence"),
-                      "sql_browser", json_pack("{s:[s,s]}", "instances", "RTC", "LYNCLOCAL"));
-  json_object_set_new(json_object_get(check(ns, 1434, 0, 0, "udp", "sql-browser", "pass", "open"),
-                                      "evidence"),
-                      "sql_browser", json_pack("{s:[s,s]}", "instances", "RTC", "RTCLOCAL"));
+  json_object_set_new(
+      json_object_get(check(os, 1434, 0, 0, "udp", "sql-browser", "pass", "open"), "evidence"),
+      "sql_browser", json_pack("{s:[s,s]}", "instances", "RTC", "LYNCLOCAL"));
+  json_object_set_new(
+      json_object_get(check(ns, 1434, 0, 0, "udp", "sql-browser", "pass", "open"), "evidence"),
+      "sql_browser", json_pack("{s:[s,s]}", "instances", "RTC", "RTCLOCAL"));
 
   check(host(o, "old-only.contoso.test", NULL), 80, 0, 0, "tcp", "http", "fail", "closed");
   check(host(n, "new-only.contoso.test", NULL), 80, 0, 0, "tcp", "http", "pass", "open");
@@ -232,7 +232,7 @@ static void test_categories(void **state)
   assert_string_equal(cat(d, fe, "5062/tcp"), "changed");
   assert_string_equal(cat(d, fe, "5063/tcp"), "changed");
   assert_null(entry(d, fe, "5064/tcp"));
-  assert_null(entry(d, fe, "5065/tcp")); /* the reason alone is no change */
+  assert_null(entry(d, fe, "5065/tcp"));                     /* the reason alone is no change */
   assert_string_equal(cat(d, fe, "5070/tcp"), "regression"); /* new and failing */
   assert_string_equal(cat(d, fe, "5071/tcp"), "new");
   assert_string_equal(cat(d, fe, "5072/tcp"), "vanished");
@@ -365,8 +365,8 @@ static void test_order(void **state)
   char *a = json_dumps(p.diff, REPORT_DUMP_FLAGS), *b = json_dumps(again, REPORT_DUMP_FLAGS);
   assert_string_equal(a, b);
   /* Top-level keys, documented in the man page. */
-  static const char *const keys[] = {"schema", "old", "new", "topology_mismatch", "regressed",
-                                     "summary", "changes"};
+  static const char *const keys[] = {"schema",    "old",     "new",    "topology_mismatch",
+                                     "regressed", "summary", "changes"};
   const char *key;
   json_t *v;
   size_t i = 0;
@@ -462,12 +462,13 @@ static void expect_bad(const char *text, int line, int col, const char *needle)
   }
   if (strcmp(err.source, path) != 0 || err.line != line || err.column != col ||
       !strstr(err.text, needle))
-    fail_msg("got %s:%d:%d '%s', want %d:%d '%s'", err.source, err.line, err.column, err.text,
-             line, col, needle);
+    fail_msg("got %s:%d:%d '%s', want %d:%d '%s'", err.source, err.line, err.column, err.text, line,
+             col, needle);
 }
 
 #define HEAD "{\"schema\": \"ucscan-report/1\", \"topology\": \"t\",\n"
-#define CHECK(x) "{\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"pass\"" x "}"
+#define CHECK(x)                                                                                   \
+  "{\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"pass\"" x "}"
 
 static void test_bad_input(void **state)
 {
@@ -482,31 +483,38 @@ static void test_bad_input(void **state)
   expect_bad("{\"schema\": \"ucscan-report/1\", \"hosts\": []}", 1, 1, "\"topology\" string");
   expect_bad(HEAD "\"hosts\": {}}", 2, 10, "\"hosts\" array");
   expect_bad(HEAD "\"complete\": \"yes\", \"hosts\": []}", 2, 13, "true or false");
-  expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": []},\n {\"name\": \"a\", \"checks\": []}]}",
+  expect_bad(HEAD
+             "\"hosts\": [{\"name\": \"a\", \"checks\": []},\n {\"name\": \"a\", \"checks\": []}]}",
              3, 11, "duplicate host \"a\" (also hosts[0])");
   expect_bad(HEAD "\"hosts\": [{\"checks\": []}]}", 2, 11, "needs a \"name\"");
   expect_bad(HEAD "\"hosts\": [{\"name\": \"a\"}]}", 2, 11, "needs a \"checks\" array");
   expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n" CHECK("") ",\n" CHECK("") "]}]}",
              4, 1, "check 443/tcp of host \"a\" is listed twice (also checks[0])");
-  expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
-                  "{\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"ok\"}]}]}",
+  expect_bad(HEAD
+             "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
+             "{\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"ok\"}]}]}",
              3, 61, "\"verdict\" must be one of");
-  expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
-                  "{\"port\": null, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"pass\"}]}]}",
+  expect_bad(HEAD
+             "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
+             "{\"port\": null, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"pass\"}]}]}",
              3, 1, "either a \"port\" or a \"range\"");
-  expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
-                  "{\"port\": 70000, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"pass\"}]}]}",
-             3, 10, "\"port\" must be a number");
+  expect_bad(
+      HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
+           "{\"port\": 70000, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"pass\"}]}]}",
+      3, 10, "\"port\" must be a number");
   expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
                   "{\"port\": null, \"range\": {\"first\": 9, \"last\": 1}, \"transport\": \"tcp\","
                   " \"verdict\": \"pass\"}]}]}",
              3, 25, "first <= last");
-  expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
-                  "{\"port\": 1, \"range\": null, \"transport\": \"sctp\", \"verdict\": \"pass\"}]}]}",
+  expect_bad(HEAD
+             "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
+             "{\"port\": 1, \"range\": null, \"transport\": \"sctp\", \"verdict\": \"pass\"}]}]}",
              3, 41, "\"tcp\" or \"udp\"");
-  expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n" CHECK(", \"state\": \"ajar\"") "]}]}",
+  expect_bad(HEAD
+             "\"hosts\": [{\"name\": \"a\", \"checks\": [\n" CHECK(", \"state\": \"ajar\"") "]}]}",
              3, 78, "\"state\" must be null or one of");
-  expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n" CHECK(", \"evidence\": []") "]}]}",
+  expect_bad(HEAD
+             "\"hosts\": [{\"name\": \"a\", \"checks\": [\n" CHECK(", \"evidence\": []") "]}]}",
              3, 81, "\"evidence\" must be an object");
   expect_bad("{\"schema\": \"ucscan-report/1\", \"topology\": \"t\", \"hosts\": [\x01]}", 1, 58,
              "invalid JSON");
@@ -578,7 +586,8 @@ static void test_table(void **state)
   /* A hostile report: terminal escapes in a reason and a host name. */
   json_t *e = entry(p.diff, "fe01.contoso.test", "5061/tcp");
   json_object_set_new(json_object_get(e, "new"), "reason",
-                      json_string("refused \x1b]0;pwned\x07 \xc2\x9b" "2J"));
+                      json_string("refused \x1b]0;pwned\x07 \xc2\x9b"
+                                  "2J"));
   char *t = table(p.diff, false);
   assert_null(strchr(t, '\x1b'));
   assert_null(strchr(t, '\x07'));
@@ -591,7 +600,8 @@ static void test_table(void **state)
   assert_non_null(strstr(t, "  regression  5061/tcp         mtls        pass -> fail  "));
   assert_non_null(strstr(t, "  vanished    5072/tcp         tcp         pass -> -     "));
   assert_non_null(strstr(t, "  new         5071/tcp         tcp         - -> pass     "));
-  assert_non_null(strstr(t, "expiry moved: 2027-01-01T00:00:00Z -> 2027-04-01T00:00:00Z (+90 days)"));
+  assert_non_null(
+      strstr(t, "expiry moved: 2027-01-01T00:00:00Z -> 2027-04-01T00:00:00Z (+90 days)"));
   assert_non_null(strstr(t, "issuer changed: CN=Contoso Root CA -> CN=Contoso Issuing CA 2"));
   assert_non_null(strstr(t, "certificate replaced: CN=fe01.contoso.test (issuer CN=Contoso Root "
                             "CA, until 2027-01-01T00:00:00Z) -> CN=fe01.contoso.test (issuer "
@@ -615,10 +625,14 @@ static void test_table(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_categories),     cmocka_unit_test(test_evidence),
-      cmocka_unit_test(test_order),          cmocka_unit_test(test_no_regression),
-      cmocka_unit_test(test_topology_mismatch), cmocka_unit_test(test_bad_input),
-      cmocka_unit_test(test_real_report),    cmocka_unit_test(test_table),
+      cmocka_unit_test(test_categories),
+      cmocka_unit_test(test_evidence),
+      cmocka_unit_test(test_order),
+      cmocka_unit_test(test_no_regression),
+      cmocka_unit_test(test_topology_mismatch),
+      cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_real_report),
+      cmocka_unit_test(test_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

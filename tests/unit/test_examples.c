@@ -103,8 +103,7 @@ static size_t with_role(const struct topology *t, const char *role)
   return n;
 }
 
-static const struct plan_check *find(const struct plan_host *h, unsigned port,
-                                     enum uc_transport tr)
+static const struct plan_check *find(const struct plan_host *h, unsigned port, enum uc_transport tr)
 {
   for (size_t k = 0; k < h->nchecks; k++)
     if (!h->checks[k].is_range && h->checks[k].first == port && h->checks[k].transport == tr)

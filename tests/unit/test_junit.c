@@ -362,17 +362,17 @@ struct jelem {
 static const char *const ts_attrs[] = {"name", "time", "tests", "failures", "errors", NULL};
 static const char *const ts_kids[] = {"testsuite", NULL};
 static const char *const suite_req[] = {"name", "tests", "failures", "errors", NULL};
-static const char *const suite_attrs[] = {"name", "tests", "failures", "errors", "group", "time",
-                                          "skipped", "timestamp", "hostname", "id", "package",
-                                          "file", "log", "url", NULL};
-static const char *const suite_kids[] = {"testsuite", "properties", "testcase", "system-out",
-                                         "system-err", NULL};
+static const char *const suite_attrs[] = {"name",    "tests",   "failures",  "errors",   "group",
+                                          "time",    "skipped", "timestamp", "hostname", "id",
+                                          "package", "file",    "log",       "url",      NULL};
+static const char *const suite_kids[] = {"testsuite",  "properties", "testcase",
+                                         "system-out", "system-err", NULL};
 static const char *const props_kids[] = {"property", NULL};
 static const char *const prop_attrs[] = {"name", "value", NULL};
 static const char *const case_req[] = {"name", NULL};
 static const char *const case_attrs[] = {"name", "time", "classname", "group", NULL};
-static const char *const case_kids[] = {"skipped", "error", "failure", "system-out",
-                                        "system-err", NULL};
+static const char *const case_kids[] = {"skipped",    "error",      "failure",
+                                        "system-out", "system-err", NULL};
 static const char *const result_attrs[] = {"type", "message", NULL};
 static const char *const none[] = {NULL};
 
@@ -462,7 +462,8 @@ static int jvalidate(const struct xnode *x, char *err, size_t cap)
       have[2] += xcount(x->kids[i], "error");
       have[3] += xcount(x->kids[i], "skipped");
       if (xcount(x->kids[i], "failure") + xcount(x->kids[i], "error") +
-              xcount(x->kids[i], "skipped") > 1)
+              xcount(x->kids[i], "skipped") >
+          1)
         return snprintf(err, cap, "a testcase with more than one result"), -1;
     }
     for (int k = 0; cnt[k]; k++) {
@@ -470,8 +471,7 @@ static int jvalidate(const struct xnode *x, char *err, size_t cap)
       if (!v && k == 3)
         continue;
       if (!count_ok(v) || strtoul(v, NULL, 10) != have[k])
-        return snprintf(err, cap, "testsuite %s=\"%s\" but %zu found", cnt[k], v ? v : "",
-                        have[k]),
+        return snprintf(err, cap, "testsuite %s=\"%s\" but %zu found", cnt[k], v ? v : "", have[k]),
                -1;
     }
   }
@@ -483,8 +483,7 @@ static int jvalidate(const struct xnode *x, char *err, size_t cap)
         sum += strtoul(xattr_get(x->kids[i], cnt[k]), NULL, 10);
       const char *v = xattr_get(x, cnt[k]);
       if (v && (!count_ok(v) || strtoul(v, NULL, 10) != sum))
-        return snprintf(err, cap, "testsuites %s=\"%s\", suites add up to %lu", cnt[k], v, sum),
-               -1;
+        return snprintf(err, cap, "testsuites %s=\"%s\", suites add up to %lu", cnt[k], v, sum), -1;
     }
   }
   return 0;
@@ -528,40 +527,52 @@ static const char fixture[] =
     "   \"roles\": [\"front-end\", \"mediation\"], \"checks\": ["
     "   {\"port\": 5061, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
     "    \"state\": \"open\", \"verdict\": \"pass\", \"reason\": \"TLS 1.3 handshake completed\","
-    "    \"rtt_ms\": 0.41, \"attempts\": 1, \"requirements\": [{\"id\": \"sfb2015-front-end-5061-tcp\","
+    "    \"rtt_ms\": 0.41, \"attempts\": 1, \"requirements\": [{\"id\": "
+    "\"sfb2015-front-end-5061-tcp\","
     "    \"role\": \"front-end\", \"service\": \"Front-End service\", \"optional\": false}],"
     "    \"evidence\": {}},"
     "   {\"port\": 5070, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
     "    \"state\": \"filtered\", \"verdict\": \"fail\", \"reason\": \"no answer (filtered)\","
     "    \"rtt_ms\": null, \"attempts\": 3, \"requirements\": ["
-    "     {\"id\": \"r1\", \"role\": \"front-end\", \"service\": \"Mediation\", \"optional\": false},"
-    "     {\"id\": \"r2\", \"role\": \"mediation\", \"service\": \"Mediation\", \"optional\": false},"
-    "     {\"id\": \"r3\", \"role\": \"front-end\", \"service\": \"Mediation\", \"optional\": true}],"
+    "     {\"id\": \"r1\", \"role\": \"front-end\", \"service\": \"Mediation\", \"optional\": "
+    "false},"
+    "     {\"id\": \"r2\", \"role\": \"mediation\", \"service\": \"Mediation\", \"optional\": "
+    "false},"
+    "     {\"id\": \"r3\", \"role\": \"front-end\", \"service\": \"Mediation\", \"optional\": "
+    "true}],"
     "    \"evidence\": {}},"
     "   {\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"https\","
     "    \"state\": \"open\", \"verdict\": \"warn\","
-    "    \"reason\": \"certificate expires 2026-12-01 (10 days left)\", \"rtt_ms\": 1.5, \"attempts\": 1,"
-    "    \"requirements\": [{\"id\": \"r4\", \"role\": \"front-end\", \"service\": \"Web\", \"optional\": false}],"
+    "    \"reason\": \"certificate expires 2026-12-01 (10 days left)\", \"rtt_ms\": 1.5, "
+    "\"attempts\": 1,"
+    "    \"requirements\": [{\"id\": \"r4\", \"role\": \"front-end\", \"service\": \"Web\", "
+    "\"optional\": false}],"
     "    \"evidence\": {\"tls\": {\"version\": \"TLSv1.3\", \"client_cert_requested\": false,"
-    "     \"certificate\": {\"subject\": \"CN=fe01.contoso.test\", \"issuer\": \"CN=Contoso Root CA\","
+    "     \"certificate\": {\"subject\": \"CN=fe01.contoso.test\", \"issuer\": \"CN=Contoso Root "
+    "CA\","
     "      \"san\": [\"fe01.contoso.test\"], \"not_before\": \"2025-12-01T00:00:00Z\","
     "      \"not_after\": \"2026-12-01T00:00:00Z\", \"expired\": false, \"days_left\": 10,"
     "      \"name_match\": true}}}},"
     "   {\"port\": 5066, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"tcp\","
     "    \"state\": null, \"verdict\": \"skip\", \"reason\": \"outbound from front-end\","
-    "    \"rtt_ms\": null, \"attempts\": 0, \"requirements\": [{\"id\": \"r5\", \"role\": \"front-end\","
+    "    \"rtt_ms\": null, \"attempts\": 0, \"requirements\": [{\"id\": \"r5\", \"role\": "
+    "\"front-end\","
     "    \"service\": \"Gateway\", \"optional\": false}], \"evidence\": {}},"
-    "   {\"port\": null, \"range\": {\"first\": 57501, \"last\": 65535, \"probed\": 8035, \"open\": 0,"
+    "   {\"port\": null, \"range\": {\"first\": 57501, \"last\": 65535, \"probed\": 8035, "
+    "\"open\": 0,"
     "    \"closed\": 8000, \"filtered\": 35, \"filtered_ports\": [\"60000-60034\"]},"
-    "    \"transport\": \"udp\", \"protocol\": \"rtp\", \"state\": \"filtered\", \"verdict\": \"fail\","
+    "    \"transport\": \"udp\", \"protocol\": \"rtp\", \"state\": \"filtered\", \"verdict\": "
+    "\"fail\","
     "    \"reason\": \"35 of 8035 ports filtered; 0 open, 8000 closed\", \"rtt_ms\": null,"
     "    \"attempts\": 1, \"requirements\": [{\"id\": \"r6\", \"role\": \"front-end\","
     "    \"service\": \"Media\", \"optional\": false}], \"evidence\": {}}"
     "  ]},"
     "  {\"name\": \"edge01.contoso.test\", \"address\": null, \"roles\": [\"edge\"], \"checks\": ["
     "   {\"port\": 3478, \"range\": null, \"transport\": \"udp\", \"protocol\": \"stun\","
-    "    \"state\": \"open\", \"verdict\": \"pass\", \"reason\": \"STUN answered\", \"rtt_ms\": 0.2,"
-    "    \"attempts\": 1, \"requirements\": [{\"id\": \"r7\", \"role\": \"edge\", \"service\": \"A/V\","
+    "    \"state\": \"open\", \"verdict\": \"pass\", \"reason\": \"STUN answered\", \"rtt_ms\": "
+    "0.2,"
+    "    \"attempts\": 1, \"requirements\": [{\"id\": \"r7\", \"role\": \"edge\", \"service\": "
+    "\"A/V\","
     "    \"optional\": false}], \"evidence\": {\"stun\": {\"mapped_address\": \"198.18.9.9:1\"}}}"
     "  ]},"
     "  {\"name\": \"198.18.1.99\", \"address\": \"198.18.1.99\", \"roles\": [], \"checks\": ["
@@ -569,7 +580,8 @@ static const char fixture[] =
     "    \"state\": \"closed\", \"verdict\": \"fail\", \"reason\": \"connection refused (RST)\","
     "    \"rtt_ms\": 0.1, \"attempts\": 1, \"requirements\": [], \"evidence\": {}}"
     "  ]},"
-    "  {\"name\": \"empty.contoso.test\", \"address\": null, \"roles\": [\"client\"], \"checks\": []}"
+    "  {\"name\": \"empty.contoso.test\", \"address\": null, \"roles\": [\"client\"], \"checks\": "
+    "[]}"
     " ]}";
 
 static json_t *load_fixture(void)
@@ -752,13 +764,16 @@ static void expect_escape(const char *in, size_t n, bool attr, const char *want)
 static void test_escape_exact(void **state)
 {
   (void)state;
-  expect_escape("<a href=\"x\">&'</a>", 18, true, "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+  expect_escape("<a href=\"x\">&'</a>", 18, true,
+                "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
   expect_escape("<a href=\"x\">&'</a>", 18, false, "&lt;a href=\"x\"&gt;&amp;'&lt;/a&gt;");
   expect_escape("\t\n\r", 3, true, "&#9;&#10;&#13;");
   expect_escape("\t\n\r", 3, false, "\t\n&#13;");
-  expect_escape("a\0b", 3, false, "a\xef\xbf\xbd" "b"); /* NUL inside the length */
+  expect_escape("a\0b", 3, false,
+                "a\xef\xbf\xbd"
+                "b");                                              /* NUL inside the length */
   expect_escape("\xe2\x82", 2, false, "\xef\xbf\xbd\xef\xbf\xbd"); /* truncated sequence */
-  expect_escape("\xf4\x90\x80\x80", 4, false,                     /* beyond U+10FFFF */
+  expect_escape("\xf4\x90\x80\x80", 4, false,                      /* beyond U+10FFFF */
                 "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
   expect_escape("\xef\xbf\xbf", 3, false, "\xef\xbf\xbd"); /* U+FFFF */
   expect_escape("\xee\x80\x80", 3, false, "\xee\x80\x80"); /* U+E000 is fine */
@@ -784,7 +799,7 @@ static void test_reader_refuses(void **state)
 {
   (void)state;
   expect_rejected(DECL "<testsuites><testsuite name=\"a&b\" tests=\"0\" failures=\"0\" "
-                  "errors=\"0\"/></testsuites>",
+                       "errors=\"0\"/></testsuites>",
                   "'&' that starts no reference");
   expect_rejected(DECL "<testsuites name=\"a\x01\"/>", "not allowed in XML 1.0");
   expect_rejected(DECL "<testsuites name=\"&#27;\"/>", "not allowed in XML 1.0");
@@ -795,24 +810,24 @@ static void test_reader_refuses(void **state)
   expect_rejected("<testsuites/>", "missing the XML declaration");
   expect_rejected(DECL "<testsuites/><x/>", "content after the root element");
   expect_rejected(DECL "<testsuites><testsuite name=\"h\" tests=\"1\" failures=\"0\" "
-                  "errors=\"0\"><testcase name=\"c\"><warning/></testcase></testsuite>"
-                  "</testsuites>",
+                       "errors=\"0\"><testcase name=\"c\"><warning/></testcase></testsuite>"
+                       "</testsuites>",
                   "<warning> inside <testcase>");
   expect_rejected(DECL "<testsuites><testsuite name=\"h\" tests=\"1\" failures=\"0\" "
-                  "errors=\"0\"><testcase name=\"c\"><failure/></testcase></testsuite>"
-                  "</testsuites>",
+                       "errors=\"0\"><testcase name=\"c\"><failure/></testcase></testsuite>"
+                       "</testsuites>",
                   "testsuite failures=\"0\" but 1 found");
   expect_rejected(DECL "<testsuites><testsuite tests=\"0\" failures=\"0\" errors=\"0\"/>"
-                  "</testsuites>",
+                       "</testsuites>",
                   "lacks required attribute name");
   expect_rejected(DECL "<testsuites skipped=\"0\"/>", "has attribute skipped, not in the schema");
   expect_rejected(DECL "<testsuites><testcase name=\"c\"/></testsuites>",
                   "<testcase> inside <testsuites>");
   expect_rejected(DECL "<testsuites><testsuite name=\"h\" tests=\"0\" failures=\"0\" "
-                  "errors=\"0\" time=\"1,5s\"/></testsuites>",
+                       "errors=\"0\" time=\"1,5s\"/></testsuites>",
                   "is not a time");
   expect_rejected(DECL "<testsuites tests=\"2\"><testsuite name=\"h\" tests=\"0\" "
-                  "failures=\"0\" errors=\"0\"/></testsuites>",
+                       "failures=\"0\" errors=\"0\"/></testsuites>",
                   "suites add up to 0");
   expect_rejected(DECL "<testsuites><!-- c --></testsuites>", "comments");
 }
@@ -826,7 +841,8 @@ static void test_from_plan(void **state)
   struct plan p = {0};
   struct uc_err err;
   assert_int_equal(catalog_load_builtin(&cat, &err), 0);
-  assert_int_equal(topo_from_targets(&t, "fe01.contoso.test", "front-end,mediation", &cat, &err), 0);
+  assert_int_equal(topo_from_targets(&t, "fe01.contoso.test", "front-end,mediation", &cat, &err),
+                   0);
   assert_int_equal(plan_from_catalog(&p, &t, &cat, "sfb2015", &err), 0);
   struct plan_host *h = &p.hosts[0];
   size_t fails = 0, total = 0;
@@ -841,8 +857,11 @@ static void test_from_plan(void **state)
     fails += c->res.verdict == UC_FAIL;
     total++;
   }
-  struct report_meta m = {.topology = "contoso", .product = "sfb2015", .started_ms = 1000,
-                          .finished_ms = 4500, .complete = true};
+  struct report_meta m = {.topology = "contoso",
+                          .product = "sfb2015",
+                          .started_ms = 1000,
+                          .finished_ms = 4500,
+                          .complete = true};
   json_t *rep = report_json(&p, &m);
   size_t len;
   char *xml = render(rep, &len);
@@ -871,8 +890,8 @@ static void test_from_plan(void **state)
       snprintf(name, sizeof(name), "%s %u-%u/%s %s", roles, c->first, c->last,
                uc_transport_name(c->transport), uc_proto_name(c->protocol));
     else
-      snprintf(name, sizeof(name), "%s %u/%s %s", roles, c->first,
-               uc_transport_name(c->transport), uc_proto_name(c->protocol));
+      snprintf(name, sizeof(name), "%s %u/%s %s", roles, c->first, uc_transport_name(c->transport),
+               uc_proto_name(c->protocol));
     const struct xnode *tc = tcase(s, name);
     assert_int_equal(xcount(tc, "failure"), c->res.verdict == UC_FAIL);
     assert_int_equal(xcount(tc, "skipped"), c->res.verdict == UC_SKIP);

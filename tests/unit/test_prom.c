@@ -303,7 +303,8 @@ static const char fixture[] =
     "    \"attempts\": 1, \"requirements\": [], \"evidence\": {\"tls\": {\"certificate\": {"
     "     \"not_after\": \"2026-12-01T12:30:00Z\", \"days_left\": 10}}}},"
     "   {\"port\": 5070, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
-    "    \"state\": \"filtered\", \"verdict\": \"fail\", \"reason\": \"filtered\", \"rtt_ms\": null,"
+    "    \"state\": \"filtered\", \"verdict\": \"fail\", \"reason\": \"filtered\", \"rtt_ms\": "
+    "null,"
     "    \"attempts\": 3, \"requirements\": [], \"evidence\": {}},"
     "   {\"port\": null, \"range\": {\"first\": 57501, \"last\": 65535}, \"transport\": \"udp\","
     "    \"protocol\": \"rtp\", \"state\": null, \"verdict\": \"skip\", \"reason\": \"outbound\","
@@ -340,8 +341,8 @@ static char *render(json_t *rep)
 
 static time_t utc(int y, int mo, int d, int h, int mi, int s)
 {
-  struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                  .tm_min = mi, .tm_sec = s};
+  struct tm tm = {
+      .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
   return timegm(&tm);
 }
 
@@ -456,8 +457,8 @@ static void test_label_escaping(void **state)
   assert_non_null(strstr(text, "topology=\"we\\\"ird\\\\name\\nx{y}=z,\xef\xbf\xbd\""));
   struct expo e;
   parse_ok(text, &e);
-  assert_true(get(&e, "ucscan_scan_complete", "topology", "we\"ird\\name\nx{y}=z,\xef\xbf\xbd",
-                  NULL) == 1);
+  assert_true(
+      get(&e, "ucscan_scan_complete", "topology", "we\"ird\\name\nx{y}=z,\xef\xbf\xbd", NULL) == 1);
   free(e.s);
   free(text);
 
@@ -513,10 +514,8 @@ static void test_not_a_report(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_series),
-      cmocka_unit_test(test_incomplete_and_empty),
-      cmocka_unit_test(test_label_escaping),
-      cmocka_unit_test(test_reader_refuses),
+      cmocka_unit_test(test_series),         cmocka_unit_test(test_incomplete_and_empty),
+      cmocka_unit_test(test_label_escaping), cmocka_unit_test(test_reader_refuses),
       cmocka_unit_test(test_not_a_report),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
