@@ -15,6 +15,7 @@ static const struct {
 } commands[] = {
     {"scan", cmd_scan, &cli_cmd_scan, "check hosts' ports against the port tables for their roles"},
     {"catalog", cmd_catalog, &cli_cmd_catalog, "show the port tables (what the documentation requires)"},
+    {"diff", cmd_diff, &cli_cmd_diff, "what changed between two reports (exit 1 when a check regressed)"},
 };
 
 static void top_help(FILE *out)
@@ -25,7 +26,9 @@ static void top_help(FILE *out)
           "Server 2015, from Microsoft's documented port tables.\n\ncommands:\n");
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].what);
-  fprintf(out, "\n`ucscan COMMAND --help` for a command's options. --version prints the version.\n");
+  fprintf(out, "\noptions:\n"
+               "  --help                   this help (`ucscan COMMAND --help`: a command's options)\n"
+               "  --version                print the version\n");
 }
 
 int cli_main(int argc, char **argv)

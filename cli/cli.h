@@ -5,5 +5,10 @@
 int cli_main(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+
+/* Option tables and help of the commands declared here (struct cli_cmd: cli/opts.h). */
+struct cli_cmd;
+extern const struct cli_cmd cli_cmd_diff;
 
 #endif

@@ -21,18 +21,20 @@
 enum {
   O_TOPOLOGY = 1000, O_TARGET, O_ROLE, O_PORTS, O_PRODUCT, O_CATALOG, O_OUT, O_FORMAT,
   O_TIMEOUT, O_RETRIES, O_CONCURRENCY, O_PER_HOST, O_RATE, O_PROFILE, O_FAST,
-  O_CERT_WARN_DAYS, O_CA, O_CAPTURE, O_USER, O_NO_PROGRESS, O_TCP_METHOD, O_NO_EVIDENCE, O_HELP
+  O_CERT_WARN_DAYS, O_CA, O_CAPTURE, O_USER, O_NO_PROGRESS, O_TCP_METHOD, O_NO_EVIDENCE,
+  O_PROM, O_HELP
 };
 
 static const struct cli_opt scan_opts[] = {
-    {"topology", "FILE", O_TOPOLOGY, "deployment to check (JSON, see docs/topology.md)"},
+    {"topology", "FILE", O_TOPOLOGY, "deployment to check (JSON, see ucscan(1), TOPOLOGY FILE)"},
     {"target", "HOST[,HOST...]", O_TARGET, "hosts to check instead of a topology"},
     {"role", "ROLE[,ROLE...]", O_ROLE, "roles of every --target host (see `ucscan catalog`)"},
     {"ports", "SPEC", O_PORTS, "ad hoc ports instead of roles, no catalog:\ntcp:1-1024,udp:3478,5060 (a prefix applies to what follows)"},
     {"product", "ID", O_PRODUCT, "sfb2015 (default) or lync2013; overrides the topology's"},
     {"catalog", "FILE", O_CATALOG, "site catalog that extends (or, with \"mode\": \"replace\",\nreplaces) the built-in port tables"},
     {"out", "FILE", O_OUT, "write the JSON report to FILE, atomically"},
-    {"format", "FMT", O_FORMAT, "what stdout gets: json or table\n(default: json without --out, nothing with --out)"},
+    {"format", "FMT", O_FORMAT, "what stdout gets: json, table, junit or prometheus\n(default: json without --out, nothing with --out)"},
+    {"prom", "FILE", O_PROM, "write Prometheus metrics to FILE, atomically\n(node_exporter textfile collector: name it *.prom)"},
     {"timeout", "MS", O_TIMEOUT, "longest wait for one attempt (default 2000; fast: 1000)"},
     {"retries", "N", O_RETRIES, "extra attempts when nothing answered (default 2)"},
     {"concurrency", "N", O_CONCURRENCY, "probes in flight, all hosts (default 256; fast: 4096)"},
@@ -53,7 +55,8 @@ static const struct cli_opt scan_opts[] = {
 
 const struct cli_cmd cli_cmd_scan = {
     "scan",
-    "ucscan scan --topology FILE [--out FILE] [--format json|table] [options]\n"
+    "ucscan scan --topology FILE [--out FILE] [--format json|table|junit|prometheus]\n"
+    "                   [--prom FILE] [options]\n"
     "       ucscan scan --target HOST[,HOST...] --role ROLE[,ROLE...] [options]\n"
     "       ucscan scan --target HOST[,HOST...] --ports SPEC [options]",
     "Checks every host's ports against Microsoft's port tables for its roles (or the ports\n"
@@ -71,11 +74,14 @@ const struct cli_cmd cli_cmd_scan = {
     "\nexamples:\n"
     "  ucscan scan --topology contoso.json --out report.json --format table\n"
     "  ucscan scan --target dir01.contoso.test --role director\n"
-    "  ucscan scan --target 198.18.1.20 --ports tcp:1-65535 --fast\n",
+    "  ucscan scan --target 198.18.1.20 --ports tcp:1-65535 --fast\n"
+    "  ucscan scan --topology contoso.json --out report.json --format junit > junit.xml\n"
+    "  ucscan scan --topology contoso.json --out report.json \\\n"
+    "              --prom /var/lib/prometheus/node-exporter/ucscan.prom\n",
 };
 
 struct scan_args {
-  const char *topology, *target, *role, *ports, *product, *catalog, *out, *format;
+  const char *topology, *target, *role, *ports, *product, *catalog, *out, *format, *prom;
   struct scan_conf conf;
   bool profile_set;
   bool no_evidence;
@@ -115,6 +121,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
     case O_CATALOG: a->catalog = optarg; break;
     case O_OUT: a->out = optarg; break;
     case O_FORMAT: a->format = optarg; break;
+    case O_PROM: a->prom = optarg; break;
     case O_TIMEOUT: rc = opts_uint("timeout", optarg, 1, 600000, &a->timeout); a->set |= S_TIMEOUT; break;
     case O_RETRIES: rc = opts_uint("retries", optarg, 0, 20, &a->retries); a->set |= S_RETRIES; break;
     case O_CONCURRENCY: rc = opts_uint("concurrency", optarg, 1, 1000000, &a->concurrency); a->set |= S_CONC; break;
@@ -170,13 +177,15 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   if (a->target && !!a->role == !!a->ports)
     return usage_error("%s", a->role ? "give --role or --ports, not both"
                                      : "--target needs --role ROLE or --ports SPEC");
-  if (a->format && strcmp(a->format, "json") && strcmp(a->format, "table"))
-    return usage_error("unknown format \"%s\" (json or table)", a->format);
   if (strcmp(a->conf.tcp_method, "auto") && strcmp(a->conf.tcp_method, "connect") &&
       strcmp(a->conf.tcp_method, "syn"))
     return usage_error("unknown --tcp-method \"%s\" (auto, connect or syn)", a->conf.tcp_method);
   if (a->no_evidence && strcmp(a->conf.tcp_method, "syn") == 0)
     return usage_error("%s", "--tcp-method syn needs the packet capture that --no-evidence turns off");
+  if (a->format && !scan_output_format_known(a->format))
+    return usage_error("unknown format \"%s\" (json, table, junit or prometheus)", a->format);
+  if (a->out && a->prom && strcmp(a->out, a->prom) == 0)
+    return usage_error("%s", "--out and --prom name the same file");
   if (a->conf.user && !a->conf.capture_file)
     return usage_error("%s", "--user only makes sense with --capture");
   return 0;
@@ -233,7 +242,8 @@ int cmd_scan(int argc, char **argv)
     input_error(&err);
     goto out;
   }
-  if (a.out && atomic_check_writable(a.out, &err) < 0) {
+  if ((a.out && atomic_check_writable(a.out, &err) < 0) ||
+      (a.prom && atomic_check_writable(a.prom, &err) < 0)) {
     input_error(&err);
     goto out;
   }
@@ -247,7 +257,7 @@ int cmd_scan(int argc, char **argv)
     SSL_CTX_free(ctx);
   }
 
-  struct scan_output sout = {.out_file = a.out, .format = a.format};
+  struct scan_output sout = {.out_file = a.out, .format = a.format, .prom_file = a.prom};
   struct report_meta meta = {.topology = topo.name, .product = product};
   uv_loop_t loop;
   uv_loop_init(&loop);

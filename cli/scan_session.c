@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "reports/atomic.h"
+#include "reports/junit.h"
+#include "reports/prom.h"
 #include "scanner/engine.h"
 
 struct session {
@@ -78,34 +80,64 @@ static void on_done(struct engine *e, void *arg)
   uv_stop(r->loop); /* the caller's other handles (demo listeners) may keep the loop alive */
 }
 
+bool scan_output_format_known(const char *fmt)
+{
+  static const char *const known[] = {"json", "table", "junit", "prometheus", NULL};
+  for (const char *const *k = known; *k; k++)
+    if (fmt && strcmp(fmt, *k) == 0)
+      return true;
+  return false;
+}
+
+static int write_file(const char *path, const char *text, size_t len, bool newline)
+{
+  struct uc_err err;
+  char *file = malloc(len + 2);
+  if (!file) {
+    fprintf(stderr, "ucscan: %s: out of memory\n", path);
+    return -1;
+  }
+  memcpy(file, text, len);
+  if (newline)
+    file[len++] = '\n';
+  file[len] = '\0';
+  int rc = atomic_write(path, file, len, &err);
+  free(file);
+  if (rc < 0) {
+    char msg[800];
+    uc_err_format(&err, msg, sizeof(msg));
+    fprintf(stderr, "ucscan: %s\n", msg);
+  }
+  return rc;
+}
+
 int scan_session_write(const struct scan_output *out, const struct plan *plan,
                        const struct report_meta *meta)
 {
+  /* The JSON report is the one source every output is made from. */
   json_t *rep = report_json(plan, meta);
-  char *text = json_dumps(rep, REPORT_DUMP_FLAGS);
-  json_decref(rep);
+  char *text = rep ? json_dumps(rep, REPORT_DUMP_FLAGS) : NULL;
   if (!text) {
+    json_decref(rep);
     fprintf(stderr, "ucscan: out of memory writing the report\n");
     return -1;
   }
   int rc = 0;
+  bool out_ok = false, prom_ok = false;
   if (out->out_file) {
-    struct uc_err err;
-    size_t len = strlen(text);
-    char *file = malloc(len + 2);
-    if (file) {
-      memcpy(file, text, len);
-      file[len] = '\n';
-      file[len + 1] = '\0';
-    }
-    if (!file || atomic_write(out->out_file, file, len + 1, &err) < 0) {
-      char msg[800];
-      uc_err_format(&err, msg, sizeof(msg));
-      fprintf(stderr, "ucscan: %s\n", file ? msg : "out of memory");
-      rc = -1;
-    }
-    free(file);
+    out_ok = write_file(out->out_file, text, strlen(text), true) == 0;
+    rc = out_ok ? rc : -1;
   }
+  if (out->prom_file) {
+    size_t len;
+    char *prom = prom_render(rep, &len);
+    if (!prom)
+      fprintf(stderr, "ucscan: %s: out of memory\n", out->prom_file);
+    prom_ok = prom && write_file(out->prom_file, prom, len, false) == 0;
+    rc = prom_ok ? rc : -1;
+    free(prom);
+  }
+  /* Contract: without --out and without --format, stdout gets the JSON report. */
   const char *fmt = out->format ? out->format : (out->out_file ? NULL : "json");
   if (!fmt && isatty(STDOUT_FILENO))
     fmt = "table";
@@ -113,10 +145,20 @@ int scan_session_write(const struct scan_output *out, const struct plan *plan,
     printf("%s\n", text);
   else if (fmt && strcmp(fmt, "table") == 0)
     report_table(stdout, plan, meta, isatty(STDOUT_FILENO));
-  fflush(stdout);
-  if (out->out_file && rc == 0)
+  else if (fmt && strcmp(fmt, "junit") == 0)
+    junit_write(stdout, rep);
+  else if (fmt && strcmp(fmt, "prometheus") == 0)
+    prom_write(stdout, rep);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "ucscan: cannot write to standard output\n");
+    rc = -1;
+  }
+  if (out_ok)
     fprintf(stderr, "ucscan: report written to %s\n", out->out_file);
+  if (prom_ok)
+    fprintf(stderr, "ucscan: metrics written to %s\n", out->prom_file);
   free(text);
+  json_decref(rep);
   return rc;
 }
 

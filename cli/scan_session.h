@@ -3,6 +3,7 @@
 #ifndef UC_SCAN_SESSION_H
 #define UC_SCAN_SESSION_H
 
+#include <stdbool.h>
 #include <uv.h>
 
 #include "reports/report.h"
@@ -10,9 +11,14 @@
 #include "scanner/plan.h"
 
 struct scan_output {
-  const char *out_file; /* --out: JSON report written atomically, or NULL */
-  const char *format;   /* what stdout gets: "json", "table", or NULL for the default */
+  const char *out_file;  /* --out: JSON report written atomically, or NULL */
+  const char *format;    /* what stdout gets: "json", "table", "junit", "prometheus", or
+                            NULL for the default */
+  const char *prom_file; /* --prom: Prometheus text written atomically, or NULL */
 };
+
+/* Is `fmt` a --format value scan_session_write knows? */
+bool scan_output_format_known(const char *fmt);
 
 /* Runs the engine on `loop` until every probe finished or SIGINT/SIGTERM stopped it
  * (other handles on the loop keep running and are the caller's), settles verdicts,

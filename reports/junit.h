@@ -1,0 +1,46 @@
+/* reports/junit.h - the report as JUnit XML, for Jenkins, GitLab and Azure DevOps.
+ *
+ * Made from the report document (report_doc.h says why), in the structure of the JUnit
+ * schema those tools read (Jenkins' junit-10.xsd, Surefire's):
+ *
+ *   <testsuites name="ucscan contoso" tests= failures= errors="0" time=SCAN_SECONDS>
+ *     <testsuite name=HOST tests= failures= errors="0" skipped= time=SUM_OF_CASES
+ *                timestamp=STARTED_AT (UTC, no zone letter) package="ucscan">
+ *       <properties> address, roles, topology, product, scan_complete </properties>
+ *       <testcase name="front-end 5061/tcp mtls" classname="ucscan.fe01_contoso_test"
+ *                 time=RTT_SECONDS>
+ *         fail: <failure message=REASON type=STATE>state, attempts, requirements</failure>
+ *         skip: <skipped message=REASON/>
+ *         warn: <system-out>warn: REASON, then state, certificate, requirements</system-out>
+ *         pass: nothing inside
+ *       </testcase>
+ *
+ * Test case names are "ROLES PORT/TRANSPORT PROTOCOL": ROLES the distinct roles of the
+ * check's requirements joined with "," ("ad-hoc" for --ports scans), PORT a port or a range
+ * "a-b". The class name is "ucscan." and the host name with its dots made "_" (Jenkins reads
+ * the last dot-separated part of a class name as the class). A warn is not a failure: CI
+ * stays green, the warning is in the case's output. errors is always 0: a check that could
+ * not be probed is a fail or a skip by the verdict rules.
+ */
+#ifndef UC_JUNIT_H
+#define UC_JUNIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Writes the XML document for `report`. Returns 0, or -1 when the document is not a report
+ * object or a write failed. */
+int junit_write(FILE *out, const json_t *report);
+
+/* `len` bytes of text (UTF-8, possibly invalid or hostile) as XML 1.0 character data:
+ * & < > always escaped; in attribute values (attr) also " ' and TAB, LF, CR as character
+ * references, which attribute-value normalisation would otherwise turn into spaces; CR in
+ * content too (XML parsers fold CR LF into LF). Invalid UTF-8, characters XML 1.0 forbids
+ * (C0 controls other than TAB LF CR, surrogates, U+FFFE, U+FFFF), DEL and the C1 controls
+ * become U+FFFD, so no server can make the document unparseable or smuggle terminal
+ * escapes into a CI page. */
+void junit_xml_escape(FILE *out, const char *s, size_t len, bool attr);
+
+#endif

@@ -1,0 +1,522 @@
+/* tests/unit/test_prom.c - Prometheus exposition: parsed back by a strict reader of the text
+ * format written here (HELP/TYPE, grouping, label escapes, duplicates), then checked series
+ * by series against the report. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "reports/prom.h"
+#include "reports/report_doc.h"
+
+/* ---------------- a strict reader of the text format ---------------- */
+
+#define MAXL 8
+
+struct sample {
+  char name[128];
+  size_t nl;
+  char lname[MAXL][64];
+  char lval[MAXL][512];
+  double value;
+};
+
+struct family {
+  char name[128], help[256], type[32];
+};
+
+struct expo {
+  struct sample *s;
+  size_t ns;
+  struct family f[32];
+  size_t nf;
+};
+
+static bool metric_name_ok(const char *s, size_t n)
+{
+  if (n == 0)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+static bool label_name_ok(const char *s, size_t n)
+{
+  if (n == 0 || (n >= 2 && s[0] == '_' && s[1] == '_'))
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+          (i > 0 && c >= '0' && c <= '9')))
+      return false;
+  }
+  return true;
+}
+
+static bool valid_utf8(const char *s, size_t n)
+{
+  size_t i = 0;
+  while (i < n) {
+    uint32_t c;
+    size_t k = report_doc_utf8((const unsigned char *)s + i, n - i, &c);
+    if (!k)
+      return false;
+    i += k;
+  }
+  return true;
+}
+
+static struct family *fam(struct expo *e, const char *name)
+{
+  for (size_t i = 0; i < e->nf; i++)
+    if (strcmp(e->f[i].name, name) == 0)
+      return &e->f[i];
+  return NULL;
+}
+
+static bool same_series(const struct sample *a, const struct sample *b)
+{
+  if (strcmp(a->name, b->name) || a->nl != b->nl)
+    return false;
+  for (size_t i = 0; i < a->nl; i++) {
+    bool found = false;
+    for (size_t k = 0; k < b->nl && !found; k++)
+      found = !strcmp(a->lname[i], b->lname[k]) && !strcmp(a->lval[i], b->lval[k]);
+    if (!found)
+      return false;
+  }
+  return true;
+}
+
+/* Parses `text`; returns 0 or -1 with err. Rules of the 0.0.4 text format as Prometheus and
+ * node_exporter's textfile collector apply them, plus this project's: every family has HELP
+ * and TYPE before its samples, is of type gauge, and has its samples together. */
+static int expo_parse(const char *text, struct expo *e, char *err, size_t cap)
+{
+  memset(e, 0, sizeof(*e));
+  size_t lineno = 0;
+  const char *p = text;
+  char current[128] = "";
+  if (!valid_utf8(text, strlen(text)))
+    return snprintf(err, cap, "not UTF-8"), -1;
+  if (*text && text[strlen(text) - 1] != '\n')
+    return snprintf(err, cap, "the last line has no newline"), -1;
+  while (*p) {
+    const char *nl = strchr(p, '\n');
+    size_t len = (size_t)(nl - p);
+    char line[2048];
+    lineno++;
+    if (len >= sizeof(line))
+      return snprintf(err, cap, "line %zu too long", lineno), -1;
+    memcpy(line, p, len);
+    line[len] = '\0';
+    p = nl + 1;
+    if (len == 0)
+      return snprintf(err, cap, "line %zu: empty line", lineno), -1;
+    if (line[0] == '#') {
+      char kw[8], name[128];
+      int off = 0;
+      if (sscanf(line, "# %7s %127s %n", kw, name, &off) < 2)
+        return snprintf(err, cap, "line %zu: bad comment", lineno), -1;
+      if (!metric_name_ok(name, strlen(name)))
+        return snprintf(err, cap, "line %zu: bad metric name %s", lineno, name), -1;
+      struct family *f = fam(e, name);
+      if (!f) {
+        if (e->nf == 32)
+          return snprintf(err, cap, "too many families"), -1;
+        f = &e->f[e->nf++];
+        snprintf(f->name, sizeof(f->name), "%s", name);
+      }
+      if (strcmp(current, name) != 0 && (f->help[0] || f->type[0]))
+        return snprintf(err, cap, "line %zu: family %s split", lineno, name), -1;
+      snprintf(current, sizeof(current), "%s", name);
+      if (strcmp(kw, "HELP") == 0) {
+        if (f->help[0])
+          return snprintf(err, cap, "line %zu: second HELP for %s", lineno, name), -1;
+        for (const char *c = line + off; *c; c++)
+          if (*c == '\\' && c[1] != '\\' && c[1] != 'n')
+            return snprintf(err, cap, "line %zu: bad escape in HELP", lineno), -1;
+        snprintf(f->help, sizeof(f->help), "%s", off ? line + off : "");
+        if (!f->help[0])
+          return snprintf(err, cap, "line %zu: empty HELP", lineno), -1;
+      } else if (strcmp(kw, "TYPE") == 0) {
+        if (f->type[0])
+          return snprintf(err, cap, "line %zu: second TYPE for %s", lineno, name), -1;
+        snprintf(f->type, sizeof(f->type), "%s", line + off);
+        if (strcmp(f->type, "gauge") != 0)
+          return snprintf(err, cap, "line %zu: type %s, expected gauge", lineno, f->type), -1;
+      } else {
+        return snprintf(err, cap, "line %zu: unknown comment", lineno), -1;
+      }
+      continue;
+    }
+    struct sample s = {0};
+    const char *c = line;
+    while (*c && *c != '{' && *c != ' ')
+      c++;
+    if (!metric_name_ok(line, (size_t)(c - line)) || (size_t)(c - line) >= sizeof(s.name))
+      return snprintf(err, cap, "line %zu: bad metric name", lineno), -1;
+    memcpy(s.name, line, (size_t)(c - line));
+    struct family *f = fam(e, s.name);
+    if (!f || !f->help[0] || !f->type[0])
+      return snprintf(err, cap, "line %zu: %s without HELP and TYPE first", lineno, s.name), -1;
+    if (strcmp(current, s.name) != 0)
+      return snprintf(err, cap, "line %zu: sample of %s outside its family", lineno, s.name), -1;
+    if (*c == '{') {
+      c++;
+      while (*c != '}') {
+        const char *ln = c;
+        while (*c && *c != '=')
+          c++;
+        if (!*c || s.nl == MAXL || !label_name_ok(ln, (size_t)(c - ln)) ||
+            (size_t)(c - ln) >= sizeof(s.lname[0]))
+          return snprintf(err, cap, "line %zu: bad label name", lineno), -1;
+        memcpy(s.lname[s.nl], ln, (size_t)(c - ln));
+        for (size_t k = 0; k < s.nl; k++)
+          if (!strcmp(s.lname[k], s.lname[s.nl]))
+            return snprintf(err, cap, "line %zu: label %s twice", lineno, s.lname[k]), -1;
+        c++;
+        if (*c != '"')
+          return snprintf(err, cap, "line %zu: label value not quoted", lineno), -1;
+        c++;
+        size_t vl = 0;
+        while (*c != '"') {
+          if (!*c || vl + 2 >= sizeof(s.lval[0]))
+            return snprintf(err, cap, "line %zu: unterminated label value", lineno), -1;
+          if (*c == '\\') {
+            c++;
+            if (*c == '\\' || *c == '"')
+              s.lval[s.nl][vl++] = *c;
+            else if (*c == 'n')
+              s.lval[s.nl][vl++] = '\n';
+            else
+              return snprintf(err, cap, "line %zu: bad escape \\%c", lineno, *c), -1;
+          } else {
+            s.lval[s.nl][vl++] = *c;
+          }
+          c++;
+        }
+        c++;
+        s.nl++;
+        if (*c == ',')
+          c++;
+        else if (*c != '}')
+          return snprintf(err, cap, "line %zu: expected , or }", lineno), -1;
+      }
+      c++;
+    }
+    if (*c != ' ')
+      return snprintf(err, cap, "line %zu: expected a space before the value", lineno), -1;
+    c++;
+    char *end;
+    s.value = strtod(c, &end);
+    if (end == c || *end) /* a timestamp after the value is refused (textfile collector) */
+      return snprintf(err, cap, "line %zu: bad value or a timestamp: \"%s\"", lineno, c), -1;
+    for (size_t i = 0; i < e->ns; i++)
+      if (same_series(&e->s[i], &s))
+        return snprintf(err, cap, "line %zu: duplicate series", lineno), -1;
+    e->s = realloc(e->s, (e->ns + 1) * sizeof(*e->s));
+    e->s[e->ns++] = s;
+  }
+  return 0;
+}
+
+static const char *lab(const struct sample *s, const char *name)
+{
+  for (size_t i = 0; i < s->nl; i++)
+    if (!strcmp(s->lname[i], name))
+      return s->lval[i];
+  return NULL;
+}
+
+/* The value of the one series of `name` whose labels include the given pairs (NULL-ended
+ * name, value list); fails when there is not exactly one. */
+static double get(const struct expo *e, const char *name, ...)
+{
+  const struct sample *hit = NULL;
+  size_t hits = 0;
+  for (size_t i = 0; i < e->ns; i++) {
+    if (strcmp(e->s[i].name, name) != 0)
+      continue;
+    va_list ap;
+    va_start(ap, name);
+    bool ok = true;
+    const char *k;
+    while (ok && (k = va_arg(ap, const char *)) != NULL) {
+      const char *v = va_arg(ap, const char *);
+      ok = lab(&e->s[i], k) && strcmp(lab(&e->s[i], k), v) == 0;
+    }
+    va_end(ap);
+    if (ok) {
+      hit = &e->s[i];
+      hits++;
+    }
+  }
+  if (hits != 1)
+    fail_msg("%zu series of %s match", hits, name);
+  return hit->value;
+}
+
+static size_t count(const struct expo *e, const char *name)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < e->ns; i++)
+    n += strcmp(e->s[i].name, name) == 0;
+  return n;
+}
+
+static void parse_ok(const char *text, struct expo *e)
+{
+  char err[200];
+  if (expo_parse(text, e, err, sizeof(err)) < 0)
+    fail_msg("bad exposition: %s\n%s", err, text);
+}
+
+/* ---------------- fixture ---------------- */
+
+static const char fixture[] =
+    "{\"schema\": \"ucscan-report/1\", \"tool\": {\"name\": \"ucscan\", \"version\": \"0.1.0\"},"
+    " \"topology\": \"contoso\", \"product\": \"sfb2015\","
+    " \"started_at\": \"2026-11-21T22:00:00Z\", \"finished_at\": \"2026-11-21T22:00:03Z\","
+    " \"duration_ms\": 3012, \"complete\": true,"
+    " \"hosts\": ["
+    "  {\"name\": \"fe01.contoso.test\", \"address\": \"198.18.1.11\", \"roles\": [\"front-end\"],"
+    "   \"checks\": ["
+    "   {\"port\": 5061, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
+    "    \"state\": \"open\", \"verdict\": \"pass\", \"reason\": \"ok\", \"rtt_ms\": 0.41,"
+    "    \"attempts\": 1, \"requirements\": [], \"evidence\": {\"tls\": {\"certificate\": {"
+    "     \"subject\": \"CN=fe01\", \"not_after\": \"2027-04-05T00:00:00Z\"}}}},"
+    "   {\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"https\","
+    "    \"state\": \"open\", \"verdict\": \"warn\", \"reason\": \"expires soon\", \"rtt_ms\": 2,"
+    "    \"attempts\": 1, \"requirements\": [], \"evidence\": {\"tls\": {\"certificate\": {"
+    "     \"not_after\": \"2026-12-01T12:30:00Z\", \"days_left\": 10}}}},"
+    "   {\"port\": 5070, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
+    "    \"state\": \"filtered\", \"verdict\": \"fail\", \"reason\": \"filtered\", \"rtt_ms\": "
+    "null,"
+    "    \"attempts\": 3, \"requirements\": [], \"evidence\": {}},"
+    "   {\"port\": null, \"range\": {\"first\": 57501, \"last\": 65535}, \"transport\": \"udp\","
+    "    \"protocol\": \"rtp\", \"state\": null, \"verdict\": \"skip\", \"reason\": \"outbound\","
+    "    \"rtt_ms\": null, \"attempts\": 0, \"requirements\": [], \"evidence\": {}},"
+    "   {\"port\": 5060, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"tcp\","
+    "    \"state\": \"closed\", \"verdict\": \"fail\", \"reason\": \"refused\", \"rtt_ms\": 0.5,"
+    "    \"attempts\": 1, \"requirements\": [], \"evidence\": {\"tls\": {\"certificate\": {"
+    "     \"not_after\": \"not a date\"}}}}"
+    "  ]},"
+    "  {\"name\": \"edge01.contoso.test\", \"address\": null, \"roles\": [\"edge\"], \"checks\": ["
+    "   {\"port\": 5061, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
+    "    \"state\": \"open\", \"verdict\": \"pass\", \"reason\": \"ok\", \"rtt_ms\": 0.25,"
+    "    \"attempts\": 1, \"requirements\": [], \"evidence\": {}}"
+    "  ]}"
+    " ]}";
+
+static json_t *load_fixture(void)
+{
+  json_error_t je;
+  json_t *r = json_loads(fixture, 0, &je);
+  if (!r)
+    fail_msg("fixture: %s at %d:%d", je.text, je.line, je.column);
+  return r;
+}
+
+static char *render(json_t *rep)
+{
+  size_t len;
+  char *text = prom_render(rep, &len);
+  assert_non_null(text);
+  assert_int_equal(strlen(text), len);
+  return text;
+}
+
+static time_t utc(int y, int mo, int d, int h, int mi, int s)
+{
+  struct tm tm = {
+      .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
+  return timegm(&tm);
+}
+
+/* ---------------- tests ---------------- */
+
+static void test_series(void **state)
+{
+  (void)state;
+  json_t *rep = load_fixture();
+  char *text = render(rep);
+  struct expo e;
+  parse_ok(text, &e);
+
+  /* Names: the ucscan_ namespace, snake_case, units as suffixes, all documented. */
+  for (size_t i = 0; i < e.nf; i++) {
+    assert_int_equal(strncmp(e.f[i].name, "ucscan_", 7), 0);
+    for (const char *c = e.f[i].name; *c; c++)
+      assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_');
+  }
+  assert_int_equal(e.nf, 8);
+
+  assert_true(get(&e, "ucscan_scan_info", "topology", "contoso", "product", "sfb2015", "version",
+                  "0.1.0", NULL) == 1);
+  assert_true(get(&e, "ucscan_scan_complete", "topology", "contoso", NULL) == 1);
+  assert_true(get(&e, "ucscan_scan_duration_seconds", "topology", "contoso", NULL) == 3.012);
+  assert_true(get(&e, "ucscan_scan_completed_timestamp_seconds", "topology", "contoso", NULL) ==
+              (double)utc(2026, 11, 21, 22, 0, 3));
+
+  assert_true(get(&e, "ucscan_checks", "verdict", "pass", NULL) == 2);
+  assert_true(get(&e, "ucscan_checks", "verdict", "warn", NULL) == 1);
+  assert_true(get(&e, "ucscan_checks", "verdict", "fail", NULL) == 2);
+  assert_true(get(&e, "ucscan_checks", "verdict", "skip", NULL) == 1);
+  assert_int_equal(count(&e, "ucscan_checks"), 4);
+
+  /* State set: four series per check, exactly one of them 1. */
+  assert_int_equal(count(&e, "ucscan_check_verdict"), 6 * 4);
+  static const char *const verdicts[] = {"pass", "warn", "fail", "skip"};
+  static const struct {
+    const char *host, *port, *transport, *protocol, *verdict;
+  } want[] = {
+      {"fe01.contoso.test", "5061", "tcp", "mtls", "pass"},
+      {"fe01.contoso.test", "443", "tcp", "https", "warn"},
+      {"fe01.contoso.test", "5070", "tcp", "mtls", "fail"},
+      {"fe01.contoso.test", "57501-65535", "udp", "rtp", "skip"},
+      {"fe01.contoso.test", "5060", "tcp", "tcp", "fail"},
+      {"edge01.contoso.test", "5061", "tcp", "mtls", "pass"},
+  };
+  for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+    for (size_t v = 0; v < 4; v++) {
+      double x = get(&e, "ucscan_check_verdict", "topology", "contoso", "host", want[i].host,
+                     "port", want[i].port, "transport", want[i].transport, "protocol",
+                     want[i].protocol, "verdict", verdicts[v], NULL);
+      assert_true(x == (strcmp(verdicts[v], want[i].verdict) == 0 ? 1 : 0));
+    }
+  for (size_t i = 0; i < e.ns; i++)
+    if (!strcmp(e.s[i].name, "ucscan_check_verdict"))
+      assert_int_equal(e.s[i].nl, 6);
+
+  /* RTT in seconds, only where one was measured. */
+  assert_int_equal(count(&e, "ucscan_check_rtt_seconds"), 4);
+  assert_true(get(&e, "ucscan_check_rtt_seconds", "host", "fe01.contoso.test", "port", "5061",
+                  NULL) == 0.00041);
+  assert_true(get(&e, "ucscan_check_rtt_seconds", "host", "fe01.contoso.test", "port", "443",
+                  NULL) == 0.002);
+
+  /* Certificates: notAfter as Unix time; a date that does not parse gives no series. */
+  assert_int_equal(count(&e, "ucscan_tls_certificate_not_after_timestamp_seconds"), 2);
+  assert_true(get(&e, "ucscan_tls_certificate_not_after_timestamp_seconds", "host",
+                  "fe01.contoso.test", "port", "5061", "transport", "tcp", "protocol", "mtls",
+                  NULL) == (double)utc(2027, 4, 5, 0, 0, 0));
+  assert_true(get(&e, "ucscan_tls_certificate_not_after_timestamp_seconds", "port", "443", NULL) ==
+              (double)utc(2026, 12, 1, 12, 30, 0));
+
+  free(e.s);
+  free(text);
+  json_decref(rep);
+}
+
+static void test_incomplete_and_empty(void **state)
+{
+  (void)state;
+  json_t *rep = load_fixture();
+  json_object_set_new(rep, "complete", json_false());
+  json_t *hosts = json_object_get(rep, "hosts");
+  json_array_clear(json_object_get(json_array_get(hosts, 0), "checks"));
+  json_array_clear(json_object_get(json_array_get(hosts, 1), "checks"));
+  json_object_del(rep, "finished_at");
+  char *text = render(rep);
+  struct expo e;
+  parse_ok(text, &e);
+  assert_true(get(&e, "ucscan_scan_complete", NULL) == 0);
+  assert_int_equal(count(&e, "ucscan_check_verdict"), 0);
+  assert_int_equal(count(&e, "ucscan_checks"), 4);
+  assert_true(get(&e, "ucscan_checks", "verdict", "fail", NULL) == 0);
+  /* no finish time, no series; no check with an RTT or a certificate, no family */
+  assert_null(fam(&e, "ucscan_scan_completed_timestamp_seconds"));
+  assert_null(fam(&e, "ucscan_check_rtt_seconds"));
+  assert_null(fam(&e, "ucscan_tls_certificate_not_after_timestamp_seconds"));
+  free(e.s);
+  free(text);
+  json_decref(rep);
+}
+
+static void test_label_escaping(void **state)
+{
+  (void)state;
+  json_t *rep = load_fixture();
+  /* A topology name is the user's text; make it as awkward as the format allows, plus
+   * bytes that are not UTF-8. */
+  json_object_set_new(rep, "topology", json_string_nocheck("we\"ird\\name\nx{y}=z,\xff"));
+  char *text = render(rep);
+  assert_non_null(strstr(text, "topology=\"we\\\"ird\\\\name\\nx{y}=z,\xef\xbf\xbd\""));
+  struct expo e;
+  parse_ok(text, &e);
+  assert_true(
+      get(&e, "ucscan_scan_complete", "topology", "we\"ird\\name\nx{y}=z,\xef\xbf\xbd", NULL) == 1);
+  free(e.s);
+  free(text);
+
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  prom_label_escape(f, "a\\b\"c\nd\te\xc3\xa9\xc3");
+  fclose(f);
+  assert_string_equal(buf, "a\\\\b\\\"c\\nd\te\xc3\xa9\xef\xbf\xbd");
+  free(buf);
+  json_decref(rep);
+}
+
+static void expect_refused(const char *text, const char *why)
+{
+  struct expo e;
+  char err[200];
+  int rc = expo_parse(text, &e, err, sizeof(err));
+  free(e.s);
+  if (rc == 0)
+    fail_msg("accepted (%s):\n%s", why, text);
+  if (!strstr(err, why))
+    fail_msg("refused for \"%s\", expected \"%s\"", err, why);
+}
+
+#define HT "# HELP m_x x\n# TYPE m_x gauge\n"
+
+/* The reader must refuse what Prometheus would, or the tests above prove nothing. */
+static void test_reader_refuses(void **state)
+{
+  (void)state;
+  expect_refused("m_x 1\n", "without HELP and TYPE first");
+  expect_refused(HT "m_x{a=\"1\"} 1\nm_x{a=\"1\"} 2\n", "duplicate series");
+  expect_refused(HT "m_x{a=\"\\t\"} 1\n", "bad escape");
+  expect_refused(HT "m_x{a=\"1\"} 1", "no newline");
+  expect_refused(HT "m_x{a=\"1\"} 1 1700000000\n", "timestamp");
+  expect_refused(HT "m_x{a=\"1\",a=\"2\"} 1\n", "twice");
+  expect_refused(HT "m_x{1a=\"1\"} 1\n", "bad label name");
+  expect_refused(HT "# HELP m_y y\n# TYPE m_y gauge\nm_y 1\nm_x 1\n", "outside its family");
+  expect_refused("# HELP m_x x\n# TYPE m_x counter\nm_x 1\n", "expected gauge");
+  expect_refused(HT "m_x{a=\"\xff\"} 1\n", "not UTF-8");
+  expect_refused(HT "m-x 1\n", "bad metric name");
+}
+
+static void test_not_a_report(void **state)
+{
+  (void)state;
+  json_t *arr = json_array();
+  assert_null(prom_render(arr, NULL));
+  json_decref(arr);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_series),         cmocka_unit_test(test_incomplete_and_empty),
+      cmocka_unit_test(test_label_escaping), cmocka_unit_test(test_reader_refuses),
+      cmocka_unit_test(test_not_a_report),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
