@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "probes/stun.h"
+
 static bool app_is(const char *application, const char *name)
 {
   return application && strcmp(application, name) == 0;
@@ -35,6 +37,9 @@ void probe_choose(enum uc_transport t, enum uc_proto p, const char *application,
     break;
   case UC_P_XMPP:
     out->app = &probe_xmpp;
+    break;
+  case UC_P_STUN:
+    out->app = &probe_stun_tcp; /* MS-TURN over TCP: [MS-TURN] 2.1.4 framing */
     break;
   case UC_P_TLS:
   case UC_P_PSOM:
