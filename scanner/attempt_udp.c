@@ -186,6 +186,8 @@ static bool read_errqueue(struct udp_attempt *ua)
     struct attempt_result r = {.status = ATT_FINAL, .state = st, .rtt_ms = rtt_now(ua)};
     icmp_reason(&ii, r.reason, sizeof(r.reason));
     r.evidence = json_pack("{s:o}", "icmp", icmp_evidence(&ii));
+    r.has_icmp = true;
+    r.icmp = ii;
     if (st == UC_ST_CLOSED && ii.from_target)
       rtt_sample(&ua->a.hs->rtt, r.rtt_ms);
     report(ua, &r);
