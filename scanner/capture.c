@@ -245,7 +245,6 @@ void capture_close(struct capture *c)
 {
   if (!c)
     return;
-  capture_drain(c);
   c->cb = NULL;
   c->batch_cb = NULL;
   if (c->dump) {

@@ -44,8 +44,9 @@ void capture_drain(struct capture *c);
 /* Packets the kernel dropped because we read too slowly. */
 unsigned capture_drops(struct capture *c);
 unsigned long capture_packets(const struct capture *c);
-/* Drains, flushes and closes the dump file, closes the handle; frees itself once the
- * poll handle is closed (run the loop). */
+/* Flushes and closes the dump file, closes the handle; frees itself once the poll handle
+ * is closed (run the loop). Packets still waiting are dropped: capture_drain first to
+ * count and dump them (the count then matches the file). */
 void capture_close(struct capture *c);
 
 #endif

@@ -191,7 +191,8 @@ static void maybe_done(struct engine *e)
   e->pump_timer_armed = false;
   syn_stop(e);
   if (e->capture) {
-    capture_drain(e->capture); /* the last answers count, and go to the dump file */
+    /* The last answers count and go to the dump file; the count is the file's. */
+    capture_drain(e->capture);
     e->capture_packets = capture_packets(e->capture);
     e->capture_drops = capture_drops(e->capture);
     capture_close(e->capture); /* flushes the dump file; frees itself */
