@@ -386,7 +386,16 @@ bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct atte
     return false;
   if (ans.kind == EV_TCP) {
     a->answer_ttl = ans.ttl;
-    return false;
+    if (status != UV_ETIMEDOUT || !(ans.tcp_flags & PKT_TCP_RST))
+      return false;
+    /* Our deadline fired in the same loop iteration as the RST arrived (timers run
+     * before I/O): the port answered, it is closed; no retry. */
+    memset(r, 0, sizeof(*r));
+    r->status = ATT_FINAL;
+    r->state = UC_ST_CLOSED;
+    r->rtt_ms = -1;
+    snprintf(r->reason, sizeof(r->reason), "connection refused (RST)");
+    return true;
   }
   if (status == 0)
     return false; /* connected after all: whatever the ICMP said, it was not the end */
