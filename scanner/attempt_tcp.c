@@ -381,7 +381,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 /* --- connecting --- */
 
-/* The capture saw an ICMP error about this connect: that is the result. */
+/* What the capture saw settles the attempt: an ICMP error about this connect (or a RST
+ * that our deadline beat to the socket). False: carry on with the socket's word. */
 static bool finish_from_capture(struct tcp_attempt *ta, int status)
 {
   struct attempt_result r;

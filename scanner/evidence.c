@@ -40,7 +40,7 @@ static bool key_eq(const struct ev_key *a, const struct ev_key *b)
 int ev_table_init(struct ev_table *t, uint32_t min_slots, uint64_t max_age_ns)
 {
   uint32_t n = 64;
-  while (n < min_slots && n < (1u << 20))
+  while (n < min_slots && n < (1u << 16)) /* 4 MiB at most */
     n <<= 1;
   memset(t, 0, sizeof(*t));
   t->slot = calloc(n, sizeof(*t->slot));

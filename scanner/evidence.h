@@ -54,7 +54,7 @@ struct ev_table {
   uint64_t evicted; /* live entries pushed out (the table was too small for the traffic) */
 };
 
-/* At least `min_slots` (rounded up to a power of two, at least 64). Returns 0 or -1. */
+/* At least `min_slots` (a power of two from 64 to 65536). Returns 0 or -1. */
 int ev_table_init(struct ev_table *t, uint32_t min_slots, uint64_t max_age_ns);
 void ev_table_free(struct ev_table *t);
 /* Records an answer (a->seen_ns must be set, non-zero); a newer answer with the same key
