@@ -56,6 +56,7 @@ static void on_signal(uv_signal_t *s, int signum)
 {
   struct session *r = s->data;
   if (++r->signals > 1) {
+    engine_capture_flush(r->eng); /* the packets so far stay readable */
     fprintf(stderr, "\nucscan: second signal, exiting now without a report\n");
     _exit(3);
   }

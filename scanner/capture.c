@@ -221,6 +221,12 @@ void capture_subscribe(struct capture *c, capture_cb cb, capture_batch_cb batch_
   c->arg = arg;
 }
 
+void capture_flush(struct capture *c)
+{
+  if (c && c->dump)
+    pcap_dump_flush(c->dump);
+}
+
 unsigned capture_drops(struct capture *c)
 {
   struct pcap_stat st;

@@ -41,6 +41,8 @@ int capture_check_file(const char *path, char *why, size_t whycap);
 /* Process every packet waiting now (used before judging an error, so that the ICMP that
  * caused it has been seen). */
 void capture_drain(struct capture *c);
+/* Writes what the dump file has buffered (the file stays open). */
+void capture_flush(struct capture *c);
 /* Packets the kernel dropped because we read too slowly. */
 unsigned capture_drops(struct capture *c);
 unsigned long capture_packets(const struct capture *c);

@@ -483,6 +483,11 @@ int engine_capture_chown(struct engine *e, uid_t uid, gid_t gid, char *why, size
   return capture_dump_chown(e->capture, uid, gid, why, whycap);
 }
 
+void engine_capture_flush(struct engine *e)
+{
+  capture_flush(e->capture);
+}
+
 static void capture_lost(struct engine *e)
 {
   syn_teardown(e);

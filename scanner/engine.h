@@ -35,6 +35,8 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
 int engine_prepare(struct engine *e);
 /* Hands the --capture file to uid:gid (--user). 0, or -1 with a reason. */
 int engine_capture_chown(struct engine *e, uid_t uid, gid_t gid, char *why, size_t whycap);
+/* Flushes the --capture file (before an exit that skips the normal end). */
+void engine_capture_flush(struct engine *e);
 /* Starts the scan; done_cb runs once, when every probe has finished or after a stop. */
 int engine_start(struct engine *e, engine_done_cb done_cb, void *arg);
 /* Interrupt: start nothing more, cancel what is in flight. done_cb follows. */
