@@ -48,6 +48,7 @@ struct host_sched {
   uint16_t syn_base;
   uint32_t syn_len;
   struct host_ttl ttl; /* TTLs of the host's SYN-ACKs and RSTs (evidence.c) */
+  uint8_t range_icmp_full; /* bit per transport: every range check has its first ICMP */
 };
 
 #define SYN_DONE 0x80

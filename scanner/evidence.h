@@ -44,8 +44,9 @@ struct ev_answer {
   struct pkt_addr from; /* who sent it */
 };
 
-/* Slots probed per key: an insert evicts the oldest entry of its window when all are used. */
-#define EV_WINDOW 8
+/* Slots probed per key: an insert evicts the oldest entry of its window when all are used
+ * (sized so that this does not happen: see evidence_setup). */
+#define EV_WINDOW 16
 
 struct ev_table {
   struct ev_answer *slot;

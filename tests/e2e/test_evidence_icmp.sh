@@ -22,6 +22,7 @@ ns_reject_tcp rt 5065,60005                    # icmpx admin-prohibited: ICMP 3/
 ns_reject_tcp rt 5068 icmpx host-unreachable   # ICMP 3/1
 ns_reject_tcp rt 5069 tcp reset                # a RST from the router, not the host
 ns_drop_tcp rt 5064
+ns_reject_tcp rt 40000-49999                   # a whole range, for the stress test below
 ns_reject_udp rt 9997                          # ICMP 3/13
 # on the host (input chain)
 ns_reject_tcp fe 5066                          # ICMP 3/13 from the host itself
@@ -94,6 +95,20 @@ for method in connect auto; do
   assert_json "$out" "$r.evidence.icmp" "{\"code\":13,\"from\":\"$R\",\"meaning\":\"administratively prohibited\",\"port\":60005,\"type\":3}"
   assert_json "$out" "$r.reason" "1 of 10 ports filtered; 0 open, 9 closed; first ICMP error: administratively prohibited (ICMP 3/13) from $R (a router on the path), port 60005"
 done
+
+# --- 10,000 rejected ports by connect() at full speed: every ICMP error is matched ---------
+# (thousands of answers arrive in one drain, before their sockets' callbacks run; a port
+# whose ICMP was not found would fall back to "unreachable (EHOSTUNREACH)")
+out=$NS_TMP/stress.json
+rc=0
+"$UCSCAN" scan --target "$H" --ports tcp:40000-49999 --tcp-method connect --fast --no-progress \
+  --out "$out" >/dev/null || rc=$?
+assert_eq 1 "$rc" "exit status (stress)"
+r='.hosts[0].checks[0]'
+assert_json "$out" "$r.range.filtered" 10000
+assert_match "^10000 of 10000 ports filtered; 0 open, 0 closed; first ICMP error: administratively prohibited \(ICMP 3/13\) from ${R//./\\.} \(a router on the path\), port 4[0-9]{4}$" \
+  "$(json_get "$out" "$r.reason")"
+assert_json "$out" .evidence_capture.dropped 0
 
 # --- without the capture (--no-evidence): what connect() alone can say ---------------
 out=$NS_TMP/none.json
