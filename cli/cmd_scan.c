@@ -14,8 +14,10 @@
 #include "reports/atomic.h"
 #include "reports/report.h"
 #include "cli/scan_session.h"
+#include "scanner/capture.h"
 #include "scanner/engine.h"
 #include "scanner/portspec.h"
+#include "scanner/privdrop.h"
 #include "scanner/topology.h"
 
 enum {
@@ -44,8 +46,8 @@ static const struct cli_opt scan_opts[] = {
     {"fast", NULL, O_FAST, "same as --profile fast"},
     {"cert-warn-days", "N", O_CERT_WARN_DAYS, "warn when a certificate expires within N days\n(default 30, 0 = off)"},
     {"ca", "FILE", O_CA, "verify TLS chains against these CA certificates (PEM)"},
-    {"capture", "FILE", O_CAPTURE, "write the scan's packets to a pcap file (needs CAP_NET_RAW)"},
-    {"user", "NAME", O_USER, "after opening the capture, drop root privileges to NAME"},
+    {"capture", "FILE", O_CAPTURE, "write every packet of the scan's traffic to FILE (pcap,\nfor tcpdump -r or Wireshark); needs CAP_NET_RAW"},
+    {"user", "NAME", O_USER, "run as root only to open the capture and the raw SYN\nsocket, then switch to user NAME (like tcpdump -Z)\nbefore any probe; --out is written as NAME, the\n--capture file is handed to NAME"},
     {"tcp-method", "HOW", O_TCP_METHOD, "range ports: auto (raw SYN probes when permitted, else\nconnect), connect, or syn (needs CAP_NET_RAW)"},
     {"no-evidence", NULL, O_NO_EVIDENCE, "do not open a packet capture for ICMP/TTL evidence\n(also turns off raw SYN probes)"},
     {"no-progress", NULL, O_NO_PROGRESS, "no live progress line on stderr"},
@@ -186,8 +188,87 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
     return usage_error("unknown format \"%s\" (json, table, junit or prometheus)", a->format);
   if (a->out && a->prom && strcmp(a->out, a->prom) == 0)
     return usage_error("%s", "--out and --prom name the same file");
-  if (a->conf.user && !a->conf.capture_file)
-    return usage_error("%s", "--user only makes sense with --capture");
+  if (a->no_evidence && a->conf.capture_file)
+    return usage_error("%s", "--capture needs the packet capture that --no-evidence turns off");
+  return 0;
+}
+
+static int check_out_file(void *arg)
+{
+  struct uc_err err;
+  uc_err_clear(&err);
+  if (atomic_check_writable(arg, &err) == 0)
+    return 0;
+  char msg[800];
+  uc_err_format(&err, msg, sizeof(msg));
+  fprintf(stderr, "ucscan: %s\n", msg);
+  return 2;
+}
+
+static int check_ca_file(void *arg)
+{
+  char msg[200];
+  SSL_CTX *ctx = tls_client_ctx_new(arg, msg, sizeof(msg));
+  if (!ctx) {
+    fprintf(stderr, "ucscan: --ca %s: %s\n", (const char *)arg, msg);
+    return 2;
+  }
+  SSL_CTX_free(ctx);
+  return 0;
+}
+
+/* Privileges and files, before anything is scanned: a --capture that could not be written
+ * or a --user that could not write the report must not cost a scan. */
+static int check_privileges(const struct scan_args *a)
+{
+  char why[300];
+  const struct scan_conf *c = &a->conf;
+  if (c->capture_file) {
+    if (capture_check_file(c->capture_file, why, sizeof(why)) < 0) {
+      fprintf(stderr, "ucscan: --capture %s: %s\n", c->capture_file, why);
+      return 2;
+    }
+    if (!capture_permitted(why, sizeof(why))) {
+      fprintf(stderr, "ucscan: --capture %s: %s; nothing scanned\n", c->capture_file, why);
+      return 2;
+    }
+  }
+  if (strcmp(c->tcp_method, "syn") == 0 && !capture_permitted(why, sizeof(why))) {
+    fprintf(stderr, "ucscan: --tcp-method syn: %s; nothing scanned\n", why);
+    return 2;
+  }
+  if (c->user) {
+    struct privdrop_user u;
+    if (geteuid() != 0) {
+      fprintf(stderr, "ucscan: --user %s: only root can switch users (ucscan runs as uid %u)\n",
+              c->user, (unsigned)geteuid());
+      return 2;
+    }
+    if (privdrop_lookup(c->user, &u, why, sizeof(why)) < 0) {
+      fprintf(stderr, "ucscan: --user: %s\n", why);
+      return 2;
+    }
+    if (a->out) {
+      int rc = privdrop_run_as(&u, check_out_file, (void *)a->out, why, sizeof(why));
+      if (rc != 0) {
+        if (rc < 0)
+          fprintf(stderr, "ucscan: --user %s: %s\n", c->user, why);
+        fprintf(stderr, "ucscan: --user %s: the report is written as %s, who cannot write %s\n",
+                c->user, c->user, a->out);
+        return 2;
+      }
+    }
+    if (c->ca_file) { /* read when the scan starts, as NAME */
+      int rc = privdrop_run_as(&u, check_ca_file, (void *)c->ca_file, why, sizeof(why));
+      if (rc != 0) {
+        if (rc < 0)
+          fprintf(stderr, "ucscan: --user %s: %s\n", c->user, why);
+        fprintf(stderr, "ucscan: --user %s: the CA file is read as %s, who cannot read %s\n",
+                c->user, c->user, c->ca_file);
+        return 2;
+      }
+    }
+  }
   return 0;
 }
 
@@ -247,6 +328,8 @@ int cmd_scan(int argc, char **argv)
     input_error(&err);
     goto out;
   }
+  if (check_privileges(&a) != 0)
+    goto out;
   if (a.conf.ca_file) {
     char msg[200];
     SSL_CTX *ctx = tls_client_ctx_new(a.conf.ca_file, msg, sizeof(msg));

@@ -12,6 +12,7 @@
 #include "reports/junit.h"
 #include "reports/prom.h"
 #include "scanner/engine.h"
+#include "scanner/privdrop.h"
 
 struct session {
   uv_loop_t *loop;
@@ -57,6 +58,7 @@ static void on_signal(uv_signal_t *s, int signum)
 {
   struct session *r = s->data;
   if (++r->signals > 1) {
+    engine_capture_flush(r->eng); /* the packets so far stay readable */
     fprintf(stderr, "\nucscan: second signal, exiting now without a report\n");
     _exit(3);
   }
@@ -171,6 +173,31 @@ static void close_session(struct session *r)
   uv_run(r->loop, UV_RUN_NOWAIT);
 }
 
+/* The capture and the raw socket first, while privileged; then --user. */
+static int open_privileged(struct session *r, const struct scan_conf *conf)
+{
+  bool avail;
+  const char *why;
+  unsigned long packets;
+  unsigned drops;
+  char msg[300];
+  if (engine_prepare(r->eng) < 0 && conf->capture_file) {
+    engine_capture_status(r->eng, &avail, &why, &packets, &drops);
+    fprintf(stderr, "ucscan: --capture %s: %s; nothing scanned\n", conf->capture_file, why);
+    return -1;
+  }
+  if (!conf->user)
+    return 0;
+  struct privdrop_user u;
+  if (privdrop_lookup(conf->user, &u, msg, sizeof(msg)) < 0 ||
+      engine_capture_chown(r->eng, u.uid, u.gid, msg, sizeof(msg)) < 0 ||
+      privdrop_apply(&u, msg, sizeof(msg)) < 0) {
+    fprintf(stderr, "ucscan: --user %s: %s; nothing scanned\n", conf->user, msg);
+    return -1;
+  }
+  return 0;
+}
+
 int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf *conf,
                      const struct scan_output *out, struct report_meta *meta)
 {
@@ -194,6 +221,10 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   r.started_ns = uv_hrtime();
   if (!meta->capture_reason && !meta->capture_available)
     meta->capture_reason = "not requested";
+  if (open_privileged(&r, conf) != 0) {
+    close_session(&r);
+    return 2;
+  }
   if (engine_start(r.eng, on_done, &r) < 0) {
     fprintf(stderr, "ucscan: cannot start the scan: %s\n", engine_error(r.eng));
     close_session(&r);

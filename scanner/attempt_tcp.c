@@ -26,6 +26,7 @@ struct tcp_attempt {
   uv_timer_t timer;
   uv_connect_t creq;
   struct sockaddr_storage dst;
+  uint16_t lport; /* our port, for the capture's evidence (0: unknown) */
   int open_handles;
   bool established; /* the connect succeeded: close with RST */
   enum phase phase;
@@ -380,9 +381,27 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 /* --- connecting --- */
 
+/* What the capture saw settles the attempt: an ICMP error about this connect (or a RST
+ * that our deadline beat to the socket). False: carry on with the socket's word. */
+static bool finish_from_capture(struct tcp_attempt *ta, int status)
+{
+  struct attempt_result r;
+  if (!evidence_connect(&ta->a, ta->lport, status, &r))
+    return false;
+  r.rtt_ms = ta->rtt_ms;
+  if (!ta->a.reported)
+    engine_attempt_done(&ta->a, &r);
+  else
+    json_decref(r.evidence);
+  close_all(ta);
+  return true;
+}
+
 static void on_connect_timeout(uv_timer_t *t)
 {
   struct tcp_attempt *ta = t->data;
+  if (finish_from_capture(ta, UV_ETIMEDOUT))
+    return;
   finish(ta, ATT_NO_ANSWER, UC_ST_FILTERED, UC_OUT_NONE, NULL,
          "no answer to %u connection attempts (last waited %.0f ms)", ta->a.w.attempt + 1,
          elapsed_ms(ta));
@@ -419,6 +438,8 @@ static void on_connect(uv_connect_t *req, int status)
   if (ta->phase == PH_CLOSING || status == UV_ECANCELED)
     return;
   ta->rtt_ms = elapsed_ms(ta);
+  if (finish_from_capture(ta, status))
+    return;
   switch (status) {
   case 0:
     ta->established = true;
@@ -498,6 +519,11 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
     on_connect_error_now(ta, rc);
     return 0;
   }
+  struct sockaddr_storage local;
+  int llen = sizeof(local);
+  if (e->capture && uv_tcp_getsockname(&ta->tcp, (struct sockaddr *)&local, &llen) == 0)
+    ta->lport = ntohs(local.ss_family == AF_INET ? ((struct sockaddr_in *)&local)->sin_port
+                                                 : ((struct sockaddr_in6 *)&local)->sin6_port);
   const struct scan_conf *conf = e->conf;
   restart_timer(ta, rtt_deadline_ms(&hs->rtt, w->attempt, conf->min_rto_ms, conf->timeout_ms),
                 on_connect_timeout);

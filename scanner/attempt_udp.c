@@ -114,8 +114,14 @@ static unsigned deadline_ms(const struct udp_attempt *ua)
                          c->timeout_ms);
 }
 
+static bool read_errqueue(struct udp_attempt *ua);
+
 static void send_error(struct udp_attempt *ua, int err)
 {
+  /* A retransmit that fails with the error of an ICMP that arrived meanwhile (the
+   * socket reports it on the next send): the error queue says who sent it. */
+  if ((err == -EHOSTUNREACH || err == -ENETUNREACH || err == -ECONNREFUSED) && read_errqueue(ua))
+    return;
   struct attempt_result r = {.status = ATT_FINAL, .rtt_ms = -1};
   int uverr = -err;
   if (err == -ENOBUFS || err == -EAGAIN || err == -ENOMEM) {
@@ -186,6 +192,8 @@ static bool read_errqueue(struct udp_attempt *ua)
     struct attempt_result r = {.status = ATT_FINAL, .state = st, .rtt_ms = rtt_now(ua)};
     icmp_reason(&ii, r.reason, sizeof(r.reason));
     r.evidence = json_pack("{s:o}", "icmp", icmp_evidence(&ii));
+    r.has_icmp = true;
+    r.icmp = ii;
     if (st == UC_ST_CLOSED && ii.from_target)
       rtt_sample(&ua->a.hs->rtt, r.rtt_ms);
     report(ua, &r);

@@ -1,13 +1,20 @@
 /* scanner/capture.c - libpcap on the loop. */
 #include "scanner/capture.h"
 
+#include <errno.h>
+#include <libgen.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define CAPTURE_SNAPLEN 256
 #define CAPTURE_BUFFER (4 * 1024 * 1024)
+/* A filter no packet passes (every frame has a link header; libpcap refuses filters
+ * that compile to a constant "reject"). */
+#define NOTHING_FILTER "less 1"
 
 struct capture {
   pcap_t *pcap;
@@ -19,6 +26,7 @@ struct capture {
   capture_batch_cb batch_cb;
   void *arg;
   unsigned long packets;
+  bool draining; /* inside pcap_dispatch: a subscriber's drain request is already served */
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -36,12 +44,14 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 
 void capture_drain(struct capture *c)
 {
-  if (!c || !c->pcap)
+  if (!c || !c->pcap || c->draining)
     return;
+  c->draining = true;
   /* pcap_dispatch with -1 handles one buffer's worth; loop until nothing is left. */
   for (int i = 0; i < 1000; i++)
     if (pcap_dispatch(c->pcap, -1, on_packet, (u_char *)c) <= 0)
       break;
+  c->draining = false;
 }
 
 static void on_readable(uv_poll_t *p, int status, int events)
@@ -54,8 +64,91 @@ static void on_readable(uv_poll_t *p, int status, int events)
     c->batch_cb(c->arg);
 }
 
-struct capture *capture_open(uv_loop_t *loop, const char *filter, const char *dump_path,
-                             char *why, size_t whycap)
+/* Creates and activates a handle on "any". NULL and a reason when not permitted. */
+static pcap_t *open_any(char *why, size_t whycap)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_t *p = pcap_create("any", errbuf);
+  if (!p) {
+    snprintf(why, whycap, "libpcap: %s", errbuf);
+    return NULL;
+  }
+  pcap_set_snaplen(p, CAPTURE_SNAPLEN);
+  pcap_set_promisc(p, 0);
+  pcap_set_immediate_mode(p, 1);
+  pcap_set_buffer_size(p, CAPTURE_BUFFER);
+  int rc = pcap_activate(p);
+  if (rc < 0) {
+    if (rc == PCAP_ERROR_PERM_DENIED)
+      snprintf(why, whycap,
+               "packet capture needs CAP_NET_RAW (run as root, or setcap "
+               "cap_net_raw,cap_net_admin+ep on the binary)");
+    else
+      snprintf(why, whycap, "libpcap: %s", pcap_geterr(p));
+    pcap_close(p);
+    return NULL;
+  }
+  return p;
+}
+
+bool capture_permitted(char *why, size_t whycap)
+{
+  pcap_t *p = open_any(why, whycap);
+  if (!p)
+    return false;
+  pcap_close(p);
+  return true;
+}
+
+int capture_check_file(const char *path, char *why, size_t whycap)
+{
+  struct stat st;
+  if (!path || !*path) {
+    snprintf(why, whycap, "empty file name");
+    return -1;
+  }
+  if (stat(path, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      snprintf(why, whycap, "is a directory");
+      return -1;
+    }
+    if (access(path, W_OK) != 0) {
+      snprintf(why, whycap, "not writable: %s", strerror(errno));
+      return -1;
+    }
+    return 0;
+  }
+  if (errno != ENOENT) {
+    snprintf(why, whycap, "%s", strerror(errno));
+    return -1;
+  }
+  char tmp[4096];
+  snprintf(tmp, sizeof(tmp), "%s", path);
+  const char *dir = dirname(tmp);
+  if (access(dir, W_OK | X_OK) != 0) {
+    snprintf(why, whycap, "cannot create a file in %s: %s", dir, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static int apply_filter(pcap_t *p, const char *filter, char *why, size_t whycap)
+{
+  struct bpf_program prog;
+  if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+    snprintf(why, whycap, "libpcap filter \"%.120s\": %s", filter, pcap_geterr(p));
+    return -1;
+  }
+  int rc = pcap_setfilter(p, &prog);
+  pcap_freecode(&prog);
+  if (rc < 0) {
+    snprintf(why, whycap, "libpcap filter: %s", pcap_geterr(p));
+    return -1;
+  }
+  return 0;
+}
+
+struct capture *capture_open(uv_loop_t *loop, const char *dump_path, char *why, size_t whycap)
 {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   struct capture *c = calloc(1, sizeof(*c));
@@ -63,40 +156,19 @@ struct capture *capture_open(uv_loop_t *loop, const char *filter, const char *du
     snprintf(why, whycap, "out of memory");
     return NULL;
   }
-  c->pcap = pcap_create("any", errbuf);
+  c->pcap = open_any(why, whycap);
   if (!c->pcap) {
-    snprintf(why, whycap, "libpcap: %s", errbuf);
     free(c);
     return NULL;
   }
-  pcap_set_snaplen(c->pcap, CAPTURE_SNAPLEN);
-  pcap_set_promisc(c->pcap, 0);
-  pcap_set_immediate_mode(c->pcap, 1);
-  pcap_set_buffer_size(c->pcap, CAPTURE_BUFFER);
-  int rc = pcap_activate(c->pcap);
-  if (rc < 0) {
-    if (rc == PCAP_ERROR_PERM_DENIED)
-      snprintf(why, whycap,
-               "packet capture needs CAP_NET_RAW (run as root, or setcap "
-               "cap_net_raw,cap_net_admin+ep on the binary)");
-    else
-      snprintf(why, whycap, "libpcap: %s", pcap_geterr(c->pcap));
-    pcap_close(c->pcap);
-    free(c);
-    return NULL;
-  }
+  /* SLL2 names the interface of each packet (what `tcpdump -i any` writes); SLL otherwise. */
+  pcap_set_datalink(c->pcap, DLT_LINUX_SLL2);
   c->dlt = pcap_datalink(c->pcap);
-  struct bpf_program prog;
-  if (pcap_compile(c->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-      pcap_setfilter(c->pcap, &prog) < 0) {
-    snprintf(why, whycap, "libpcap filter \"%.120s\": %s", filter, pcap_geterr(c->pcap));
-    pcap_close(c->pcap);
-    free(c);
-    return NULL;
-  }
-  pcap_freecode(&prog);
-  if (pcap_setnonblock(c->pcap, 1, errbuf) < 0) {
-    snprintf(why, whycap, "libpcap: %s", errbuf);
+  /* Nothing passes until the scan knows its targets (capture_set_filter). */
+  if (apply_filter(c->pcap, NOTHING_FILTER, why, whycap) < 0 ||
+      pcap_setnonblock(c->pcap, 1, errbuf) < 0) {
+    if (errbuf[0])
+      snprintf(why, whycap, "libpcap: %s", errbuf);
     pcap_close(c->pcap);
     free(c);
     return NULL;
@@ -125,11 +197,34 @@ struct capture *capture_open(uv_loop_t *loop, const char *filter, const char *du
   return c;
 }
 
+int capture_set_filter(struct capture *c, const char *filter, char *why, size_t whycap)
+{
+  return apply_filter(c->pcap, filter, why, whycap);
+}
+
+int capture_dump_chown(struct capture *c, uid_t uid, gid_t gid, char *why, size_t whycap)
+{
+  if (!c || !c->dump)
+    return 0;
+  FILE *f = pcap_dump_file(c->dump);
+  if (!f || fchown(fileno(f), uid, gid) != 0) {
+    snprintf(why, whycap, "cannot hand the capture file over: %s", f ? strerror(errno) : "?");
+    return -1;
+  }
+  return 0;
+}
+
 void capture_subscribe(struct capture *c, capture_cb cb, capture_batch_cb batch_cb, void *arg)
 {
   c->cb = cb;
   c->batch_cb = batch_cb;
   c->arg = arg;
+}
+
+void capture_flush(struct capture *c)
+{
+  if (c && c->dump)
+    pcap_dump_flush(c->dump);
 }
 
 unsigned capture_drops(struct capture *c)
@@ -156,7 +251,6 @@ void capture_close(struct capture *c)
 {
   if (!c)
     return;
-  capture_drain(c);
   c->cb = NULL;
   c->batch_cb = NULL;
   if (c->dump) {

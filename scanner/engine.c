@@ -85,11 +85,6 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   return e;
 }
 
-void engine_set_capture(struct engine *e, struct capture *cap)
-{
-  e->capture = cap;
-}
-
 /* --- work queues --- */
 
 static bool host_has_work(const struct host_sched *hs)
@@ -196,12 +191,15 @@ static void maybe_done(struct engine *e)
   e->pump_timer_armed = false;
   syn_stop(e);
   if (e->capture) {
+    /* The last answers count and go to the dump file; the count is the file's. */
+    capture_drain(e->capture);
     e->capture_packets = capture_packets(e->capture);
     e->capture_drops = capture_drops(e->capture);
     capture_close(e->capture); /* flushes the dump file; frees itself */
     e->capture = NULL;
   }
   syn_teardown(e);
+  evidence_teardown(e);
   if (e->done_cb)
     e->done_cb(e, e->done_arg);
 }
@@ -351,6 +349,7 @@ void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched 
   a->w = *w;
   a->w.next = NULL;
   a->start_ns = uv_hrtime();
+  a->answer_ttl = -1;
   a->next = e->attempts;
   a->prev = NULL;
   if (e->attempts)
@@ -399,6 +398,10 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
     return;
   }
   a->reported = true;
+  if (w.check)
+    evidence_result(a, r);
+  else if (r->has_icmp && r->status == ATT_FINAL)
+    evidence_range_icmp(hs, w.transport, w.port, &r->icmp);
   switch (r->status) {
   case ATT_RESOURCE:
     engine_push_retry(hs, &w, true);
@@ -449,21 +452,63 @@ static void host_resolved(struct host_sched *hs, const struct sockaddr *sa, sock
   hs->ready = true;
 }
 
-/* Every name is resolved: open the capture (its filter names the targets), set up raw
- * SYN probing, and start. */
-static void begin_probing(struct engine *e)
+static void on_capture_batch(void *arg)
+{
+  engine_pump(arg);
+}
+
+int engine_prepare(struct engine *e)
 {
   const struct scan_conf *c = e->conf;
+  if (e->prepared)
+    return e->capture ? 0 : -1;
+  e->prepared = true;
   if (c->evidence_capture || c->capture_file) {
-    char filter[8192];
-    engine_capture_filter(e, filter, sizeof(filter));
-    e->capture = capture_open(e->loop, filter, c->capture_file, e->capture_why,
-                              sizeof(e->capture_why));
+    e->capture = capture_open(e->loop, c->capture_file, e->capture_why, sizeof(e->capture_why));
     e->capture_used = e->capture != NULL;
   } else {
     snprintf(e->capture_why, sizeof(e->capture_why), "evidence capture turned off");
   }
-  syn_setup(e);
+  syn_open(e);
+  return e->capture ? 0 : -1;
+}
+
+int engine_capture_chown(struct engine *e, uid_t uid, gid_t gid, char *why, size_t whycap)
+{
+  return capture_dump_chown(e->capture, uid, gid, why, whycap);
+}
+
+void engine_capture_flush(struct engine *e)
+{
+  capture_flush(e->capture);
+}
+
+static void capture_lost(struct engine *e)
+{
+  syn_teardown(e);
+  evidence_teardown(e);
+  capture_close(e->capture);
+  e->capture = NULL;
+  e->capture_used = false;
+}
+
+/* Every name is resolved: point the capture at the targets, set up the evidence tables
+ * and raw SYN probing, and start. */
+static void begin_probing(struct engine *e)
+{
+  if (e->capture) {
+    char filter[8192];
+    engine_capture_filter(e, filter, sizeof(filter));
+    if (capture_set_filter(e->capture, filter, e->capture_why, sizeof(e->capture_why)) < 0) {
+      capture_lost(e);
+    } else if (evidence_setup(e) < 0) {
+      snprintf(e->capture_why, sizeof(e->capture_why), "out of memory for evidence tables");
+      capture_lost(e);
+    } else {
+      capture_subscribe(e->capture, evidence_on_packet, on_capture_batch, e);
+      syn_setup(e);
+    }
+  }
   e->probing = true;
   engine_pump(e);
 }
@@ -547,6 +592,8 @@ int engine_start(struct engine *e, engine_done_cb done_cb, void *arg)
     if (!e->tls_ctx)
       return -1;
   }
+  if (!e->prepared)
+    engine_prepare(e);
   e->started = true;
   for (size_t i = 0; i < e->nhosts; i++)
     start_resolution(e, &e->hosts[i]);
@@ -586,7 +633,9 @@ void engine_progress(const struct engine *e, struct engine_progress *out)
 
 void engine_finalize(struct engine *e)
 {
+  evidence_finalize_checks(e);
   results_finalize(e);
+  evidence_finalize_ranges(e);
 }
 
 static void on_engine_closed(uv_handle_t *h)
@@ -601,6 +650,7 @@ void engine_free(struct engine *e)
   if (!e)
     return;
   syn_teardown(e);
+  evidence_teardown(e);
   for (size_t i = 0; i < e->nhosts; i++) {
     free_retries(&e->hosts[i]);
     port_list_free(&e->hosts[i].udp_silent);

@@ -27,8 +27,16 @@ struct engine_progress {
 typedef void (*engine_done_cb)(struct engine *e, void *arg);
 
 struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_conf *conf);
-/* Optional libpcap evidence (scanner/capture.h); the engine does not own it. */
-void engine_set_capture(struct engine *e, struct capture *cap);
+/* Opens what needs privileges, before anything else: the libpcap capture for evidence
+ * (and --capture's file) and the raw socket for SYN probes. Run as root with --user, the
+ * caller drops privileges after this. Returns 0, or -1 when no capture could be opened
+ * (engine_capture_status says why; the scan still runs without evidence). engine_start
+ * calls it when the caller did not. */
+int engine_prepare(struct engine *e);
+/* Hands the --capture file to uid:gid (--user). 0, or -1 with a reason. */
+int engine_capture_chown(struct engine *e, uid_t uid, gid_t gid, char *why, size_t whycap);
+/* Flushes the --capture file (before an exit that skips the normal end). */
+void engine_capture_flush(struct engine *e);
 /* Starts the scan; done_cb runs once, when every probe has finished or after a stop. */
 int engine_start(struct engine *e, engine_done_cb done_cb, void *arg);
 /* Interrupt: start nothing more, cancel what is in flight. done_cb follows. */

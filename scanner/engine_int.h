@@ -8,8 +8,10 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "common/icmp.h"
 #include "probes/registry.h"
 #include "scanner/capture.h"
+#include "scanner/evidence.h"
 #include "scanner/synscan.h"
 #include "scanner/engine.h"
 #include "scanner/ratelimit.h"
@@ -45,6 +47,8 @@ struct host_sched {
   uint8_t *syn_state; /* per port from syn_base: SYN_DONE | attempt number */
   uint16_t syn_base;
   uint32_t syn_len;
+  struct host_ttl ttl; /* TTLs of the host's SYN-ACKs and RSTs (evidence.c) */
+  uint8_t range_icmp_full; /* bit per transport: every range check has its first ICMP */
 };
 
 #define SYN_DONE 0x80
@@ -80,6 +84,8 @@ struct attempt_result {
   json_t *evidence; /* handed over */
   bool listener;
   int sys_err; /* ATT_RESOURCE: the libuv error */
+  bool has_icmp;         /* the result is an ICMP error's: */
+  struct icmp_info icmp; /* which (a range check keeps the first that blocked a port) */
 };
 
 struct attempt {
@@ -89,6 +95,7 @@ struct attempt {
   struct work w;
   uint64_t start_ns;
   bool reported; /* engine_attempt_done() was called (or the attempt was cancelled) */
+  int answer_ttl; /* TTL of the SYN-ACK or RST that answered the connect, or -1 */
   void (*cancel)(struct attempt *a);
 };
 
@@ -116,6 +123,11 @@ struct engine {
   struct capture *capture;
   char capture_why[200];
   bool capture_used;
+  bool prepared; /* engine_prepare() ran */
+  /* evidence.c: answers the capture saw, and hosts by address */
+  struct ev_table answers;
+  struct ev_host_slot { struct pkt_addr addr; uint32_t host1; /* index + 1; 0 = free */ } *by_addr;
+  uint32_t by_addr_mask;
   unsigned long capture_packets;
   unsigned capture_drops;
   int open_handles;
@@ -129,8 +141,6 @@ struct engine {
   bool syn_timer_armed;
   uint64_t syn_timer_due;
   struct { uint16_t port; uint32_t host; uint64_t sent_ns; } syn_rtt[64];
-  struct host_index { uint32_t addr; uint32_t host; } *by_addr;
-  size_t nby_addr;
   uint8_t readbuf[65536]; /* shared: read callbacks consume it before returning */
 };
 
@@ -151,12 +161,40 @@ void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched 
 void engine_random(uint8_t out[32]);
 bool engine_is_resource_error(int uv_err);
 
-/* engine_syn.c: raw SYN probes and the capture subscriber. */
+/* engine_syn.c: raw SYN probes. syn_open opens the raw socket (privileged, before the
+ * scan starts); syn_setup prepares the hosts once their addresses are known. */
+void syn_open(struct engine *e);
 void syn_setup(struct engine *e);
+/* Capture packets for the SYN prober: an answer or an ICMP error about one of our SYNs.
+ * True when it was one (and has been recorded). */
+bool syn_on_answer(struct engine *e, struct host_sched *hs, const struct pkt_info *p);
+bool syn_on_icmp(struct engine *e, struct host_sched *hs, const struct pkt_info *p,
+                 const struct icmp_info *ii, enum uc_state st);
 bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w);
 void syn_flush(struct engine *e);
 void syn_stop(struct engine *e);
 void syn_teardown(struct engine *e);
+/* evidence.c: the capture subscriber, and what it proves for attempts and checks. */
+int evidence_setup(struct engine *e); /* after resolution: host index, answer table */
+void evidence_teardown(struct engine *e);
+void evidence_on_packet(void *arg, const struct pkt_info *p);
+struct host_sched *evidence_host(struct engine *e, const struct pkt_addr *a);
+/* A connect attempt ended (status: 0, or the libuv error; UV_ETIMEDOUT for our own
+ * deadline). Drains the capture and looks for the packet that answered: a SYN-ACK or RST
+ * sets a->answer_ttl; an ICMP error fills r (state, reason naming who sent it,
+ * evidence.icmp) and returns true, and so does a RST that our deadline beat to the
+ * socket. lport: the attempt's local port (0: unknown). */
+bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct attempt_result *r);
+/* The result of a single check is being recorded: adds evidence.ttl. */
+void evidence_result(struct attempt *a, struct attempt_result *r);
+/* A port of a range was blocked by an ICMP error: the range's first one becomes evidence. */
+void evidence_range_icmp(struct host_sched *hs, enum uc_transport t, uint16_t port,
+                         const struct icmp_info *ii);
+/* Before verdicts: a RST with an unusual TTL is called out in its check's reason. */
+void evidence_finalize_checks(struct engine *e);
+/* After verdicts: a range's reason names its first blocking ICMP error. */
+void evidence_finalize_ranges(struct engine *e);
+
 /* Shared with engine.c */
 void engine_pump(struct engine *e);
 int engine_push_retry(struct host_sched *hs, const struct work *w, bool front);

@@ -1,4 +1,5 @@
-/* scanner/engine_syn.c - raw SYN probes for TCP range ports, and the capture subscriber.
+/* scanner/engine_syn.c - raw SYN probes for TCP range ports (answers come through the
+ * capture subscriber, scanner/evidence.c).
  *
  * Each host with IPv4 TCP spans gets a byte per port (SYN_DONE | attempt): no structure
  * per port. SYNs in flight sit in FIFO rings, one per attempt number, with their
@@ -60,22 +61,6 @@ static struct syn_entry heap_pop(struct syn_heap *h)
   return top;
 }
 
-static int cmp_index(const void *a, const void *b)
-{
-  const struct host_index *x = a, *y = b;
-  return (x->addr > y->addr) - (x->addr < y->addr);
-}
-
-static struct host_sched *host_by_v4(struct engine *e, const struct pkt_addr *a)
-{
-  if (a->family != AF_INET || !e->nby_addr)
-    return NULL;
-  struct host_index key;
-  memcpy(&key.addr, a->a, 4);
-  struct host_index *hit = bsearch(&key, e->by_addr, e->nby_addr, sizeof(key), cmp_index);
-  return hit ? &e->hosts[hit->host] : NULL;
-}
-
 static void arm_timer(struct engine *e);
 
 static void syn_record(struct engine *e, struct host_sched *hs, uint16_t port, enum uc_state st)
@@ -98,38 +83,33 @@ static void syn_record(struct engine *e, struct host_sched *hs, uint16_t port, e
     e->eff_inflight++;
 }
 
-static void on_packet(void *arg, const struct pkt_info *p)
+bool syn_on_answer(struct engine *e, struct host_sched *hs, const struct pkt_info *p)
 {
-  struct engine *e = arg;
   uint16_t port;
-  if (!e->syn_on || e->stopping)
-    return;
   enum syn_answer a = synscan_classify(&e->syn, p, &port);
-  if (a != SYN_NOT_OURS) {
-    struct host_sched *hs = host_by_v4(e, &p->l4.src);
-    if (!hs || !hs->syn)
-      return;
-    /* RTT from the sample table, when this port's send time is still there. */
-    unsigned slot = port % 64;
-    if (e->syn_rtt[slot].port == port && e->syn_rtt[slot].host == (uint32_t)(hs - e->hosts)) {
-      rtt_sample(&hs->rtt, (double)(uv_hrtime() - e->syn_rtt[slot].sent_ns) / 1e6);
-      e->syn_rtt[slot].port = 0;
-    }
-    syn_record(e, hs, port, a == SYN_OPEN ? UC_ST_OPEN : UC_ST_CLOSED);
-    return;
+  if (a == SYN_NOT_OURS)
+    return false;
+  /* RTT from the sample table, when this port's send time is still there. */
+  unsigned slot = port % 64;
+  if (e->syn_rtt[slot].port == port && e->syn_rtt[slot].host == (uint32_t)(hs - e->hosts)) {
+    rtt_sample(&hs->rtt, (double)(uv_hrtime() - e->syn_rtt[slot].sent_ns) / 1e6);
+    e->syn_rtt[slot].port = 0;
   }
-  if (synscan_icmp_ours(&e->syn, p, &port)) {
-    struct host_sched *hs = host_by_v4(e, &p->quoted.dst);
-    const char *meaning;
-    enum uc_state st = icmp_classify(p->icmp_v6, p->icmp_type, p->icmp_code, &meaning);
-    if (hs && hs->syn && st != UC_ST_NONE)
-      syn_record(e, hs, port, st);
-  }
+  syn_record(e, hs, port, a == SYN_OPEN ? UC_ST_OPEN : UC_ST_CLOSED);
+  return true;
 }
 
-static void on_batch(void *arg)
+bool syn_on_icmp(struct engine *e, struct host_sched *hs, const struct pkt_info *p,
+                 const struct icmp_info *ii, enum uc_state st)
 {
-  engine_pump(arg);
+  uint16_t port;
+  if (!synscan_icmp_ours(&e->syn, p, &port))
+    return false;
+  if (st != UC_ST_NONE) {
+    syn_record(e, hs, port, st);
+    evidence_range_icmp(hs, UC_TCP, port, ii);
+  }
+  return true;
 }
 
 static void expire(struct engine *e)
@@ -181,12 +161,9 @@ static void arm_timer(struct engine *e)
   e->syn_timer_due = now + (ms ? ms : 1) * 1000000ull;
 }
 
-void syn_setup(struct engine *e)
+void syn_open(struct engine *e)
 {
-  if (!e->capture)
-    return;
-  capture_subscribe(e->capture, on_packet, on_batch, e);
-  if (strcmp(e->conf->tcp_method, "connect") == 0)
+  if (!e->capture || strcmp(e->conf->tcp_method, "connect") == 0)
     return;
   uint8_t key[32];
   engine_random(key);
@@ -196,8 +173,13 @@ void syn_setup(struct engine *e)
     return;
   }
   e->syn_on = true;
-  e->by_addr = calloc(e->nhosts ? e->nhosts : 1, sizeof(*e->by_addr));
-  for (size_t i = 0; i < e->nhosts && e->by_addr; i++) {
+}
+
+void syn_setup(struct engine *e)
+{
+  if (!e->syn_on)
+    return;
+  for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
     struct plan_host *h = hs->h;
     if (!hs->ready || h->addr.ss_family != AF_INET)
@@ -222,11 +204,7 @@ void syn_setup(struct engine *e)
     hs->syn_base = (uint16_t)lo;
     hs->syn_len = hi - lo + 1;
     hs->syn = true;
-    e->by_addr[e->nby_addr].addr = hs->daddr_be;
-    e->by_addr[e->nby_addr].host = (uint32_t)i;
-    e->nby_addr++;
   }
-  qsort(e->by_addr, e->nby_addr, sizeof(*e->by_addr), cmp_index);
 }
 
 bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
@@ -314,7 +292,4 @@ void syn_teardown(struct engine *e)
     e->hosts[i].syn_state = NULL;
     e->hosts[i].syn = false;
   }
-  free(e->by_addr);
-  e->by_addr = NULL;
-  e->nby_addr = 0;
 }

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* LINKTYPE_RAW: the value pcap files use for raw IP (DLT_RAW is 12 or 14 in memory). */
+#define LINKTYPE_RAW_VALUE 101
+
 static uint16_t rd16(const uint8_t *p)
 {
   return (uint16_t)((p[0] << 8) | p[1]);
@@ -135,8 +138,9 @@ int pkt_parse_ip(const uint8_t *p, size_t len, struct pkt_info *out)
     return -1;
   uint8_t proto = out->l4.proto;
   parse_l4(pl, plen, proto, &out->l4);
-  bool v4err = proto == IPPROTO_ICMP && plen >= 8 && (pl[0] == 3 || pl[0] == 11);
-  bool v6err = proto == IPPROTO_ICMPV6 && plen >= 8 && (pl[0] == 1 || pl[0] == 3);
+  bool v4 = out->l4.src.family == AF_INET;
+  bool v4err = v4 && proto == IPPROTO_ICMP && plen >= 8 && (pl[0] == 3 || pl[0] == 11);
+  bool v6err = !v4 && proto == IPPROTO_ICMPV6 && plen >= 8 && (pl[0] == 1 || pl[0] == 3);
   if (v4err || v6err) {
     out->icmp_error = true;
     out->icmp_v6 = v6err;
@@ -145,7 +149,7 @@ int pkt_parse_ip(const uint8_t *p, size_t len, struct pkt_info *out)
     uint8_t qttl;
     size_t qlen;
     const uint8_t *q = parse_ip_header(pl + 8, plen - 8, &out->quoted, &qttl, &qlen);
-    if (q)
+    if (q && out->quoted.src.family == out->l4.src.family)
       parse_l4(q, qlen, out->quoted.proto, &out->quoted);
     else
       out->icmp_error = false; /* quotes nothing we can match */
@@ -178,12 +182,15 @@ int pkt_parse(const uint8_t *frame, size_t len, int dlt, struct pkt_info *out)
       return -1;
     ethertype = rd16(frame + 12);
     off = 14;
-    if (ethertype == 0x8100 && len >= 18) {
-      ethertype = rd16(frame + 16);
-      off = 18;
+    while ((ethertype == 0x8100 || ethertype == 0x88a8) && len >= off + 4) { /* VLAN tags */
+      ethertype = rd16(frame + off + 2);
+      off += 4;
     }
     break;
   case DLT_RAW:
+  case DLT_IPV4:
+  case DLT_IPV6:
+  case LINKTYPE_RAW_VALUE: /* DLT_RAW as pcap files store it, when it differs */
     off = 0;
     ethertype = len && (frame[0] >> 4) == 6 ? 0x86dd : 0x0800;
     break;
