@@ -15,6 +15,7 @@ static const struct {
 } commands[] = {
     {"scan", cmd_scan, &cli_cmd_scan, "check hosts' ports against the port tables for their roles"},
     {"catalog", cmd_catalog, &cli_cmd_catalog, "show the port tables (what the documentation requires)"},
+    {"listen", cmd_listen, &cli_cmd_listen, "before installation: answer on every inbound port of roles"},
 };
 
 static void top_help(FILE *out)
