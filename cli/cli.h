@@ -6,5 +6,6 @@ int cli_main(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif
