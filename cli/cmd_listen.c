@@ -216,8 +216,8 @@ static void stop_all(struct run *r)
   struct listen_counters cnt;
   listen_counters_get(r->l, &cnt);
   fprintf(stderr,
-          "ucscan listen: stopping: %llu connections (%llu TLS handshakes, %llu reset over the "
-          "limit), %llu datagrams, %llu replies, %llu dropped by the reply rate limit\n",
+          "ucscan listen: stopping: %llu connections (%llu TLS handshakes, %llu closed at "
+          "once over the limit), %llu datagrams, %llu replies, %llu dropped by the reply rate limit\n",
           (unsigned long long)cnt.connections, (unsigned long long)cnt.tls_handshakes,
           (unsigned long long)cnt.refused, (unsigned long long)cnt.datagrams,
           (unsigned long long)cnt.replies, (unsigned long long)cnt.rate_limited);

@@ -53,7 +53,7 @@ struct listen_identity {
 /* What a listener did, for its summary. */
 struct listen_counters {
   uint64_t connections;    /* accepted */
-  uint64_t refused;        /* accepted and reset at once: too many connections */
+  uint64_t refused;        /* accepted and closed at once: too many connections */
   uint64_t tls_handshakes; /* completed */
   uint64_t tls_failures;
   uint64_t datagrams;    /* UDP datagrams received */

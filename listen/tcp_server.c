@@ -3,7 +3,7 @@
  *
  * A connection closes when the peer does (after our answer is sent), on a reset, after
  * idle_ms without bytes, when the session says so, or at listen_stop. Beyond max_conns
- * live connections a new one is accepted and reset at once: the handshake already proved
+ * live connections a new one is accepted and closed at once: the handshake already proved
  * the port reachable, and the file descriptors stay within budget. */
 #include <stdlib.h>
 #include <string.h>
@@ -163,8 +163,10 @@ static void on_connection(uv_stream_t *server, int status)
   }
   l->cnt.connections++;
   if (l->nconns > l->max_conns) {
+    /* Closed, not reset: a reset that reaches the client before its loop has seen the
+     * connect complete turns a successful connect into ECONNRESET. */
     l->cnt.refused++;
-    listen_conn_close(c, true);
+    listen_conn_close(c, false);
     return;
   }
   struct sockaddr_storage peer;
