@@ -235,7 +235,7 @@ int cmd_demo(int argc, char **argv)
   /* A peer that resets while we write must not kill the process. */
   signal(SIGPIPE, SIG_IGN);
   /* First, while the process has one thread: the sandbox. */
-  char note[200] = "the machine's own loopback (--no-sandbox)";
+  char note[200] = "on this machine's loopback, --no-sandbox";
   int sandboxed = a.no_sandbox ? 0 : demo_sandbox(note, sizeof(note));
   if (sandboxed < 0) {
     fprintf(stderr, "ucscan demo: %s\n", note);

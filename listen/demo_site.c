@@ -116,8 +116,8 @@ int demo_sandbox(char *note, size_t cap)
   gid_t gid = getegid();
   int flags = CLONE_NEWNET | (uid != 0 ? CLONE_NEWUSER : 0);
   if (unshare(flags) != 0) {
-    snprintf(note, cap, "no private network namespace (%s%s)", strerror(errno),
-             uid != 0 ? ": unprivileged user namespaces are not allowed here" : "");
+    snprintf(note, cap, "on this machine's loopback: no private network namespace here (%s%s)",
+             strerror(errno), uid != 0 ? "; unprivileged user namespaces are not allowed" : "");
     return 0;
   }
   if (uid != 0) {
@@ -134,7 +134,7 @@ int demo_sandbox(char *note, size_t cap)
              strerror(errno));
     return -1;
   }
-  snprintf(note, cap, "in a private network namespace: nothing outside this process sees it");
+  snprintf(note, cap, "in a private network namespace: nothing outside this process sees them");
   return 1;
 }
 
