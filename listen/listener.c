@@ -240,12 +240,17 @@ static void describe(const struct listen_sock *sock, enum uc_proto proto, enum l
     snprintf(buf, cap, "%saccepts and holds", tls);
 }
 
+/* Opens the plan's single ports first, then range ports: when the descriptor budget is
+ * short, what it leaves out is media range ports, not SIP or SQL Browser. */
 static void open_all(struct listener *l, const struct listen_conf *c, struct listen_report *rep)
 {
   unsigned lookups = 0;
   char err[160];
-  for (size_t i = 0; i < c->plan->n; i++) {
+  for (size_t k = 0; k < 2 * c->plan->n; k++) {
+    size_t i = k % c->plan->n;
     const struct listen_port *p = &c->plan->v[i];
+    if (p->in_range != (k >= c->plan->n))
+      continue;
     struct listen_sock *sock = &l->socks[i];
     struct listen_result *res = &rep->v[i];
     sock->l = l;
