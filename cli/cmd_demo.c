@@ -297,8 +297,12 @@ int cmd_demo(int argc, char **argv)
 
   struct scan_conf conf;
   scan_conf_fast(&conf);
-  conf.timeout_ms = 1000; /* loopback: everything answers within microseconds */
-  conf.retries = 1;
+  /* Loopback answers within microseconds, and nothing in the demo is silent, so long
+   * waits cost nothing; a short floor would, on a slow or loaded machine (or under
+   * valgrind), read a UDP answer delayed by TLS work on the same loop as a filter. */
+  conf.timeout_ms = 2000;
+  conf.min_rto_ms = 250;
+  conf.retries = 2;
   conf.concurrency = 256; /* the listeners share the process's descriptors */
   conf.per_host = 64;
   conf.progress = false;
