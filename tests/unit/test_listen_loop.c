@@ -168,6 +168,52 @@ static void test_start_answer_stop(void **state)
   listen_report_free(&rep);
 }
 
+static void test_idle_timeout(void **state)
+{
+  (void)state;
+  const char *ip = "127.0.0.21";
+  unsigned base = free_ports(ip, 46150, 1);
+  struct listen_port ports[] = {{(uint16_t)base, UC_TCP, UC_P_TCP, NULL, false}};
+  struct listen_plan plan = {.v = ports, .n = 1, .ntcp = 1};
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct listen_conf conf = {.plan = &plan, .bind = ip, .idle_ms = 100, .max_conns = 2};
+  struct listen_report rep;
+  memset(&rep, 0, sizeof(rep));
+  struct listener *l = listen_start(&loop, &conf, &rep);
+  assert_non_null(l);
+  /* Three clients for a limit of two: the third is accepted and closed at once (a FIN, so
+   * its connect() succeeded). */
+  int t[3];
+  struct sockaddr_in dst = addr4(ip, base);
+  for (int i = 0; i < 3; i++) {
+    t[i] = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(connect(t[i], (struct sockaddr *)&dst, sizeof(dst)), 0);
+  }
+  struct live lv = {l, 2};
+  assert_true(pump_until(&loop, live_is, &lv, 2000));
+  struct listen_counters cnt;
+  listen_counters_get(l, &cnt);
+  assert_int_equal(cnt.connections, 3);
+  assert_int_equal(cnt.refused, 1);
+  /* Silent clients are let go after idle_ms. */
+  lv.want = 0;
+  uint64_t t0 = uv_hrtime();
+  assert_true(pump_until(&loop, live_is, &lv, 2000));
+  assert_true(uv_hrtime() - t0 >= 50 * 1000000ull);
+  char b;
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(recv(t[i], &b, 1, 0), 0); /* an orderly close */
+    close(t[i]);
+  }
+  int stopped = 0;
+  listen_stop(l, on_stopped, &stopped);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(stopped, 1);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  listen_report_free(&rep);
+}
+
 static void test_in_use(void **state)
 {
   (void)state;
@@ -491,6 +537,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_start_answer_stop),
+      cmocka_unit_test(test_idle_timeout),
       cmocka_unit_test(test_in_use),
       cmocka_unit_test(test_faults_budget_errors),
       cmocka_unit_test(test_engine_against_listener),
