@@ -215,12 +215,13 @@ static void stop_all(struct run *r)
     return;
   struct listen_counters cnt;
   listen_counters_get(r->l, &cnt);
-  fprintf(stderr,
-          "ucscan listen: stopping: %llu connections (%llu TLS handshakes, %llu closed at "
-          "once over the limit), %llu datagrams, %llu replies, %llu dropped by the reply rate limit\n",
-          (unsigned long long)cnt.connections, (unsigned long long)cnt.tls_handshakes,
-          (unsigned long long)cnt.refused, (unsigned long long)cnt.datagrams,
-          (unsigned long long)cnt.replies, (unsigned long long)cnt.rate_limited);
+  fprintf(
+      stderr,
+      "ucscan listen: stopping: %llu connections (%llu TLS handshakes, %llu closed at "
+      "once over the limit), %llu datagrams, %llu replies, %llu dropped by the reply rate limit\n",
+      (unsigned long long)cnt.connections, (unsigned long long)cnt.tls_handshakes,
+      (unsigned long long)cnt.refused, (unsigned long long)cnt.datagrams,
+      (unsigned long long)cnt.replies, (unsigned long long)cnt.rate_limited);
   listen_stop(r->l, on_stopped, r);
   r->l = NULL;
   uv_close((uv_handle_t *)&r->sigint, NULL);
@@ -256,6 +257,7 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
     printf(", certificate for %s made in memory\n", host);
   if (fds.soft != fds.soft_before)
     printf("ucscan listen: RLIMIT_NOFILE raised from %lu to %lu\n", fds.soft_before, fds.soft);
+  fflush(stdout); /* the header before any warning, when both go to one file */
   char note[200] = "";
   if (!fds.enough) {
     snprintf(note, sizeof(note), "not opened: the file descriptor limit (%lu) is too small",
@@ -263,9 +265,12 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
     fprintf(stderr,
             "ucscan listen: the file descriptor limit is too small: %zu ports and %u connections "
             "need about %lu descriptors, RLIMIT_NOFILE allows %lu (hard limit %lu); only %zu "
-            "ports will open. Raise the hard limit (ulimit -Hn, systemd LimitNOFILE=) or run as "
-            "root.\n",
-            plan->n, LISTEN_DEFAULT_MAX_CONNS, fds.need, fds.soft, fds.hard, fds.ports);
+            "ports will open. Raise the hard limit to %lu (ulimit -Hn in a root shell, "
+            "LimitNOFILE= in a systemd unit, --ulimit nofile= for a container)%s.\n",
+            plan->n, LISTEN_DEFAULT_MAX_CONNS, fds.need, fds.soft, fds.hard, fds.ports, fds.need,
+            geteuid() == 0
+                ? "; this process could not, though it runs as root (no CAP_SYS_RESOURCE)"
+                : " or run as root");
   }
   struct listen_conf conf = {.plan = plan,
                              .bind = bind,
