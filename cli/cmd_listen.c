@@ -269,7 +269,8 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
             "LimitNOFILE= in a systemd unit, --ulimit nofile= for a container)%s.\n",
             plan->n, LISTEN_DEFAULT_MAX_CONNS, fds.need, fds.soft, fds.hard, fds.ports, fds.need,
             geteuid() == 0
-                ? "; this process could not, though it runs as root (no CAP_SYS_RESOURCE)"
+                ? "; running as root did not allow it here (no CAP_SYS_RESOURCE, or above "
+                  "fs.nr_open)"
                 : " or run as root");
   }
   struct listen_conf conf = {.plan = plan,
