@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "listen/listen_int.h"
+#include "probes/probe.h"
 #include "probes/sqlbrowser.h"
 #include "probes/stun.h"
 #include "probes/udp.h"
@@ -45,7 +46,9 @@ size_t listen_udp_answer(enum listen_udp_kind kind, const struct listen_identity
   case LISTEN_UDP_STUN:
     return stun_respond(req, len, from, id->server, id->nonce, out, cap);
   case LISTEN_UDP_SQLB:
-    return sqlb_respond(req, len, id->server, instances, 2, out, cap);
+    /* The bare token as server name: the reply is the largest for the bytes received
+     * (one), so it stays as short as the probe allows. */
+    return sqlb_respond(req, len, UC_LISTENER_TOKEN, instances, 2, out, cap);
   default:
     return udp_token_respond(req, len, out, cap);
   }

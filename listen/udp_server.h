@@ -13,7 +13,7 @@
 enum listen_udp_kind {
   LISTEN_UDP_TOKEN, /* "ucscan-probe/1 <nonce>" -> "ucscan-listener/1 <nonce>" */
   LISTEN_UDP_STUN,  /* STUN Binding, MS-TURN Allocate 401 (SOFTWARE = id->server) */
-  LISTEN_UDP_SQLB   /* SQL Browser: server id->server, instances RTCLOCAL and LYNCLOCAL */
+  LISTEN_UDP_SQLB   /* SQL Browser: server UC_LISTENER_TOKEN, instances RTCLOCAL, LYNCLOCAL */
 };
 
 enum listen_udp_kind listen_udp_kind_for(enum uc_proto protocol);
