@@ -177,6 +177,10 @@ static void consume(struct listen_session *s, size_t n)
 /* Answers what the plaintext buffer holds. */
 static enum listen_session_act process(struct listen_session *s)
 {
+  if (s->app == LISTEN_APP_NONE) {
+    s->rx_len = 0; /* held, not answered */
+    return LISTEN_SESSION_OPEN;
+  }
   uint8_t *out = malloc(SESSION_REPLY_MAX);
   if (!out)
     return end(s, LISTEN_SESSION_ABORT, "out of memory");
@@ -233,7 +237,7 @@ static enum listen_session_act process(struct listen_session *s)
       break;
     }
     default:
-      used = s->rx_len; /* held, not answered */
+      used = s->rx_len;
       break;
     }
     if (n > 0 && !reply(s, out, n))
