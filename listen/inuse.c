@@ -65,7 +65,7 @@ static bool all_digits(const char *s)
 /* Does process `pid` (a /proc entry name) hold the socket? */
 static bool pid_has_socket(const char *pid, const char *want)
 {
-  char path[64];
+  char path[300]; /* "/proc/" + a directory entry name (up to 255 bytes) + "/fd" */
   snprintf(path, sizeof(path), "/proc/%s/fd", pid);
   DIR *d = opendir(path);
   if (!d)
@@ -88,7 +88,7 @@ static bool pid_has_socket(const char *pid, const char *want)
 
 static void comm_of(const char *pid, char *buf, size_t cap)
 {
-  char path[64], raw[64];
+  char path[300], raw[64];
   snprintf(path, sizeof(path), "/proc/%s/comm", pid);
   buf[0] = '\0';
   int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -224,7 +224,7 @@ static void describe(const struct listen_sock *sock, enum uc_proto proto, enum l
     return;
   }
   const char *app = listen_app_name(sock->app);
-  char tls[80] = "";
+  char tls[128] = "";
   if (sock->tls)
     snprintf(tls, sizeof(tls), "TLS%s%s%s; ",
              proto == UC_P_MTLS && f != LISTEN_FAULT_NO_CLIENT_CERT
