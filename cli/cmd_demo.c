@@ -35,7 +35,7 @@ static const struct cli_opt demo_opts[] = {
 
 const struct cli_cmd cli_cmd_demo = {
     "demo",
-    "ucscan demo [--out FILE] [--format table|json]",
+    "ucscan demo [--out FILE] [--format table|json] [--no-sandbox]",
     "A full run in a few seconds, with no setup and no root. In this process, `ucscan\n"
     "listen` listeners play a small Skype for Business Server 2015 deployment on loopback\n"
     "addresses (fe01 127.0.0.11 Front End, dir01 127.0.0.12 Director, med01 127.0.0.13\n"
