@@ -13,8 +13,10 @@ static const struct {
   const struct cli_cmd *help;
   const char *what;
 } commands[] = {
+    {"demo", cmd_demo, &cli_cmd_demo, "a full run against a sample deployment on loopback (start here)"},
     {"scan", cmd_scan, &cli_cmd_scan, "check hosts' ports against the port tables for their roles"},
     {"catalog", cmd_catalog, &cli_cmd_catalog, "show the port tables (what the documentation requires)"},
+    {"listen", cmd_listen, &cli_cmd_listen, "before installation: answer on every inbound port of roles"},
     {"diff", cmd_diff, &cli_cmd_diff, "what changed between two reports (exit 1 when a check regressed)"},
 };
 

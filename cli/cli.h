@@ -5,6 +5,8 @@
 int cli_main(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
 /* Option tables and help of the commands declared here (struct cli_cmd: cli/opts.h). */

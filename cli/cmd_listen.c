@@ -1,0 +1,388 @@
+/* cli/cmd_listen.c - `ucscan listen`: answer on every inbound port of a host's roles before
+ * the real servers are installed, so that `ucscan scan` proves the firewall rules. */
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog/catalog.h"
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "common/certgen.h"
+#include "listen/fdlimit.h"
+#include "listen/listen.h"
+#include "listen/plan.h"
+#include "probes/probe.h"
+#include "scanner/topology.h"
+
+enum {
+  L_ROLE = 1000,
+  L_PRODUCT,
+  L_BIND,
+  L_NAME,
+  L_CERT,
+  L_KEY,
+  L_DURATION,
+  L_ALLOW_PARTIAL,
+  L_RATE,
+  L_CATALOG,
+  L_HELP
+};
+
+static const struct cli_opt listen_opts[] = {
+    {"role", "ROLE[,ROLE...]", L_ROLE,
+     "roles this host will hold (see `ucscan catalog`); required"},
+    {"product", "ID", L_PRODUCT, "sfb2015 (default) or lync2013"},
+    {"bind", "ADDR", L_BIND,
+     "address to listen on: IPv4, IPv6 or a name of this host\n(default 0.0.0.0; :: listens on "
+     "IPv6 and IPv4)"},
+    {"name", "FQDN", L_NAME,
+     "name in the generated certificate and the XMPP stream\n(default: --bind's name, else this "
+     "host's name)"},
+    {"cert", "FILE", L_CERT,
+     "serve this certificate (PEM) on TLS ports instead of a\ngenerated one; its key too unless "
+     "--key"},
+    {"key", "FILE", L_KEY, "private key of --cert (PEM, unencrypted)"},
+    {"duration", "S", L_DURATION, "stop after S seconds (default: until SIGINT or SIGTERM)"},
+    {"allow-partial", NULL, L_ALLOW_PARTIAL, "keep listening when some ports could not be opened"},
+    {"rate", "N", L_RATE,
+     "replies per second, all ports together (default 20000);\nbeyond it replies are dropped"},
+    {"catalog", "FILE", L_CATALOG, "site catalog that extends or replaces the built-in tables"},
+    {"help", NULL, L_HELP, "this help"},
+    {NULL, NULL, 0, NULL},
+};
+
+const struct cli_cmd cli_cmd_listen = {
+    "listen",
+    "ucscan listen --role ROLE[,ROLE...] [--bind ADDR] [--cert FILE [--key FILE]] [options]",
+    "Before Skype for Business or Lync is installed nothing listens, and a scan cannot tell\n"
+    "a closed firewall from a missing service. Run this on the future server: it opens\n"
+    "every inbound port of the roles (the same catalog rows `ucscan scan` checks) and\n"
+    "answers there: TCP accept, TLS with a certificate made in memory (a client certificate\n"
+    "requested on MTLS ports), SIP OPTIONS, HTTP, the XMPP stream header, STUN Binding and\n"
+    "MS-TURN Allocate (401), SQL Browser on 1434, and a token echo on every other UDP port,\n"
+    "every port of TCP and UDP ranges included. Replies carry the token " UC_LISTENER_TOKEN ",\n"
+    "so the scanner knows silence on a listener's UDP port means a filter: UDP ranges become\n"
+    "fully provable. Then run `ucscan scan` from where the clients and servers will be.",
+    listen_opts,
+    "It prints what it opened and what it could not (port in use, and by which process;\n"
+    "permission denied below port 1024 without root; file descriptor limit), then listens\n"
+    "until SIGINT/SIGTERM or --duration. RLIMIT_NOFILE is raised as needed: a front end\n"
+    "with all its media ranges needs over 33,000 descriptors.\n"
+    "\nexit status:\n"
+    "  0  every port opened (or --allow-partial), stopped by a signal or --duration\n"
+    "  1  some port could not be opened (without --allow-partial), or none could\n"
+    "  2  bad usage or input\n"
+    "\nexamples:\n"
+    "  ucscan listen --role mediation --bind 198.18.20.2 --name med01.contoso.com\n"
+    "  ucscan listen --role front-end,central-management-store --duration 3600\n",
+};
+
+struct listen_args {
+  const char *role, *product, *bind, *name, *cert, *key, *catalog;
+  unsigned duration, rate;
+  bool allow_partial;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "ucscan listen: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see `ucscan listen --help`)\n");
+  va_end(ap);
+  return 2;
+}
+
+static int parse_args(int argc, char **argv, struct listen_args *a)
+{
+  struct option *lo = opts_getopt(listen_opts);
+  int rc = 0, c;
+  optind = 1;
+  opterr = 0;
+  while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+    switch (c) {
+    case L_ROLE:
+      a->role = optarg;
+      break;
+    case L_PRODUCT:
+      a->product = optarg;
+      break;
+    case L_BIND:
+      a->bind = optarg;
+      break;
+    case L_NAME:
+      a->name = optarg;
+      break;
+    case L_CERT:
+      a->cert = optarg;
+      break;
+    case L_KEY:
+      a->key = optarg;
+      break;
+    case L_CATALOG:
+      a->catalog = optarg;
+      break;
+    case L_DURATION:
+      rc = opts_uint("duration", optarg, 1, 31536000, &a->duration) ? 2 : 0;
+      break;
+    case L_RATE:
+      rc = opts_uint("rate", optarg, 1, 10000000, &a->rate) ? 2 : 0;
+      break;
+    case L_ALLOW_PARTIAL:
+      a->allow_partial = true;
+      break;
+    case L_HELP:
+      opts_help(stdout, &cli_cmd_listen);
+      free(lo);
+      exit(0);
+    case ':':
+      rc = usage_error("option %s needs a value", argv[optind - 1]);
+      break;
+    default:
+      rc = usage_error("unknown option %s", argv[optind - 1]);
+      break;
+    }
+  }
+  if (rc == 0 && optind < argc)
+    rc = usage_error("unexpected argument \"%s\"", argv[optind]);
+  free(lo);
+  if (rc)
+    return 2;
+  if (!a->role)
+    return usage_error("%s", "say which roles this host will hold: --role ROLE[,ROLE...]");
+  if (a->key && !a->cert)
+    return usage_error("%s", "--key goes with --cert");
+  if (a->name && !topo_valid_hostname(a->name) && !topo_address_family(a->name))
+    return usage_error("--name: \"%s\" is not a host name", a->name);
+  return 0;
+}
+
+/* --bind: a literal, or one of this host's names (resolved once, now). */
+static int resolve_bind(const char *bind, char *addr, size_t cap, bool *is_name)
+{
+  *is_name = false;
+  if (!bind) {
+    snprintf(addr, cap, "0.0.0.0");
+    return 0;
+  }
+  if (topo_address_family(bind)) {
+    snprintf(addr, cap, "%s", bind);
+    return 0;
+  }
+  if (!topo_valid_hostname(bind))
+    return usage_error("--bind: \"%s\" is not an address or a host name", bind);
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+  int rc = getaddrinfo(bind, NULL, &hints, &res);
+  if (rc != 0 || !res) {
+    fprintf(stderr, "ucscan listen: --bind %s: %s\n", bind, gai_strerror(rc));
+    return 2;
+  }
+  rc = getnameinfo(res->ai_addr, res->ai_addrlen, addr, (socklen_t)cap, NULL, 0, NI_NUMERICHOST);
+  freeaddrinfo(res);
+  if (rc != 0) {
+    fprintf(stderr, "ucscan listen: --bind %s: %s\n", bind, gai_strerror(rc));
+    return 2;
+  }
+  *is_name = true;
+  return 0;
+}
+
+struct run {
+  uv_loop_t loop;
+  struct listener *l;
+  uv_signal_t sigint, sigterm;
+  uv_timer_t duration;
+  int signum;
+  bool stopped;
+};
+
+static void on_stopped(void *arg)
+{
+  struct run *r = arg;
+  r->stopped = true;
+}
+
+static void stop_all(struct run *r)
+{
+  if (!r->l)
+    return;
+  struct listen_counters cnt;
+  listen_counters_get(r->l, &cnt);
+  fprintf(
+      stderr,
+      "ucscan listen: stopping: %llu connections (%llu TLS handshakes, %llu closed at "
+      "once over the limit), %llu datagrams, %llu replies, %llu dropped by the reply rate limit\n",
+      (unsigned long long)cnt.connections, (unsigned long long)cnt.tls_handshakes,
+      (unsigned long long)cnt.refused, (unsigned long long)cnt.datagrams,
+      (unsigned long long)cnt.replies, (unsigned long long)cnt.rate_limited);
+  listen_stop(r->l, on_stopped, r);
+  r->l = NULL;
+  uv_close((uv_handle_t *)&r->sigint, NULL);
+  uv_close((uv_handle_t *)&r->sigterm, NULL);
+  uv_close((uv_handle_t *)&r->duration, NULL);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+  struct run *r = s->data;
+  fprintf(stderr, "ucscan listen: %s\n", signum == SIGINT ? "interrupted" : "terminated");
+  stop_all(r);
+}
+
+static void on_duration(uv_timer_t *t)
+{
+  struct run *r = t->data;
+  fprintf(stderr, "ucscan listen: --duration reached\n");
+  stop_all(r);
+}
+
+static int run_listener(const struct listen_args *a, const struct listen_plan *plan,
+                        const char *bind, const char *host, X509 *cert, EVP_PKEY *key,
+                        const char *product)
+{
+  struct listen_fds fds;
+  listen_fd_prepare(plan->n, LISTEN_DEFAULT_MAX_CONNS, &fds);
+  printf("ucscan listen: roles %s (%s) on %s: %zu ports (%zu TCP, %zu UDP)", a->role, product, bind,
+         plan->n, plan->ntcp, plan->nudp);
+  if (cert)
+    printf(", certificate from %s\n", a->cert);
+  else
+    printf(", certificate for %s made in memory\n", host);
+  if (fds.soft != fds.soft_before)
+    printf("ucscan listen: RLIMIT_NOFILE raised from %lu to %lu\n", fds.soft_before, fds.soft);
+  fflush(stdout); /* the header before any warning, when both go to one file */
+  char note[200] = "";
+  if (!fds.enough) {
+    snprintf(note, sizeof(note), "not opened: the file descriptor limit (%lu) is too small",
+             fds.soft);
+    fprintf(stderr,
+            "ucscan listen: the file descriptor limit is too small: %zu ports and %u connections "
+            "need about %lu descriptors, RLIMIT_NOFILE allows %lu (hard limit %lu); only %zu "
+            "ports will open. Raise the hard limit to %lu (ulimit -Hn in a root shell, "
+            "LimitNOFILE= in a systemd unit, --ulimit nofile= for a container)%s.\n",
+            plan->n, LISTEN_DEFAULT_MAX_CONNS, fds.need, fds.soft, fds.hard, fds.ports, fds.need,
+            geteuid() == 0
+                ? "; running as root did not allow it here (no CAP_SYS_RESOURCE, or above "
+                  "fs.nr_open)"
+                : " or run as root");
+  }
+  struct listen_conf conf = {.plan = plan,
+                             .bind = bind,
+                             .host_name = host,
+                             .cert = cert,
+                             .key = key,
+                             .rate = a->rate,
+                             .max_conns = fds.conns ? fds.conns : 16,
+                             .max_ports = fds.enough ? 0 : fds.ports,
+                             .budget_note = fds.enough ? NULL : note};
+  struct run r;
+  memset(&r, 0, sizeof(r));
+  uv_loop_init(&r.loop);
+  struct listen_report rep;
+  memset(&rep, 0, sizeof(rep));
+  r.l = listen_start(&r.loop, &conf, &rep);
+  int status = 0;
+  if (!r.l) {
+    fprintf(stderr, "ucscan listen: %s\n", rep.error);
+    status = 1;
+  } else {
+    listen_report_print(stdout, &rep, isatty(STDOUT_FILENO));
+    fflush(stdout);
+    if (rep.opened == 0 || (rep.failed && !a->allow_partial)) {
+      fprintf(stderr, "ucscan listen: %s: stopping%s\n",
+              rep.opened ? "not every port could be opened" : "no port could be opened",
+              rep.opened ? " (--allow-partial listens on the others anyway)" : "");
+      listen_stop(r.l, on_stopped, &r);
+      r.l = NULL;
+      status = 1;
+    } else {
+      uv_signal_init(&r.loop, &r.sigint);
+      uv_signal_init(&r.loop, &r.sigterm);
+      uv_timer_init(&r.loop, &r.duration);
+      r.sigint.data = r.sigterm.data = r.duration.data = &r;
+      uv_signal_start(&r.sigint, on_signal, SIGINT);
+      uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+      if (a->duration)
+        uv_timer_start(&r.duration, on_duration, (uint64_t)a->duration * 1000, 0);
+      if (a->duration)
+        fprintf(stderr, "ucscan listen: ready: listening on %zu ports for %u s\n", rep.opened,
+                a->duration);
+      else
+        fprintf(stderr, "ucscan listen: ready: listening on %zu ports until SIGINT or SIGTERM\n",
+                rep.opened);
+    }
+  }
+  uv_run(&r.loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(&r.loop) != 0) {
+    fprintf(stderr, "ucscan listen: internal error: handles left open at exit\n");
+    if (status == 0)
+      status = 1;
+  }
+  listen_report_free(&rep);
+  return status;
+}
+
+int cmd_listen(int argc, char **argv)
+{
+  struct listen_args a;
+  memset(&a, 0, sizeof(a));
+  if (parse_args(argc, argv, &a) != 0)
+    return 2;
+  /* A peer that resets while we write must not kill the process. */
+  signal(SIGPIPE, SIG_IGN);
+  struct uc_err err;
+  uc_err_clear(&err);
+  struct catalog cat = {0};
+  struct listen_plan plan = {0};
+  X509 *cert = NULL;
+  EVP_PKEY *key = NULL;
+  int status = 2;
+  char msg[800];
+  if (catalog_load_builtin(&cat, &err) < 0 ||
+      (a.catalog && catalog_load_file(&cat, a.catalog, &err) < 0)) {
+    uc_err_format(&err, msg, sizeof(msg));
+    fprintf(stderr, "ucscan: %s\n", msg);
+    goto out;
+  }
+  const char *product = a.product ? a.product : catalog_default_product(&cat);
+  if (listen_plan_for_roles(&plan, &cat, product ? product : "", a.role, &err) < 0) {
+    uc_err_format(&err, msg, sizeof(msg));
+    fprintf(stderr, "ucscan listen: %s\n", msg);
+    goto out;
+  }
+  if (plan.n == 0) {
+    fprintf(stderr, "ucscan listen: roles %s have no inbound port to open\n", a.role);
+    goto out;
+  }
+  char bind[64], hostbuf[256];
+  bool bind_is_name;
+  if (resolve_bind(a.bind, bind, sizeof(bind), &bind_is_name) != 0)
+    goto out;
+  const char *host = a.name;
+  if (!host && bind_is_name)
+    host = a.bind;
+  if (!host) {
+    if (gethostname(hostbuf, sizeof(hostbuf)) != 0 || !topo_valid_hostname(hostbuf))
+      snprintf(hostbuf, sizeof(hostbuf), "localhost");
+    hostbuf[sizeof(hostbuf) - 1] = '\0';
+    host = hostbuf;
+  }
+  if (a.cert && certgen_load_pem(a.cert, a.key, &cert, &key, msg, sizeof(msg)) < 0) {
+    fprintf(stderr, "ucscan listen: %s\n", msg);
+    goto out;
+  }
+  status = run_listener(&a, &plan, bind, host, cert, key, product);
+out:
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  listen_plan_free(&plan);
+  catalog_free(&cat);
+  return status;
+}

@@ -1,0 +1,48 @@
+/* listen/plan.h - which ports a listener opens: every probeable inbound port of a host's
+ * roles, exactly as a scan of that host would check them.
+ *
+ * The list is derived from the scanner's plan (scanner/plan.h), so the row rules are the
+ * same by construction: product, roles, when_role, direction inbound or both, probe true.
+ * Checks that land on the same (port, transport) already merged there; ranges are expanded
+ * here to one entry per port, and where a range port is also a single check (or two ranges
+ * overlap) the most demanding protocol wins (uc_proto_rank), the single check on a tie.
+ * Entries are sorted by transport (TCP first), then port. */
+#ifndef UC_LISTEN_PLAN_H
+#define UC_LISTEN_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+#include "common/err.h"
+#include "common/uc.h"
+#include "scanner/plan.h"
+
+struct listen_port {
+  uint16_t port;
+  enum uc_transport transport;
+  enum uc_proto protocol;  /* expected protocol of the check (rtp for range ports) */
+  const char *application; /* "sip", "web", "xmpp", ... or NULL; points into the catalog */
+  bool in_range;           /* comes from a port range (tables print runs of these) */
+};
+
+struct listen_plan {
+  struct listen_port *v;
+  size_t n;
+  size_t ntcp, nudp;
+};
+
+/* The ports of one planned host (its probeable checks). Returns 0, or -1 with *err set. */
+int listen_plan_from_host(struct listen_plan *lp, const struct plan_host *h, struct uc_err *err);
+/* The ports of a host holding `roles` ("mediation" or "front-end,mediation") under
+ * `product`. Role names are checked against the catalog (an unknown one is an error).
+ * application strings point into `cat`, which must outlive lp. */
+int listen_plan_for_roles(struct listen_plan *lp, const struct catalog *cat, const char *product,
+                          const char *roles, struct uc_err *err);
+/* The entry for (port, transport), or NULL. */
+const struct listen_port *listen_plan_find(const struct listen_plan *lp, uint16_t port,
+                                           enum uc_transport t);
+void listen_plan_free(struct listen_plan *lp);
+
+#endif

@@ -1,0 +1,355 @@
+/* listen/session.c - TLS and application responders of one accepted connection, no I/O. */
+#include "listen/session.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "probes/http.h"
+#include "probes/sip.h"
+#include "probes/stun.h"
+#include "probes/tls.h"
+#include "probes/xmpp.h"
+
+#define SESSION_OUT_MAX (256u * 1024u) /* unsent bytes a peer may leave us holding */
+#define SESSION_REPLY_MAX (SIP_HDR_CAP + 4096u)
+
+struct listen_session {
+  struct tls_conn *tls; /* NULL: plain */
+  bool tls_done;
+  enum listen_app app;
+  const struct listen_identity *id;
+  struct listen_rate *rate;
+  struct listen_counters *cnt;
+  struct sockaddr_storage peer;
+  bool xmpp_answered;
+  enum listen_session_act ended; /* OPEN while the session runs */
+  uint8_t *rx;
+  size_t rx_len;
+  uint8_t *out;
+  size_t out_len, out_cap;
+  char error[UC_REASON_MAX];
+};
+
+enum listen_app listen_app_for(enum uc_proto protocol, const char *application)
+{
+  if (protocol == UC_P_HTTP || protocol == UC_P_HTTPS)
+    return LISTEN_APP_HTTP;
+  if (protocol == UC_P_XMPP)
+    return LISTEN_APP_XMPP;
+  if (protocol == UC_P_SIP)
+    return LISTEN_APP_SIP;
+  if (protocol == UC_P_STUN)
+    return LISTEN_APP_STUN;
+  if (application && strcmp(application, "sip") == 0)
+    return LISTEN_APP_SIP;
+  if (application && strcmp(application, "web") == 0)
+    return LISTEN_APP_HTTP;
+  if (application && strcmp(application, "xmpp") == 0)
+    return LISTEN_APP_XMPP;
+  return LISTEN_APP_NONE;
+}
+
+const char *listen_app_name(enum listen_app app)
+{
+  switch (app) {
+  case LISTEN_APP_SIP:
+    return "SIP";
+  case LISTEN_APP_HTTP:
+    return "HTTP";
+  case LISTEN_APP_XMPP:
+    return "XMPP";
+  case LISTEN_APP_STUN:
+    return "MS-TURN";
+  default:
+    return NULL;
+  }
+}
+
+struct listen_session *listen_session_new(const struct listen_session_conf *c)
+{
+  struct listen_session *s = calloc(1, sizeof(*s));
+  if (!s)
+    return NULL;
+  s->app = c->app;
+  s->id = c->id;
+  s->rate = c->rate;
+  s->cnt = c->cnt;
+  if (c->peer) {
+    size_t len =
+        c->peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    memcpy(&s->peer, c->peer, len);
+  } else {
+    s->peer.ss_family = AF_INET; /* 0.0.0.0:0 */
+  }
+  s->rx = malloc(LISTEN_SESSION_RX_MAX);
+  if (!s->rx) {
+    free(s);
+    return NULL;
+  }
+  if (c->tls) {
+    s->tls = tls_conn_new(c->tls, 1, NULL);
+    if (!s->tls) {
+      free(s->rx);
+      free(s);
+      return NULL;
+    }
+  }
+  return s;
+}
+
+static bool out_append(struct listen_session *s, const uint8_t *p, size_t n)
+{
+  if (n == 0)
+    return true;
+  if (s->out_len + n > SESSION_OUT_MAX)
+    return false;
+  if (s->out_len + n > s->out_cap) {
+    size_t ncap = s->out_cap ? s->out_cap : 4096;
+    while (ncap < s->out_len + n)
+      ncap *= 2;
+    uint8_t *nb = realloc(s->out, ncap);
+    if (!nb)
+      return false;
+    s->out = nb;
+    s->out_cap = ncap;
+  }
+  memcpy(s->out + s->out_len, p, n);
+  s->out_len += n;
+  return true;
+}
+
+/* Ciphertext the TLS layer queued. */
+static bool drain_tls(struct listen_session *s)
+{
+  uint8_t buf[16384];
+  size_t n;
+  bool ok = true;
+  while ((n = tls_conn_drain(s->tls, buf, sizeof(buf))) > 0)
+    ok = out_append(s, buf, n) && ok;
+  return ok;
+}
+
+static enum listen_session_act end(struct listen_session *s, enum listen_session_act act,
+                                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static enum listen_session_act end(struct listen_session *s, enum listen_session_act act,
+                                   const char *fmt, ...)
+{
+  if (!s->error[0]) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->error, sizeof(s->error), fmt, ap);
+    va_end(ap);
+  }
+  s->ended = act;
+  return act;
+}
+
+/* One reply, if the budget allows. false: the connection cannot go on. */
+static bool reply(struct listen_session *s, const uint8_t *p, size_t n)
+{
+  if (s->rate && !listen_rate_take(s->rate, uv_hrtime())) {
+    if (s->cnt)
+      s->cnt->rate_limited++;
+    return true;
+  }
+  if (s->cnt)
+    s->cnt->replies++;
+  if (!s->tls)
+    return out_append(s, p, n);
+  return tls_conn_write(s->tls, p, n) == 0 && drain_tls(s);
+}
+
+static void consume(struct listen_session *s, size_t n)
+{
+  if (n >= s->rx_len) {
+    s->rx_len = 0;
+    return;
+  }
+  memmove(s->rx, s->rx + n, s->rx_len - n);
+  s->rx_len -= n;
+}
+
+/* Answers what the plaintext buffer holds. */
+static enum listen_session_act process(struct listen_session *s)
+{
+  if (s->app == LISTEN_APP_NONE) {
+    s->rx_len = 0; /* held, not answered */
+    return LISTEN_SESSION_OPEN;
+  }
+  uint8_t *out = malloc(SESSION_REPLY_MAX);
+  if (!out)
+    return end(s, LISTEN_SESSION_ABORT, "out of memory");
+  enum listen_session_act act = LISTEN_SESSION_OPEN;
+  while (s->rx_len > 0 && act == LISTEN_SESSION_OPEN) {
+    size_t used = 0, n = 0;
+    switch (s->app) {
+    case LISTEN_APP_SIP:
+      used = sip_request_complete(s->rx, s->rx_len);
+      if (used == TEXTPROTO_INVALID) {
+        act = end(s, LISTEN_SESSION_CLOSE, "not a SIP request");
+        break;
+      }
+      if (used == 0)
+        goto out;
+      n = sip_respond(s->rx, used, s->id->server, out, SESSION_REPLY_MAX);
+      break;
+    case LISTEN_APP_HTTP:
+      used = http_request_complete(s->rx, s->rx_len);
+      if (used == TEXTPROTO_INVALID) {
+        act = end(s, LISTEN_SESSION_CLOSE, "not an HTTP request");
+        break;
+      }
+      if (used == 0)
+        goto out;
+      n = http_respond(s->rx, used, s->id->server, out, SESSION_REPLY_MAX);
+      act = end(s, LISTEN_SESSION_CLOSE, "HTTP request answered");
+      break;
+    case LISTEN_APP_XMPP: {
+      used = s->rx_len;
+      if (s->xmpp_answered)
+        break; /* the stream is open: hold it, drop what comes */
+      int r = xmpp_parse_stream_header(s->rx, s->rx_len, NULL, NULL);
+      if (r == 0)
+        goto out;
+      if (r < 0) {
+        act = end(s, LISTEN_SESSION_CLOSE, "not an XMPP stream header");
+        break;
+      }
+      n = xmpp_respond(s->rx, s->rx_len, s->id->domain, s->id->stream_id, out, SESSION_REPLY_MAX);
+      s->xmpp_answered = true;
+      break;
+    }
+    case LISTEN_APP_STUN: {
+      bool framed = s->rx[0] == STUN_TCP_FRAME_CONTROL || s->rx[0] == STUN_TCP_FRAME_DATA;
+      if (!framed || (s->rx_len > 1 && s->rx[1] != 0)) {
+        act = end(s, LISTEN_SESSION_CLOSE, "not MS-TURN TCP framing");
+        break;
+      }
+      n = stun_respond_tcp(s->rx, s->rx_len, &used, (const struct sockaddr *)&s->peer,
+                           s->id->server, s->id->nonce, out, SESSION_REPLY_MAX);
+      if (used == 0)
+        goto out;
+      break;
+    }
+    default:
+      used = s->rx_len;
+      break;
+    }
+    if (n > 0 && !reply(s, out, n))
+      act = end(s, LISTEN_SESSION_ABORT, "cannot queue the reply (peer not reading)");
+    consume(s, used);
+  }
+out:
+  free(out);
+  return act;
+}
+
+static enum listen_session_act plaintext(struct listen_session *s, const uint8_t *p, size_t n)
+{
+  if (n > LISTEN_SESSION_RX_MAX - s->rx_len)
+    return end(s, LISTEN_SESSION_ABORT, "request over %u bytes", LISTEN_SESSION_RX_MAX);
+  memcpy(s->rx + s->rx_len, p, n);
+  s->rx_len += n;
+  return LISTEN_SESSION_OPEN;
+}
+
+/* Moves the handshake on and reads what TLS decrypted. */
+static enum listen_session_act tls_pump(struct listen_session *s)
+{
+  if (!s->tls_done) {
+    enum tls_step st = tls_conn_handshake(s->tls);
+    drain_tls(s); /* an alert may be queued for the peer */
+    if (st == TLS_STEP_FAILED) {
+      if (s->cnt)
+        s->cnt->tls_failures++;
+      return end(s, LISTEN_SESSION_CLOSE, "%s", tls_conn_error(s->tls));
+    }
+    if (st != TLS_STEP_DONE)
+      return LISTEN_SESSION_OPEN;
+    s->tls_done = true;
+    if (s->cnt)
+      s->cnt->tls_handshakes++;
+  }
+  uint8_t buf[16384];
+  for (;;) {
+    ssize_t r = tls_conn_read(s->tls, buf, sizeof(buf));
+    drain_tls(s);
+    if (r > 0) {
+      if (plaintext(s, buf, (size_t)r) != LISTEN_SESSION_OPEN)
+        return s->ended;
+      continue;
+    }
+    if (r < 0) {
+      /* Answer what came before the close, then close too. */
+      enum listen_session_act act = process(s);
+      drain_tls(s);
+      if (act != LISTEN_SESSION_OPEN)
+        return act;
+      return end(s, LISTEN_SESSION_CLOSE, "%s", tls_conn_error(s->tls));
+    }
+    break;
+  }
+  enum listen_session_act act = process(s);
+  drain_tls(s);
+  return act;
+}
+
+enum listen_session_act listen_session_input(struct listen_session *s, const uint8_t *p, size_t n)
+{
+  if (s->ended != LISTEN_SESSION_OPEN)
+    return s->ended;
+  if (!s->tls) {
+    if (plaintext(s, p, n) != LISTEN_SESSION_OPEN)
+      return s->ended;
+    return process(s);
+  }
+  tls_conn_feed(s->tls, p, n); /* a failure shows in the handshake or the read */
+  return tls_pump(s);
+}
+
+enum listen_session_act listen_session_eof(struct listen_session *s)
+{
+  if (s->ended != LISTEN_SESSION_OPEN)
+    return s->ended;
+  if (s->tls) {
+    tls_conn_eof(s->tls);
+    enum listen_session_act act = tls_pump(s);
+    if (act != LISTEN_SESSION_OPEN)
+      return act;
+  }
+  return end(s, LISTEN_SESSION_CLOSE, "connection closed by the peer");
+}
+
+uint8_t *listen_session_take_output(struct listen_session *s, size_t *len)
+{
+  if (s->out_len == 0) {
+    *len = 0;
+    return NULL;
+  }
+  uint8_t *p = s->out;
+  *len = s->out_len;
+  s->out = NULL;
+  s->out_len = s->out_cap = 0;
+  return p;
+}
+
+const char *listen_session_error(const struct listen_session *s)
+{
+  return s->error;
+}
+
+void listen_session_free(struct listen_session *s)
+{
+  if (!s)
+    return;
+  if (s->tls)
+    tls_conn_free(s->tls);
+  free(s->rx);
+  free(s->out);
+  free(s);
+}

@@ -1,0 +1,95 @@
+/* listen/session.h - one accepted TCP connection of a listener, with no I/O: optional TLS
+ * (server side, probes/tls.h) and the application responder of the port.
+ *
+ * The libuv side (listen/tcp_server.c) feeds what it reads and writes what the session
+ * hands back; tests pump a session against an in-memory tls_conn client instead.
+ *
+ *   s = listen_session_new(&conf);
+ *   on bytes:  act = listen_session_input(s, p, n);
+ *   on EOF:    act = listen_session_eof(s);
+ *   then:      while ((out = listen_session_take_output(s, &len))) write and free(out);
+ *              act LISTEN_SESSION_CLOSE: close after the writes (graceful);
+ *              act LISTEN_SESSION_ABORT: close now (reset).
+ *
+ * Responders, by port (listen_app_for):
+ *   SIP   each complete request -> sip_respond (200 to OPTIONS, 405 to others, ACK ignored)
+ *   HTTP  the first complete request -> http_respond (Connection: close), then close
+ *   XMPP  the peer's stream header -> xmpp_respond (our header, empty features), then hold
+ *   STUN  MS-TURN TCP framing -> stun_respond_tcp (401 to Allocate, Binding answered)
+ *   NONE  bytes are read and dropped; the connection is held
+ * Every reply carries the ucscan listener token (Server header, stream id, SOFTWARE) and
+ * takes a token from the listener's reply budget; without one it is dropped. A request that
+ * can never become valid, or more than LISTEN_SESSION_RX_MAX buffered bytes, ends the
+ * connection. */
+#ifndef UC_LISTEN_SESSION_H
+#define UC_LISTEN_SESSION_H
+
+#include <openssl/ssl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/uc.h"
+#include "listen/rate.h"
+
+#define LISTEN_SESSION_RX_MAX (80u * 1024u) /* a SIP or HTTP head plus its largest body */
+
+enum listen_app {
+  LISTEN_APP_NONE,
+  LISTEN_APP_SIP,
+  LISTEN_APP_HTTP,
+  LISTEN_APP_XMPP,
+  LISTEN_APP_STUN
+};
+
+/* Who the listener says it is. */
+struct listen_identity {
+  char server[64];    /* SIP and HTTP Server header, SQL Browser server name: has the token */
+  char domain[256];   /* XMPP "from", certificate name */
+  char stream_id[64]; /* XMPP stream id: has the token */
+  uint8_t nonce[16];  /* MS-TURN 401 NONCE */
+};
+
+/* What a listener did, for its summary. */
+struct listen_counters {
+  uint64_t connections;    /* accepted */
+  uint64_t refused;        /* accepted and closed at once: too many connections */
+  uint64_t tls_handshakes; /* completed */
+  uint64_t tls_failures;
+  uint64_t datagrams;    /* UDP datagrams received */
+  uint64_t replies;      /* replies sent (UDP and TCP) */
+  uint64_t rate_limited; /* replies dropped for the reply budget */
+  uint64_t ignored;      /* datagrams that deserved no answer */
+};
+
+struct listen_session_conf {
+  SSL_CTX *tls; /* NULL: plain TCP */
+  enum listen_app app;
+  const struct listen_identity *id;
+  struct listen_rate *rate;    /* reply budget, or NULL */
+  struct listen_counters *cnt; /* or NULL */
+  const struct sockaddr *peer; /* the client (STUN's mapped address), or NULL */
+};
+
+enum listen_session_act {
+  LISTEN_SESSION_OPEN = 0, /* keep going */
+  LISTEN_SESSION_CLOSE,    /* send what is pending, then close */
+  LISTEN_SESSION_ABORT     /* close now */
+};
+
+struct listen_session;
+
+/* The responder for a port's expected protocol and application. */
+enum listen_app listen_app_for(enum uc_proto protocol, const char *application);
+const char *listen_app_name(enum listen_app app);
+
+struct listen_session *listen_session_new(const struct listen_session_conf *c);
+enum listen_session_act listen_session_input(struct listen_session *s, const uint8_t *p, size_t n);
+enum listen_session_act listen_session_eof(struct listen_session *s);
+/* Bytes to send, in a malloc'd buffer the caller frees; NULL when nothing is pending. */
+uint8_t *listen_session_take_output(struct listen_session *s, size_t *len);
+/* Why the session ended, one line ("" while it has not): TLS errors, invalid requests. */
+const char *listen_session_error(const struct listen_session *s);
+void listen_session_free(struct listen_session *s);
+
+#endif

@@ -1,0 +1,111 @@
+/* listen/udp_server.c - datagram responders: STUN / MS-TURN, SQL Browser, ucscan token.
+ *
+ * Replies go out with uv_udp_try_send: no request to allocate, and a reply the socket
+ * cannot take right now is dropped like any lost datagram (the scanner retransmits). */
+#include "listen/udp_server.h"
+
+#include <string.h>
+
+#include "listen/listen_int.h"
+#include "probes/probe.h"
+#include "probes/sqlbrowser.h"
+#include "probes/stun.h"
+#include "probes/udp.h"
+
+#define UDP_READ_MAX 2048 /* requests are small; a larger datagram is ignored */
+
+enum listen_udp_kind listen_udp_kind_for(enum uc_proto protocol)
+{
+  if (protocol == UC_P_STUN)
+    return LISTEN_UDP_STUN;
+  if (protocol == UC_P_SQL_BROWSER)
+    return LISTEN_UDP_SQLB;
+  return LISTEN_UDP_TOKEN;
+}
+
+const char *listen_udp_kind_text(enum listen_udp_kind k)
+{
+  switch (k) {
+  case LISTEN_UDP_STUN:
+    return "answers STUN Binding, MS-TURN Allocate (401)";
+  case LISTEN_UDP_SQLB:
+    return "answers SQL Browser (RTCLOCAL, LYNCLOCAL)";
+  default:
+    return "answers the ucscan UDP probe";
+  }
+}
+
+size_t listen_udp_answer(enum listen_udp_kind kind, const struct listen_identity *id,
+                         const uint8_t *req, size_t len, const struct sockaddr *from, uint8_t *out,
+                         size_t cap)
+{
+  static const char *const instances[] = {"RTCLOCAL", "LYNCLOCAL"};
+  if (cap > LISTEN_UDP_REPLY_MAX)
+    cap = LISTEN_UDP_REPLY_MAX;
+  switch (kind) {
+  case LISTEN_UDP_STUN:
+    return stun_respond(req, len, from, id->server, id->nonce, out, cap);
+  case LISTEN_UDP_SQLB:
+    /* The bare token as server name: the reply is the largest for the bytes received
+     * (one), so it stays as short as the probe allows. */
+    return sqlb_respond(req, len, UC_LISTENER_TOKEN, instances, 2, out, cap);
+  default:
+    return udp_token_respond(req, len, out, cap);
+  }
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+  (void)suggested;
+  struct listen_sock *sock = h->data;
+  buf->base = (char *)sock->l->rbuf;
+  buf->len = UDP_READ_MAX;
+}
+
+static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
+                    unsigned flags)
+{
+  struct listen_sock *sock = h->data;
+  struct listener *l = sock->l;
+  if (nread < 0 || !addr || l->stopping)
+    return; /* nread 0 without addr: nothing more to read */
+  l->cnt.datagrams++;
+  if (flags & UV_UDP_PARTIAL) {
+    l->cnt.ignored++;
+    return;
+  }
+  uint8_t out[LISTEN_UDP_REPLY_MAX];
+  size_t n = listen_udp_answer(sock->ukind, &l->id, (const uint8_t *)buf->base, (size_t)nread, addr,
+                               out, sizeof(out));
+  if (n == 0) {
+    l->cnt.ignored++;
+    return;
+  }
+  if (!listen_rate_take(&l->rate, uv_hrtime())) {
+    l->cnt.rate_limited++;
+    return;
+  }
+  uv_buf_t b = uv_buf_init((char *)out, (unsigned)n);
+  if (uv_udp_try_send(h, &b, 1, addr) >= 0)
+    l->cnt.replies++;
+  else
+    l->cnt.ignored++;
+}
+
+int listen_udp_open(struct listener *l, struct listen_sock *sock)
+{
+  int rc = uv_udp_init_ex(l->loop, &sock->u.udp, l->addr.ss_family);
+  if (rc != 0)
+    return rc;
+  sock->inited = true;
+  sock->u.udp.data = sock;
+  struct sockaddr_storage a = l->addr;
+  if (a.ss_family == AF_INET)
+    ((struct sockaddr_in *)&a)->sin_port = htons(sock->port);
+  else
+    ((struct sockaddr_in6 *)&a)->sin6_port = htons(sock->port);
+  rc = uv_udp_bind(&sock->u.udp, (const struct sockaddr *)&a, 0);
+  if (rc != 0)
+    return rc;
+  return uv_udp_recv_start(&sock->u.udp, on_alloc, on_recv);
+}
