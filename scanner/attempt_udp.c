@@ -107,10 +107,18 @@ static void finish_module(struct udp_attempt *ua, enum attempt_status st)
   report(ua, &r);
 }
 
+/* Silence on a listener's port will be called filtered: never judge it on less than
+ * UDP_LISTENER_FLOOR_MS per datagram, whatever the TCP round trips suggest (a listener
+ * answers from user space, later than a kernel's RST). */
+#define UDP_LISTENER_FLOOR_MS 100
+
 static unsigned deadline_ms(const struct udp_attempt *ua)
 {
   const struct scan_conf *c = ua->a.eng->conf;
-  return rtt_deadline_ms(&ua->a.hs->rtt, ua->sends > 0 ? ua->sends - 1 : 0, c->min_rto_ms,
+  unsigned floor = c->min_rto_ms;
+  if (ua->a.hs->udp_listener && floor < UDP_LISTENER_FLOOR_MS)
+    floor = UDP_LISTENER_FLOOR_MS < c->timeout_ms ? UDP_LISTENER_FLOOR_MS : c->timeout_ms;
+  return rtt_deadline_ms(&ua->a.hs->rtt, ua->sends > 0 ? ua->sends - 1 : 0, floor,
                          c->timeout_ms);
 }
 

@@ -421,6 +421,14 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
       json_decref(r->evidence);
       return;
     }
+    if (!w.check && w.transport == UC_UDP && w.attempt == 0) {
+      /* Sent as a single datagram before the listener was known: it deserves the
+       * retransmits that make silence evidence. */
+      w.attempt = 1;
+      engine_push_retry(hs, &w, false);
+      json_decref(r->evidence);
+      return;
+    }
     break;
   case ATT_FINAL:
     if (r->listener && w.transport == UC_UDP && !hs->udp_listener)
