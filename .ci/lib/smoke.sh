@@ -20,6 +20,7 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${UCSCAN:?set UCSCAN to the ucscan binary or wrapper}"
 SMOKE_ADDR=${SMOKE_ADDR:-127.0.0.250}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ucscan-smoke.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT # until ns_init takes over the trap (then ns_defer below)
 N=0
 
 say() { printf 'smoke: %s\n' "$*"; }
@@ -79,7 +80,6 @@ say "command line and bad input: $N invocations as expected"
 # ---- 3. a scan against loopback servers ---------------------------------------------------
 if ((EUID != 0)); then
   say "not root: loopback servers on privileged ports skipped"
-  rm -rf "$TMP"
   exit 0
 fi
 # shellcheck source=tests/e2e/lib/servers.sh
