@@ -561,6 +561,7 @@ static json_t *tls_object(const struct tls_conn *c, X509 *leaf, const struct tls
   if (leaf) {
     struct cert_judge j = {o->host, o->pool, o->now, o->cert_warn_days};
     bad |= tls_set(t, "certificate", cert_evidence(leaf, &j, warn, cap));
+    ERR_clear_error(); /* a malformed certificate leaves decoding errors: keep tls.h's promise */
     if (c->has_ca) {
       long vr = SSL_get_verify_result(c->ssl);
       json_t *ch = json_object();

@@ -311,7 +311,7 @@ int topo_from_targets(struct topology *t, const char *targets, const char *roles
       goto out;
     }
     for (long k = 0; k < i; k++) {
-      if (same_name(names[k], names[i])) {
+      if (same_name(names[k], names[i]) || same_address(names[k], names[i])) {
         rc = uc_err_set(err, "--target", 0, 0, "target \"%s\" given twice", names[i]);
         goto out;
       }

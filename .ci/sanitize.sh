@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# .ci/sanitize.sh - builds ucscan and its tests with AddressSanitizer and UndefinedBehavior-
+# Sanitizer (-DUC_SANITIZE=ON) in their own build directory and runs the whole ctest suite:
+# unit tests and end-to-end tests (the latter need root: network namespaces, nftables). Then
+# the sanitized binary goes through .ci/lib/smoke.sh (command line, bad input, a scan of
+# loopback servers), which exercises it even where no end-to-end test does.
+#
+# Any sanitizer report fails the script, even one from a ucscan run whose exit status a test
+# expected to be non-zero anyway: every report is also written to a log file
+# ($SAN_BUILD_DIR/sanitizer-logs/), and the script fails when any exists. Leaks count
+# (detect_leaks=1); the first error stops the process (halt_on_error=1, and the build has
+# -fno-sanitize-recover=all).
+#
+# Environment:
+#   SAN_BUILD_DIR        build directory (default build-sanitize in the source tree)
+#   SAN_CTEST_ARGS       extra ctest arguments, e.g. "-L unit" or "-R topology"
+#   SAN_SMOKE=0          skip the smoke run
+#   CC                   compiler (default clang; gcc works too)
+set -euo pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${SAN_BUILD_DIR:-$SRC/build-sanitize}
+LOGS=$BUILD/sanitizer-logs
+CC=${CC:-clang}
+T0=$SECONDS
+
+echo "== build ($BUILD, $CC, ASan + UBSan)"
+cmake -S "$SRC" -B "$BUILD" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DUC_SANITIZE=ON -DUC_TESTS=ON -DUC_FUZZ=OFF >/dev/null
+cmake --build "$BUILD" -j "$(nproc)" >"$BUILD/sanitize-build.log" 2>&1 || {
+  cat "$BUILD/sanitize-build.log"
+  exit 1
+}
+echo "built in $((SECONDS - T0)) s"
+
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+# log_path: reports go to $LOGS/report.<pid> instead of stderr, so a test cannot swallow them
+# (ASan, UBSan and LSan share one runtime here; all three get the same path).
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks=1:\
+detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:\
+strict_string_checks=1:log_path=$LOGS/report"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$LOGS/report"
+export LSAN_OPTIONS="log_path=$LOGS/report"
+
+echo "== ctest ${SAN_CTEST_ARGS:-(all tests)}"
+T1=$SECONDS
+rc=0
+# shellcheck disable=SC2086 # SAN_CTEST_ARGS is a list of words
+ctest --test-dir "$BUILD" --output-on-failure ${SAN_CTEST_ARGS:-} || rc=$?
+echo "ctest: exit $rc in $((SECONDS - T1)) s"
+
+if [[ ${SAN_SMOKE:-1} != 0 ]]; then
+  echo "== smoke (.ci/lib/smoke.sh)"
+  T1=$SECONDS
+  UCSCAN=$BUILD/ucscan bash "$SRC/.ci/lib/smoke.sh" || rc=1
+  echo "smoke: $((SECONDS - T1)) s"
+fi
+
+reports=$(find "$LOGS" -type f -size +0 | sort)
+if [[ -n $reports ]]; then
+  echo
+  echo "== sanitizer reports:"
+  for f in $reports; do
+    echo "--- $f"
+    cat "$f"
+  done
+  rc=1
+fi
+if ((rc == 0)); then
+  echo "sanitize.sh: all tests passed, no sanitizer report ($((SECONDS - T0)) s in all)"
+else
+  echo "sanitize.sh: FAILED ($((SECONDS - T0)) s in all)"
+fi
+exit "$rc"
