@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
@@ -174,6 +175,11 @@ int cert_matches_any(X509 *leaf, const char *host, const char *pool)
   if (!leaf)
     return 0;
   GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+  if (!gens && X509_get_ext_by_NID(leaf, NID_subject_alt_name, -1) >= 0) {
+    /* A subjectAltName that does not decode: the CN must not stand in for it. */
+    ERR_clear_error();
+    return 0;
+  }
   int ok = cert_matches_one(leaf, gens, host) || cert_matches_one(leaf, gens, pool);
   GENERAL_NAMES_free(gens);
   return ok;
@@ -243,6 +249,11 @@ static void cert_each_name(X509 *leaf, cert_name_fn fn, void *arg, int with_cn)
   char ipbuf[INET6_ADDRSTRLEN];
   int dns_sans = 0;
   GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+  if (!gens && X509_get_ext_by_NID(leaf, NID_subject_alt_name, -1) >= 0) {
+    ERR_clear_error();
+    fn(arg, "(undecodable subjectAltName)");
+    return; /* and no CN fallback: see cert_matches_any */
+  }
   int n = gens ? sk_GENERAL_NAME_num(gens) : 0;
   for (int i = 0; i < n; i++) {
     const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);

@@ -189,6 +189,11 @@ static int load_doc(struct topology *t, const char *path, const struct catalog *
     jdoc_error(d, &p, 0, err, "unknown product \"%s\" (known: sfb2015, lync2013)", t->product);
     goto fail;
   }
+  if (t->name && !*t->name) {
+    jpath_key(&p, "name");
+    jdoc_error(d, &p, 0, err, "\"name\" is empty: name the topology or leave the key out");
+    goto fail;
+  }
   if (!t->name) {
     char stem[128];
     file_stem(path, stem, sizeof(stem));

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <openssl/err.h>
 
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
@@ -288,6 +289,27 @@ static void test_matches_cn_rules(void **state)
   /* No names at all. */
   x = mk(f, NULL, NULL, 0);
   assert_int_equal(cert_matches_any(x, "fe01.contoso.test", "pool.contoso.test"), 0);
+  X509_free(x);
+}
+
+/* A subjectAltName present but undecodable: no match, and the CN does not stand in. */
+static void test_matches_broken_san(void **state)
+{
+  struct fx *f = *state;
+  static const char *const san[] = {"other.contoso.test"};
+  X509 *x = mk(f, "fe01.contoso.test", san, 1);
+  int idx = X509_get_ext_by_NID(x, NID_subject_alt_name, -1);
+  assert_true(idx >= 0);
+  static const unsigned char junk[] = {0x30, 0x7f, 0x82, 0x01};
+  assert_int_equal(ASN1_OCTET_STRING_set(X509_EXTENSION_get_data(X509_get_ext(x, idx)), junk,
+                                         (int)sizeof(junk)),
+                   1);
+  assert_int_equal(cert_matches_any(x, "fe01.contoso.test", NULL), 0);
+  assert_int_equal(ERR_peek_error(), 0); /* the error queue stays empty */
+  char names[256] = "";
+  cert_names_text(x, names, sizeof(names));
+  assert_non_null(strstr(names, "undecodable subjectAltName"));
+  assert_null(strstr(names, "fe01"));
   X509_free(x);
 }
 
@@ -752,6 +774,7 @@ int main(void)
       cmocka_unit_test(test_certgen_bad_arguments),
       cmocka_unit_test(test_pem_round_trip),
       cmocka_unit_test(test_pem_errors),
+      cmocka_unit_test(test_matches_broken_san),
   };
   int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
   OPENSSL_cleanup();

@@ -106,6 +106,8 @@ static void test_errors_have_positions(void **state)
          " {\"name\": \"b\", \"address\": \"198.18.0.1\", \"roles\": [\"director\"]}]}",
          1, 96, "address 198.18.0.1 is also host");
   expect("[1, 2]", 1, 1, "expected an object");
+  expect("{\"name\": \"\", \"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}]}", 1, 10,
+         "\"name\" is empty");
   expect("{\"hosts\": [{\"name\": 42, \"roles\": [\"edge\"]}]}", 1, 21, "must be a string");
 }
 
