@@ -39,7 +39,8 @@ scan_listener() {
   ns_spawn edge "listener-$RANDOM" "$UCSCAN" listen --role edge --bind "$A" --duration 60 "$@"
   local pid=$SPAWN_PID log=$SPAWN_LOG rc=0
   ns_wait_until 20 grep -q "ready:" "$log" || fail "listener not ready: $(cat "$log")"
-  "$UCSCAN" scan --topology "$TOPO" --ca "$PKI/ca.crt" --fast --no-progress --out "$REP" \
+  "$UCSCAN" scan --topology "$TOPO" --ca "$PKI/ca.crt" --fast --timeout $((1000 * ${UC_E2E_SLOW:-1})) \
+    --no-progress --out "$REP" \
     2>"$NS_TMP/scan.err" || rc=$?
   srv_stop "$pid"
   assert_eq 0 "$rc" "scan exit status - $(cat "$NS_TMP/scan.err")"

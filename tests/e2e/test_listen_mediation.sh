@@ -142,7 +142,7 @@ ok "scan without the rules: everything passes, the UDP range fully verified ($((
 # ---- 3. stop -----------------------------------------------------------------------------------
 # The spawned PID is the wrapper shell (setpriv and ip netns exec exec into it); ucscan is its
 # child.
-UPID=$(pgrep -P "$LPID" -x ucscan) || fail "no ucscan process under the wrapper $LPID"
+UPID=$(pgrep -P "$LPID" | head -n 1) || fail "no ucscan process under the wrapper $LPID"
 kill -TERM "$UPID"
 ns_wait_until 10 grep -q "listen-exit=" "$LLOG" || fail "listener did not stop: $(tail -n 5 "$LLOG")"
 assert_contains "listen-exit=0" "$(cat "$LLOG")" "listener exit status"
