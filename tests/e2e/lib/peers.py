@@ -48,9 +48,10 @@ completes, an XMPP stream header that never closes), every=SECONDS, size=BYTES,
 from=ADDR (stun-other-source), count=N (udp-flood), cert=FILE, key=FILE, server=TEXT
 (the sip peers' Server header).
 
-Every event is logged on stdout, one line each, flushed:
-  "<name> <addr>:<port> accept <peer>", "... recv <peer> <n>", "... sent <peer> <n>",
-  "... close <peer> received=<n> sent=<n>", "... datagram <peer> <n>".
+Every event is logged on stdout, one line each, flushed, ending with "t=SECONDS" (monotonic,
+from the first line):
+  "<name> <addr>:<port> accept <peer>", "... sent <peer> <n>", "... datagram <peer> <n>",
+  "... close <peer> received=<n> sent=<n>" (sent: bytes handed to the transport).
 Once every socket is bound, the --ready file is written (atomically) with the PID.
 """
 
@@ -62,6 +63,7 @@ import socket
 import ssl
 import struct
 import sys
+import time
 
 TCP_PEERS = {"tarpit", "drip", "flood", "huge", "garbage-on-tls", "non-tls", "rst-mid-handshake",
              "tls-alert", "tls-hang", "sip", "sip-tls", "sip-endless-header", "xmpp", "http", "count"}
@@ -73,8 +75,15 @@ STUN_COOKIE = 0x2112A442
 MSTURN_COOKIE = 0x72C64BC6
 
 
+T0 = None
+
+
 def log(*words):
-    print(" ".join(str(w) for w in words), flush=True)
+    global T0
+    now = time.monotonic()
+    if T0 is None:
+        T0 = now
+    print(" ".join(str(w) for w in words), "t=%.3f" % (now - T0), flush=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ srv_peers() {
   ns_spawn "$name" "peers-$name-$(printf '%s' "${1%%,*}" | tr -c 'A-Za-z0-9_.-' _)" \
     "$(ns_python)" -u "$_PEERS_PY" --ready "$ready" "${opts[@]+"${opts[@]}"}" "$@"
   SRV_PID=$SPAWN_PID
+  # shellcheck disable=SC2034 # read by the tests
   SRV_LOG=$SPAWN_LOG
   _srv_wait "$SRV_PID" "$SPAWN_LOG" test -e "$ready"
 }
