@@ -39,6 +39,11 @@ UDP peers (DATA, EVERY and SIZE do not apply):
   sqlb                SQL Browser SVR_RESP listing RTCLOCAL and LYNCLOCAL
   sqlb-truncated      SVR_RESP cut in the middle of its second record (RESP_SIZE matches)
   sqlb-lying-length   SVR_RESP whose RESP_SIZE claims more bytes than the datagram holds
+  stun-decoy          a Binding success for another transaction id, one from FROM, then the
+                      genuine one (the genuine reply must still win)
+  stun-huge           a Binding success of 65,000 bytes (lengths consistent) whose last
+                      attribute is an unknown comprehension-required one (0x7f33)
+  sqlb-huge           an SVR_RESP of 65,000 bytes listing hundreds of instances
   udp-flood           answers every datagram with COUNT (default 2000) junk datagrams
   count-udp           answers nothing (logs every datagram)
 
@@ -68,7 +73,8 @@ import time
 TCP_PEERS = {"tarpit", "drip", "flood", "huge", "garbage-on-tls", "non-tls", "rst-mid-handshake",
              "tls-alert", "tls-hang", "sip", "sip-tls", "sip-endless-header", "xmpp", "http", "count"}
 UDP_PEERS = {"msturn-401", "stun-lying-length", "stun-unknown-attr", "stun-wrong-txid",
-             "stun-other-source", "sqlb", "sqlb-truncated", "sqlb-lying-length", "udp-flood",
+             "stun-other-source", "stun-decoy", "stun-huge", "sqlb", "sqlb-truncated",
+             "sqlb-lying-length", "sqlb-huge", "udp-flood",
              "count-udp"}
 
 STUN_COOKIE = 0x2112A442
@@ -461,6 +467,15 @@ class UdpPeer(asyncio.DatagramProtocol):
                 self.reply(binding_success(bytes(b ^ 0xFF for b in tid), addr), addr)
             elif kind == "stun-other-source":
                 self.reply(binding_success(tid, addr), addr)
+            elif kind == "stun-decoy":
+                self.transport.sendto(binding_success(bytes(b ^ 0x5A for b in tid), addr), addr)
+                self.other.sendto(binding_success(tid, addr), addr)
+                self.transport.sendto(binding_success(tid, addr), addr)
+                log(spec.tag, "sent", "%s:%d" % addr, "decoys+1")
+            elif kind == "stun-huge":
+                pad = 65000 - 20 - 12 - 16 - 4 - 8
+                self.reply(binding_success(tid, addr, extra=stun_attr(0x8030, b"h" * pad) +
+                                           stun_attr(0x7F33, b"last")), addr)
         elif kind.startswith("sqlb"):
             if data[:1] not in (b"\x02", b"\x03"):
                 return
@@ -470,6 +485,12 @@ class UdpPeer(asyncio.DatagramProtocol):
             elif kind == "sqlb-truncated":
                 cut = full[: full.index(b"LYNCLOCAL") + 4]
                 self.reply(svr_resp(cut), addr)
+            elif kind == "sqlb-huge":
+                recs, i = b"", 0
+                while len(recs) < 64900:
+                    recs += sqlb_records([b"INST%04d" % i])
+                    i += 1
+                self.reply(svr_resp(recs[: recs.rfind(b";;", 0, 65000 - 3) + 2]), addr)
             else:
                 self.reply(svr_resp(full, claim=len(full) + 1000), addr)
         elif kind == "udp-flood":
@@ -490,10 +511,10 @@ async def main(args):
     for spec in specs:
         if spec.udp:
             other = None
-            if spec.kind == "stun-other-source":
+            if spec.kind in ("stun-other-source", "stun-decoy"):
                 src = spec.opts.get("from")
                 if not src:
-                    raise ValueError("%s: stun-other-source needs from=ADDR" % spec.text)
+                    raise ValueError("%s: %s needs from=ADDR" % (spec.text, spec.kind))
                 other, _ = await loop.create_datagram_endpoint(
                     asyncio.DatagramProtocol, local_addr=(src, spec.port))
             t, _ = await loop.create_datagram_endpoint(
