@@ -170,6 +170,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   if (a->target && !!a->role == !!a->ports)
     return usage_error("%s", a->role ? "give --role or --ports, not both"
                                      : "--target needs --role ROLE or --ports SPEC");
+  if (a->out && !a->out[0])
+    return usage_error("%s", "--out needs a file name");
   if (a->format && strcmp(a->format, "json") && strcmp(a->format, "table"))
     return usage_error("unknown format \"%s\" (json or table)", a->format);
   if (strcmp(a->conf.tcp_method, "auto") && strcmp(a->conf.tcp_method, "connect") &&

@@ -27,6 +27,12 @@ static void base_of(const char *path, char *buf, size_t cap)
 static int make_temp(const char *path, char *tmpl, size_t cap, struct uc_err *err)
 {
   char dir[4096], base[1024];
+  size_t plen = strlen(path);
+  if (plen == 0)
+    return uc_err_set(err, path, 0, 0, "empty file name");
+  /* rename() onto "name/" fails with ENOTDIR at the end of the scan; say so now. */
+  if (path[plen - 1] == '/')
+    return uc_err_set(err, path, 0, 0, "ends with '/': name a file, not a directory");
   dir_of(path, dir, sizeof(dir));
   base_of(path, base, sizeof(base));
   struct stat st;
