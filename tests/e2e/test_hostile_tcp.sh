@@ -4,6 +4,7 @@
 #   - every hostile check ends within its deadline (TLS handshake 500 ms, then the exchange
 #     500 ms) with fail and a reason that names what went wrong; the scan as a whole too
 #   - the well-behaved ports of the same host still pass (the rest of the scan is unaffected)
+#   - 100 TLS ports that accept and close at once: the scan survives the resets (no SIGPIPE)
 #   - memory stays bounded: peak RSS (/usr/bin/time -f %M) of a scan against 200 ports that
 #     flood or send megabytes is within a few MB of the same scan against 200 silent ports
 # Subnet 198.18.32.0/24.
@@ -133,6 +134,26 @@ if acc or bad or len(worst) < 25:
     print("still open: %s; too long: %s; closed: %d" % (acc, bad, len(worst)), file=sys.stderr)
     sys.exit(1)
 PY
+
+# --- 100 TLS ports that accept and close at once: our writes meet resets; the scan must
+# survive them (it used to die of SIGPIPE, status 141, without a report) ------------------
+CLOSER=198.18.32.5
+ns_add_addr hx "$CLOSER"
+closers=() crows=()
+for p in $(seq 9000 9099); do closers+=("count@$CLOSER:$p") crows+=("$p/tcp/tls"); done
+srv_peers hx "${closers[@]}"
+peers_catalog "$NS_TMP/closers.json" closers "${crows[@]}"
+printf '{"name": "closers", "hosts": [{"name": "closers.contoso.test", "address": "%s", "roles": ["closers"]}]}\n' \
+  "$CLOSER" >"$NS_TMP/closers-topo.json"
+for run in 1 2 3; do
+  rc=0
+  "$UCSCAN" scan --topology "$NS_TMP/closers-topo.json" --catalog "$NS_TMP/closers.json" \
+    --timeout $TIMEOUT --per-host 128 --no-progress --out "$NS_TMP/closers.out" >/dev/null 2>&1 || rc=$?
+  assert_eq 1 "$rc" "accept-and-close scan $run: exit status"
+  assert_json "$NS_TMP/closers.out" .summary.fail 100
+done
+assert_check "$NS_TMP/closers.out" $CLOSER 9000/tcp fail open \
+  '^(connection (reset|closed) during TLS handshake|TLS handshake failed: )'
 
 # --- memory: 200 ports of floods and megabyte replies vs 200 silent ports ------------------
 quiet=() loud=() mrows=()
