@@ -184,6 +184,25 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   return 0;
 }
 
+/* scan_output.host_origin: where host i's name stands in the topology file, or in --target. */
+static void host_origin(size_t i, struct uc_err *err, void *arg)
+{
+  const struct topology *t = arg;
+  if (i >= t->nhosts)
+    return;
+  if (t->doc.text) {
+    struct jpath p = {0};
+    int line = 0, col = 0;
+    jpath_key(jpath_index(jpath_key(&p, "hosts"), i), "name");
+    if (jdoc_locate(&t->doc, &p, 0, &line, &col) < 0)
+      line = col = 0;
+    uc_err_set(err, t->doc.source, line, col, "%s", "");
+  } else if (t->owned && t->hosts[i].name >= t->owned) {
+    /* --target names point into a copy of the option's text, at the same offsets */
+    uc_err_set(err, "--target", 1, (int)(t->hosts[i].name - t->owned) + 1, "%s", "");
+  }
+}
+
 static int input_error(const struct uc_err *err)
 {
   char msg[800];
@@ -249,7 +268,8 @@ int cmd_scan(int argc, char **argv)
     SSL_CTX_free(ctx);
   }
 
-  struct scan_output sout = {.out_file = a.out, .format = a.format};
+  struct scan_output sout = {.out_file = a.out, .format = a.format, .host_origin = host_origin,
+                             .origin_arg = &topo};
   struct report_meta meta = {.topology = topo.name, .product = product};
   uv_loop_t loop;
   uv_loop_init(&loop);

@@ -120,6 +120,28 @@ int scan_session_write(const struct scan_output *out, const struct plan *plan,
   return rc;
 }
 
+/* Names that did not resolve: input errors, each where the name was given. */
+static void report_unresolved(const struct plan *plan, const struct scan_output *out)
+{
+  size_t bad = 0;
+  for (size_t i = 0; i < plan->nhosts; i++) {
+    const struct plan_host *h = &plan->hosts[i];
+    if (h->resolved || !h->resolve_error[0])
+      continue;
+    struct uc_err err;
+    char msg[800];
+    uc_err_clear(&err);
+    if (out->host_origin)
+      out->host_origin(i, &err, out->origin_arg);
+    snprintf(err.text, sizeof(err.text), "%s", h->resolve_error);
+    uc_err_format(&err, msg, sizeof(msg));
+    fprintf(stderr, "ucscan: %s\n", msg);
+    bad++;
+  }
+  fprintf(stderr, "ucscan: %zu host name%s %s not resolve: nothing scanned\n", bad,
+          bad == 1 ? "" : "s", bad == 1 ? "does" : "do");
+}
+
 static void close_session(struct session *r)
 {
   uv_close((uv_handle_t *)&r->sigint, NULL);
@@ -165,6 +187,11 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
       engine_stop(r.eng);
       break;
     }
+  }
+  if (engine_complete(r.eng) && engine_unresolved(r.eng) > 0) {
+    report_unresolved(plan, out);
+    close_session(&r);
+    return 2;
   }
   meta->finished_ms = scan_now_ms();
   meta->complete = engine_complete(r.eng);

@@ -12,12 +12,17 @@
 struct scan_output {
   const char *out_file; /* --out: JSON report written atomically, or NULL */
   const char *format;   /* what stdout gets: "json", "table", or NULL for the default */
+  /* Where the plan's host i was given (file, line, column of its name), for input errors
+   * found during the scan (a name that does not resolve). NULL: no position known. */
+  void (*host_origin)(size_t host, struct uc_err *err, void *arg);
+  void *origin_arg;
 };
 
 /* Runs the engine on `loop` until every probe finished or SIGINT/SIGTERM stopped it
  * (other handles on the loop keep running and are the caller's), settles verdicts,
  * writes the outputs and returns the exit status per contract (0, 1, 3; 2 when the
- * engine cannot start). meta's topology and product must be set; times and completeness
+ * engine cannot start, or when a host name does not resolve: then nothing was probed,
+ * each name is reported on stderr and no report is written). meta's topology and product must be set; times and completeness
  * are filled in. */
 int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf *conf,
                      const struct scan_output *out, struct report_meta *meta);

@@ -454,11 +454,24 @@ static void host_resolved(struct host_sched *hs, const struct sockaddr *sa, sock
   hs->ready = true;
 }
 
+size_t engine_unresolved(const struct engine *e)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < e->nhosts; i++)
+    n += e->hosts[i].failed;
+  return n;
+}
+
 /* Every name is resolved: open the capture (its filter names the targets), set up raw
- * SYN probing, and start. */
+ * SYN probing, and start. A name that did not resolve is an input error (a typo in the
+ * topology): then nothing is probed at all, and the caller reports it. */
 static void begin_probing(struct engine *e)
 {
   const struct scan_conf *c = e->conf;
+  if (engine_unresolved(e) > 0) {
+    maybe_done(e);
+    return;
+  }
   if (c->evidence_capture || c->capture_file) {
     char filter[8192];
     engine_capture_filter(e, filter, sizeof(filter));
