@@ -46,6 +46,7 @@ UDP peers (DATA, EVERY and SIZE do not apply):
   sqlb-huge           an SVR_RESP of 65,000 bytes listing hundreds of instances
   udp-flood           answers every datagram with COUNT (default 2000) junk datagrams
   count-udp           answers nothing (logs every datagram)
+  dns-nxdomain        a DNS server that answers every query NXDOMAIN (logs the name asked)
 
 Options: data=raw|sip|tls|xmpp|http (what drip/flood/huge send: raw 'A' bytes, a SIP or
 HTTP status line followed by endless header lines, a TLS handshake record that never
@@ -75,7 +76,7 @@ TCP_PEERS = {"tarpit", "drip", "flood", "huge", "garbage-on-tls", "non-tls", "rs
 UDP_PEERS = {"msturn-401", "stun-lying-length", "stun-unknown-attr", "stun-wrong-txid",
              "stun-other-source", "stun-decoy", "stun-huge", "sqlb", "sqlb-truncated",
              "sqlb-lying-length", "sqlb-huge", "udp-flood",
-             "count-udp"}
+             "count-udp", "dns-nxdomain"}
 
 STUN_COOKIE = 0x2112A442
 MSTURN_COOKIE = 0x72C64BC6
@@ -493,6 +494,22 @@ class UdpPeer(asyncio.DatagramProtocol):
                 self.reply(svr_resp(recs[: recs.rfind(b";;", 0, 65000 - 3) + 2]), addr)
             else:
                 self.reply(svr_resp(full, claim=len(full) + 1000), addr)
+        elif kind == "dns-nxdomain":
+            if len(data) < 12 or data[2] & 0x80:
+                return
+            qd = struct.unpack("!H", data[4:6])[0]
+            p, labels = 12, []
+            while p < len(data) and data[p] and len(labels) < 64:
+                labels.append(data[p + 1:p + 1 + data[p]].decode("ascii", "replace"))
+                p += 1 + data[p]
+            qend = p + 5  # the root label, QTYPE, QCLASS
+            if qd != 1 or qend > len(data):
+                return
+            qtype = struct.unpack("!H", data[p + 1:p + 3])[0]
+            log(spec.tag, "query", "%s:%d" % addr, ".".join(labels), "type=%d" % qtype)
+            flags = 0x8000 | (data[2] & 0x79) << 8 | 0x0080 | 3  # QR, opcode+RD kept, RA, NXDOMAIN
+            self.transport.sendto(data[:2] + struct.pack("!HHHHH", flags, 1, 0, 0, 0) +
+                                  data[12:qend], addr)
         elif kind == "udp-flood":
             for i in range(spec.count):
                 (self.other or self.transport).sendto(b"junk %06d " % i + b"j" * 200, addr)
