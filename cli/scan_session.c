@@ -209,6 +209,18 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   int status = report_exit_status(plan, meta->complete);
   if (scan_session_write(out, plan, meta) < 0 && status < 3)
     status = 3;
+  struct engine_progress p;
+  engine_progress(r.eng, &p);
+  if (p.hosts_resolving > 0) {
+    /* Stopped while a resolver thread waits for DNS: it cannot be cancelled, and closing
+     * the loop (or freeing the engine its callback points at) would wait for it, seconds
+     * after the report is written. The outputs are complete: leave now. */
+    fprintf(stderr, "ucscan: not waiting for %u name lookup%s still in progress\n",
+            p.hosts_resolving, p.hosts_resolving == 1 ? "" : "s");
+    fflush(stdout);
+    fflush(stderr);
+    _exit(status);
+  }
   close_session(&r);
   return status;
 }

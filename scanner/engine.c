@@ -187,7 +187,13 @@ static bool any_work(const struct engine *e)
 
 static void maybe_done(struct engine *e)
 {
-  if (e->finished || !e->started || e->resolving || e->inflight)
+  if (e->finished || !e->started || e->inflight)
+    return;
+  /* A running getaddrinfo() cannot be cancelled (a DNS server that never answers holds it
+   * for timeout x attempts): a stopped scan does not wait for it. engine_progress() still
+   * counts it in hosts_resolving; the caller must not free the engine or run the loop
+   * until it completes, and normally just exits. */
+  if (e->resolving && !e->stopping)
     return;
   if (!e->stopping && any_work(e))
     return;
