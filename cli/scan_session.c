@@ -17,7 +17,6 @@ struct session {
   uv_signal_t sigint, sigterm;
   uv_timer_t progress;
   bool show_progress;
-  int signals;
   uint64_t started_ns;
 };
 
@@ -51,17 +50,38 @@ static void on_progress(uv_timer_t *t)
   progress_line(t->data, false);
 }
 
+/* Once a stop is under way, or the scan is over and its outputs are being written, the loop
+ * may not run again (a blocked stdout, a slow disk): a libuv signal watcher would then never
+ * see a second SIGINT. A plain handler exits at once, whatever the loop is doing. */
+static void exit_now(int signum)
+{
+  static const char msg[] = "\nucscan: signal during shutdown: exiting now (status 3)\n";
+  (void)signum;
+  ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+  (void)w;
+  _exit(3);
+}
+
+static void exit_on_next_signal(struct session *r)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = exit_now;
+  sigemptyset(&sa.sa_mask);
+  uv_signal_stop(&r->sigint); /* hands the signals back (SIG_DFL) first */
+  uv_signal_stop(&r->sigterm);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
   struct session *r = s->data;
-  if (++r->signals > 1) {
-    fprintf(stderr, "\nucscan: second signal, exiting now without a report\n");
-    _exit(3);
-  }
   fprintf(stderr,
           "%sucscan: %s: stopping, cancelling probes in flight; a partial report follows "
           "(signal again to exit at once)\n",
           r->show_progress ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated");
+  exit_on_next_signal(r);
   engine_stop(r->eng);
 }
 
@@ -73,8 +93,7 @@ static void on_done(struct engine *e, void *arg)
     uv_timer_stop(&r->progress);
     progress_line(r, true);
   }
-  uv_signal_stop(&r->sigint);
-  uv_signal_stop(&r->sigterm);
+  exit_on_next_signal(r);
   uv_stop(r->loop); /* the caller's other handles (demo listeners) may keep the loop alive */
 }
 
