@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,27 @@ int atomic_check_writable(const char *path, struct uc_err *err)
   return 0;
 }
 
+static int write_temp_and_rename(const char *path, const char *data, size_t len,
+                                  struct uc_err *err);
+
 int atomic_write(const char *path, const char *data, size_t len, struct uc_err *err)
+{
+  /* A signal that ends the process between mkstemp() and rename() would leave the temporary
+   * file behind: hold SIGINT, SIGTERM and SIGHUP until the report is in place (milliseconds)
+   * and let them act then. */
+  sigset_t hold, old;
+  sigemptyset(&hold);
+  sigaddset(&hold, SIGINT);
+  sigaddset(&hold, SIGTERM);
+  sigaddset(&hold, SIGHUP);
+  sigprocmask(SIG_BLOCK, &hold, &old);
+  int rc = write_temp_and_rename(path, data, len, err);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return rc;
+}
+
+static int write_temp_and_rename(const char *path, const char *data, size_t len,
+                                  struct uc_err *err)
 {
   char tmp[4200];
   int fd = make_temp(path, tmp, sizeof(tmp), err);
