@@ -212,6 +212,9 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
     close_session(&r);
     return 2;
   }
+  if (engine_stop_reason(r.eng))
+    fprintf(stderr, "ucscan: the scan cannot go on: %s; a partial report follows\n",
+            engine_stop_reason(r.eng));
   meta->finished_ms = scan_now_ms();
   meta->complete = engine_complete(r.eng);
   unsigned long packets;

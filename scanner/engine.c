@@ -20,6 +20,10 @@
 #include "scanner/engine_int.h"
 
 #define RESOURCE_PAUSE_MS 20
+/* Resource waits in a row with nothing in flight before the scan gives up: when not even one
+ * socket can be opened and no probe holds one, waiting cannot help (the process's own
+ * descriptors fill the open-file limit). 100 x 20 ms = 2 s. */
+#define STARVE_LIMIT 100
 
 
 bool engine_is_resource_error(int uv_err)
@@ -301,9 +305,14 @@ static struct host_sched *next_host(struct engine *e)
   return NULL;
 }
 
-static void resource_wait(struct engine *e)
+static void resource_wait(struct engine *e, int err)
 {
   e->resource_waits++;
+  if (e->inflight == 0 && ++e->starved >= STARVE_LIMIT && !e->stop_why[0])
+    snprintf(e->stop_why, sizeof(e->stop_why),
+             "no socket could be opened for %u ms with no probe in flight (%s): raise the "
+             "open-file limit (ulimit -n)",
+             STARVE_LIMIT * RESOURCE_PAUSE_MS, uv_strerror(err));
   unsigned cap = e->inflight > 1 ? e->inflight - 1 : 1;
   if (cap < e->eff_inflight)
     e->eff_inflight = cap;
@@ -332,11 +341,12 @@ void engine_pump(struct engine *e)
     int rc = w.transport == UC_TCP ? attempt_tcp_start(e, hs, &w) : attempt_udp_start(e, hs, &w);
     if (rc == 0) {
       e->sent++;
+      e->starved = 0;
       continue;
     }
     if (engine_is_resource_error(rc)) {
       engine_push_retry(hs, &w, true);
-      resource_wait(e);
+      resource_wait(e, rc);
       break;
     }
     /* Could not even start, and nothing to close: record it as an error. */
@@ -348,8 +358,17 @@ void engine_pump(struct engine *e)
       results_span_port(hs, w.transport, w.port, UC_ST_ERROR);
     e->done++;
   }
+  if (e->stop_why[0]) {
+    engine_stop(e); /* a partial report says what was done; the session says why */
+    return;
+  }
   syn_flush(e);
   maybe_done(e);
+}
+
+const char *engine_stop_reason(const struct engine *e)
+{
+  return e->stop_why[0] ? e->stop_why : NULL;
 }
 
 /* --- attempts --- */
@@ -413,7 +432,7 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
   switch (r->status) {
   case ATT_RESOURCE:
     engine_push_retry(hs, &w, true);
-    resource_wait(e);
+    resource_wait(e, r->sys_err ? r->sys_err : UV_EMFILE);
     json_decref(r->evidence);
     return;
   case ATT_NO_ANSWER:

@@ -108,6 +108,8 @@ struct engine {
   bool started, stopping, finished;
   unsigned resolving;
   uint64_t total, done, sent, resource_waits;
+  unsigned starved;     /* resource waits in a row with no probe in flight to free anything */
+  char stop_why[200];   /* set when the engine stops itself (no descriptor can ever be had) */
   struct attempt *attempts;
   engine_done_cb done_cb;
   void *done_arg;
