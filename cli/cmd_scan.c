@@ -272,7 +272,11 @@ int cmd_scan(int argc, char **argv)
                              .origin_arg = &topo};
   struct report_meta meta = {.topology = topo.name, .product = product};
   uv_loop_t loop;
-  uv_loop_init(&loop);
+  int rc = uv_loop_init(&loop); /* needs descriptors (epoll, eventfd): can fail */
+  if (rc != 0) {
+    status = scan_session_unrunnable(&sout, &plan, &meta, "cannot create the event loop", rc);
+    goto out;
+  }
   status = scan_session_run(&loop, &plan, &a.conf, &sout, &meta);
   scan_session_close_loop(&loop);
 out:

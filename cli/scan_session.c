@@ -161,6 +161,21 @@ static void report_unresolved(const struct plan *plan, const struct scan_output 
           bad == 1 ? "" : "s", bad == 1 ? "does" : "do");
 }
 
+int scan_session_unrunnable(const struct scan_output *out, const struct plan *plan,
+                            struct report_meta *meta, const char *what, int uv_err)
+{
+  fprintf(stderr, "ucscan: the scan cannot run: %s%s%s%s; a report with nothing done follows\n",
+          what, uv_err ? ": " : "", uv_err ? uv_strerror(uv_err) : "",
+          uv_err == UV_EMFILE || uv_err == UV_ENFILE ? " (raise the open-file limit, ulimit -n)"
+                                                     : "");
+  meta->started_ms = meta->finished_ms = scan_now_ms();
+  meta->complete = false;
+  if (!meta->capture_reason && !meta->capture_available)
+    meta->capture_reason = "not requested";
+  scan_session_write(out, plan, meta);
+  return 3;
+}
+
 static void close_session(struct session *r)
 {
   uv_close((uv_handle_t *)&r->sigint, NULL);
@@ -182,13 +197,32 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
     fprintf(stderr, "ucscan: out of memory\n");
     return 2;
   }
-  uv_signal_init(loop, &r.sigint);
-  uv_signal_init(loop, &r.sigterm);
-  r.sigint.data = r.sigterm.data = &r;
-  uv_signal_start(&r.sigint, on_signal, SIGINT);
-  uv_signal_start(&r.sigterm, on_signal, SIGTERM);
   uv_timer_init(loop, &r.progress);
   r.progress.data = &r;
+  /* The signal watchers need descriptors (libuv's signal pipe): under a tight open-file
+   * limit they can fail, and a half-made handle crashes or spins the loop later. */
+  int rc = uv_signal_init(loop, &r.sigint);
+  if (rc == 0) {
+    rc = uv_signal_init(loop, &r.sigterm);
+    if (rc != 0)
+      uv_close((uv_handle_t *)&r.sigint, NULL);
+  }
+  if (rc == 0) {
+    r.sigint.data = r.sigterm.data = &r;
+    rc = uv_signal_start(&r.sigint, on_signal, SIGINT);
+    if (rc == 0)
+      rc = uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+    if (rc != 0) {
+      uv_close((uv_handle_t *)&r.sigint, NULL);
+      uv_close((uv_handle_t *)&r.sigterm, NULL);
+    }
+  }
+  if (rc != 0) {
+    uv_close((uv_handle_t *)&r.progress, NULL);
+    engine_free(r.eng);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return scan_session_unrunnable(out, plan, meta, "cannot watch for signals", rc);
+  }
   meta->started_ms = scan_now_ms();
   r.started_ns = uv_hrtime();
   if (!meta->capture_reason && !meta->capture_available)

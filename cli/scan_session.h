@@ -26,6 +26,10 @@ struct scan_output {
  * are filled in. */
 int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf *conf,
                      const struct scan_output *out, struct report_meta *meta);
+/* The scan could not even start for lack of resources (the event loop, the signal pipe):
+ * says so (what, then uv_strerror(uv_err) unless it is 0), writes the outputs of a plan with nothing done ("complete": false) and returns 3. */
+int scan_session_unrunnable(const struct scan_output *out, const struct plan *plan,
+                            struct report_meta *meta, const char *what, int uv_err);
 /* Writes the report outputs for a finished plan (used by scan_session_run). */
 int scan_session_write(const struct scan_output *out, const struct plan *plan,
                        const struct report_meta *meta);
