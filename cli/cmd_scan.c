@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -203,6 +204,23 @@ static void host_origin(size_t i, struct uc_err *err, void *arg)
   }
 }
 
+/* Descriptors the process needs before its first probe: stdio, the loop (epoll, eventfd),
+ * libuv's signal pipes, the capture, a spare for the report, and one socket. Below this,
+ * libuv aborts in its own initialisation (it cannot create its signal pipe). */
+#define UC_MIN_FILES 16
+
+static bool enough_files(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= UC_MIN_FILES)
+    return true;
+  if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= UC_MIN_FILES) {
+    rl.rlim_cur = UC_MIN_FILES;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= UC_MIN_FILES;
+}
+
 static int input_error(const struct uc_err *err)
 {
   char msg[800];
@@ -271,6 +289,16 @@ int cmd_scan(int argc, char **argv)
   struct scan_output sout = {.out_file = a.out, .format = a.format, .host_origin = host_origin,
                              .origin_arg = &topo};
   struct report_meta meta = {.topology = topo.name, .product = product};
+  if (!enough_files()) {
+    char what[160];
+    struct rlimit rl = {0};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    snprintf(what, sizeof(what),
+             "the open-file limit (ulimit -n) is %llu, below the %d descriptors a scan needs",
+             (unsigned long long)rl.rlim_cur, UC_MIN_FILES);
+    status = scan_session_unrunnable(&sout, &plan, &meta, what, 0);
+    goto out;
+  }
   uv_loop_t loop;
   int rc = uv_loop_init(&loop); /* needs descriptors (epoll, eventfd): can fail */
   if (rc != 0) {
