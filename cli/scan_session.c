@@ -1,6 +1,7 @@
 /* cli/scan_session.c - signals, progress line, engine run, outputs. */
 #include "cli/scan_session.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,9 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
     fprintf(stderr, "ucscan: out of memory\n");
     return 2;
   }
+  /* A spare descriptor, given back just before the report is written: when the open-file
+   * limit is what stopped the scan, the partial report can still be written. */
+  int spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   uv_timer_init(loop, &r.progress);
   r.progress.data = &r;
   /* The signal watchers need descriptors (libuv's signal pipe): under a tight open-file
@@ -221,6 +225,8 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
     uv_close((uv_handle_t *)&r.progress, NULL);
     engine_free(r.eng);
     uv_run(loop, UV_RUN_NOWAIT);
+    if (spare >= 0)
+      close(spare);
     return scan_session_unrunnable(out, plan, meta, "cannot watch for signals", rc);
   }
   meta->started_ms = scan_now_ms();
@@ -230,6 +236,8 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   if (engine_start(r.eng, on_done, &r) < 0) {
     fprintf(stderr, "ucscan: cannot start the scan: %s\n", engine_error(r.eng));
     close_session(&r);
+    if (spare >= 0)
+      close(spare);
     return 2;
   }
   if (r.show_progress)
@@ -241,6 +249,8 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
       break;
     }
   }
+  if (spare >= 0)
+    close(spare);
   if (engine_complete(r.eng) && engine_unresolved(r.eng) > 0) {
     report_unresolved(plan, out);
     close_session(&r);
