@@ -312,7 +312,18 @@ static void resource_wait(struct engine *e, int err)
     snprintf(e->stop_why, sizeof(e->stop_why),
              "no socket could be opened for %u ms with no probe in flight (%s): raise the "
              "open-file limit (ulimit -n)",
-             STARVE_LIMIT * RESOURCE_PAUSE_MS, uv_strerror(err));
+             STARVE_LIMIT * RESOURCE_PAUSE_MS, err ? uv_strerror(err) : "resource error");
+  if (err == UV_EMFILE && e->inflight > 0) {
+    /* Out of descriptors: the probes open now are as many as fit (fd_budget() only guesses
+     * at what the rest of the process holds). Keep to that for the rest of the scan and go
+     * on as probes finish, without a pause: lowering the cap by one and raising it back on
+     * each success would hit the limit and pause 20 ms on every round, a few hundred probes
+     * a second. */
+    if (e->inflight < e->max_inflight)
+      e->max_inflight = e->inflight;
+    e->eff_inflight = e->max_inflight;
+    return;
+  }
   unsigned cap = e->inflight > 1 ? e->inflight - 1 : 1;
   if (cap < e->eff_inflight)
     e->eff_inflight = cap;
@@ -432,7 +443,7 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
   switch (r->status) {
   case ATT_RESOURCE:
     engine_push_retry(hs, &w, true);
-    resource_wait(e, r->sys_err ? r->sys_err : UV_EMFILE);
+    resource_wait(e, r->sys_err);
     json_decref(r->evidence);
     return;
   case ATT_NO_ANSWER:
