@@ -68,6 +68,7 @@ PY
 start_watch() { # FILE: a watcher (registered: killed with the test) writing watch.log
   rm -f "$NS_TMP/watch.stop" "$NS_TMP/watch.log"
   ns_spawn - watch "$(ns_python)" "$NS_TMP/watch.py" "$1" "$NS_TMP/watch.stop" "$NS_TMP/watch.log"
+  # shellcheck disable=SC2034 # used by stop_watch, inside eval
   WATCH_PID=$SPAWN_PID
   ns_wait_until 5 test -s "$NS_TMP/watch.log" || fail "the watcher did not start"
 }
@@ -90,6 +91,7 @@ interrupt_run() { # SIGNAL: one interrupted scan; sets LATENCY_MS, RC
   "$UCSCAN" scan --topology "$NS_TMP/topo.json" --catalog "$NS_TMP/site.json" --timeout 30000 \
     --per-host 128 --no-progress --out "$OUT" >/dev/null 2>"$NS_TMP/stderr" &
   pid=$!
+  ns_defer "[[ \$(cat /proc/$pid/comm 2>/dev/null) != ucscan ]] || kill -9 $pid" # should the test fail before it exits
   # every tarpit connected (all 80 checks started, the 40 quick ones answered)
   ns_wait_until 10 accepted_since "$before" || fail "the tarpits were not all reached"
   sleep 0.3
@@ -151,6 +153,7 @@ unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh "
   "$UCSCAN" scan --topology "$NS_TMP/topo-dns.json" --no-progress --out "$OUT" \
   >/dev/null 2>"$NS_TMP/stderr" &
 pid=$!
+ns_defer "[[ \$(cat /proc/$pid/comm 2>/dev/null) != ucscan ]] || kill -9 $pid"
 ns_wait_until 5 dns_asked || fail "no DNS query"
 sleep 0.2
 t_sig=$(now_ms)
@@ -179,6 +182,7 @@ before=$(peers_count "$plog" accept)
 "$UCSCAN" scan --topology "$NS_TMP/topo.json" --catalog "$NS_TMP/site-big.json" --timeout 30000 \
   --per-host 512 --no-progress --out "$OUT" --format json >"$NS_TMP/pipe" 2>"$NS_TMP/stderr" &
 pid=$!
+ns_defer "[[ \$(cat /proc/$pid/comm 2>/dev/null) != ucscan ]] || kill -9 $pid"
 ns_wait_until 10 accepted_since "$before" || fail "tarpits not reached"
 sleep 0.3
 kill -INT "$pid"
