@@ -57,8 +57,8 @@ rss=$(tail -n 1 "$NS_TMP/rss")
 echo "hostile UDP scan: ${wall_ms} ms wall, peak RSS ${rss} kB" >&2
 assert_eq 1 "$rc" "exit status"
 assert_json "$out" .complete true
-((wall_ms < 3 * TIMEOUT + 1000)) || fail "the scan took $wall_ms ms (bound $((3 * TIMEOUT + 1000)) ms)"
-((rss < 32768)) || fail "peak RSS $rss kB"
+assert_faster "$wall_ms" $((3 * TIMEOUT + 1000)) "the hostile UDP scan"
+assert_rss_below "$rss" 32768 "the hostile UDP scan"
 
 N=hostile.contoso.test
 S='\(3 datagrams sent\)$'

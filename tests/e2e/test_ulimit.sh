@@ -11,7 +11,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/assert.sh"
-source "$HERE/lib/servers.sh"
+source "$HERE/lib/peers.sh" # servers.sh, and the time bounds
 UCSCAN=${UCSCAN:-$HERE/../../build/ucscan}
 
 ns_init
@@ -69,7 +69,7 @@ for case in 64/0 32/0 32/3 16/0; do
   assert_eq "$(checks "$NS_TMP/base.json")" "$(checks "$NS_TMP/lim$lim-$inh.json")" \
     "checks with ulimit -n $lim, $inh inherited"
   echo "ulimit -n $lim, $inh inherited descriptors: ${MS} ms (no limit: ${base_ms} ms), peak RSS ${RSS} kB, same checks" >&2
-  ((MS < 15000)) || fail "ulimit -n $lim, $inh inherited: the scan took $MS ms"
+  assert_faster "$MS" 15000 "the scan with ulimit -n $lim, $inh inherited"
 done
 
 # descriptors inherited from the parent leave no room: a clean stop, never a hang
@@ -81,7 +81,7 @@ for extra in 3 6; do
     continue
   fi
   assert_eq 3 "$RC" "exit status with $extra inherited descriptors"
-  ((MS < 10000)) || fail "$extra inherited descriptors: ucscan took $MS ms to give up"
+  assert_faster "$MS" 10000 "giving up with $extra inherited descriptors"
   assert_match 'ucscan: the scan (cannot run|cannot go on): .*(open-file limit|too many open files)' \
     "$(cat "$NS_TMP/starved$extra.err")"
   assert_json "$NS_TMP/starved$extra.json" .complete false

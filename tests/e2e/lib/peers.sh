@@ -101,3 +101,22 @@ PY
   assert_eq "$5" "$s" "$2 $3 state (reason: $reason)"
   assert_match "$6" "$reason" "$2 $3 reason"
 }
+
+# Timing and memory bounds, for runs under valgrind or sanitizers (set by their CI scripts):
+#   E2E_TIME_SCALE=N   every time bound is multiplied by N (default 1)
+#   E2E_NO_RSS=1       peak-RSS bounds are measured and printed but not enforced
+E2E_TIME_SCALE=${E2E_TIME_SCALE:-1}
+[[ $E2E_TIME_SCALE =~ ^[1-9][0-9]*$ ]] || _srv_fatal "E2E_TIME_SCALE must be a positive integer"
+
+# assert_faster MS BOUND_MS WHAT: MS < BOUND_MS x E2E_TIME_SCALE
+assert_faster() {
+  (($1 < $2 * E2E_TIME_SCALE)) && return 0
+  fail "$3: took $1 ms (bound $(($2 * E2E_TIME_SCALE)) ms)"
+}
+
+# assert_rss_below KB BOUND_KB WHAT: KB < BOUND_KB, unless E2E_NO_RSS=1
+assert_rss_below() {
+  [[ ${E2E_NO_RSS:-0} == 1 ]] && return 0
+  (($1 < $2)) && return 0
+  fail "$3: peak RSS $1 kB (bound $2 kB)"
+}
