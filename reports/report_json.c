@@ -31,9 +31,10 @@ json_t *report_port_runs(const uint16_t *in, size_t n)
   json_t *arr = json_array();
   if (n && !ports)
     return arr;
-  if (n)
+  if (n) {
     memcpy(ports, in, n * sizeof(*ports));
-  qsort(ports, n, sizeof(*ports), cmp_port);
+    qsort(ports, n, sizeof(*ports), cmp_port);
+  }
   size_t i = 0;
   while (i < n) {
     size_t j = i;
