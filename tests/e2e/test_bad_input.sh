@@ -154,12 +154,14 @@ sleep 0.3
 assert_eq 0 "$(peers_count "$plog" accept)" "TCP connections during the bad-input cases"
 assert_eq 0 "$(peers_count "$plog" datagram "$T:1434")" "UDP datagrams during the bad-input cases"
 rc=0
-scan --topology good.json --out out.json || rc=$?
+scan --topology good.json --out out.json --timeout 3000 || rc=$?
 # the counters accept and close at once: plain TCP passes, TLS and SQL Browser fail
 assert_eq 1 "$rc" "the valid scan: exit status ($(cat "$NS_TMP/stderr"))"
 assert_json out.json .summary '{"checks":6,"fail":4,"hosts":1,"pass":2,"skip":0,"warn":0}'
 sleep 0.3
-assert_eq 5 "$(peers_count "$plog" accept)" "TCP connections of the valid scan (80, 443, 444, 5060, 5061)"
-assert_eq 3 "$(peers_count "$plog" datagram "$T:1434")" "SQL Browser requests of the valid scan"
+# (at least: a scanner slowed down, e.g. by valgrind, may retry a connect)
+assert_eq 5 "$(awk '$3 == "accept" {print $2}' "$plog" | sort -u | wc -l)" \
+  "ports that saw connections of the valid scan (80, 443, 444, 5060, 5061)"
+assert_match '^[3-9]$' "$(peers_count "$plog" datagram "$T:1434")" "SQL Browser requests of the valid scan"
 echo "bad input: $n_cases cases, each exit 2 with a message, nothing scanned" >&2
 echo "ok"

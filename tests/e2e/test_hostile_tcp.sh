@@ -13,7 +13,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/assert.sh"
 source "$HERE/lib/peers.sh"
 UCSCAN=${UCSCAN:-$HERE/../../build/ucscan}
-TIMEOUT=500
+TIMEOUT=$((500 * ${E2E_TIME_SCALE:-1})) # deadlines of the scan (slower under valgrind)
 
 ns_init
 H=198.18.32.2 QUIET=198.18.32.3 LOUD=198.18.32.4
@@ -23,9 +23,18 @@ ns_add_addr hx "$LOUD"
 mkcert "$NS_TMP/pki" hostile.contoso.test --days 365
 cert=(--cert "$MKCERT_CRT" --key "$MKCERT_KEY")
 
-# port/transport/protocol[/application] and the peer behind it
-rows=() specs=()
-peer() { rows+=("$1"); specs+=("$2@$H:${1%%/*}${3:+,$3}"); }
+# port/transport/protocol[/application] and the peer behind it. The senders of bulk (flood,
+# huge) run in a process of their own, the neighbours in another: a python loop busy pushing
+# megabytes must not make a drip or a handshake late.
+rows=() specs=() bulk=() good=()
+peer() {
+  rows+=("$1")
+  case $2 in
+    flood | huge | tls:flood | tls:huge) bulk+=("$2@$H:${1%%/*}${3:+,$3}") ;;
+    *) specs+=("$2@$H:${1%%/*}${3:+,$3}") ;;
+  esac
+}
+neighbour() { rows+=("$1"); good+=("$2@$H:${1%%/*}"); }
 peer 7001/tcp/tls tarpit
 peer 7002/tcp/tls drip data=tls,every=0.05
 peer 7003/tcp/sip drip data=sip,every=0.05
@@ -48,13 +57,16 @@ peer 7019/tcp/tls/sip tls:drip data=sip,every=0.05
 peer 7020/tcp/https tls:tarpit
 peer 7021/tcp/tls/xmpp tls:huge data=raw
 # well-behaved neighbours
-peer 7100/tcp/sip sip
-peer 7101/tcp/tls/sip tls:sip
-peer 7102/tcp/xmpp xmpp
-peer 7103/tcp/https tls:http
+neighbour 7100/tcp/sip sip
+neighbour 7101/tcp/tls/sip tls:sip
+neighbour 7102/tcp/xmpp xmpp
+neighbour 7103/tcp/https tls:http
 rows+=(7104/tcp/tcp 7105/tcp/tcp)
 srv_peers hx "${cert[@]}" "${specs[@]}"
 plog=$SRV_LOG
+srv_peers hx "${cert[@]}" "${bulk[@]}"
+bulk_log=$SRV_LOG
+srv_peers hx "${cert[@]}" "${good[@]}"
 srv_tcp_listen hx "$H" 7104 # 7105: closed
 
 peers_catalog "$NS_TMP/site.json" hostile "${rows[@]}"
@@ -78,8 +90,8 @@ assert_faster "$wall_ms" $((2 * TIMEOUT + 1000)) "the hostile scan"
 N=hostile.contoso.test
 T="after $TIMEOUT ms"
 assert_check "$out" $N 7001/tcp fail open "^TLS handshake timed out $T \\(0 bytes received\\)$"
-assert_check "$out" $N 7002/tcp fail open "^TLS handshake timed out $T \\(([2-9]|1[0-9]) bytes received\\)$"
-assert_check "$out" $N 7003/tcp fail open "^incomplete SIP reply \\(timeout\\): 'SIP/2\\.0 ?[0-9]*'$"
+assert_check "$out" $N 7002/tcp fail open "^TLS handshake timed out $T \\(([2-9]|[1-9][0-9]+) bytes received\\)$"
+assert_check "$out" $N 7003/tcp fail open "^incomplete SIP reply \\(timeout\\): 'S[A-Z/0-9. ]*'$"
 assert_check "$out" $N 7004/tcp fail open '^SIP reply headers exceed 16384 bytes$'
 assert_check "$out" $N 7005/tcp fail open '^SIP reply headers exceed 16384 bytes$'
 assert_check "$out" $N 7006/tcp fail open '^XMPP stream header exceeds 4096 bytes$'
@@ -93,13 +105,13 @@ assert_check "$out" $N 7013/tcp fail open '^SIP reply headers exceed 16384 bytes
 assert_check "$out" $N 7014/tcp fail open '^TLS handshake failed: '
 assert_check "$out" $N 7015/tcp fail open '^TLS handshake failed: '
 assert_check "$out" $N 7016/tcp fail open '^HTTP reply headers exceed 16384 bytes$'
-assert_check "$out" $N 7017/tcp fail open "^incomplete XMPP stream header \\(timeout\\): '<\\?xml"
+assert_check "$out" $N 7017/tcp fail open "^incomplete XMPP stream header \\(timeout\\): '<"
 # Inside a completed TLS handshake the application exchange is secondary (issue 3: a TLS port
 # whose SIP stack does not answer properly still passes its TLS check); the reason says what
 # the SIP, HTTP or XMPP peer did wrong.
 tls_ok='^TLS 1\.[23] handshake completed; no client certificate requested; '
 assert_check "$out" $N 7018/tcp pass open "${tls_ok}SIP reply headers exceed 16384 bytes$"
-assert_check "$out" $N 7019/tcp pass open "${tls_ok}incomplete SIP reply \\(timeout\\): 'SIP/2\\.0 ?[0-9]*'$"
+assert_check "$out" $N 7019/tcp pass open "${tls_ok}incomplete SIP reply \\(timeout\\): 'S[A-Z/0-9. ]*'$"
 assert_check "$out" $N 7020/tcp pass open "${tls_ok}no HTTP answer to HEAD / \\(timeout\\)$"
 assert_check "$out" $N 7021/tcp pass open "${tls_ok}not an XMPP stream: 'A+'$"
 # the neighbours
@@ -113,10 +125,10 @@ assert_json "$out" .summary '{"checks":27,"fail":18,"hosts":1,"pass":9,"skip":0,
 
 # Each hostile connection, as its peer saw it: one per port, closed by us within the deadlines.
 sleep 0.2
-"$(ns_python)" - "$plog" $TIMEOUT "$E2E_TIME_SCALE" <<'PY' || fail "a hostile connection outlived its deadline"
+"$(ns_python)" - "$plog" "$bulk_log" $TIMEOUT "$E2E_TIME_SCALE" <<'PY' || fail "a hostile connection outlived its deadline"
 import re, sys
 acc, worst = {}, {}
-for line in open(sys.argv[1]):
+for line in open(sys.argv[1]).readlines() + open(sys.argv[2]).readlines():
     f = line.split()
     if len(f) < 4 or f[2] not in ("accept", "close"):
         continue
@@ -126,11 +138,11 @@ for line in open(sys.argv[1]):
         acc[key] = t
     elif key in acc:
         worst[f[1]] = t - acc.pop(key)
-bound = (2 * int(sys.argv[2]) / 1000 + 0.4) * int(sys.argv[3])
+bound = (2 * int(sys.argv[3]) / 1000 + 0.4) * int(sys.argv[4])
 bad = {k: v for k, v in worst.items() if v > bound}
 print("connection lifetimes (s): max %.3f over %d ports, bound %.2f" %
       (max(worst.values()), len(worst), bound), file=sys.stderr)
-if acc or bad or len(worst) < 25:
+if acc or bad or len(worst) < 21:
     print("still open: %s; too long: %s; closed: %d" % (acc, bad, len(worst)), file=sys.stderr)
     sys.exit(1)
 PY

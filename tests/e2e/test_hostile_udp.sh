@@ -14,7 +14,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/assert.sh"
 source "$HERE/lib/peers.sh"
 UCSCAN=${UCSCAN:-$HERE/../../build/ucscan}
-TIMEOUT=500
+TIMEOUT=$((500 * ${E2E_TIME_SCALE:-1})) # deadlines of the scan (slower under valgrind)
 
 ns_init
 H=198.18.33.2 OTHER=198.18.33.3

@@ -62,7 +62,7 @@ JSON
 out=$NS_TMP/report.json
 rc=0
 "$UCSCAN" scan --topology "$NS_TMP/topo.json" --catalog "$NS_TMP/site.json" --ca "$ca" \
-  --timeout 1500 --no-progress --out "$out" >/dev/null 2>"$NS_TMP/stderr" || rc=$?
+  --timeout $((1500 * ${E2E_TIME_SCALE:-1})) --no-progress --out "$out" >/dev/null 2>"$NS_TMP/stderr" || rc=$?
 assert_eq 1 "$rc" "exit status (the Director's 5061 and the Edge's 3478 fail)"
 assert_json "$out" .complete true
 

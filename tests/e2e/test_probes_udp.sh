@@ -35,7 +35,7 @@ JSON
 
 out=$NS_TMP/report.json
 rc=0
-"$UCSCAN" scan --topology "$NS_TMP/topo.json" --catalog "$NS_TMP/site.json" --timeout 500 \
+"$UCSCAN" scan --topology "$NS_TMP/topo.json" --catalog "$NS_TMP/site.json" --timeout $((500 * ${E2E_TIME_SCALE:-1})) \
   --no-progress --out "$out" >/dev/null 2>"$NS_TMP/stderr" || rc=$?
 assert_eq 1 "$rc" "exit status"
 assert_json "$out" .complete true

@@ -61,7 +61,14 @@ echo "no limit ($(ulimit -n)): ${MS} ms, peak RSS ${RSS} kB" >&2
 
 # LIMIT/INHERITED: ulimit -n LIMIT, with INHERITED descriptors already open (the limit is
 # then tighter than the scanner's own estimate of what it may use: EMFILE must be absorbed)
-for case in 64/0 32/0 32/3 16/0; do
+cases=(64/0 32/0 32/3 16/0)
+if ((E2E_TIME_SCALE > 1)); then
+  # under valgrind (or a sanitizer) the tool's own descriptors count against the limit: only
+  # the contract's case, 64, is meaningful; the tight ones test the tool, not ucscan
+  cases=(64/0)
+  echo "E2E_TIME_SCALE=$E2E_TIME_SCALE: only ulimit -n 64 (the tool needs descriptors too)" >&2
+fi
+for case in "${cases[@]}"; do
   lim=${case%/*} inh=${case#*/}
   scan "$lim" "lim$lim-$inh" "$inh"
   assert_eq 1 "$RC" "exit status with ulimit -n $lim, $inh inherited ($(cat "$NS_TMP/lim$lim-$inh.err"))"
@@ -72,6 +79,10 @@ for case in 64/0 32/0 32/3 16/0; do
   assert_faster "$MS" 15000 "the scan with ulimit -n $lim, $inh inherited"
 done
 
+if ((E2E_TIME_SCALE > 1)); then
+  echo "ok (tight limits skipped under a tool)"
+  exit 0
+fi
 # descriptors inherited from the parent leave no room: a clean stop, never a hang
 for extra in 3 6; do
   scan 16 "starved$extra" "$extra"
