@@ -19,7 +19,9 @@ TCP peers (every one reads and discards what the client sends, so the client nev
   garbage-on-tls      binary non-TLS bytes at once, then holds the connection
   non-tls             waits for the client's first bytes, answers like a plain HTTP server
                       (a web server on a port that should speak TLS), closes
-  rst-mid-handshake   reads the TLS ClientHello record, then resets (SO_LINGER 0)
+  rst-mid-handshake   reads the TLS ClientHello record, then resets (SO_LINGER 0); with
+                      after=half (and a certificate) it first sends half of a real server's
+                      first flight (ServerHello...), so the reset lands inside the handshake
   tls-alert           reads the ClientHello record, sends a fatal handshake_failure alert
   tls-hang            reads the ClientHello record, then never answers
   sip                 answers each OPTIONS with 200 OK and a Server header (plain TCP; with
@@ -304,7 +306,11 @@ async def tcp_behaviour(spec, c):
         c.writer.close()
     elif kind == "rst-mid-handshake":
         if await c.wait_for(tls_record_complete):
-            log(spec.tag, "reset", c.peer, "after", c.received, "bytes")
+            if spec.opts.get("after") == "half":
+                flight = server_first_flight(spec, bytes(c.buf))
+                await c.send(flight[: len(flight) // 2])
+                await asyncio.sleep(0.05)
+            log(spec.tag, "reset", c.peer, "after", c.received, "bytes, sent", c.sent)
             c.reset()
     elif kind == "tls-alert":
         if await c.wait_for(tls_record_complete):
@@ -367,12 +373,24 @@ async def tcp_handler(spec, reader, writer):
         log(spec.tag, "close", c.peer, "received=%d" % c.received, "sent=%d" % c.sent)
 
 
-def tls_context(spec):
+def server_first_flight(spec, client_hello):
+    """What a real TLS server answers to this ClientHello (ServerHello and what follows)."""
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    conn = tls_context(spec, force=True).wrap_bio(inc, out, server_side=True)
+    inc.write(client_hello)
+    try:
+        conn.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
+def tls_context(spec, force=False):
     if not spec.cert or not spec.key:
         raise ValueError("%s: a TLS peer needs --cert/--key (or cert=/key=)" % spec.text)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(spec.cert, spec.key)
-    if spec.tls == "mtls":
+    if spec.tls == "mtls" and not force:
         ctx.verify_mode = ssl.CERT_OPTIONAL
         ctx.load_verify_locations(spec.cert)
     return ctx
