@@ -69,7 +69,7 @@ int atomic_check_writable(const char *path, struct uc_err *err)
 }
 
 static int write_temp_and_rename(const char *path, const char *data, size_t len,
-                                  struct uc_err *err);
+                                 struct uc_err *err);
 
 int atomic_write(const char *path, const char *data, size_t len, struct uc_err *err)
 {
@@ -87,8 +87,7 @@ int atomic_write(const char *path, const char *data, size_t len, struct uc_err *
   return rc;
 }
 
-static int write_temp_and_rename(const char *path, const char *data, size_t len,
-                                  struct uc_err *err)
+static int write_temp_and_rename(const char *path, const char *data, size_t len, struct uc_err *err)
 {
   char tmp[4200];
   int fd = make_temp(path, tmp, sizeof(tmp), err);
