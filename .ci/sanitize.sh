@@ -40,7 +40,9 @@ mkdir -p "$LOGS"
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks=1:\
 detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:\
 strict_string_checks=1:log_path=$LOGS/report"
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$LOGS/report"
+export UBSAN_OPTIONS="halt_on_error=1:exitcode=86:print_stacktrace=1:log_path=$LOGS/report"
+# e2e tests scale their time bounds, and do not enforce peak RSS (the sanitizers' own memory)
+export UC_E2E_SLOW=3 E2E_NO_RSS=1
 export LSAN_OPTIONS="log_path=$LOGS/report"
 
 echo "== ctest ${SAN_CTEST_ARGS:-(all tests)}"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -179,6 +180,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   if (a->target && !!a->role == !!a->ports)
     return usage_error("%s", a->role ? "give --role or --ports, not both"
                                      : "--target needs --role ROLE or --ports SPEC");
+  if (a->out && !a->out[0])
+    return usage_error("%s", "--out needs a file name");
   if (strcmp(a->conf.tcp_method, "auto") && strcmp(a->conf.tcp_method, "connect") &&
       strcmp(a->conf.tcp_method, "syn"))
     return usage_error("unknown --tcp-method \"%s\" (auto, connect or syn)", a->conf.tcp_method);
@@ -272,6 +275,42 @@ static int check_privileges(const struct scan_args *a)
   return 0;
 }
 
+/* scan_output.host_origin: where host i's name stands in the topology file, or in --target. */
+static void host_origin(size_t i, struct uc_err *err, void *arg)
+{
+  const struct topology *t = arg;
+  if (i >= t->nhosts)
+    return;
+  if (t->doc.text) {
+    struct jpath p = {0};
+    int line = 0, col = 0;
+    jpath_key(jpath_index(jpath_key(&p, "hosts"), i), "name");
+    if (jdoc_locate(&t->doc, &p, 0, &line, &col) < 0)
+      line = col = 0;
+    uc_err_set(err, t->doc.source, line, col, "%s", "");
+  } else if (t->owned && t->hosts[i].name >= t->owned) {
+    /* --target names point into a copy of the option's text, at the same offsets */
+    uc_err_set(err, "--target", 1, (int)(t->hosts[i].name - t->owned) + 1, "%s", "");
+  }
+}
+
+/* Descriptors the process needs before its first probe: stdio, the loop (epoll, eventfd),
+ * libuv's signal pipes, the capture, a spare for the report, and one socket. Below this,
+ * libuv aborts in its own initialisation (it cannot create its signal pipe). */
+#define UC_MIN_FILES 16
+
+static bool enough_files(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= UC_MIN_FILES)
+    return true;
+  if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= UC_MIN_FILES) {
+    rl.rlim_cur = UC_MIN_FILES;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= UC_MIN_FILES;
+}
+
 static int input_error(const struct uc_err *err)
 {
   char msg[800];
@@ -340,10 +379,25 @@ int cmd_scan(int argc, char **argv)
     SSL_CTX_free(ctx);
   }
 
-  struct scan_output sout = {.out_file = a.out, .format = a.format, .prom_file = a.prom};
+  struct scan_output sout = {.out_file = a.out, .format = a.format, .prom_file = a.prom,
+                             .host_origin = host_origin, .origin_arg = &topo};
   struct report_meta meta = {.topology = topo.name, .product = product};
+  if (!enough_files()) {
+    char what[160];
+    struct rlimit rl = {0};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    snprintf(what, sizeof(what),
+             "the open-file limit (ulimit -n) is %llu, below the %d descriptors a scan needs",
+             (unsigned long long)rl.rlim_cur, UC_MIN_FILES);
+    status = scan_session_unrunnable(&sout, &plan, &meta, what, 0);
+    goto out;
+  }
   uv_loop_t loop;
-  uv_loop_init(&loop);
+  int rc = uv_loop_init(&loop); /* needs descriptors (epoll, eventfd): can fail */
+  if (rc != 0) {
+    status = scan_session_unrunnable(&sout, &plan, &meta, "cannot create the event loop", rc);
+    goto out;
+  }
   status = scan_session_run(&loop, &plan, &a.conf, &sout, &meta);
   scan_session_close_loop(&loop);
 out:

@@ -5,7 +5,9 @@
 
 int main(int argc, char **argv)
 {
-  /* A peer that resets while we write must be an error code, never a SIGPIPE death. */
+  /* libuv writes to sockets with write(2): a peer that resets the connection before our
+   * request is written (a server that accepts and closes at once) would otherwise kill the
+   * whole scan with SIGPIPE. The write fails with EPIPE instead and the probe reports it. */
   signal(SIGPIPE, SIG_IGN);
   return cli_main(argc, argv);
 }

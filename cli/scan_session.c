@@ -1,6 +1,7 @@
 /* cli/scan_session.c - signals, progress line, engine run, outputs. */
 #include "cli/scan_session.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,6 @@ struct session {
   uv_signal_t sigint, sigterm;
   uv_timer_t progress;
   bool show_progress;
-  int signals;
   uint64_t started_ns;
 };
 
@@ -54,18 +54,38 @@ static void on_progress(uv_timer_t *t)
   progress_line(t->data, false);
 }
 
+/* Once a stop is under way, or the scan is over and its outputs are being written, the loop
+ * may not run again (a blocked stdout, a slow disk): a libuv signal watcher would then never
+ * see a second SIGINT. A plain handler exits at once, whatever the loop is doing. */
+static void exit_now(int signum)
+{
+  static const char msg[] = "\nucscan: signal during shutdown: exiting now (status 3)\n";
+  (void)signum;
+  ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+  (void)w;
+  _exit(3);
+}
+
+static void exit_on_next_signal(struct session *r)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = exit_now;
+  sigemptyset(&sa.sa_mask);
+  uv_signal_stop(&r->sigint); /* hands the signals back (SIG_DFL) first */
+  uv_signal_stop(&r->sigterm);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
   struct session *r = s->data;
-  if (++r->signals > 1) {
-    engine_capture_flush(r->eng); /* the packets so far stay readable */
-    fprintf(stderr, "\nucscan: second signal, exiting now without a report\n");
-    _exit(3);
-  }
   fprintf(stderr,
           "%sucscan: %s: stopping, cancelling probes in flight; a partial report follows "
           "(signal again to exit at once)\n",
           r->show_progress ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated");
+  exit_on_next_signal(r);
   engine_stop(r->eng);
 }
 
@@ -77,8 +97,7 @@ static void on_done(struct engine *e, void *arg)
     uv_timer_stop(&r->progress);
     progress_line(r, true);
   }
-  uv_signal_stop(&r->sigint);
-  uv_signal_stop(&r->sigterm);
+  exit_on_next_signal(r);
   uv_stop(r->loop); /* the caller's other handles (demo listeners) may keep the loop alive */
 }
 
@@ -164,6 +183,43 @@ int scan_session_write(const struct scan_output *out, const struct plan *plan,
   return rc;
 }
 
+/* Names that did not resolve: input errors, each where the name was given. */
+static void report_unresolved(const struct plan *plan, const struct scan_output *out)
+{
+  size_t bad = 0;
+  for (size_t i = 0; i < plan->nhosts; i++) {
+    const struct plan_host *h = &plan->hosts[i];
+    if (h->resolved || !h->resolve_error[0])
+      continue;
+    struct uc_err err;
+    char msg[800];
+    uc_err_clear(&err);
+    if (out->host_origin)
+      out->host_origin(i, &err, out->origin_arg);
+    snprintf(err.text, sizeof(err.text), "%s", h->resolve_error);
+    uc_err_format(&err, msg, sizeof(msg));
+    fprintf(stderr, "ucscan: %s\n", msg);
+    bad++;
+  }
+  fprintf(stderr, "ucscan: %zu host name%s %s not resolve: nothing scanned\n", bad,
+          bad == 1 ? "" : "s", bad == 1 ? "does" : "do");
+}
+
+int scan_session_unrunnable(const struct scan_output *out, const struct plan *plan,
+                            struct report_meta *meta, const char *what, int uv_err)
+{
+  fprintf(stderr, "ucscan: the scan cannot run: %s%s%s%s; a report with nothing done follows\n",
+          what, uv_err ? ": " : "", uv_err ? uv_strerror(uv_err) : "",
+          uv_err == UV_EMFILE || uv_err == UV_ENFILE ? " (raise the open-file limit, ulimit -n)"
+                                                     : "");
+  meta->started_ms = meta->finished_ms = scan_now_ms();
+  meta->complete = false;
+  if (!meta->capture_reason && !meta->capture_available)
+    meta->capture_reason = "not requested";
+  scan_session_write(out, plan, meta);
+  return 3;
+}
+
 static void close_session(struct session *r)
 {
   uv_close((uv_handle_t *)&r->sigint, NULL);
@@ -210,13 +266,37 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
     fprintf(stderr, "ucscan: out of memory\n");
     return 2;
   }
-  uv_signal_init(loop, &r.sigint);
-  uv_signal_init(loop, &r.sigterm);
-  r.sigint.data = r.sigterm.data = &r;
-  uv_signal_start(&r.sigint, on_signal, SIGINT);
-  uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+  /* A spare descriptor, given back just before the report is written: when the open-file
+   * limit is what stopped the scan, the partial report can still be written. */
+  int spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   uv_timer_init(loop, &r.progress);
   r.progress.data = &r;
+  /* The signal watchers need descriptors (libuv's signal pipe): under a tight open-file
+   * limit they can fail, and a half-made handle crashes or spins the loop later. */
+  int rc = uv_signal_init(loop, &r.sigint);
+  if (rc == 0) {
+    rc = uv_signal_init(loop, &r.sigterm);
+    if (rc != 0)
+      uv_close((uv_handle_t *)&r.sigint, NULL);
+  }
+  if (rc == 0) {
+    r.sigint.data = r.sigterm.data = &r;
+    rc = uv_signal_start(&r.sigint, on_signal, SIGINT);
+    if (rc == 0)
+      rc = uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+    if (rc != 0) {
+      uv_close((uv_handle_t *)&r.sigint, NULL);
+      uv_close((uv_handle_t *)&r.sigterm, NULL);
+    }
+  }
+  if (rc != 0) {
+    uv_close((uv_handle_t *)&r.progress, NULL);
+    engine_free(r.eng);
+    uv_run(loop, UV_RUN_NOWAIT);
+    if (spare >= 0)
+      close(spare);
+    return scan_session_unrunnable(out, plan, meta, "cannot watch for signals", rc);
+  }
   meta->started_ms = scan_now_ms();
   r.started_ns = uv_hrtime();
   if (!meta->capture_reason && !meta->capture_available)
@@ -228,6 +308,8 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   if (engine_start(r.eng, on_done, &r) < 0) {
     fprintf(stderr, "ucscan: cannot start the scan: %s\n", engine_error(r.eng));
     close_session(&r);
+    if (spare >= 0)
+      close(spare);
     return 2;
   }
   if (r.show_progress)
@@ -239,6 +321,16 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
       break;
     }
   }
+  if (spare >= 0)
+    close(spare);
+  if (engine_complete(r.eng) && engine_unresolved(r.eng) > 0) {
+    report_unresolved(plan, out);
+    close_session(&r);
+    return 2;
+  }
+  if (engine_stop_reason(r.eng))
+    fprintf(stderr, "ucscan: the scan cannot go on: %s; a partial report follows\n",
+            engine_stop_reason(r.eng));
   meta->finished_ms = scan_now_ms();
   meta->complete = engine_complete(r.eng);
   unsigned long packets;
@@ -255,6 +347,18 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   int status = report_exit_status(plan, meta->complete);
   if (scan_session_write(out, plan, meta) < 0 && status < 3)
     status = 3;
+  struct engine_progress p;
+  engine_progress(r.eng, &p);
+  if (p.hosts_resolving > 0) {
+    /* Stopped while a resolver thread waits for DNS: it cannot be cancelled, and closing
+     * the loop (or freeing the engine its callback points at) would wait for it, seconds
+     * after the report is written. The outputs are complete: leave now. */
+    fprintf(stderr, "ucscan: not waiting for %u name lookup%s still in progress\n",
+            p.hosts_resolving, p.hosts_resolving == 1 ? "" : "s");
+    fflush(stdout);
+    fflush(stderr);
+    _exit(status);
+  }
   close_session(&r);
   return status;
 }

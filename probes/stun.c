@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define STUN_READ_CAP 4096
+#define STUN_READ_CAP 4096 /* MS-TURN over TCP: one framed reply */
+/* UDP: a whole datagram. The engine hands a module at most read_cap bytes of a datagram and
+ * says nothing about the rest, so a smaller cap would make a large reply look like one whose
+ * header length lies. The length field allows 20 + 65,535 bytes; the engine's read buffer
+ * (64 KiB, shared) bounds what is kept. */
+#define STUN_UDP_READ_CAP (STUN_HEADER_LEN + 65535)
 #define STUN_FINGERPRINT_XOR 0x5354554Eu
 #define STUN_WHY_MAX 160
 
@@ -700,7 +705,7 @@ static void stun_finish(void *state, const struct probe_target *t, enum probe_en
 const struct probe_module probe_stun = {
     .name = "stun",
     .transport = UC_UDP,
-    .read_cap = STUN_READ_CAP,
+    .read_cap = STUN_UDP_READ_CAP,
     .state_size = sizeof(struct stun_state),
     .init = stun_init,
     .build = stun_build,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,23 @@ static void base_of(const char *path, char *buf, size_t cap)
 static int make_temp(const char *path, char *tmpl, size_t cap, struct uc_err *err)
 {
   char dir[4096], base[1024];
+  size_t plen = strlen(path);
+  if (plen == 0)
+    return uc_err_set(err, path, 0, 0, "empty file name");
+  /* rename() onto "name/" fails with ENOTDIR at the end of the scan; say so now. */
+  if (path[plen - 1] == '/')
+    return uc_err_set(err, path, 0, 0, "ends with '/': name a file, not a directory");
   dir_of(path, dir, sizeof(dir));
   base_of(path, base, sizeof(base));
   struct stat st;
   if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
     return uc_err_set(err, path, 0, 0, "is a directory");
+  /* rename() replaces whatever the name points at: a device (/dev/null, /dev/stdout), a
+   * FIFO or a socket would be swapped for a regular file, system-wide when run as root. */
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return uc_err_set(err, path, 0, 0,
+                      "is not a regular file (a device, FIFO or socket): the report is written "
+                      "to a temporary file and renamed over its target");
   if (snprintf(tmpl, cap, "%s/.%s.tmp-XXXXXX", dir, base) >= (int)cap)
     return uc_err_set(err, path, 0, 0, "path too long");
   int fd = mkstemp(tmpl);
@@ -55,7 +68,26 @@ int atomic_check_writable(const char *path, struct uc_err *err)
   return 0;
 }
 
+static int write_temp_and_rename(const char *path, const char *data, size_t len,
+                                 struct uc_err *err);
+
 int atomic_write(const char *path, const char *data, size_t len, struct uc_err *err)
+{
+  /* A signal that ends the process between mkstemp() and rename() would leave the temporary
+   * file behind: hold SIGINT, SIGTERM and SIGHUP until the report is in place (milliseconds)
+   * and let them act then. */
+  sigset_t hold, old;
+  sigemptyset(&hold);
+  sigaddset(&hold, SIGINT);
+  sigaddset(&hold, SIGTERM);
+  sigaddset(&hold, SIGHUP);
+  sigprocmask(SIG_BLOCK, &hold, &old);
+  int rc = write_temp_and_rename(path, data, len, err);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return rc;
+}
+
+static int write_temp_and_rename(const char *path, const char *data, size_t len, struct uc_err *err)
 {
   char tmp[4200];
   int fd = make_temp(path, tmp, sizeof(tmp), err);

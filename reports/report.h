@@ -41,7 +41,7 @@ int report_exit_status(const struct plan *p, bool complete);
 
 /* "2026-11-21T22:00:03Z" */
 void report_time_iso(uint64_t unix_ms, char *buf, size_t cap);
-/* "60000-60099" runs from a sorted list of ports, as a JSON array. */
+/* "60000-60099" runs from a list of ports in any order (repeats allowed), as a JSON array. */
 json_t *report_port_runs(const uint16_t *ports, size_t n);
 
 /* Human table grouped by host, failures first. `color`: ANSI colours. */

@@ -1,6 +1,7 @@
 /* reports/report_json.c - the JSON report, key order and names exactly per contract. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,9 +17,24 @@ void report_time_iso(uint64_t unix_ms, char *buf, size_t cap)
   strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-json_t *report_port_runs(const uint16_t *ports, size_t n)
+static int cmp_port(const void *a, const void *b)
 {
+  uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+json_t *report_port_runs(const uint16_t *in, size_t n)
+{
+  /* Ports arrive in the order their probes finished: a retried port (a longer deadline, a
+   * later attempt) lands after its neighbours. Sort a copy, or one run comes out in pieces. */
+  uint16_t *ports = n ? malloc(n * sizeof(*ports)) : NULL;
   json_t *arr = json_array();
+  if (n && !ports)
+    return arr;
+  if (n) {
+    memcpy(ports, in, n * sizeof(*ports));
+    qsort(ports, n, sizeof(*ports), cmp_port);
+  }
   size_t i = 0;
   while (i < n) {
     size_t j = i;
@@ -29,6 +45,7 @@ json_t *report_port_runs(const uint16_t *ports, size_t n)
     json_array_append_new(arr, json_string(run));
     i = j + 1;
   }
+  free(ports);
   return arr;
 }
 

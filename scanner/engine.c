@@ -20,6 +20,10 @@
 #include "scanner/engine_int.h"
 
 #define RESOURCE_PAUSE_MS 20
+/* Resource waits in a row with nothing in flight before the scan gives up: when not even one
+ * socket can be opened and no probe holds one, waiting cannot help (the process's own
+ * descriptors fill the open-file limit). 100 x 20 ms = 2 s. */
+#define STARVE_LIMIT 100
 
 
 bool engine_is_resource_error(int uv_err)
@@ -182,7 +186,13 @@ static bool any_work(const struct engine *e)
 
 static void maybe_done(struct engine *e)
 {
-  if (e->finished || !e->started || e->resolving || e->inflight)
+  if (e->finished || !e->started || e->inflight)
+    return;
+  /* A running getaddrinfo() cannot be cancelled (a DNS server that never answers holds it
+   * for timeout x attempts): a stopped scan does not wait for it. engine_progress() still
+   * counts it in hosts_resolving; the caller must not free the engine or run the loop
+   * until it completes, and normally just exits. */
+  if (e->resolving && !e->stopping)
     return;
   if (!e->stopping && any_work(e))
     return;
@@ -288,9 +298,25 @@ static struct host_sched *next_host(struct engine *e)
   return NULL;
 }
 
-static void resource_wait(struct engine *e)
+static void resource_wait(struct engine *e, int err)
 {
   e->resource_waits++;
+  if (e->inflight == 0 && ++e->starved >= STARVE_LIMIT && !e->stop_why[0])
+    snprintf(e->stop_why, sizeof(e->stop_why),
+             "no socket could be opened for %u ms with no probe in flight (%s): raise the "
+             "open-file limit (ulimit -n)",
+             STARVE_LIMIT * RESOURCE_PAUSE_MS, err ? uv_strerror(err) : "resource error");
+  if (err == UV_EMFILE && e->inflight > 0) {
+    /* Out of descriptors: the probes open now are as many as fit (fd_budget() only guesses
+     * at what the rest of the process holds). Keep to that for the rest of the scan and go
+     * on as probes finish, without a pause: lowering the cap by one and raising it back on
+     * each success would hit the limit and pause 20 ms on every round, a few hundred probes
+     * a second. */
+    if (e->inflight < e->max_inflight)
+      e->max_inflight = e->inflight;
+    e->eff_inflight = e->max_inflight;
+    return;
+  }
   unsigned cap = e->inflight > 1 ? e->inflight - 1 : 1;
   if (cap < e->eff_inflight)
     e->eff_inflight = cap;
@@ -319,11 +345,12 @@ void engine_pump(struct engine *e)
     int rc = w.transport == UC_TCP ? attempt_tcp_start(e, hs, &w) : attempt_udp_start(e, hs, &w);
     if (rc == 0) {
       e->sent++;
+      e->starved = 0;
       continue;
     }
     if (engine_is_resource_error(rc)) {
       engine_push_retry(hs, &w, true);
-      resource_wait(e);
+      resource_wait(e, rc);
       break;
     }
     /* Could not even start, and nothing to close: record it as an error. */
@@ -335,8 +362,17 @@ void engine_pump(struct engine *e)
       results_span_port(hs, w.transport, w.port, UC_ST_ERROR);
     e->done++;
   }
+  if (e->stop_why[0]) {
+    engine_stop(e); /* a partial report says what was done; the session says why */
+    return;
+  }
   syn_flush(e);
   maybe_done(e);
+}
+
+const char *engine_stop_reason(const struct engine *e)
+{
+  return e->stop_why[0] ? e->stop_why : NULL;
 }
 
 /* --- attempts --- */
@@ -405,7 +441,7 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
   switch (r->status) {
   case ATT_RESOURCE:
     engine_push_retry(hs, &w, true);
-    resource_wait(e);
+    resource_wait(e, r->sys_err);
     json_decref(r->evidence);
     return;
   case ATT_NO_ANSWER:
@@ -460,6 +496,14 @@ static void host_resolved(struct host_sched *hs, const struct sockaddr *sa, sock
   hs->ready = true;
 }
 
+size_t engine_unresolved(const struct engine *e)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < e->nhosts; i++)
+    n += e->hosts[i].bad_name;
+  return n;
+}
+
 static void on_capture_batch(void *arg)
 {
   engine_pump(arg);
@@ -501,9 +545,14 @@ static void capture_lost(struct engine *e)
 }
 
 /* Every name is resolved: point the capture at the targets, set up the evidence tables
- * and raw SYN probing, and start. */
+ * and raw SYN probing, and start. A name that does not exist is an input error (a typo in
+ * the topology): then nothing is probed at all, and the caller reports it. */
 static void begin_probing(struct engine *e)
 {
+  if (engine_unresolved(e) > 0) {
+    maybe_done(e);
+    return;
+  }
   if (e->capture) {
     char filter[8192];
     engine_capture_filter(e, filter, sizeof(filter));
@@ -533,6 +582,10 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     snprintf(hs->h->resolve_error, sizeof(hs->h->resolve_error),
              "name \"%s\" does not resolve: %s", hs->h->name, uv_strerror(status));
     hs->failed = true;
+    /* A name that does not exist is bad input; a resolver that cannot answer right now
+     * (EAI_AGAIN: DNS down or slow) is this host's problem: it is reported unreachable
+     * and the other hosts are scanned. */
+    hs->bad_name = status != UV_EAI_AGAIN;
     results_host_unresolved(hs);
   }
   uv_freeaddrinfo(res);

@@ -50,6 +50,12 @@ void engine_capture_status(const struct engine *e, bool *available, const char *
 bool engine_finished(const struct engine *e);
 /* Why engine_start failed. */
 const char *engine_error(const struct engine *e);
+/* Hosts whose name did not resolve. When there are any, the engine probes nothing: it
+ * finishes once resolution is over, and the scan is an input error. */
+size_t engine_unresolved(const struct engine *e);
+/* Why the engine stopped itself before the end (no socket could be opened at all), or NULL.
+ * The scan is then incomplete, like an interrupted one. */
+const char *engine_stop_reason(const struct engine *e);
 /* True when every planned probe finished (not stopped). */
 bool engine_complete(const struct engine *e);
 void engine_progress(const struct engine *e, struct engine_progress *out);

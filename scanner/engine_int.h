@@ -30,7 +30,8 @@ struct host_sched {
   struct engine *eng;
   struct plan_host *h;
   bool ready;   /* address known */
-  bool failed;  /* name did not resolve */
+  bool failed;   /* name did not resolve */
+  bool bad_name; /* ... because it does not exist (an input error) */
   bool resolving;
   uv_getaddrinfo_t gai;
   size_t next_check;  /* cursor over single checks */
@@ -115,6 +116,8 @@ struct engine {
   bool started, stopping, finished;
   unsigned resolving;
   uint64_t total, done, sent, resource_waits;
+  unsigned starved;     /* resource waits in a row with no probe in flight to free anything */
+  char stop_why[200];   /* set when the engine stops itself (no descriptor can ever be had) */
   struct attempt *attempts;
   engine_done_cb done_cb;
   void *done_arg;
