@@ -95,11 +95,14 @@ static json_t *row_json(const struct cat_row *r)
   json_object_set_new(o, "probe", json_boolean(r->probe));
   json_object_set_new(o, "skip_reason", r->skip_reason ? json_string(r->skip_reason) : json_null());
   json_object_set_new(o, "note", json_string(r->note));
-  json_object_set_new(o, "revision_note", r->revision_note ? json_string(r->revision_note) : json_null());
-  json_object_set_new(o, "seed", json_pack("{s:s, s:s?, s:s}", "role", r->seed_role, "service",
-                                           r->seed_service, "protocol", r->seed_protocol));
-  json_object_set_new(o, "source", json_pack("{s:s, s:s, s:i}", "file", r->src_file, "table",
-                                             r->src_table, "row", r->src_row));
+  json_object_set_new(o, "revision_note",
+                      r->revision_note ? json_string(r->revision_note) : json_null());
+  json_object_set_new(o, "seed",
+                      json_pack("{s:s, s:s?, s:s}", "role", r->seed_role, "service",
+                                r->seed_service, "protocol", r->seed_protocol));
+  json_object_set_new(
+      o, "source",
+      json_pack("{s:s, s:s, s:i}", "file", r->src_file, "table", r->src_table, "row", r->src_row));
   return o;
 }
 
@@ -112,19 +115,6 @@ static bool row_selected(const struct cat_row *r, const char *product, const cha
   return true;
 }
 
-static int fail2(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int fail2(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "ucscan catalog: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n");
-  va_end(ap);
-  return 2;
-}
-
 int cmd_catalog(int argc, char **argv)
 {
   const char *product = NULL, *role = NULL, *file = NULL;
@@ -135,20 +125,35 @@ int cmd_catalog(int argc, char **argv)
   opterr = 0;
   while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
     switch (c) {
-    case C_PRODUCT: product = optarg; break;
-    case C_ROLE: role = optarg; break;
-    case C_JSON: as_json = true; break;
-    case C_CATALOG: file = optarg; break;
-    case C_HELP: opts_help(stdout, &cli_cmd_catalog); free(lo); return 0;
-    case ':': rc = fail2("option %s needs a value", argv[optind - 1]); break;
-    default: rc = fail2("unknown option %s (see --help)", argv[optind - 1]); break;
+    case C_PRODUCT:
+      product = optarg;
+      break;
+    case C_ROLE:
+      role = optarg;
+      break;
+    case C_JSON:
+      as_json = true;
+      break;
+    case C_CATALOG:
+      file = optarg;
+      break;
+    case C_HELP:
+      opts_help(stdout, &cli_cmd_catalog);
+      free(lo);
+      return 0;
+    case ':':
+      rc = opts_usage_error("catalog", "option %s needs a value", argv[optind - 1]);
+      break;
+    default:
+      rc = opts_usage_error("catalog", "unknown option %s (see --help)", argv[optind - 1]);
+      break;
     }
   }
   free(lo);
   if (rc)
     return rc;
   if (optind < argc)
-    return fail2("unexpected argument \"%s\"", argv[optind]);
+    return opts_usage_error("catalog", "unexpected argument \"%s\"", argv[optind]);
   struct catalog cat = {0};
   struct uc_err err;
   if (catalog_load_builtin(&cat, &err) < 0 || (file && catalog_load_file(&cat, file, &err) < 0)) {
@@ -160,7 +165,7 @@ int cmd_catalog(int argc, char **argv)
   }
   if (product && !catalog_product(&cat, product)) {
     catalog_free(&cat);
-    return fail2("unknown product \"%s\" (sfb2015 or lync2013)", product);
+    return opts_usage_error("catalog", "unknown product \"%s\" (sfb2015 or lync2013)", product);
   }
   if (role && !catalog_role(&cat, role)) {
     fprintf(stderr, "ucscan catalog: unknown role \"%s\"; roles:\n", role);
@@ -184,7 +189,8 @@ int cmd_catalog(int argc, char **argv)
       const struct cat_row *r = &cat.rows[i];
       if (!row_selected(r, product, role))
         continue;
-      if (!last_table || strcmp(last_table, r->table_title) != 0 || (i && strcmp(cat.rows[i - 1].src_file, r->src_file) != 0)) {
+      if (!last_table || strcmp(last_table, r->table_title) != 0 ||
+          (i && strcmp(cat.rows[i - 1].src_file, r->src_file) != 0)) {
         fprintf(stdout, "%s== %s (%s)\n", shown ? "\n" : "", r->table_title, r->src_file);
         fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %s\n", "ID", "ROLES", "PORT", "PROTOCOL",
                 "DIRECTION", "SERVICE / NOTES");
@@ -195,8 +201,9 @@ int cmd_catalog(int argc, char **argv)
       roles_text(r, roles, sizeof(roles));
       fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %s%s%s%s%s\n", r->id, roles, ports,
               uc_proto_name(r->protocol), cat_direction_name(r->direction), r->service,
-              r->optional ? " [optional]" : "", r->probe ? "" : " [not probed: ",
-              r->probe ? "" : r->skip_reason, r->probe ? "" : "]");
+              r->optional ? " [optional]" : "",
+              r->probe ? "" : " [not probed: ", r->probe ? "" : r->skip_reason,
+              r->probe ? "" : "]");
       shown++;
     }
     fprintf(stdout, "\n%zu rows\n", shown);

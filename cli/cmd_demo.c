@@ -62,19 +62,6 @@ const struct cli_cmd cli_cmd_demo = {
     "  ucscan demo --out /tmp/demo.json --format json | less\n",
 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "ucscan demo: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n(see `ucscan demo --help`)\n");
-  va_end(ap);
-  return 2;
-}
-
 struct demo_args {
   const char *out, *format;
   bool no_sandbox;
@@ -102,15 +89,15 @@ static int parse_args(int argc, char **argv, struct demo_args *a)
       free(lo);
       exit(0);
     case ':':
-      rc = usage_error("option %s needs a value", argv[optind - 1]);
+      rc = opts_usage_error("demo", "option %s needs a value", argv[optind - 1]);
       break;
     default:
-      rc = usage_error("unknown option %s", argv[optind - 1]);
+      rc = opts_usage_error("demo", "unknown option %s", argv[optind - 1]);
       break;
     }
   }
   if (rc == 0 && optind < argc)
-    rc = usage_error("unexpected argument \"%s\"", argv[optind]);
+    rc = opts_usage_error("demo", "unexpected argument \"%s\"", argv[optind]);
   free(lo);
   if (rc)
     return 2;
@@ -119,7 +106,7 @@ static int parse_args(int argc, char **argv, struct demo_args *a)
   if (!a->format)
     a->format = "table";
   if (strcmp(a->format, "table") && strcmp(a->format, "json"))
-    return usage_error("unknown format \"%s\" (table or json)", a->format);
+    return opts_usage_error("demo", "unknown format \"%s\" (table or json)", a->format);
   return 0;
 }
 

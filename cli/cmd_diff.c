@@ -37,19 +37,6 @@ const struct cli_cmd cli_cmd_diff = {
     "  ucscan diff --format json old.json new.json | jq '.changes[] | select(.regression)'\n",
 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "ucscan diff: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n(see `ucscan diff --help`)\n");
-  va_end(ap);
-  return 2;
-}
-
 static int input_error(const struct uc_err *err)
 {
   char msg[800];
@@ -80,10 +67,10 @@ int cmd_diff(int argc, char **argv)
       free(lo);
       return 0;
     case ':':
-      rc = usage_error("option %s needs a value", argv[optind - 1]);
+      rc = opts_usage_error("diff", "option %s needs a value", argv[optind - 1]);
       break;
     default:
-      rc = usage_error("unknown option %s", argv[optind - 1]);
+      rc = opts_usage_error("diff", "unknown option %s", argv[optind - 1]);
       break;
     }
   }
@@ -91,10 +78,11 @@ int cmd_diff(int argc, char **argv)
   if (rc)
     return rc;
   if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
-    return usage_error("unknown format \"%s\" (table or json)", format);
+    return opts_usage_error("diff", "unknown format \"%s\" (table or json)", format);
   if (argc - optind != 2)
-    return usage_error("%s", argc - optind < 2 ? "give two reports: OLD.json NEW.json"
-                                               : "give exactly two reports: OLD.json NEW.json");
+    return opts_usage_error("diff", "%s",
+                            argc - optind < 2 ? "give two reports: OLD.json NEW.json"
+                                              : "give exactly two reports: OLD.json NEW.json");
   struct jdoc old_doc, new_doc;
   struct uc_err err;
   uc_err_clear(&err);

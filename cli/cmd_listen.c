@@ -87,19 +87,6 @@ struct listen_args {
   bool allow_partial;
 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "ucscan listen: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n(see `ucscan listen --help`)\n");
-  va_end(ap);
-  return 2;
-}
-
 static int parse_args(int argc, char **argv, struct listen_args *a)
 {
   struct option *lo = opts_getopt(listen_opts);
@@ -143,24 +130,25 @@ static int parse_args(int argc, char **argv, struct listen_args *a)
       free(lo);
       exit(0);
     case ':':
-      rc = usage_error("option %s needs a value", argv[optind - 1]);
+      rc = opts_usage_error("listen", "option %s needs a value", argv[optind - 1]);
       break;
     default:
-      rc = usage_error("unknown option %s", argv[optind - 1]);
+      rc = opts_usage_error("listen", "unknown option %s", argv[optind - 1]);
       break;
     }
   }
   if (rc == 0 && optind < argc)
-    rc = usage_error("unexpected argument \"%s\"", argv[optind]);
+    rc = opts_usage_error("listen", "unexpected argument \"%s\"", argv[optind]);
   free(lo);
   if (rc)
     return 2;
   if (!a->role)
-    return usage_error("%s", "say which roles this host will hold: --role ROLE[,ROLE...]");
+    return opts_usage_error("listen", "%s",
+                            "say which roles this host will hold: --role ROLE[,ROLE...]");
   if (a->key && !a->cert)
-    return usage_error("%s", "--key goes with --cert");
+    return opts_usage_error("listen", "%s", "--key goes with --cert");
   if (a->name && !topo_valid_hostname(a->name) && !topo_address_family(a->name))
-    return usage_error("--name: \"%s\" is not a host name", a->name);
+    return opts_usage_error("listen", "--name: \"%s\" is not a host name", a->name);
   return 0;
 }
 
@@ -177,7 +165,7 @@ static int resolve_bind(const char *bind, char *addr, size_t cap, bool *is_name)
     return 0;
   }
   if (!topo_valid_hostname(bind))
-    return usage_error("--bind: \"%s\" is not an address or a host name", bind);
+    return opts_usage_error("listen", "--bind: \"%s\" is not an address or a host name", bind);
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
   int rc = getaddrinfo(bind, NULL, &hints, &res);
   if (rc != 0 || !res) {

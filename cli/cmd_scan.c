@@ -22,22 +22,50 @@
 #include "scanner/topology.h"
 
 enum {
-  O_TOPOLOGY = 1000, O_TARGET, O_ROLE, O_PORTS, O_PRODUCT, O_CATALOG, O_OUT, O_FORMAT,
-  O_TIMEOUT, O_RETRIES, O_CONCURRENCY, O_PER_HOST, O_RATE, O_PROFILE, O_FAST,
-  O_CERT_WARN_DAYS, O_CA, O_CAPTURE, O_USER, O_NO_PROGRESS, O_TCP_METHOD, O_NO_EVIDENCE,
-  O_PROM, O_HELP
+  O_TOPOLOGY = 1000,
+  O_TARGET,
+  O_ROLE,
+  O_PORTS,
+  O_PRODUCT,
+  O_CATALOG,
+  O_OUT,
+  O_FORMAT,
+  O_TIMEOUT,
+  O_RETRIES,
+  O_CONCURRENCY,
+  O_PER_HOST,
+  O_RATE,
+  O_PROFILE,
+  O_FAST,
+  O_CERT_WARN_DAYS,
+  O_CA,
+  O_CAPTURE,
+  O_USER,
+  O_NO_PROGRESS,
+  O_TCP_METHOD,
+  O_NO_EVIDENCE,
+  O_PROM,
+  O_HELP
 };
 
 static const struct cli_opt scan_opts[] = {
     {"topology", "FILE", O_TOPOLOGY, "deployment to check (JSON, see ucscan(1), TOPOLOGY FILE)"},
     {"target", "HOST[,HOST...]", O_TARGET, "hosts to check instead of a topology"},
     {"role", "ROLE[,ROLE...]", O_ROLE, "roles of every --target host (see `ucscan catalog`)"},
-    {"ports", "SPEC", O_PORTS, "ad hoc ports instead of roles, no catalog:\ntcp:1-1024,udp:3478,5060 (a prefix applies to what follows)"},
+    {"ports", "SPEC", O_PORTS,
+     "ad hoc ports instead of roles, no catalog:\ntcp:1-1024,udp:3478,5060 (a prefix applies to "
+     "what follows)"},
     {"product", "ID", O_PRODUCT, "sfb2015 (default) or lync2013; overrides the topology's"},
-    {"catalog", "FILE", O_CATALOG, "site catalog that extends (or, with \"mode\": \"replace\",\nreplaces) the built-in port tables"},
+    {"catalog", "FILE", O_CATALOG,
+     "site catalog that extends (or, with \"mode\": \"replace\",\nreplaces) the built-in port "
+     "tables"},
     {"out", "FILE", O_OUT, "write the JSON report to FILE, atomically"},
-    {"format", "FMT", O_FORMAT, "what stdout gets: json, table, junit or prometheus\n(default: json without --out, nothing with --out)"},
-    {"prom", "FILE", O_PROM, "write Prometheus metrics to FILE, atomically\n(node_exporter textfile collector: name it *.prom)"},
+    {"format", "FMT", O_FORMAT,
+     "what stdout gets: json, table, junit or prometheus\n(default: json without --out, nothing "
+     "with --out)"},
+    {"prom", "FILE", O_PROM,
+     "write Prometheus metrics to FILE, atomically\n(node_exporter textfile collector: name it "
+     "*.prom)"},
     {"timeout", "MS", O_TIMEOUT, "longest wait for one attempt (default 2000; fast: 1000)"},
     {"retries", "N", O_RETRIES, "extra attempts when nothing answered (default 2)"},
     {"concurrency", "N", O_CONCURRENCY, "probes in flight, all hosts (default 256; fast: 4096)"},
@@ -45,12 +73,21 @@ static const struct cli_opt scan_opts[] = {
     {"rate", "N", O_RATE, "new probes per second, 0 = no cap (default 1000; fast: 0)"},
     {"profile", "NAME", O_PROFILE, "polite (default, production) or fast (labs)"},
     {"fast", NULL, O_FAST, "same as --profile fast"},
-    {"cert-warn-days", "N", O_CERT_WARN_DAYS, "warn when a certificate expires within N days\n(default 30, 0 = off)"},
+    {"cert-warn-days", "N", O_CERT_WARN_DAYS,
+     "warn when a certificate expires within N days\n(default 30, 0 = off)"},
     {"ca", "FILE", O_CA, "verify TLS chains against these CA certificates (PEM)"},
-    {"capture", "FILE", O_CAPTURE, "write every packet of the scan's traffic to FILE (pcap,\nfor tcpdump -r or Wireshark); needs CAP_NET_RAW"},
-    {"user", "NAME", O_USER, "run as root only to open the capture and the raw SYN\nsocket, then switch to user NAME (like tcpdump -Z)\nbefore any probe; --out is written as NAME, the\n--capture file is handed to NAME"},
-    {"tcp-method", "HOW", O_TCP_METHOD, "range ports: auto (raw SYN probes when permitted, else\nconnect), connect, or syn (needs CAP_NET_RAW)"},
-    {"no-evidence", NULL, O_NO_EVIDENCE, "do not open a packet capture for ICMP/TTL evidence\n(also turns off raw SYN probes)"},
+    {"capture", "FILE", O_CAPTURE,
+     "write every packet of the scan's traffic to FILE (pcap,\nfor tcpdump -r or Wireshark); needs "
+     "CAP_NET_RAW"},
+    {"user", "NAME", O_USER,
+     "run as root only to open the capture and the raw SYN\nsocket, then switch to user NAME (like "
+     "tcpdump -Z)\nbefore any probe; --out is written as NAME, the\n--capture file is handed to "
+     "NAME"},
+    {"tcp-method", "HOW", O_TCP_METHOD,
+     "range ports: auto (raw SYN probes when permitted, else\nconnect), connect, or syn (needs "
+     "CAP_NET_RAW)"},
+    {"no-evidence", NULL, O_NO_EVIDENCE,
+     "do not open a packet capture for ICMP/TTL evidence\n(also turns off raw SYN probes)"},
     {"no-progress", NULL, O_NO_PROGRESS, "no live progress line on stderr"},
     {"help", NULL, O_HELP, "this help"},
     {NULL, NULL, 0, NULL},
@@ -94,19 +131,6 @@ struct scan_args {
 
 enum { S_TIMEOUT = 1, S_RETRIES = 2, S_CONC = 4, S_PERHOST = 8, S_RATE = 16, S_CWD = 32 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "ucscan scan: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n(see `ucscan scan --help`)\n");
-  va_end(ap);
-  return 2;
-}
-
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
   struct option *lo = opts_getopt(scan_opts);
@@ -116,36 +140,97 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   opterr = 0;
   while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
     switch (c) {
-    case O_TOPOLOGY: a->topology = optarg; break;
-    case O_TARGET: a->target = optarg; break;
-    case O_ROLE: a->role = optarg; break;
-    case O_PORTS: a->ports = optarg; break;
-    case O_PRODUCT: a->product = optarg; break;
-    case O_CATALOG: a->catalog = optarg; break;
-    case O_OUT: a->out = optarg; break;
-    case O_FORMAT: a->format = optarg; break;
-    case O_PROM: a->prom = optarg; break;
-    case O_TIMEOUT: rc = opts_uint("timeout", optarg, 1, 600000, &a->timeout); a->set |= S_TIMEOUT; break;
-    case O_RETRIES: rc = opts_uint("retries", optarg, 0, 20, &a->retries); a->set |= S_RETRIES; break;
-    case O_CONCURRENCY: rc = opts_uint("concurrency", optarg, 1, 1000000, &a->concurrency); a->set |= S_CONC; break;
-    case O_PER_HOST: rc = opts_uint("per-host", optarg, 1, 1000000, &a->per_host); a->set |= S_PERHOST; break;
-    case O_RATE: rc = opts_uint("rate", optarg, 0, 100000000, &a->rate); a->set |= S_RATE; break;
-    case O_CERT_WARN_DAYS: rc = opts_uint("cert-warn-days", optarg, 0, 36500, &a->cert_warn_days); a->set |= S_CWD; break;
-    case O_PROFILE: profile = optarg; a->profile_set = true; break;
-    case O_FAST: profile = "fast"; a->profile_set = true; break;
-    case O_CA: a->conf.ca_file = optarg; break;
-    case O_CAPTURE: a->conf.capture_file = optarg; break;
-    case O_USER: a->conf.user = optarg; break;
-    case O_NO_PROGRESS: a->conf.progress = false; break;
-    case O_TCP_METHOD: a->conf.tcp_method = optarg; break;
-    case O_NO_EVIDENCE: a->no_evidence = true; break;
-    case O_HELP: opts_help(stdout, &cli_cmd_scan); free(lo); exit(0);
-    case ':': rc = usage_error("option %s needs a value", argv[optind - 1]); break;
-    default: rc = usage_error("unknown option %s", argv[optind - 1]); break;
+    case O_TOPOLOGY:
+      a->topology = optarg;
+      break;
+    case O_TARGET:
+      a->target = optarg;
+      break;
+    case O_ROLE:
+      a->role = optarg;
+      break;
+    case O_PORTS:
+      a->ports = optarg;
+      break;
+    case O_PRODUCT:
+      a->product = optarg;
+      break;
+    case O_CATALOG:
+      a->catalog = optarg;
+      break;
+    case O_OUT:
+      a->out = optarg;
+      break;
+    case O_FORMAT:
+      a->format = optarg;
+      break;
+    case O_PROM:
+      a->prom = optarg;
+      break;
+    case O_TIMEOUT:
+      rc = opts_uint("timeout", optarg, 1, 600000, &a->timeout);
+      a->set |= S_TIMEOUT;
+      break;
+    case O_RETRIES:
+      rc = opts_uint("retries", optarg, 0, 20, &a->retries);
+      a->set |= S_RETRIES;
+      break;
+    case O_CONCURRENCY:
+      rc = opts_uint("concurrency", optarg, 1, 1000000, &a->concurrency);
+      a->set |= S_CONC;
+      break;
+    case O_PER_HOST:
+      rc = opts_uint("per-host", optarg, 1, 1000000, &a->per_host);
+      a->set |= S_PERHOST;
+      break;
+    case O_RATE:
+      rc = opts_uint("rate", optarg, 0, 100000000, &a->rate);
+      a->set |= S_RATE;
+      break;
+    case O_CERT_WARN_DAYS:
+      rc = opts_uint("cert-warn-days", optarg, 0, 36500, &a->cert_warn_days);
+      a->set |= S_CWD;
+      break;
+    case O_PROFILE:
+      profile = optarg;
+      a->profile_set = true;
+      break;
+    case O_FAST:
+      profile = "fast";
+      a->profile_set = true;
+      break;
+    case O_CA:
+      a->conf.ca_file = optarg;
+      break;
+    case O_CAPTURE:
+      a->conf.capture_file = optarg;
+      break;
+    case O_USER:
+      a->conf.user = optarg;
+      break;
+    case O_NO_PROGRESS:
+      a->conf.progress = false;
+      break;
+    case O_TCP_METHOD:
+      a->conf.tcp_method = optarg;
+      break;
+    case O_NO_EVIDENCE:
+      a->no_evidence = true;
+      break;
+    case O_HELP:
+      opts_help(stdout, &cli_cmd_scan);
+      free(lo);
+      exit(0);
+    case ':':
+      rc = opts_usage_error("scan", "option %s needs a value", argv[optind - 1]);
+      break;
+    default:
+      rc = opts_usage_error("scan", "unknown option %s", argv[optind - 1]);
+      break;
     }
   }
   if (rc == 0 && optind < argc)
-    rc = usage_error("unexpected argument \"%s\"", argv[optind]);
+    rc = opts_usage_error("scan", "unexpected argument \"%s\"", argv[optind]);
   free(lo);
   if (rc)
     return 2;
@@ -156,7 +241,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   else if (strcmp(profile, "polite") == 0)
     scan_conf_polite(&base);
   else
-    return usage_error("unknown profile \"%s\" (polite or fast)", profile);
+    return opts_usage_error("scan", "unknown profile \"%s\" (polite or fast)", profile);
   base.ca_file = a->conf.ca_file;
   base.capture_file = a->conf.capture_file;
   base.user = a->conf.user;
@@ -164,35 +249,48 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   base.tcp_method = a->conf.tcp_method ? a->conf.tcp_method : base.tcp_method;
   base.evidence_capture = !a->no_evidence;
   a->conf = base;
-  if (a->set & S_TIMEOUT) a->conf.timeout_ms = a->timeout;
-  if (a->set & S_RETRIES) a->conf.retries = a->retries;
-  if (a->set & S_CONC) a->conf.concurrency = a->concurrency;
-  if (a->set & S_PERHOST) a->conf.per_host = a->per_host;
-  if (a->set & S_RATE) a->conf.rate = a->rate;
-  if (a->set & S_CWD) a->conf.cert_warn_days = a->cert_warn_days;
+  if (a->set & S_TIMEOUT)
+    a->conf.timeout_ms = a->timeout;
+  if (a->set & S_RETRIES)
+    a->conf.retries = a->retries;
+  if (a->set & S_CONC)
+    a->conf.concurrency = a->concurrency;
+  if (a->set & S_PERHOST)
+    a->conf.per_host = a->per_host;
+  if (a->set & S_RATE)
+    a->conf.rate = a->rate;
+  if (a->set & S_CWD)
+    a->conf.cert_warn_days = a->cert_warn_days;
   if (a->conf.min_rto_ms > a->conf.timeout_ms)
     a->conf.min_rto_ms = a->conf.timeout_ms;
   if (!!a->topology == !!a->target)
-    return usage_error("%s", a->topology ? "give --topology or --target, not both"
-                                         : "say what to scan: --topology FILE or --target HOST");
+    return opts_usage_error("scan", "%s",
+                            a->topology ? "give --topology or --target, not both"
+                                        : "say what to scan: --topology FILE or --target HOST");
   if (a->topology && (a->role || a->ports))
-    return usage_error("%s", "--role and --ports go with --target, not with --topology");
+    return opts_usage_error("scan", "%s",
+                            "--role and --ports go with --target, not with --topology");
   if (a->target && !!a->role == !!a->ports)
-    return usage_error("%s", a->role ? "give --role or --ports, not both"
-                                     : "--target needs --role ROLE or --ports SPEC");
+    return opts_usage_error("scan", "%s",
+                            a->role ? "give --role or --ports, not both"
+                                    : "--target needs --role ROLE or --ports SPEC");
   if (a->out && !a->out[0])
-    return usage_error("%s", "--out needs a file name");
+    return opts_usage_error("scan", "%s", "--out needs a file name");
   if (strcmp(a->conf.tcp_method, "auto") && strcmp(a->conf.tcp_method, "connect") &&
       strcmp(a->conf.tcp_method, "syn"))
-    return usage_error("unknown --tcp-method \"%s\" (auto, connect or syn)", a->conf.tcp_method);
+    return opts_usage_error("scan", "unknown --tcp-method \"%s\" (auto, connect or syn)",
+                            a->conf.tcp_method);
   if (a->no_evidence && strcmp(a->conf.tcp_method, "syn") == 0)
-    return usage_error("%s", "--tcp-method syn needs the packet capture that --no-evidence turns off");
+    return opts_usage_error(
+        "scan", "%s", "--tcp-method syn needs the packet capture that --no-evidence turns off");
   if (a->format && !scan_output_format_known(a->format))
-    return usage_error("unknown format \"%s\" (json, table, junit or prometheus)", a->format);
+    return opts_usage_error("scan", "unknown format \"%s\" (json, table, junit or prometheus)",
+                            a->format);
   if (a->out && a->prom && strcmp(a->out, a->prom) == 0)
-    return usage_error("%s", "--out and --prom name the same file");
+    return opts_usage_error("scan", "%s", "--out and --prom name the same file");
   if (a->no_evidence && a->conf.capture_file)
-    return usage_error("%s", "--capture needs the packet capture that --no-evidence turns off");
+    return opts_usage_error("scan", "%s",
+                            "--capture needs the packet capture that --no-evidence turns off");
   return 0;
 }
 
@@ -335,7 +433,8 @@ int cmd_scan(int argc, char **argv)
   struct port_item *items = NULL;
   size_t nitems = 0;
   int status = 2;
-  if (catalog_load_builtin(&cat, &err) < 0 || (a.catalog && catalog_load_file(&cat, a.catalog, &err) < 0)) {
+  if (catalog_load_builtin(&cat, &err) < 0 ||
+      (a.catalog && catalog_load_file(&cat, a.catalog, &err) < 0)) {
     input_error(&err);
     goto out;
   }
@@ -344,9 +443,11 @@ int cmd_scan(int argc, char **argv)
     input_error(&err);
     goto out;
   }
-  const char *product = a.product ? a.product : (topo.product ? topo.product : catalog_default_product(&cat));
+  const char *product =
+      a.product ? a.product : (topo.product ? topo.product : catalog_default_product(&cat));
   if (!product || !catalog_product(&cat, product)) {
-    fprintf(stderr, "ucscan: unknown product \"%s\" (known: sfb2015, lync2013)\n", product ? product : "");
+    fprintf(stderr, "ucscan: unknown product \"%s\" (known: sfb2015, lync2013)\n",
+            product ? product : "");
     goto out;
   }
   if (a.ports) {
@@ -379,8 +480,11 @@ int cmd_scan(int argc, char **argv)
     SSL_CTX_free(ctx);
   }
 
-  struct scan_output sout = {.out_file = a.out, .format = a.format, .prom_file = a.prom,
-                             .host_origin = host_origin, .origin_arg = &topo};
+  struct scan_output sout = {.out_file = a.out,
+                             .format = a.format,
+                             .prom_file = a.prom,
+                             .host_origin = host_origin,
+                             .origin_arg = &topo};
   struct report_meta meta = {.topology = topo.name, .product = product};
   if (!enough_files()) {
     char what[160];

@@ -2,6 +2,7 @@
 #include "cli/opts.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,4 +56,15 @@ int opts_uint(const char *opt, const char *s, unsigned min, unsigned max, unsign
   }
   *out = (unsigned)v;
   return 0;
+}
+
+int opts_usage_error(const char *cmd, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "ucscan %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see `ucscan %s --help`)\n", cmd);
+  va_end(ap);
+  return 2;
 }

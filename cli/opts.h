@@ -24,6 +24,8 @@ struct cli_cmd {
 /* Builds a getopt_long table (caller frees). */
 struct option *opts_getopt(const struct cli_opt *opts);
 void opts_help(FILE *out, const struct cli_cmd *cmd);
+/* "ucscan CMD: <message>" and a pointer to --help on stderr; returns 2 (bad usage). */
+int opts_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses an unsigned number in [min, max]; prints an error and returns -1 otherwise. */
 int opts_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out);
 

@@ -95,6 +95,21 @@ void probe_addr_str(const struct sockaddr *sa, char *buf, size_t cap);
 /* Same address and port? */
 int probe_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 
+/* The first datagram that did not belong (step 3 above), kept for finish(). */
+enum probe_anomaly_kind { PROBE_ANOM_NONE = 0, PROBE_ANOM_INVALID, PROBE_ANOM_FOREIGN };
+struct probe_anomaly {
+  enum probe_anomaly_kind kind; /* FOREIGN: from another source; INVALID: malformed */
+  char what[160];
+};
+/* Records the anomaly unless one is already recorded: the first is the one reported. */
+void probe_anomaly_note(struct probe_anomaly *a, enum probe_anomaly_kind kind, const char *fmt,
+                        ...) __attribute__((format(printf, 3, 4)));
+/* finish() of a datagram protocol whose live service always answers: "invalid <proto>
+ * reply: <what>" (state open, or open|filtered for a foreign source), else `silence`
+ * (open|filtered). Always UC_OUT_FAIL. */
+void probe_anomaly_finish(const struct probe_anomaly *a, const char *proto, const char *silence,
+                          struct probe_outcome *out);
+
 /* The ucscan listener token (listen mode). A probe that finds it in a reply sets
  * out->listener, which lets the engine treat silence on other ports as proof. */
 #define UC_LISTENER_TOKEN "ucscan-listener/1"

@@ -78,3 +78,26 @@ int probe_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
   }
   return 0;
 }
+
+void probe_anomaly_note(struct probe_anomaly *a, enum probe_anomaly_kind kind, const char *fmt, ...)
+{
+  if (a->kind != PROBE_ANOM_NONE)
+    return;
+  a->kind = kind;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(a->what, sizeof(a->what), fmt, ap);
+  va_end(ap);
+}
+
+void probe_anomaly_finish(const struct probe_anomaly *a, const char *proto, const char *silence,
+                          struct probe_outcome *out)
+{
+  if (a->kind != PROBE_ANOM_NONE)
+    probe_outcome_set(out, UC_OUT_FAIL,
+                      a->kind == PROBE_ANOM_FOREIGN ? UC_ST_OPEN_FILTERED : UC_ST_OPEN,
+                      "invalid %s reply: %s", proto, a->what);
+  else
+    probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN_FILTERED, "%s", silence);
+  out->evidence = NULL;
+}

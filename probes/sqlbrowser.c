@@ -222,26 +222,10 @@ size_t sqlb_respond(const uint8_t *req, size_t len, const char *server,
 
 /* ---- probe module ------------------------------------------------------------------------ */
 
-enum { SQLB_ANOM_NONE = 0, SQLB_ANOM_INVALID, SQLB_ANOM_FOREIGN };
-
 struct sqlb_state {
-  int anomaly; /* SQLB_ANOM_*: the first datagram that did not belong */
+  struct probe_anomaly anomaly; /* the first datagram that did not belong */
   int listener;
-  char what[SQLB_WHY_MAX];
 };
-
-static void sqlb_note(struct sqlb_state *st, int kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void sqlb_note(struct sqlb_state *st, int kind, const char *fmt, ...)
-{
-  if (st->anomaly)
-    return;
-  st->anomaly = kind;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(st->what, sizeof(st->what), fmt, ap);
-  va_end(ap);
-}
 
 static void sqlb_init(void *state, const struct probe_target *t, const uint8_t rnd[32])
 {
@@ -282,13 +266,13 @@ static enum probe_status sqlb_classify(void *state, const struct probe_target *t
   if (!probe_addr_equal(from, t->addr)) {
     char a[64];
     probe_addr_str(from, a, sizeof(a));
-    sqlb_note(st, SQLB_ANOM_FOREIGN, "reply from %s, not the target", a);
+    probe_anomaly_note(&st->anomaly, PROBE_ANOM_FOREIGN, "reply from %s, not the target", a);
     return PROBE_MORE;
   }
   if (buf && sqlb_contains(buf, len, UC_LISTENER_TOKEN))
     st->listener = 1;
   if (sqlb_parse(buf, len, &r, why, sizeof(why)) != 0) {
-    sqlb_note(st, SQLB_ANOM_INVALID, "%s", why);
+    probe_anomaly_note(&st->anomaly, PROBE_ANOM_INVALID, "%s", why);
     return PROBE_MORE;
   }
 
@@ -321,14 +305,7 @@ static void sqlb_finish(void *state, const struct probe_target *t, enum probe_en
                         const uint8_t *buf, size_t len, struct probe_outcome *out)
 {
   struct sqlb_state *st = state;
-  if (st->anomaly)
-    probe_outcome_set(out, UC_OUT_FAIL,
-                      st->anomaly == SQLB_ANOM_FOREIGN ? UC_ST_OPEN_FILTERED : UC_ST_OPEN,
-                      "invalid SQL Browser reply: %s", st->what);
-  else
-    probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN_FILTERED,
-                      "no SQL Browser answer (open|filtered)");
-  out->evidence = NULL;
+  probe_anomaly_finish(&st->anomaly, "SQL Browser", "no SQL Browser answer (open|filtered)", out);
   out->listener = st->listener;
 }
 

@@ -495,28 +495,12 @@ size_t stun_respond_tcp(const uint8_t *stream, size_t len, size_t *used,
 
 /* ---- probe modules ----------------------------------------------------------------------- */
 
-enum { STUN_ANOM_NONE = 0, STUN_ANOM_INVALID, STUN_ANOM_FOREIGN };
-
 struct stun_state {
   uint8_t tid[STUN_TID_LEN];
   uint8_t ms_tid[STUN_MS_TID_LEN];
-  int anomaly; /* STUN_ANOM_*: the first datagram that did not belong */
+  struct probe_anomaly anomaly; /* the first datagram that did not belong */
   int listener;
-  char what[STUN_WHY_MAX];
 };
-
-static void stun_note(struct stun_state *st, int kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void stun_note(struct stun_state *st, int kind, const char *fmt, ...)
-{
-  if (st->anomaly)
-    return; /* the first anomaly is the one reported */
-  st->anomaly = kind;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(st->what, sizeof(st->what), fmt, ap);
-  va_end(ap);
-}
 
 static void stun_init(void *state, const struct probe_target *t, const uint8_t rnd[32])
 {
@@ -678,12 +662,12 @@ static enum probe_status stun_classify(void *state, const struct probe_target *t
   if (!probe_addr_equal(from, t->addr)) {
     char a[64];
     probe_addr_str(from, a, sizeof(a));
-    stun_note(st, STUN_ANOM_FOREIGN, "reply from %s, not the target", a);
+    probe_anomaly_note(&st->anomaly, PROBE_ANOM_FOREIGN, "reply from %s, not the target", a);
     return PROBE_MORE;
   }
   if (stun_judge(st, buf, len, out, why, sizeof(why)))
     return PROBE_DONE;
-  stun_note(st, STUN_ANOM_INVALID, "%s", why);
+  probe_anomaly_note(&st->anomaly, PROBE_ANOM_INVALID, "%s", why);
   return PROBE_MORE;
 }
 
@@ -691,14 +675,7 @@ static void stun_finish(void *state, const struct probe_target *t, enum probe_en
                         const uint8_t *buf, size_t len, struct probe_outcome *out)
 {
   struct stun_state *st = state;
-  if (st->anomaly)
-    probe_outcome_set(out, UC_OUT_FAIL,
-                      st->anomaly == STUN_ANOM_FOREIGN ? UC_ST_OPEN_FILTERED : UC_ST_OPEN,
-                      "invalid STUN reply: %s", st->what);
-  else
-    probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN_FILTERED,
-                      "no STUN or MS-TURN answer (open|filtered)");
-  out->evidence = NULL;
+  probe_anomaly_finish(&st->anomaly, "STUN", "no STUN or MS-TURN answer (open|filtered)", out);
   out->listener = st->listener;
 }
 

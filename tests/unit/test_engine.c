@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/support/catalog_fixture.h"
+
 #include "reports/verdict.h"
 #include "scanner/engine.h"
 
@@ -68,21 +70,6 @@ static void on_done(struct engine *e, void *arg)
   uv_stop(arg);
 }
 
-static struct catalog cat;
-
-static int setup(void **state)
-{
-  (void)state;
-  struct uc_err err;
-  return catalog_load_builtin(&cat, &err);
-}
-
-static int teardown(void **state)
-{
-  (void)state;
-  catalog_free(&cat);
-  return 0;
-}
 
 static void conf_for_tests(struct scan_conf *c)
 {
@@ -119,7 +106,7 @@ static void test_open_closed_range(void **state)
   struct topology t;
   struct plan p;
   struct uc_err err;
-  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &cat, &err), 0);
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
   assert_int_equal(plan_from_ports(&p, &t, items, 4, "sfb2015", &err), 0);
   struct scan_conf conf;
   conf_for_tests(&conf);
@@ -184,8 +171,8 @@ static void test_stop_in_flight(void **state)
   struct topology t;
   struct plan p;
   struct uc_err err;
-  assert_int_equal(topo_load_text(&t, "t", topo, strlen(topo), &cat, &err), 0);
-  assert_int_equal(plan_from_catalog(&p, &t, &cat, "sfb2015", &err), 0);
+  assert_int_equal(topo_load_text(&t, "t", topo, strlen(topo), &test_catalog, &err), 0);
+  assert_int_equal(plan_from_catalog(&p, &t, &test_catalog, "sfb2015", &err), 0);
   /* Point the one check (443/tcp https) at the silent listener. */
   assert_int_equal(p.hosts[0].nchecks, 1);
   p.hosts[0].checks[0].first = p.hosts[0].checks[0].last = (uint16_t)srv.port;
@@ -227,8 +214,8 @@ static void test_tls_deadline(void **state)
   struct topology t;
   struct plan p;
   struct uc_err err;
-  assert_int_equal(topo_from_targets(&t, ADDR, "office-web-apps", &cat, &err), 0);
-  assert_int_equal(plan_from_catalog(&p, &t, &cat, "sfb2015", &err), 0);
+  assert_int_equal(topo_from_targets(&t, ADDR, "office-web-apps", &test_catalog, &err), 0);
+  assert_int_equal(plan_from_catalog(&p, &t, &test_catalog, "sfb2015", &err), 0);
   p.hosts[0].checks[0].first = p.hosts[0].checks[0].last = (uint16_t)srv.port;
   struct scan_conf conf;
   conf_for_tests(&conf);
@@ -259,5 +246,5 @@ int main(void)
       cmocka_unit_test(test_stop_in_flight),
       cmocka_unit_test(test_tls_deadline),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }

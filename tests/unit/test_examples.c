@@ -13,23 +13,10 @@
 #include <dirent.h>
 #include <cmocka.h>
 
+#include "tests/support/catalog_fixture.h"
+
 #include "scanner/plan.h"
 
-static struct catalog cat;
-
-static int setup(void **state)
-{
-  (void)state;
-  struct uc_err err;
-  return catalog_load_builtin(&cat, &err);
-}
-
-static int teardown(void **state)
-{
-  (void)state;
-  catalog_free(&cat);
-  return 0;
-}
 
 static void example_path(const char *file, char *buf, size_t cap)
 {
@@ -66,10 +53,10 @@ static void load(const char *file, struct loaded *l)
   uc_err_clear(&err);
   example_path(file, path, sizeof(path));
   memset(l, 0, sizeof(*l));
-  if (topo_load_file(&l->t, path, &cat, &err) < 0)
+  if (topo_load_file(&l->t, path, &test_catalog, &err) < 0)
     fail_msg("%s:%d:%d: %s", err.source, err.line, err.column, err.text);
-  const char *product = l->t.product ? l->t.product : catalog_default_product(&cat);
-  if (plan_from_catalog(&l->p, &l->t, &cat, product, &err) < 0)
+  const char *product = l->t.product ? l->t.product : catalog_default_product(&test_catalog);
+  if (plan_from_catalog(&l->p, &l->t, &test_catalog, product, &err) < 0)
     fail_msg("%s: plan: %s", file, err.text);
   assert_int_equal(l->p.nhosts, l->t.nhosts);
   for (size_t i = 0; i < l->t.nhosts; i++) {
@@ -221,5 +208,5 @@ int main(void)
       cmocka_unit_test(test_enterprise_pool),
       cmocka_unit_test(test_edge),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }

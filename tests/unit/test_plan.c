@@ -8,24 +8,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/support/catalog_fixture.h"
+
 #include "reports/verdict.h"
 #include "scanner/plan.h"
 
-static struct catalog cat;
-
-static int setup(void **state)
-{
-  (void)state;
-  struct uc_err err;
-  return catalog_load_builtin(&cat, &err);
-}
-
-static int teardown(void **state)
-{
-  (void)state;
-  catalog_free(&cat);
-  return 0;
-}
 
 static struct plan_check *find(struct plan_host *h, unsigned first, unsigned last,
                                enum uc_transport t)
@@ -39,8 +26,8 @@ static struct plan_check *find(struct plan_host *h, unsigned first, unsigned las
 static void make_plan(struct plan *p, struct topology *t, const char *roles, const char *product)
 {
   struct uc_err err;
-  assert_int_equal(topo_from_targets(t, "198.18.1.11", roles, &cat, &err), 0);
-  assert_int_equal(plan_from_catalog(p, t, &cat, product, &err), 0);
+  assert_int_equal(topo_from_targets(t, "198.18.1.11", roles, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_catalog(p, t, &test_catalog, product, &err), 0);
 }
 
 static void test_front_end_merge(void **state)
@@ -160,7 +147,7 @@ static void test_ports_plan(void **state)
   struct plan p;
   struct uc_err err;
   struct port_item items[] = {{UC_TCP, 1, 1024, true}, {UC_UDP, 3478, 3478, false}};
-  assert_int_equal(topo_from_targets(&t, "198.18.1.11,198.18.1.12", NULL, &cat, &err), 0);
+  assert_int_equal(topo_from_targets(&t, "198.18.1.11,198.18.1.12", NULL, &test_catalog, &err), 0);
   assert_int_equal(plan_from_ports(&p, &t, items, 2, "sfb2015", &err), 0);
   assert_int_equal(p.nhosts, 2);
   assert_int_equal(p.hosts[1].nchecks, 2);
@@ -264,5 +251,5 @@ int main(void)
       cmocka_unit_test(test_products_differ), cmocka_unit_test(test_ports_plan),
       cmocka_unit_test(test_verdicts),        cmocka_unit_test(test_range_verdicts),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }

@@ -10,23 +10,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/support/catalog_fixture.h"
+
 #include "scanner/topology.h"
 
-static struct catalog cat;
-
-static int setup(void **state)
-{
-  (void)state;
-  struct uc_err err;
-  return catalog_load_builtin(&cat, &err);
-}
-
-static int teardown(void **state)
-{
-  (void)state;
-  catalog_free(&cat);
-  return 0;
-}
 
 static char *write_tmp(const char *text)
 {
@@ -45,7 +32,7 @@ static void expect(const char *text, int line, int col, const char *needle)
   struct uc_err err;
   uc_err_clear(&err);
   char *path = write_tmp(text);
-  int rc = topo_load_file(&t, path, &cat, &err);
+  int rc = topo_load_file(&t, path, &test_catalog, &err);
   unlink(path);
   if (rc == 0) {
     topo_free(&t);
@@ -66,7 +53,7 @@ static void test_valid_topology(void **state)
   struct topology t;
   struct uc_err err;
   char *path = write_tmp(text);
-  assert_int_equal(topo_load_file(&t, path, &cat, &err), 0);
+  assert_int_equal(topo_load_file(&t, path, &test_catalog, &err), 0);
   unlink(path);
   assert_string_equal(t.name, "contoso");
   assert_string_equal(t.product, "lync2013");
@@ -122,18 +109,18 @@ static void test_binary_and_huge_files(void **state)
   const char bin[] = "{\"hosts\": \x00\x01\x02";
   assert_int_equal(write(fd, bin, sizeof(bin)), (ssize_t)sizeof(bin));
   close(fd);
-  assert_int_equal(topo_load_file(&t, path, &cat, &err), -1);
+  assert_int_equal(topo_load_file(&t, path, &test_catalog, &err), -1);
   assert_non_null(strstr(err.text, "NUL byte"));
   /* 17 MiB of spaces: refused by size before it is parsed. */
   fd = open(path, O_WRONLY | O_TRUNC);
   assert_int_equal(ftruncate(fd, 17 * 1024 * 1024), 0);
   close(fd);
-  assert_int_equal(topo_load_file(&t, path, &cat, &err), -1);
+  assert_int_equal(topo_load_file(&t, path, &test_catalog, &err), -1);
   assert_non_null(strstr(err.text, "too large"));
   unlink(path);
-  assert_int_equal(topo_load_file(&t, "/nonexistent/topo.json", &cat, &err), -1);
+  assert_int_equal(topo_load_file(&t, "/nonexistent/topo.json", &test_catalog, &err), -1);
   assert_non_null(strstr(err.text, "cannot open"));
-  assert_int_equal(topo_load_file(&t, "/tmp", &cat, &err), -1);
+  assert_int_equal(topo_load_file(&t, "/tmp", &test_catalog, &err), -1);
   assert_non_null(strstr(err.text, "directory"));
 }
 
@@ -142,18 +129,18 @@ static void test_targets(void **state)
   (void)state;
   struct topology t;
   struct uc_err err;
-  assert_int_equal(topo_from_targets(&t, "198.18.0.2,dir.contoso.test", "director,edge", &cat, &err), 0);
+  assert_int_equal(topo_from_targets(&t, "198.18.0.2,dir.contoso.test", "director,edge", &test_catalog, &err), 0);
   assert_int_equal(t.nhosts, 2);
   assert_string_equal(t.hosts[0].address, "198.18.0.2");
   assert_null(t.hosts[1].address);
   assert_int_equal(t.hosts[1].nroles, 2);
   topo_free(&t);
-  assert_int_equal(topo_from_targets(&t, "a.test", "nope", &cat, &err), -1);
+  assert_int_equal(topo_from_targets(&t, "a.test", "nope", &test_catalog, &err), -1);
   assert_non_null(strstr(err.text, "unknown role \"nope\""));
-  assert_int_equal(topo_from_targets(&t, "a.test,a.test", "edge", &cat, &err), -1);
-  assert_int_equal(topo_from_targets(&t, ",,", "edge", &cat, &err), -1);
-  assert_int_equal(topo_from_targets(&t, "bad host", "edge", &cat, &err), -1);
-  assert_int_equal(topo_from_targets(&t, "::1", NULL, &cat, &err), 0);
+  assert_int_equal(topo_from_targets(&t, "a.test,a.test", "edge", &test_catalog, &err), -1);
+  assert_int_equal(topo_from_targets(&t, ",,", "edge", &test_catalog, &err), -1);
+  assert_int_equal(topo_from_targets(&t, "bad host", "edge", &test_catalog, &err), -1);
+  assert_int_equal(topo_from_targets(&t, "::1", NULL, &test_catalog, &err), 0);
   assert_string_equal(t.hosts[0].address, "::1");
   topo_free(&t);
 }
@@ -186,5 +173,5 @@ int main(void)
       cmocka_unit_test(test_binary_and_huge_files), cmocka_unit_test(test_targets),
       cmocka_unit_test(test_hostname_rules),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
