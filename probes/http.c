@@ -13,6 +13,9 @@ struct http_state {
   int unbuildable;
 };
 
+static void http_ok(const struct textproto_reader *r, const uint8_t *buf,
+                    struct probe_outcome *out);
+
 static const struct textproto_dialect http_dialect = {
     .name = "HTTP",
     .a_name = "an HTTP",
@@ -22,6 +25,8 @@ static const struct textproto_dialect http_dialect = {
     .lo = 100,
     .hi = 599,
     .interim_has_body = 0,
+    .ok = http_ok,
+    .unbuildable = "could not build an HTTP HEAD request (unusable host name)",
 };
 
 int http_parse_status_line(const uint8_t *buf, size_t len, int *code, char *phrase, size_t cap)
@@ -62,9 +67,8 @@ static size_t http_build(void *state, const struct probe_target *t, unsigned i, 
   return n;
 }
 
-static void http_ok(const struct http_state *st, const uint8_t *buf, struct probe_outcome *out)
+static void http_ok(const struct textproto_reader *r, const uint8_t *buf, struct probe_outcome *out)
 {
-  const struct textproto_reader *r = &st->rd;
   char raw[512], server[HTTP_EVIDENCE_MAX + 1] = "";
   const char *sp = r->phrase[0] ? " " : "";
   if (textproto_header_get(buf + r->msg_start, r->hdr_len, "Server", raw, sizeof(raw)) > 0)
@@ -84,37 +88,14 @@ static enum probe_status http_classify(void *state, const struct probe_target *t
                                        struct probe_outcome *out)
 {
   struct http_state *st = state;
-  switch (textproto_read(&st->rd, &http_dialect, buf, len, 0, out)) {
-  case TEXTPROTO_FINAL:
-    http_ok(st, buf, out);
-    return PROBE_DONE;
-  case TEXTPROTO_FAILED:
-    return PROBE_DONE;
-  case TEXTPROTO_MORE:
-    break;
-  }
-  return PROBE_MORE;
+  return textproto_classify(&st->rd, &http_dialect, buf, len, out);
 }
 
 static void http_finish(void *state, const struct probe_target *t, enum probe_end why,
                         const uint8_t *buf, size_t len, struct probe_outcome *out)
 {
   struct http_state *st = state;
-  if (st->unbuildable) {
-    probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN,
-                      "could not build an HTTP HEAD request (unusable host name)");
-    return;
-  }
-  switch (textproto_read(&st->rd, &http_dialect, buf, len, 1, out)) {
-  case TEXTPROTO_FINAL:
-    http_ok(st, buf, out);
-    return;
-  case TEXTPROTO_FAILED:
-    return;
-  case TEXTPROTO_MORE:
-    break;
-  }
-  textproto_finish(&st->rd, &http_dialect, why, buf, len, out);
+  textproto_module_finish(&st->rd, st->unbuildable, &http_dialect, why, buf, len, out);
 }
 
 const struct probe_module probe_http = {

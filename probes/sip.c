@@ -18,6 +18,8 @@ struct sip_state {
   int unbuildable;
 };
 
+static void sip_ok(const struct textproto_reader *r, const uint8_t *buf, struct probe_outcome *out);
+
 static const struct textproto_dialect sip_dialect = {
     .name = "SIP",
     .a_name = "a SIP",
@@ -27,6 +29,8 @@ static const struct textproto_dialect sip_dialect = {
     .lo = 100,
     .hi = 699,
     .interim_has_body = 1,
+    .ok = sip_ok,
+    .unbuildable = "could not build a SIP OPTIONS request (unusable host name)",
 };
 
 int sip_parse_status_line(const uint8_t *buf, size_t len, int *code, char *phrase, size_t cap)
@@ -104,9 +108,8 @@ static void sip_server(const uint8_t *head, size_t hl, char *server, size_t cap,
     probe_printable(server, cap, (const uint8_t *)raw, strlen(raw));
 }
 
-static void sip_ok(const struct sip_state *st, const uint8_t *buf, struct probe_outcome *out)
+static void sip_ok(const struct textproto_reader *r, const uint8_t *buf, struct probe_outcome *out)
 {
-  const struct textproto_reader *r = &st->rd;
   char server[SIP_EVIDENCE_MAX + 1];
   const char *which;
   const char *sp = r->phrase[0] ? " " : "";
@@ -127,37 +130,14 @@ static enum probe_status sip_classify(void *state, const struct probe_target *t,
                                       struct probe_outcome *out)
 {
   struct sip_state *st = state;
-  switch (textproto_read(&st->rd, &sip_dialect, buf, len, 0, out)) {
-  case TEXTPROTO_FINAL:
-    sip_ok(st, buf, out);
-    return PROBE_DONE;
-  case TEXTPROTO_FAILED:
-    return PROBE_DONE;
-  case TEXTPROTO_MORE:
-    break;
-  }
-  return PROBE_MORE;
+  return textproto_classify(&st->rd, &sip_dialect, buf, len, out);
 }
 
 static void sip_finish(void *state, const struct probe_target *t, enum probe_end why,
                        const uint8_t *buf, size_t len, struct probe_outcome *out)
 {
   struct sip_state *st = state;
-  if (st->unbuildable) {
-    probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN,
-                      "could not build a SIP OPTIONS request (unusable host name)");
-    return;
-  }
-  switch (textproto_read(&st->rd, &sip_dialect, buf, len, 1, out)) {
-  case TEXTPROTO_FINAL:
-    sip_ok(st, buf, out);
-    return;
-  case TEXTPROTO_FAILED:
-    return;
-  case TEXTPROTO_MORE:
-    break;
-  }
-  textproto_finish(&st->rd, &sip_dialect, why, buf, len, out);
+  textproto_module_finish(&st->rd, st->unbuildable, &sip_dialect, why, buf, len, out);
 }
 
 const struct probe_module probe_sip = {

@@ -528,3 +528,38 @@ void textproto_finish(const struct textproto_reader *r, const struct textproto_d
   probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN, "incomplete %s reply (%s): '%s'", d->name, w,
                     quote);
 }
+
+enum probe_status textproto_classify(struct textproto_reader *r, const struct textproto_dialect *d,
+                                     const uint8_t *buf, size_t len, struct probe_outcome *out)
+{
+  switch (textproto_read(r, d, buf, len, 0, out)) {
+  case TEXTPROTO_FINAL:
+    d->ok(r, buf, out);
+    return PROBE_DONE;
+  case TEXTPROTO_FAILED:
+    return PROBE_DONE;
+  case TEXTPROTO_MORE:
+    break;
+  }
+  return PROBE_MORE;
+}
+
+void textproto_module_finish(struct textproto_reader *r, int unbuildable,
+                             const struct textproto_dialect *d, enum probe_end why,
+                             const uint8_t *buf, size_t len, struct probe_outcome *out)
+{
+  if (unbuildable) {
+    probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN, "%s", d->unbuildable);
+    return;
+  }
+  switch (textproto_read(r, d, buf, len, 1, out)) {
+  case TEXTPROTO_FINAL:
+    d->ok(r, buf, out);
+    return;
+  case TEXTPROTO_FAILED:
+    return;
+  case TEXTPROTO_MORE:
+    break;
+  }
+  textproto_finish(r, d, why, buf, len, out);
+}

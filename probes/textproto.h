@@ -93,6 +93,8 @@ size_t textproto_out_done(const struct textproto_out *o);
 
 /* ---- reply reader, shared by the SIP and HTTP probes ---- */
 
+struct textproto_reader;
+
 struct textproto_dialect {
   const char *name;     /* "SIP" */
   const char *a_name;   /* "a SIP", for "not a SIP reply" */
@@ -101,6 +103,10 @@ struct textproto_dialect {
   int version_ci;       /* version matched case-insensitively */
   int lo, hi;           /* valid status codes */
   int interim_has_body; /* a 1xx may carry Content-Length bytes of body (SIP) */
+  /* Fills *out for a final response: r->code, r->phrase and the head at
+   * buf[r->msg_start, r->msg_start + r->hdr_len). */
+  void (*ok)(const struct textproto_reader *r, const uint8_t *buf, struct probe_outcome *out);
+  const char *unbuildable; /* finish() reason when build() could not make the request */
 };
 
 /* Lives in a module's per-attempt state (zeroed by the engine). */
@@ -132,6 +138,14 @@ enum textproto_step textproto_read(struct textproto_reader *r, const struct text
 void textproto_finish(const struct textproto_reader *r, const struct textproto_dialect *d,
                       enum probe_end why, const uint8_t *buf, size_t len,
                       struct probe_outcome *out);
+
+/* A module's classify() and finish() for a request/response dialect: the reader and
+ * whether build() failed live in the module's state. */
+enum probe_status textproto_classify(struct textproto_reader *r, const struct textproto_dialect *d,
+                                     const uint8_t *buf, size_t len, struct probe_outcome *out);
+void textproto_module_finish(struct textproto_reader *r, int unbuildable,
+                             const struct textproto_dialect *d, enum probe_end why,
+                             const uint8_t *buf, size_t len, struct probe_outcome *out);
 
 /* "timeout", "connection closed", "read cap reached", "connection reset". */
 const char *textproto_end_name(enum probe_end why);
