@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/support/probe_fx.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -19,74 +21,12 @@
 
 /* ---- helpers ---- */
 
-struct fx {
-  struct sockaddr_in sa;
-  struct sockaddr_in6 sa6;
-  struct probe_target t;
-  void *st;
-  struct probe_outcome out;
-};
-
-static void fx_init(struct fx *f, const char *host, uint16_t port, enum uc_proto proto)
+static void fx_init(struct probe_fx *f, const char *host, uint16_t port, enum uc_proto proto)
 {
-  uint8_t rnd[32] = {0};
-  memset(f, 0, sizeof(*f));
-  f->sa.sin_family = AF_INET;
-  f->sa.sin_port = htons(port);
-  inet_pton(AF_INET, "198.18.1.11", &f->sa.sin_addr);
-  f->t.host = host;
-  f->t.addr = (const struct sockaddr *)&f->sa;
-  f->t.port = port;
-  f->t.protocol = proto;
-  f->st = test_calloc(1, probe_http.state_size);
-  probe_http.init(f->st, &f->t, rnd);
+  probe_fx_init(f, &probe_http, host, "198.18.1.11", port, proto, NULL);
 }
 
-static void fx_done(struct fx *f)
-{
-  json_decref(f->out.evidence);
-  f->out.evidence = NULL;
-  test_free(f->st);
-}
-
-/* classify() on an exact-size heap copy, so that reading past len trips ASan/valgrind. */
-static enum probe_status fx_classify(struct fx *f, const void *buf, size_t len)
-{
-  uint8_t *copy = test_malloc(len ? len : 1);
-  if (len)
-    memcpy(copy, buf, len);
-  enum probe_status s = probe_http.classify(f->st, &f->t, copy, len, f->t.addr, &f->out);
-  test_free(copy);
-  return s;
-}
-
-static void fx_finish(struct fx *f, enum probe_end why, const void *buf, size_t len)
-{
-  uint8_t *copy = test_malloc(len ? len : 1);
-  if (len)
-    memcpy(copy, buf, len);
-  probe_http.finish(f->st, &f->t, why, copy, len, &f->out);
-  test_free(copy);
-}
-
-static size_t fx_feed(struct fx *f, const void *buf, size_t len, size_t step)
-{
-  for (size_t n = step < len ? step : len;; n = (n + step < len) ? n + step : len) {
-    if (fx_classify(f, buf, n) == PROBE_DONE)
-      return n;
-    if (n == len)
-      return 0;
-  }
-}
-
-static size_t fx_build(struct fx *f, char *buf, size_t cap)
-{
-  size_t n = probe_http.build(f->st, &f->t, 0, (uint8_t *)buf, cap - 1);
-  buf[n] = '\0';
-  return n;
-}
-
-static void assert_ok(const struct fx *f, int status, const char *server, const char *reason)
+static void assert_ok(const struct probe_fx *f, int status, const char *server, const char *reason)
 {
   assert_int_equal(f->out.outcome, UC_OUT_OK);
   assert_int_equal(f->out.state, UC_ST_OPEN);
@@ -103,7 +43,7 @@ static void assert_ok(const struct fx *f, int status, const char *server, const 
     assert_true(json_is_null(sv));
 }
 
-static void assert_fail(const struct fx *f, const char *reason)
+static void assert_fail(const struct probe_fx *f, const char *reason)
 {
   assert_int_equal(f->out.outcome, UC_OUT_FAIL);
   assert_int_equal(f->out.state, UC_ST_OPEN);
@@ -141,10 +81,10 @@ static const char iis_200[] = "HTTP/1.1 200 OK\r\n"
 
 static void test_build_plain(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char buf[1024];
   fx_init(&f, "lyncweb.contoso.test", 80, UC_P_HTTP);
-  size_t n = fx_build(&f, buf, sizeof(buf));
+  size_t n = probe_fx_build(&f, buf, sizeof(buf));
   assert_string_equal(buf, "HEAD / HTTP/1.1\r\n"
                            "Host: lyncweb.contoso.test\r\n"
                            "User-Agent: ucscan/0.1.0\r\n"
@@ -156,7 +96,7 @@ static void test_build_plain(void **unused)
   /* a complete request by our own responder's standard */
   assert_int_equal(http_request_complete((const uint8_t *)buf, n), n);
   assert_int_equal(http_request_complete((const uint8_t *)buf, n - 1), 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_build_host_port(void **unused)
@@ -176,58 +116,58 @@ static void test_build_host_port(void **unused)
       {"2001:db8::10", 443, UC_P_HTTPS, "[2001:db8::10]"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct fx f;
+    struct probe_fx f;
     char buf[1024], v[128];
     fx_init(&f, cases[i].host, cases[i].port, cases[i].proto);
-    size_t n = fx_build(&f, buf, sizeof(buf));
+    size_t n = probe_fx_build(&f, buf, sizeof(buf));
     assert_int_equal(textproto_header_get((uint8_t *)buf, n, "Host", v, sizeof(v)),
                      strlen(cases[i].want));
     assert_string_equal(v, cases[i].want);
-    fx_done(&f);
+    probe_fx_done(&f);
   }
   /* no host name: the address */
-  struct fx f;
+  struct probe_fx f;
   char buf[1024], v[128];
   fx_init(&f, NULL, 8080, UC_P_HTTP);
-  size_t n = fx_build(&f, buf, sizeof(buf));
+  size_t n = probe_fx_build(&f, buf, sizeof(buf));
   textproto_header_get((uint8_t *)buf, n, "Host", v, sizeof(v));
   assert_string_equal(v, "198.18.1.11:8080");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_build_unusable(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char buf[1024];
   fx_init(&f, "a b", 80, UC_P_HTTP);
-  assert_int_equal(fx_build(&f, buf, sizeof(buf)), 0);
-  fx_finish(&f, PROBE_END_TIMEOUT, NULL, 0);
+  assert_int_equal(probe_fx_build(&f, buf, sizeof(buf)), 0);
+  probe_fx_finish(&f, PROBE_END_TIMEOUT, NULL, 0);
   assert_fail(&f, "could not build an HTTP HEAD request (unusable host name)");
-  fx_done(&f);
+  probe_fx_done(&f);
   fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
   assert_int_equal(probe_http.build(f.st, &f.t, 0, (uint8_t *)buf, 50), 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 /* ---- classify ---- */
 
 static void test_iis_401(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "lyncweb.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(fx_classify(&f, iis_401, strlen(iis_401)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, iis_401, strlen(iis_401)), PROBE_DONE);
   assert_ok(&f, 401, "Microsoft-IIS/10.0", "HTTP 401 Unauthorized (Server: Microsoft-IIS/10.0)");
   assert_int_equal(f.out.listener, 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_iis_200_and_variants(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "owa.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(fx_classify(&f, iis_200, strlen(iis_200)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, iis_200, strlen(iis_200)), PROBE_DONE);
   assert_ok(&f, 200, "Microsoft-IIS/8.5", "HTTP 200 OK (Server: Microsoft-IIS/8.5)");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   static const struct {
     const char *r;
@@ -244,81 +184,81 @@ static void test_iis_200_and_variants(void **unused)
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-    assert_int_equal(fx_classify(&f, cases[i].r, strlen(cases[i].r)), PROBE_DONE);
+    assert_int_equal(probe_fx_classify(&f, cases[i].r, strlen(cases[i].r)), PROBE_DONE);
     assert_ok(&f, cases[i].code, cases[i].server, cases[i].reason);
-    fx_done(&f);
+    probe_fx_done(&f);
   }
 }
 
 static void test_listener_token(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   static const char r[] = "HTTP/1.1 200 OK\r\nServer: ucscan-listener/1 edge\r\n"
                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
   fx_init(&f, "edge.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(fx_classify(&f, r, sizeof(r) - 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, sizeof(r) - 1), PROBE_DONE);
   assert_int_equal(f.out.listener, 1);
   assert_ok(&f, 200, "ucscan-listener/1 edge", "HTTP 200 OK (Server: ucscan-listener/1 edge)");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_interim_then_final(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char r[2048];
   snprintf(r, sizeof(r),
            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n"
            "Link: </style.css>; rel=preload\r\n\r\n%s",
            iis_401);
   fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(fx_classify(&f, r, 25), PROBE_MORE);
-  assert_int_equal(fx_feed(&f, r, strlen(r), 1), strlen(r));
+  assert_int_equal(probe_fx_classify(&f, r, 25), PROBE_MORE);
+  assert_int_equal(probe_fx_feed(&f, r, strlen(r), 1), strlen(r));
   assert_ok(&f, 401, "Microsoft-IIS/10.0", "HTTP 401 Unauthorized (Server: Microsoft-IIS/10.0)");
-  fx_done(&f);
+  probe_fx_done(&f);
   /* an HTTP 1xx has no body: a Content-Length on it is not followed */
   static const char r2[] = "HTTP/1.1 100 Continue\r\nContent-Length: 5\r\n\r\n"
                            "HTTP/1.1 204 No Content\r\n\r\n";
   fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(fx_classify(&f, r2, sizeof(r2) - 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r2, sizeof(r2) - 1), PROBE_DONE);
   assert_ok(&f, 204, NULL, "HTTP 204 No Content");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_interim_only(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   static const char r[] = "HTTP/1.1 100 Continue\r\n\r\n";
   fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(fx_classify(&f, r, sizeof(r) - 1), PROBE_MORE);
-  fx_finish(&f, PROBE_END_EOF, r, sizeof(r) - 1);
+  assert_int_equal(probe_fx_classify(&f, r, sizeof(r) - 1), PROBE_MORE);
+  probe_fx_finish(&f, PROBE_END_EOF, r, sizeof(r) - 1);
   assert_int_equal(f.out.outcome, UC_OUT_WARN);
   assert_int_equal(f.out.state, UC_ST_OPEN);
   assert_string_equal(f.out.reason,
                       "HTTP HEAD / answered only 100 Continue, no final response (connection "
                       "closed)");
   assert_null(f.out.evidence);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_split_and_drip(void **unused)
 {
   size_t len = strlen(iis_401);
   for (size_t step = 1; step <= len; step += (step < 12 ? 1 : 41)) {
-    struct fx f;
+    struct probe_fx f;
     fx_init(&f, "lyncweb.contoso.test", 443, UC_P_HTTPS);
-    assert_int_equal(fx_feed(&f, iis_401, len, step), len);
+    assert_int_equal(probe_fx_feed(&f, iis_401, len, step), len);
     assert_ok(&f, 401, "Microsoft-IIS/10.0", "HTTP 401 Unauthorized (Server: Microsoft-IIS/10.0)");
-    fx_done(&f);
+    probe_fx_done(&f);
   }
   /* the head ends before the body: DONE at the blank line, body bytes never needed */
-  struct fx f;
+  struct probe_fx f;
   char r[2048];
   snprintf(r, sizeof(r), "%s<html><body>401 - Unauthorized</body></html>", iis_401);
   fx_init(&f, "lyncweb.contoso.test", 443, UC_P_HTTPS);
   for (size_t n = 0; n < len; n++)
-    assert_int_equal(fx_classify(&f, r, n), PROBE_MORE);
-  assert_int_equal(fx_classify(&f, r, len), PROBE_DONE);
-  fx_done(&f);
+    assert_int_equal(probe_fx_classify(&f, r, n), PROBE_MORE);
+  assert_int_equal(probe_fx_classify(&f, r, len), PROBE_DONE);
+  probe_fx_done(&f);
 }
 
 static void test_headers_over_cap(void **unused)
@@ -330,24 +270,24 @@ static void test_headers_over_cap(void **unused)
   n += HTTP_HDR_CAP;
   memcpy(r + n, "\r\n\r\n", 4);
   n += 4;
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(fx_classify(&f, r, (size_t)n), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, (size_t)n), PROBE_DONE);
   assert_fail(&f, "HTTP reply headers exceed 16384 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* endless header line, drip-fed in odd steps: DONE as soon as the cap is passed */
   fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(fx_feed(&f, r, (size_t)n, 7), HTTP_HDR_CAP + 7 - (HTTP_HDR_CAP % 7));
+  assert_int_equal(probe_fx_feed(&f, r, (size_t)n, 7), HTTP_HDR_CAP + 7 - (HTTP_HDR_CAP % 7));
   assert_fail(&f, "HTTP reply headers exceed 16384 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* at the read cap, finish says the same */
   fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
-  fx_finish(&f, PROBE_END_CAP, r,
+  probe_fx_finish(&f, PROBE_END_CAP, r,
             probe_http.read_cap < (size_t)n ? probe_http.read_cap : (size_t)n);
   assert_fail(&f, "HTTP reply headers exceed 16384 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
   test_free(r);
 }
 
@@ -370,29 +310,29 @@ static void test_not_http(void **unused)
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     size_t len = cases[i].len ? cases[i].len : strlen(cases[i].r);
     for (size_t step = 1; step <= len; step = step * 3 + 1) {
-      struct fx f;
+      struct probe_fx f;
       fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-      assert_int_not_equal(fx_feed(&f, cases[i].r, len, step), 0);
+      assert_int_not_equal(probe_fx_feed(&f, cases[i].r, len, step), 0);
       assert_fail(&f, cases[i].reason);
-      fx_done(&f);
+      probe_fx_done(&f);
     }
   }
   /* binary and control bytes are judged at once, quoting what has arrived */
   static const uint8_t tls[] = {0x16, 0x03, 0x03, 0x00, 0x31, 0x02};
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-  assert_int_equal(fx_classify(&f, tls, 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, tls, 1), PROBE_DONE);
   assert_fail(&f, "not an HTTP reply: '?'");
-  fx_done(&f);
+  probe_fx_done(&f);
   fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-  assert_int_equal(fx_classify(&f, tls, sizeof(tls)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, tls, sizeof(tls)), PROBE_DONE);
   assert_fail(&f, "not an HTTP reply: '?\?\?'"); /* the quote stops at the NUL */
-  fx_done(&f);
+  probe_fx_done(&f);
   static const char esc[] = "HTTP/1.1 200 O\x1bK\r\n\r\n";
   fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-  assert_int_equal(fx_feed(&f, esc, sizeof(esc) - 1, 1), 15);
+  assert_int_equal(probe_fx_feed(&f, esc, sizeof(esc) - 1, 1), 15);
   assert_fail(&f, "malformed HTTP status line: 'HTTP/1.1 200 O?'");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_finish(void **unused)
@@ -415,13 +355,13 @@ static void test_finish(void **unused)
       {PROBE_END_EOF, "HTX", "not an HTTP reply: 'HTX'"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct fx f;
+    struct probe_fx f;
     size_t len = strlen(cases[i].data);
     fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-    assert_int_equal(fx_classify(&f, cases[i].data, len), PROBE_MORE);
-    fx_finish(&f, cases[i].why, cases[i].data, len);
+    assert_int_equal(probe_fx_classify(&f, cases[i].data, len), PROBE_MORE);
+    probe_fx_finish(&f, cases[i].why, cases[i].data, len);
     assert_fail(&f, cases[i].reason);
-    fx_done(&f);
+    probe_fx_done(&f);
   }
 }
 
@@ -450,10 +390,10 @@ static void test_parse_status_line(void **unused)
 
 static void test_respond_round_trip(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char req[1024], resp[512];
   fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
-  size_t n = fx_build(&f, req, sizeof(req));
+  size_t n = probe_fx_build(&f, req, sizeof(req));
   size_t m = http_respond((const uint8_t *)req, n, "ucscan-listener/1 front-end", (uint8_t *)resp,
                           sizeof(resp) - 1);
   assert_true(m > 0);
@@ -462,27 +402,27 @@ static void test_respond_round_trip(void **unused)
                             "Server: ucscan-listener/1 front-end\r\n"
                             "Content-Length: 0\r\n"
                             "Connection: close\r\n\r\n");
-  assert_int_equal(fx_classify(&f, resp, m), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, resp, m), PROBE_DONE);
   assert_ok(&f, 200, "ucscan-listener/1 front-end",
             "HTTP 200 OK (Server: ucscan-listener/1 front-end)");
   assert_int_equal(f.out.listener, 1);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_respond_refuses(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char req[1024], resp[512];
   uint8_t *o = (uint8_t *)resp;
   fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-  size_t n = fx_build(&f, req, sizeof(req));
+  size_t n = probe_fx_build(&f, req, sizeof(req));
   const uint8_t *q = (const uint8_t *)req;
   for (size_t k = 0; k < n; k++)
     assert_int_equal(http_respond(q, k, "s", o, sizeof(resp)), 0);
   assert_int_equal(http_respond(q, n, NULL, o, sizeof(resp)), 0);
   assert_int_equal(http_respond(q, n, "x\r\nSet-Cookie: a=b", o, sizeof(resp)), 0);
   assert_int_equal(http_respond(q, n, "s", o, 20), 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* a POST with a body waits for the body */
   static const char post[] = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc";

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/support/probe_fx.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -18,81 +20,18 @@
 
 /* ---- helpers ---- */
 
-struct fx {
-  struct sockaddr_in sa;
-  struct sockaddr_in6 sa6;
-  struct probe_target t;
-  void *st;
-  struct probe_outcome out;
-};
-
-static void fx_init_rnd(struct fx *f, const char *host, uint16_t port, enum uc_proto proto,
+static void fx_init_rnd(struct probe_fx *f, const char *host, uint16_t port, enum uc_proto proto,
                         uint8_t seed)
 {
   uint8_t rnd[32];
-  memset(f, 0, sizeof(*f));
-  f->sa.sin_family = AF_INET;
-  f->sa.sin_port = htons(port);
-  inet_pton(AF_INET, "198.18.1.11", &f->sa.sin_addr);
-  f->t.host = host;
-  f->t.addr = (const struct sockaddr *)&f->sa;
-  f->t.port = port;
-  f->t.protocol = proto;
   for (int i = 0; i < 32; i++)
     rnd[i] = (uint8_t)(seed + i);
-  f->st = test_calloc(1, probe_sip.state_size);
-  probe_sip.init(f->st, &f->t, rnd);
+  probe_fx_init(f, &probe_sip, host, "198.18.1.11", port, proto, rnd);
 }
 
-static void fx_init(struct fx *f, const char *host, uint16_t port, enum uc_proto proto)
+static void fx_init(struct probe_fx *f, const char *host, uint16_t port, enum uc_proto proto)
 {
   fx_init_rnd(f, host, port, proto, 0);
-}
-
-static void fx_done(struct fx *f)
-{
-  json_decref(f->out.evidence);
-  f->out.evidence = NULL;
-  test_free(f->st);
-}
-
-/* classify() on an exact-size heap copy, so that reading past len trips ASan/valgrind. */
-static enum probe_status fx_classify(struct fx *f, const void *buf, size_t len)
-{
-  uint8_t *copy = test_malloc(len ? len : 1);
-  if (len)
-    memcpy(copy, buf, len);
-  enum probe_status s = probe_sip.classify(f->st, &f->t, copy, len, f->t.addr, &f->out);
-  test_free(copy);
-  return s;
-}
-
-static void fx_finish(struct fx *f, enum probe_end why, const void *buf, size_t len)
-{
-  uint8_t *copy = test_malloc(len ? len : 1);
-  if (len)
-    memcpy(copy, buf, len);
-  probe_sip.finish(f->st, &f->t, why, copy, len, &f->out);
-  test_free(copy);
-}
-
-/* Feeds buf in growing prefixes of step bytes; returns the length at which classify said
- * PROBE_DONE, or 0 if it never did. */
-static size_t fx_feed(struct fx *f, const void *buf, size_t len, size_t step)
-{
-  for (size_t n = step < len ? step : len;; n = (n + step < len) ? n + step : len) {
-    if (fx_classify(f, buf, n) == PROBE_DONE)
-      return n;
-    if (n == len)
-      return 0;
-  }
-}
-
-static size_t fx_build(struct fx *f, char *buf, size_t cap)
-{
-  size_t n = probe_sip.build(f->st, &f->t, 0, (uint8_t *)buf, cap - 1);
-  buf[n] = '\0';
-  return n;
 }
 
 static void assert_prefix(const char *buf, const char *prefix)
@@ -100,7 +39,7 @@ static void assert_prefix(const char *buf, const char *prefix)
   assert_memory_equal(buf, prefix, strlen(prefix));
 }
 
-static json_t *ev_sip(const struct fx *f)
+static json_t *ev_sip(const struct probe_fx *f)
 {
   assert_non_null(f->out.evidence);
   json_t *s = json_object_get(f->out.evidence, "sip");
@@ -108,7 +47,7 @@ static json_t *ev_sip(const struct fx *f)
   return s;
 }
 
-static void assert_ok(const struct fx *f, int status, const char *server, const char *reason)
+static void assert_ok(const struct probe_fx *f, int status, const char *server, const char *reason)
 {
   assert_int_equal(f->out.outcome, UC_OUT_OK);
   assert_int_equal(f->out.state, UC_ST_OPEN);
@@ -122,7 +61,7 @@ static void assert_ok(const struct fx *f, int status, const char *server, const 
     assert_true(json_is_null(sv));
 }
 
-static void assert_fail(const struct fx *f, const char *reason)
+static void assert_fail(const struct probe_fx *f, const char *reason)
 {
   assert_int_equal(f->out.outcome, UC_OUT_FAIL);
   assert_int_equal(f->out.state, UC_ST_OPEN);
@@ -187,10 +126,10 @@ static const char reply_100[] = "SIP/2.0 100 Trying\r\n"
 
 static void test_build_request_tls(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char buf[2048];
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_MTLS);
-  size_t n = fx_build(&f, buf, sizeof(buf));
+  size_t n = probe_fx_build(&f, buf, sizeof(buf));
   assert_string_equal(buf, "OPTIONS sip:fe01.contoso.test:5061;transport=tls SIP/2.0\r\n"
                            "Via: SIP/2.0/TLS ucscan.invalid;branch=z9hG4bK0001020304050607\r\n"
                            "Max-Forwards: 70\r\n"
@@ -207,18 +146,18 @@ static void test_build_request_tls(void **unused)
   /* one chunk only */
   assert_int_equal(probe_sip.build(f.st, &f.t, 1, (uint8_t *)buf, sizeof(buf)), 0);
   /* the request is itself a complete, valid SIP request */
-  fx_build(&f, buf, sizeof(buf));
+  probe_fx_build(&f, buf, sizeof(buf));
   assert_int_equal(sip_request_complete((const uint8_t *)buf, n - 1), 0);
   assert_int_equal(sip_request_complete((const uint8_t *)buf, n), n);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_build_request_tcp(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char buf[2048], v[128];
   fx_init(&f, "med01.contoso.test", 5068, UC_P_SIP);
-  size_t n = fx_build(&f, buf, sizeof(buf));
+  size_t n = probe_fx_build(&f, buf, sizeof(buf));
   assert_true(n > 0);
   assert_prefix(buf, "OPTIONS sip:med01.contoso.test:5068;transport=tcp SIP/2.0\r\n");
   const uint8_t *b = (const uint8_t *)buf;
@@ -230,16 +169,16 @@ static void test_build_request_tcp(void **unused)
                              "CSeq",         "Accept", "User-Agent", "Content-Length"};
   for (size_t i = 0; i < sizeof(mandatory) / sizeof(mandatory[0]); i++)
     assert_true(textproto_header_get(b, n, mandatory[i], v, sizeof(v)) > 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_build_random_ids(void **unused)
 {
-  struct fx a, b;
+  struct probe_fx a, b;
   char ba[2048], bb[2048], va[64], vb[64];
   fx_init_rnd(&a, "fe01.contoso.test", 5061, UC_P_TLS, 0);
   fx_init_rnd(&b, "fe01.contoso.test", 5061, UC_P_TLS, 0x80);
-  size_t na = fx_build(&a, ba, sizeof(ba)), nb = fx_build(&b, bb, sizeof(bb));
+  size_t na = probe_fx_build(&a, ba, sizeof(ba)), nb = probe_fx_build(&b, bb, sizeof(bb));
   textproto_header_get((uint8_t *)ba, na, "Call-ID", va, sizeof(va));
   textproto_header_get((uint8_t *)bb, nb, "Call-ID", vb, sizeof(vb));
   assert_string_equal(va, "0c0d0e0f101112131415161718191a1b");
@@ -248,20 +187,20 @@ static void test_build_random_ids(void **unused)
   assert_string_equal(vb, "SIP/2.0/TLS ucscan.invalid;branch=z9hG4bK8081828384858687");
   textproto_header_get((uint8_t *)bb, nb, "From", vb, sizeof(vb));
   assert_string_equal(vb, "<sip:ucscan@ucscan.invalid>;tag=88898a8b");
-  fx_done(&a);
-  fx_done(&b);
+  probe_fx_done(&a);
+  probe_fx_done(&b);
 }
 
 static void test_build_ipv6(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char buf[2048], v[128];
   fx_init(&f, "2001:db8::5", 5061, UC_P_TLS);
-  size_t n = fx_build(&f, buf, sizeof(buf));
+  size_t n = probe_fx_build(&f, buf, sizeof(buf));
   assert_prefix(buf, "OPTIONS sip:[2001:db8::5]:5061;transport=tls SIP/2.0\r\n");
   textproto_header_get((uint8_t *)buf, n, "To", v, sizeof(v));
   assert_string_equal(v, "<sip:[2001:db8::5]>");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* no name at all: the address is used, bracketed */
   fx_init(&f, NULL, 5061, UC_P_TLS);
@@ -269,66 +208,66 @@ static void test_build_ipv6(void **unused)
   f.sa6.sin6_port = htons(5061);
   inet_pton(AF_INET6, "2001:db8::7", &f.sa6.sin6_addr);
   f.t.addr = (const struct sockaddr *)&f.sa6;
-  fx_build(&f, buf, sizeof(buf));
+  probe_fx_build(&f, buf, sizeof(buf));
   assert_prefix(buf, "OPTIONS sip:[2001:db8::7]:5061;transport=tls SIP/2.0\r\n");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* already bracketed: not bracketed twice */
   fx_init(&f, "[2001:db8::5]", 5061, UC_P_TLS);
-  fx_build(&f, buf, sizeof(buf));
+  probe_fx_build(&f, buf, sizeof(buf));
   assert_prefix(buf, "OPTIONS sip:[2001:db8::5]:5061;");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_build_unusable(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char buf[2048];
   /* a host that would inject a header line is refused, and finish() says why */
   fx_init(&f, "fe01.contoso.test\r\nX-Evil: 1", 5061, UC_P_TLS);
-  assert_int_equal(fx_build(&f, buf, sizeof(buf)), 0);
-  fx_finish(&f, PROBE_END_TIMEOUT, NULL, 0);
+  assert_int_equal(probe_fx_build(&f, buf, sizeof(buf)), 0);
+  probe_fx_finish(&f, PROBE_END_TIMEOUT, NULL, 0);
   assert_fail(&f, "could not build a SIP OPTIONS request (unusable host name)");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* a buffer too small: nothing half-written */
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
   assert_int_equal(probe_sip.build(f.st, &f.t, 0, (uint8_t *)buf, 100), 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 /* ---- classify: good replies ---- */
 
 static void test_sfb_200(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_MTLS);
-  assert_int_equal(fx_classify(&f, reply_sfb_200, strlen(reply_sfb_200)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, reply_sfb_200, strlen(reply_sfb_200)), PROBE_DONE);
   assert_ok(&f, 200, "RTCC/6.0.0.0 MRAS/2.0",
             "SIP OPTIONS answered 200 OK (Server: RTCC/6.0.0.0 MRAS/2.0)");
   assert_int_equal(f.out.listener, 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_lync_200_with_body(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "fe01.contoso.test", 5060, UC_P_SIP);
   /* the final head is enough: the body need not have arrived */
   size_t head = strstr(reply_lync_200_body, "\r\n\r\n") + 4 - reply_lync_200_body;
-  assert_int_equal(fx_feed(&f, reply_lync_200_body, strlen(reply_lync_200_body), 1), head);
+  assert_int_equal(probe_fx_feed(&f, reply_lync_200_body, strlen(reply_lync_200_body), 1), head);
   assert_ok(&f, 200, "RTCC/5.0.0.0 MRAS/2.0",
             "SIP OPTIONS answered 200 OK (Server: RTCC/5.0.0.0 MRAS/2.0)");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_401_proves_sip(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_MTLS);
-  assert_int_equal(fx_classify(&f, reply_401, strlen(reply_401)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, reply_401, strlen(reply_401)), PROBE_DONE);
   assert_ok(&f, 401, "RTC/6.0", "SIP OPTIONS answered 401 Unauthorized (Server: RTC/6.0)");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_any_final_status(void **unused)
@@ -347,148 +286,148 @@ static void test_any_final_status(void **unused)
       {"sip/2.0 200 OK\r\n", 200, "SIP OPTIONS answered 200 OK"}, /* version is case-insensitive */
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct fx f;
+    struct probe_fx f;
     char buf[256];
     snprintf(buf, sizeof(buf), "%sCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", cases[i].line);
     fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-    assert_int_equal(fx_classify(&f, buf, strlen(buf)), PROBE_DONE);
+    assert_int_equal(probe_fx_classify(&f, buf, strlen(buf)), PROBE_DONE);
     assert_ok(&f, cases[i].code, NULL, cases[i].reason);
-    fx_done(&f);
+    probe_fx_done(&f);
   }
 }
 
 static void test_user_agent_fallback(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   static const char r[] = "SIP/2.0 200 OK\r\nUser-Agent: UCCAPI/16.0.4266.1001 OC/16.0\r\n"
                           "Server:\r\nContent-Length: 0\r\n\r\n";
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, strlen(r)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, strlen(r)), PROBE_DONE);
   assert_ok(&f, 200, "UCCAPI/16.0.4266.1001 OC/16.0",
             "SIP OPTIONS answered 200 OK (User-Agent: UCCAPI/16.0.4266.1001 OC/16.0)");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_lf_only_and_folding(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   /* bare LF line ends, a folded Server header, odd spacing and case in the name */
   static const char r[] = "SIP/2.0 200 OK\nserver  :   RTCC/6.0.0.0\n\t MRAS/2.0  \nl: 0\n\n";
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, strlen(r)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, strlen(r)), PROBE_DONE);
   assert_ok(&f, 200, "RTCC/6.0.0.0 MRAS/2.0",
             "SIP OPTIONS answered 200 OK (Server: RTCC/6.0.0.0 MRAS/2.0)");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_unprintable_and_long_server(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char r[1024], want[160];
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
   static const char r1[] = "SIP/2.0 200 \xc3\xa9t\r\nServer: a\x01"
                            "b\xff"
                            "c\x7f\r\n\r\n";
-  assert_int_equal(fx_classify(&f, r1, sizeof(r1) - 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r1, sizeof(r1) - 1), PROBE_DONE);
   assert_ok(&f, 200, "a?b?c?", "SIP OPTIONS answered 200 ??t (Server: a?b?c?)");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   char longsv[301];
   memset(longsv, 'S', 300);
   longsv[300] = '\0';
   snprintf(r, sizeof(r), "SIP/2.0 200 OK\r\nServer: %s\r\n\r\n", longsv);
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, strlen(r)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, strlen(r)), PROBE_DONE);
   memset(want, 'S', 128);
   want[128] = '\0';
   assert_string_equal(json_string_value(json_object_get(ev_sip(&f), "server")), want);
   assert_true(strlen(f.out.reason) < UC_REASON_MAX);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_listener_token(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   static const char r[] = "SIP/2.0 200 OK\r\nServer: ucscan-listener/1 front-end\r\n\r\n";
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, strlen(r)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, strlen(r)), PROBE_DONE);
   assert_int_equal(f.out.listener, 1);
   assert_ok(&f, 200, "ucscan-listener/1 front-end",
             "SIP OPTIONS answered 200 OK (Server: ucscan-listener/1 front-end)");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_leading_keepalive_crlf(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char r[1024];
   snprintf(r, sizeof(r), "\r\n\r\n%s", reply_sfb_200);
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_feed(&f, r, strlen(r), 3), strlen(r));
+  assert_int_equal(probe_fx_feed(&f, r, strlen(r), 3), strlen(r));
   assert_ok(&f, 200, "RTCC/6.0.0.0 MRAS/2.0",
             "SIP OPTIONS answered 200 OK (Server: RTCC/6.0.0.0 MRAS/2.0)");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 /* ---- provisional responses ---- */
 
 static void test_provisional_then_final(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char r[2048];
   snprintf(r, sizeof(r), "%s%s", reply_100, reply_sfb_200);
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
   /* the complete 100 Trying alone keeps us waiting */
-  assert_int_equal(fx_classify(&f, r, strlen(reply_100)), PROBE_MORE);
-  assert_int_equal(fx_classify(&f, r, strlen(reply_100) + 20), PROBE_MORE);
-  assert_int_equal(fx_classify(&f, r, strlen(r) - 1), PROBE_MORE);
-  assert_int_equal(fx_classify(&f, r, strlen(r)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, strlen(reply_100)), PROBE_MORE);
+  assert_int_equal(probe_fx_classify(&f, r, strlen(reply_100) + 20), PROBE_MORE);
+  assert_int_equal(probe_fx_classify(&f, r, strlen(r) - 1), PROBE_MORE);
+  assert_int_equal(probe_fx_classify(&f, r, strlen(r)), PROBE_DONE);
   assert_ok(&f, 200, "RTCC/6.0.0.0 MRAS/2.0",
             "SIP OPTIONS answered 200 OK (Server: RTCC/6.0.0.0 MRAS/2.0)");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* the same in one piece */
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, strlen(r)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, strlen(r)), PROBE_DONE);
   assert_int_equal(json_integer_value(json_object_get(ev_sip(&f), "status")), 200);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_provisional_with_body(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   /* a 183 with a body whose bytes look like a status line: they must be skipped, not read */
   static const char r[] = "SIP/2.0 183 Session Progress\r\nContent-Length: 24\r\n\r\n"
                           "SIP/2.0 404 Not Found\r\n\n"
                           "SIP/2.0 200 OK\r\nServer: RTCC/6.0.0.0\r\n\r\n";
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_feed(&f, r, sizeof(r) - 1, 1), sizeof(r) - 1);
+  assert_int_equal(probe_fx_feed(&f, r, sizeof(r) - 1, 1), sizeof(r) - 1);
   assert_ok(&f, 200, "RTCC/6.0.0.0", "SIP OPTIONS answered 200 OK (Server: RTCC/6.0.0.0)");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_provisional_only(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, reply_100, strlen(reply_100)), PROBE_MORE);
-  fx_finish(&f, PROBE_END_TIMEOUT, reply_100, strlen(reply_100));
+  assert_int_equal(probe_fx_classify(&f, reply_100, strlen(reply_100)), PROBE_MORE);
+  probe_fx_finish(&f, PROBE_END_TIMEOUT, reply_100, strlen(reply_100));
   assert_int_equal(f.out.outcome, UC_OUT_WARN);
   assert_int_equal(f.out.state, UC_ST_OPEN);
   assert_string_equal(f.out.reason,
                       "SIP OPTIONS answered only 100 Trying, no final response (timeout)");
   assert_null(f.out.evidence);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_provisional_bad_length(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   static const char r[] = "SIP/2.0 180 Ringing\r\nContent-Length: -5\r\n\r\n";
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, sizeof(r) - 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, sizeof(r) - 1), PROBE_DONE);
   assert_fail(&f, "malformed SIP reply: 180 Ringing with Content-Length '-5'");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 /* ---- classify: split, drip, caps ---- */
@@ -499,24 +438,24 @@ static void test_split_every_step(void **unused)
    * outcome as in one piece */
   size_t len = strlen(reply_401);
   for (size_t step = 1; step <= len; step += (step < 16 ? 1 : 37)) {
-    struct fx f;
+    struct probe_fx f;
     fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-    assert_int_equal(fx_feed(&f, reply_401, len, step), len);
+    assert_int_equal(probe_fx_feed(&f, reply_401, len, step), len);
     assert_ok(&f, 401, "RTC/6.0", "SIP OPTIONS answered 401 Unauthorized (Server: RTC/6.0)");
-    fx_done(&f);
+    probe_fx_done(&f);
   }
 }
 
 static void test_drip_never_done_early(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   size_t len = strlen(reply_sfb_200);
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
   for (size_t n = 0; n < len; n++)
-    assert_int_equal(fx_classify(&f, reply_sfb_200, n), PROBE_MORE);
-  assert_int_equal(fx_classify(&f, reply_sfb_200, len), PROBE_DONE);
+    assert_int_equal(probe_fx_classify(&f, reply_sfb_200, n), PROBE_MORE);
+  assert_int_equal(probe_fx_classify(&f, reply_sfb_200, len), PROBE_DONE);
   assert_int_equal(f.out.outcome, UC_OUT_OK);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_headers_over_cap(void **unused)
@@ -530,25 +469,25 @@ static void test_headers_over_cap(void **unused)
   n += snprintf(r + n, cap - (size_t)n, "\r\n");
 
   /* a complete head, but too big */
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, (size_t)n), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, (size_t)n), PROBE_DONE);
   assert_fail(&f, "SIP reply headers exceed 16384 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* still growing past the cap */
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, SIP_HDR_CAP), PROBE_MORE);
-  assert_int_equal(fx_classify(&f, r, SIP_HDR_CAP + 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, SIP_HDR_CAP), PROBE_MORE);
+  assert_int_equal(probe_fx_classify(&f, r, SIP_HDR_CAP + 1), PROBE_DONE);
   assert_fail(&f, "SIP reply headers exceed 16384 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* the engine reached the read cap without classify having seen the last bytes */
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, 1000), PROBE_MORE);
-  fx_finish(&f, PROBE_END_CAP, r, unterminated);
+  assert_int_equal(probe_fx_classify(&f, r, 1000), PROBE_MORE);
+  probe_fx_finish(&f, PROBE_END_CAP, r, unterminated);
   assert_fail(&f, "SIP reply headers exceed 16384 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* the read cap leaves room for the whole header cap */
   assert_true(probe_sip.read_cap > SIP_HDR_CAP);
@@ -562,19 +501,19 @@ static void test_endless_header_line_drip(void **unused)
   static const char start[] = "SIP/2.0 200 OK\r\nX-Endless: ";
   memcpy(r, start, sizeof(start) - 1);
   memset(r + sizeof(start) - 1, 'A', len - (sizeof(start) - 1));
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_feed(&f, r, len, 1), SIP_HDR_CAP + 1);
+  assert_int_equal(probe_fx_feed(&f, r, len, 1), SIP_HDR_CAP + 1);
   assert_fail(&f, "SIP reply headers exceed 16384 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* an endless status line too */
   memcpy(r, "SIP/2.0 200 ", 12);
   memset(r + 12, 'B', len - 12);
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_feed(&f, r, len, 512), SIP_HDR_CAP + 512);
+  assert_int_equal(probe_fx_feed(&f, r, len, 512), SIP_HDR_CAP + 512);
   assert_fail(&f, "SIP reply headers exceed 16384 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
   test_free(r);
 }
 
@@ -582,18 +521,18 @@ static void test_endless_header_line_drip(void **unused)
 
 static void test_binary_garbage(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   static const uint8_t tls_alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, tls_alert, 1), PROBE_DONE); /* decided at the first byte */
+  assert_int_equal(probe_fx_classify(&f, tls_alert, 1), PROBE_DONE); /* decided at the first byte */
   assert_fail(&f, "not a SIP reply: '?'");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
   static const uint8_t junk[] = {0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 'S', 'I', 'P'};
-  assert_int_equal(fx_classify(&f, junk, sizeof(junk)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, junk, sizeof(junk)), PROBE_DONE);
   assert_fail(&f, "not a SIP reply: '??????SIP'");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_http_on_sip_port(void **unused)
@@ -601,31 +540,31 @@ static void test_http_on_sip_port(void **unused)
   static const char r[] = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n"
                           "Server: Microsoft-HTTPAPI/2.0\r\nConnection: close\r\n\r\n";
   for (size_t step = 1; step <= sizeof(r); step *= 2) {
-    struct fx f;
+    struct probe_fx f;
     fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-    assert_int_not_equal(fx_feed(&f, r, sizeof(r) - 1, step), 0);
+    assert_int_not_equal(probe_fx_feed(&f, r, sizeof(r) - 1, step), 0);
     /* drip-fed or whole, the reason quotes the whole first line */
     assert_fail(&f, "not a SIP reply: 'HTTP/1.1 400 Bad Request'");
-    fx_done(&f);
+    probe_fx_done(&f);
   }
   /* cut short: finish quotes what there is */
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, 8), PROBE_MORE);
-  fx_finish(&f, PROBE_END_EOF, r, 8);
+  assert_int_equal(probe_fx_classify(&f, r, 8), PROBE_MORE);
+  probe_fx_finish(&f, PROBE_END_EOF, r, 8);
   assert_fail(&f, "not a SIP reply: 'HTTP/1.1'");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_sip_request_is_not_a_reply(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char req[2048];
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  size_t n = fx_build(&f, req, sizeof(req)); /* an echo server sends our request back */
-  assert_int_equal(fx_classify(&f, req, n), PROBE_DONE);
+  size_t n = probe_fx_build(&f, req, sizeof(req)); /* an echo server sends our request back */
+  assert_int_equal(probe_fx_classify(&f, req, n), PROBE_DONE);
   assert_fail(&f, "not a SIP reply: 'OPTIONS sip:fe01.contoso.test:5061;transport=tls SIP/2.0'");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_status_out_of_range(void **unused)
@@ -644,35 +583,35 @@ static void test_status_out_of_range(void **unused)
       {"SIP/2.0  200 OK\r\n\r\n", "malformed SIP status line: 'SIP/2.0  200 OK'"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct fx f;
+    struct probe_fx f;
     fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-    assert_int_equal(fx_classify(&f, cases[i].r, strlen(cases[i].r)), PROBE_DONE);
+    assert_int_equal(probe_fx_classify(&f, cases[i].r, strlen(cases[i].r)), PROBE_DONE);
     assert_fail(&f, cases[i].reason);
-    fx_done(&f);
+    probe_fx_done(&f);
   }
 }
 
 static void test_cr_only_lines(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   /* bare CR is not a line end: the status line is malformed */
   static const char r[] = "SIP/2.0 200 OK\rServer: RTCC/6.0.0.0\r\r";
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_feed(&f, r, sizeof(r) - 1, 1), 16);
+  assert_int_equal(probe_fx_feed(&f, r, sizeof(r) - 1, 1), 16);
   assert_fail(&f, "malformed SIP status line: 'SIP/2.0 200 OK'");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* a status line ending in CR, nothing after it yet: wait */
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, r, 15), PROBE_MORE);
-  fx_done(&f);
+  assert_int_equal(probe_fx_classify(&f, r, 15), PROBE_MORE);
+  probe_fx_done(&f);
 
   /* only line breaks, then silence */
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_classify(&f, "\r\r\n\r", 4), PROBE_MORE);
-  fx_finish(&f, PROBE_END_TIMEOUT, "\r\r\n\r", 4);
+  assert_int_equal(probe_fx_classify(&f, "\r\r\n\r", 4), PROBE_MORE);
+  probe_fx_finish(&f, PROBE_END_TIMEOUT, "\r\r\n\r", 4);
   assert_fail(&f, "no SIP answer to OPTIONS (timeout; only 4 bytes of line breaks)");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 /* ---- finish ---- */
@@ -688,31 +627,31 @@ static void test_finish_nothing(void **unused)
       {PROBE_END_RESET, "no SIP answer to OPTIONS (connection reset)"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct fx f;
+    struct probe_fx f;
     fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-    assert_int_equal(fx_classify(&f, "", 0), PROBE_MORE);
-    fx_finish(&f, cases[i].why, NULL, 0);
+    assert_int_equal(probe_fx_classify(&f, "", 0), PROBE_MORE);
+    probe_fx_finish(&f, cases[i].why, NULL, 0);
     assert_fail(&f, cases[i].reason);
-    fx_done(&f);
+    probe_fx_done(&f);
   }
 }
 
 static void test_finish_partial(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   size_t cut = strlen(reply_sfb_200) - 2; /* the blank line never came */
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  assert_int_equal(fx_feed(&f, reply_sfb_200, cut, 50), 0);
-  fx_finish(&f, PROBE_END_EOF, reply_sfb_200, cut);
+  assert_int_equal(probe_fx_feed(&f, reply_sfb_200, cut, 50), 0);
+  probe_fx_finish(&f, PROBE_END_EOF, reply_sfb_200, cut);
   assert_fail(&f, "incomplete SIP reply (connection closed): 'SIP/2.0 200 OK'");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* finish() on a complete head that classify never saw still reports it */
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  fx_finish(&f, PROBE_END_EOF, reply_sfb_200, strlen(reply_sfb_200));
+  probe_fx_finish(&f, PROBE_END_EOF, reply_sfb_200, strlen(reply_sfb_200));
   assert_ok(&f, 200, "RTCC/6.0.0.0 MRAS/2.0",
             "SIP OPTIONS answered 200 OK (Server: RTCC/6.0.0.0 MRAS/2.0)");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 /* ---- parsers ---- */
@@ -776,10 +715,10 @@ static void test_header_get(void **unused)
 
 static void test_respond_round_trip(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char req[2048], resp[2048], v[256];
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_MTLS);
-  size_t n = fx_build(&f, req, sizeof(req));
+  size_t n = probe_fx_build(&f, req, sizeof(req));
   size_t m = sip_respond((const uint8_t *)req, n, "ucscan-listener/1 front-end", (uint8_t *)resp,
                          sizeof(resp) - 1);
   assert_true(m > 0);
@@ -803,11 +742,11 @@ static void test_respond_round_trip(void **unused)
   assert_string_equal(v, "0");
 
   /* and our own classify accepts it, recognising the listener */
-  assert_int_equal(fx_classify(&f, resp, m), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, resp, m), PROBE_DONE);
   assert_ok(&f, 200, "ucscan-listener/1 front-end",
             "SIP OPTIONS answered 200 OK (Server: ucscan-listener/1 front-end)");
   assert_int_equal(f.out.listener, 1);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_respond_echoes_all_vias_and_tags(void **unused)
@@ -876,10 +815,10 @@ static void test_respond_methods(void **unused)
 
 static void test_respond_refuses(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char req[2048], resp[2048];
   fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
-  size_t n = fx_build(&f, req, sizeof(req));
+  size_t n = probe_fx_build(&f, req, sizeof(req));
   const uint8_t *q = (const uint8_t *)req;
   uint8_t *o = (uint8_t *)resp;
   /* incomplete at every length */
@@ -892,7 +831,7 @@ static void test_respond_refuses(void **unused)
   assert_int_equal(sip_respond(q, n, "a\r\nX-Evil: 1", o, sizeof(resp)), 0);
   assert_int_equal(sip_respond(q, n, "s", o, 40), 0);
   assert_true(sip_respond(q, n, "s", o, sizeof(resp)) > 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* a response is not a request; missing Call-ID; bad Content-Length; control bytes */
   static const char *bad[] = {

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/support/probe_fx.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -18,73 +20,12 @@
 
 /* ---- helpers ---- */
 
-struct fx {
-  struct sockaddr_in sa;
-  struct sockaddr_in6 sa6;
-  struct probe_target t;
-  void *st;
-  struct probe_outcome out;
-};
-
-static void fx_init(struct fx *f, const char *host)
+static void fx_init(struct probe_fx *f, const char *host)
 {
-  uint8_t rnd[32] = {0};
-  memset(f, 0, sizeof(*f));
-  f->sa.sin_family = AF_INET;
-  f->sa.sin_port = htons(5269);
-  inet_pton(AF_INET, "198.18.2.21", &f->sa.sin_addr);
-  f->t.host = host;
-  f->t.addr = (const struct sockaddr *)&f->sa;
-  f->t.port = 5269;
-  f->t.protocol = UC_P_XMPP;
-  f->st = test_calloc(1, probe_xmpp.state_size);
-  probe_xmpp.init(f->st, &f->t, rnd);
+  probe_fx_init(f, &probe_xmpp, host, "198.18.2.21", 5269, UC_P_XMPP, NULL);
 }
 
-static void fx_done(struct fx *f)
-{
-  json_decref(f->out.evidence);
-  f->out.evidence = NULL;
-  test_free(f->st);
-}
-
-static enum probe_status fx_classify(struct fx *f, const void *buf, size_t len)
-{
-  uint8_t *copy = test_malloc(len ? len : 1);
-  if (len)
-    memcpy(copy, buf, len);
-  enum probe_status s = probe_xmpp.classify(f->st, &f->t, copy, len, f->t.addr, &f->out);
-  test_free(copy);
-  return s;
-}
-
-static void fx_finish(struct fx *f, enum probe_end why, const void *buf, size_t len)
-{
-  uint8_t *copy = test_malloc(len ? len : 1);
-  if (len)
-    memcpy(copy, buf, len);
-  probe_xmpp.finish(f->st, &f->t, why, copy, len, &f->out);
-  test_free(copy);
-}
-
-static size_t fx_feed(struct fx *f, const void *buf, size_t len, size_t step)
-{
-  for (size_t n = step < len ? step : len;; n = (n + step < len) ? n + step : len) {
-    if (fx_classify(f, buf, n) == PROBE_DONE)
-      return n;
-    if (n == len)
-      return 0;
-  }
-}
-
-static size_t fx_build(struct fx *f, char *buf, size_t cap)
-{
-  size_t n = probe_xmpp.build(f->st, &f->t, 0, (uint8_t *)buf, cap - 1);
-  buf[n] = '\0';
-  return n;
-}
-
-static json_t *ev_xmpp(const struct fx *f)
+static json_t *ev_xmpp(const struct probe_fx *f)
 {
   assert_non_null(f->out.evidence);
   json_t *x = json_object_get(f->out.evidence, "xmpp");
@@ -92,13 +33,13 @@ static json_t *ev_xmpp(const struct fx *f)
   return x;
 }
 
-static const char *ev_str(const struct fx *f, const char *key)
+static const char *ev_str(const struct probe_fx *f, const char *key)
 {
   json_t *v = json_object_get(ev_xmpp(f), key);
   return v ? json_string_value(v) : NULL;
 }
 
-static void assert_ok(const struct fx *f, const char *reason)
+static void assert_ok(const struct probe_fx *f, const char *reason)
 {
   assert_int_equal(f->out.outcome, UC_OUT_OK);
   assert_int_equal(f->out.state, UC_ST_OPEN);
@@ -106,7 +47,7 @@ static void assert_ok(const struct fx *f, const char *reason)
   assert_non_null(ev_str(f, "stream"));
 }
 
-static void assert_fail(const struct fx *f, const char *reason)
+static void assert_fail(const struct probe_fx *f, const char *reason)
 {
   assert_int_equal(f->out.outcome, UC_OUT_FAIL);
   assert_int_equal(f->out.state, UC_ST_OPEN);
@@ -138,10 +79,10 @@ static const char error_reply[] =
 
 static void test_build(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char buf[1024];
   fx_init(&f, "contoso.test");
-  size_t n = fx_build(&f, buf, sizeof(buf));
+  size_t n = probe_fx_build(&f, buf, sizeof(buf));
   assert_string_equal(buf, "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
                            "xmlns:stream='http://etherx.jabber.org/streams' to='contoso.test' "
                            "version='1.0'>");
@@ -152,59 +93,59 @@ static void test_build(void **unused)
   assert_int_equal(xmpp_parse_stream_header((uint8_t *)buf, n, &ts, &te), 1);
   assert_int_equal(ts, 21);
   assert_int_equal(te, n);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_build_escaping(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char buf[1024], v[64];
   fx_init(&f, "a&b<c>'d\"e");
-  size_t n = fx_build(&f, buf, sizeof(buf));
+  size_t n = probe_fx_build(&f, buf, sizeof(buf));
   assert_non_null(strstr(buf, " to='a&amp;b&lt;c&gt;&apos;d&quot;e' "));
   size_t ts, te;
   assert_int_equal(xmpp_parse_stream_header((uint8_t *)buf, n, &ts, &te), 1);
   assert_int_equal(te, n);
   assert_int_equal(xmpp_tag_attr((uint8_t *)buf + ts, te - ts, "version", v, sizeof(v)), 3);
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* control bytes cannot be carried by XML 1.0 at all */
   fx_init(&f, "contoso.test\x01");
-  assert_int_equal(fx_build(&f, buf, sizeof(buf)), 0);
-  fx_finish(&f, PROBE_END_TIMEOUT, NULL, 0);
+  assert_int_equal(probe_fx_build(&f, buf, sizeof(buf)), 0);
+  probe_fx_finish(&f, PROBE_END_TIMEOUT, NULL, 0);
   assert_fail(&f, "could not build an XMPP stream header (unusable host name)");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* too small a buffer */
   fx_init(&f, "contoso.test");
   assert_int_equal(probe_xmpp.build(f.st, &f.t, 0, (uint8_t *)buf, 64), 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_build_address(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char buf[1024];
   fx_init(&f, NULL);
-  fx_build(&f, buf, sizeof(buf));
+  probe_fx_build(&f, buf, sizeof(buf));
   assert_non_null(strstr(buf, " to='198.18.2.21' "));
-  fx_done(&f);
+  probe_fx_done(&f);
   fx_init(&f, "");
   f.sa6.sin6_family = AF_INET6;
   inet_pton(AF_INET6, "2001:db8::7", &f.sa6.sin6_addr);
   f.t.addr = (const struct sockaddr *)&f.sa6;
-  fx_build(&f, buf, sizeof(buf));
+  probe_fx_build(&f, buf, sizeof(buf));
   assert_non_null(strstr(buf, " to='[2001:db8::7]' "));
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 /* ---- classify ---- */
 
 static void test_edge_stream(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, edge_reply, strlen(edge_reply)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, edge_reply, strlen(edge_reply)), PROBE_DONE);
   assert_ok(&f, "XMPP stream opened (from='contoso.test', version 1.0)");
   assert_string_equal(ev_str(&f, "stream"), EDGE_TAG);
   assert_string_equal(ev_str(&f, "from"), "contoso.test");
@@ -213,77 +154,77 @@ static void test_edge_stream(void **unused)
   assert_null(json_object_get(ev_xmpp(&f), "stream_error"));
   assert_int_equal(json_object_size(ev_xmpp(&f)), 4);
   assert_int_equal(f.out.listener, 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_header_then_features(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   size_t head = strlen("<?xml version='1.0'?>" EDGE_TAG);
   fx_init(&f, "contoso.test");
   /* a 1.0 peer owes us features or an error: wait for them */
-  assert_int_equal(fx_classify(&f, edge_reply, head), PROBE_MORE);
-  assert_int_equal(fx_classify(&f, edge_reply, head + 5), PROBE_MORE);  /* "<stre" */
-  assert_int_equal(fx_classify(&f, edge_reply, head + 17), PROBE_DONE); /* "<stream:features>" */
+  assert_int_equal(probe_fx_classify(&f, edge_reply, head), PROBE_MORE);
+  assert_int_equal(probe_fx_classify(&f, edge_reply, head + 5), PROBE_MORE);  /* "<stre" */
+  assert_int_equal(probe_fx_classify(&f, edge_reply, head + 17), PROBE_DONE); /* "<stream:features>" */
   assert_ok(&f, "XMPP stream opened (from='contoso.test', version 1.0)");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* the features never come: the header alone is still proof */
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, edge_reply, head), PROBE_MORE);
-  fx_finish(&f, PROBE_END_TIMEOUT, edge_reply, head);
+  assert_int_equal(probe_fx_classify(&f, edge_reply, head), PROBE_MORE);
+  probe_fx_finish(&f, PROBE_END_TIMEOUT, edge_reply, head);
   assert_ok(&f, "XMPP stream opened (from='contoso.test', version 1.0)");
   assert_string_equal(ev_str(&f, "id"), "5c2a7e0e-1f3b-4d8a-9b6c-2e4f6a8c0d1e");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_stream_error(void **unused)
 {
   size_t len = strlen(error_reply);
   for (size_t step = 1; step <= len; step = step < 8 ? step + 1 : step * 2) {
-    struct fx f;
+    struct probe_fx f;
     fx_init(&f, "contoso.test");
-    assert_int_not_equal(fx_feed(&f, error_reply, len, step), 0);
+    assert_int_not_equal(probe_fx_feed(&f, error_reply, len, step), 0);
     assert_ok(&f, "XMPP stream opened (from='contoso.test', version 1.0), then a stream error: "
                   "host-unknown");
     assert_true(json_is_true(json_object_get(ev_xmpp(&f), "stream_error")));
     assert_string_equal(ev_str(&f, "error_condition"), "host-unknown");
-    fx_done(&f);
+    probe_fx_done(&f);
   }
   /* byte by byte, DONE exactly when the condition's name has ended */
-  struct fx f;
+  struct probe_fx f;
   size_t at = strstr(error_reply, "<host-unknown") - error_reply + strlen("<host-unknown") + 1;
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_feed(&f, error_reply, len, 1), at);
-  fx_done(&f);
+  assert_int_equal(probe_fx_feed(&f, error_reply, len, 1), at);
+  probe_fx_done(&f);
 
   /* an error with no condition, and one cut short */
   static const char bare[] = "<stream:stream from='x' version='1.0'><stream:error/>";
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, bare, sizeof(bare) - 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, bare, sizeof(bare) - 1), PROBE_DONE);
   assert_ok(&f, "XMPP stream opened (from='x', version 1.0), then a stream error");
   assert_null(json_object_get(ev_xmpp(&f), "error_condition"));
-  fx_done(&f);
+  probe_fx_done(&f);
   static const char cut[] = "<stream:stream from='x' version='1.0'><stream:error><see-oth";
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, cut, sizeof(cut) - 1), PROBE_MORE);
-  fx_finish(&f, PROBE_END_EOF, cut, sizeof(cut) - 1);
+  assert_int_equal(probe_fx_classify(&f, cut, sizeof(cut) - 1), PROBE_MORE);
+  probe_fx_finish(&f, PROBE_END_EOF, cut, sizeof(cut) - 1);
   assert_ok(&f, "XMPP stream opened (from='x', version 1.0), then a stream error");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_pre_1_0_and_variants(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   /* dialback-only peer: no version, no features will follow, so no reason to wait */
   static const char old[] = "<stream:stream xmlns='jabber:server' "
                             "xmlns:stream='http://etherx.jabber.org/streams' "
                             "xmlns:db='jabber:server:dialback' id='1234' from='old.test'>";
   fx_init(&f, "old.test");
-  assert_int_equal(fx_classify(&f, old, sizeof(old) - 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, old, sizeof(old) - 1), PROBE_DONE);
   assert_ok(&f, "XMPP stream opened (from='old.test', no version: pre-1.0 peer)");
   assert_null(json_object_get(ev_xmpp(&f), "version"));
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* BOM, whitespace, a double-quoted declaration, double quotes, line breaks and a '>'
    * inside an attribute value */
@@ -291,53 +232,53 @@ static void test_pre_1_0_and_variants(void **unused)
                               "<stream:stream\n  xmlns=\"jabber:server\"\n"
                               "  id = \"a>b\"\tversion=\"1.0\">\n  <stream:features/>";
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_feed(&f, fancy, sizeof(fancy) - 1, 1), sizeof(fancy) - 2); /* at the '/' */
+  assert_int_equal(probe_fx_feed(&f, fancy, sizeof(fancy) - 1, 1), sizeof(fancy) - 2); /* at the '/' */
   assert_ok(&f, "XMPP stream opened (version 1.0)");
   assert_string_equal(ev_str(&f, "id"), "a>b");
   assert_string_equal(ev_str(&f, "stream"),
                       "<stream:stream   xmlns=\"jabber:server\"   id = \"a>b\" version=\"1.0\">");
   assert_null(json_object_get(ev_xmpp(&f), "from"));
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* no attributes at all */
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, "<stream:stream>", 15), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, "<stream:stream>", 15), PROBE_DONE);
   assert_ok(&f, "XMPP stream opened");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_long_values_capped(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char r[2048], from[400];
   memset(from, 'f', 300);
   from[300] = '\0';
   snprintf(r, sizeof(r), "<stream:stream from='%s' id='\x80\xff' version='1.0'><x/>", from);
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, r, strlen(r)), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, strlen(r)), PROBE_DONE);
   assert_int_equal(strlen(ev_str(&f, "stream")), 200);
   assert_int_equal(strlen(ev_str(&f, "from")), 128);
   assert_string_equal(ev_str(&f, "id"), "??");
   assert_true(strlen(f.out.reason) < UC_REASON_MAX);
   assert_non_null(strstr(f.out.reason, "(from='ffff"));
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_listener_token(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   static const char r[] = "<?xml version='1.0'?><stream:stream from='contoso.test' "
                           "id='ucscan-listener/1 e1' version='1.0'><stream:features/>";
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, r, sizeof(r) - 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, sizeof(r) - 1), PROBE_DONE);
   assert_int_equal(f.out.listener, 1);
-  fx_done(&f);
+  probe_fx_done(&f);
   /* the token elsewhere does not count */
   static const char r2[] = "<stream:stream from='ucscan-listener/1' id='x' version='1.0'><a/>";
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, r2, sizeof(r2) - 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r2, sizeof(r2) - 1), PROBE_DONE);
   assert_int_equal(f.out.listener, 0);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_not_xmpp(void **unused)
@@ -362,26 +303,26 @@ static void test_not_xmpp(void **unused)
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     size_t len = strlen(cases[i].r);
     for (size_t step = 1; step <= len; step = step * 2 + 1) {
-      struct fx f;
+      struct probe_fx f;
       fx_init(&f, "contoso.test");
-      assert_int_not_equal(fx_feed(&f, cases[i].r, len, step), 0);
+      assert_int_not_equal(probe_fx_feed(&f, cases[i].r, len, step), 0);
       assert_fail(&f, cases[i].reason);
-      fx_done(&f);
+      probe_fx_done(&f);
     }
   }
   /* binary: judged at the first byte */
   static const uint8_t tls[] = {0x16, 0x03, 0x01, 0x02, 0x00};
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, tls, 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, tls, 1), PROBE_DONE);
   assert_fail(&f, "not an XMPP stream: '?'");
-  fx_done(&f);
+  probe_fx_done(&f);
   /* a control byte inside the start tag */
   static const char ctl[] = "<stream:stream from='a\x02'>";
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, ctl, sizeof(ctl) - 1), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, ctl, sizeof(ctl) - 1), PROBE_DONE);
   assert_fail(&f, "not an XMPP stream: '<stream:stream from='a?'>'");
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_header_over_cap(void **unused)
@@ -391,35 +332,35 @@ static void test_header_over_cap(void **unused)
   static const char start[] = "<?xml version='1.0'?><stream:stream from='";
   memcpy(r, start, sizeof(start) - 1);
   memset(r + sizeof(start) - 1, 'x', len - (sizeof(start) - 1));
-  struct fx f;
+  struct probe_fx f;
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_feed(&f, r, len, 1), XMPP_HDR_CAP + 1);
+  assert_int_equal(probe_fx_feed(&f, r, len, 1), XMPP_HDR_CAP + 1);
   assert_fail(&f, "XMPP stream header exceeds 4096 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* a start tag that does end, but only after the cap, all in one piece */
   memcpy(r + XMPP_HDR_CAP + 100, "' version='1.0'><stream:features/>", 34);
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, r, XMPP_HDR_CAP + 134), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, r, XMPP_HDR_CAP + 134), PROBE_DONE);
   assert_fail(&f, "XMPP stream header exceeds 4096 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
   assert_int_equal(xmpp_parse_stream_header((uint8_t *)r, XMPP_HDR_CAP + 134, NULL, NULL), -2);
 
   /* a declaration that never ends */
   memcpy(r, "<?xml ", 6);
   memset(r + 6, ' ', len - 6);
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_classify(&f, r, XMPP_HDR_CAP), PROBE_MORE);
-  fx_finish(&f, PROBE_END_CAP, r, len);
+  assert_int_equal(probe_fx_classify(&f, r, XMPP_HDR_CAP), PROBE_MORE);
+  probe_fx_finish(&f, PROBE_END_CAP, r, len);
   assert_fail(&f, "XMPP stream header exceeds 4096 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
 
   /* endless whitespace */
   memset(r, '\n', len);
   fx_init(&f, "contoso.test");
-  assert_int_equal(fx_feed(&f, r, len, 1000), 5000);
+  assert_int_equal(probe_fx_feed(&f, r, len, 1000), 5000);
   assert_fail(&f, "XMPP stream header exceeds 4096 bytes");
-  fx_done(&f);
+  probe_fx_done(&f);
   test_free(r);
 }
 
@@ -440,13 +381,13 @@ static void test_finish(void **unused)
       {PROBE_END_EOF, "hello", "not an XMPP stream: 'hello'"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct fx f;
+    struct probe_fx f;
     size_t len = strlen(cases[i].data);
     fx_init(&f, "contoso.test");
-    assert_int_equal(fx_classify(&f, cases[i].data, len), PROBE_MORE);
-    fx_finish(&f, cases[i].why, cases[i].data, len);
+    assert_int_equal(probe_fx_classify(&f, cases[i].data, len), PROBE_MORE);
+    probe_fx_finish(&f, cases[i].why, cases[i].data, len);
     assert_fail(&f, cases[i].reason);
-    fx_done(&f);
+    probe_fx_done(&f);
   }
 }
 
@@ -499,10 +440,10 @@ static void test_tag_attr(void **unused)
 
 static void test_respond_round_trip(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char req[1024], resp[1024];
   fx_init(&f, "contoso.test");
-  size_t n = fx_build(&f, req, sizeof(req));
+  size_t n = probe_fx_build(&f, req, sizeof(req));
   size_t m = xmpp_respond((uint8_t *)req, n, "contoso.test", "ucscan-listener/1 7f3a",
                           (uint8_t *)resp, sizeof(resp) - 1);
   assert_true(m > 0);
@@ -510,19 +451,19 @@ static void test_respond_round_trip(void **unused)
   assert_string_equal(resp, "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
                             "xmlns:stream='http://etherx.jabber.org/streams' from='contoso.test' "
                             "id='ucscan-listener/1 7f3a' version='1.0'><stream:features/>");
-  assert_int_equal(fx_classify(&f, resp, m), PROBE_DONE);
+  assert_int_equal(probe_fx_classify(&f, resp, m), PROBE_DONE);
   assert_ok(&f, "XMPP stream opened (from='contoso.test', version 1.0)");
   assert_int_equal(f.out.listener, 1);
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_respond_refuses(void **unused)
 {
-  struct fx f;
+  struct probe_fx f;
   char req[1024], resp[1024];
   uint8_t *o = (uint8_t *)resp;
   fx_init(&f, "contoso.test");
-  size_t n = fx_build(&f, req, sizeof(req));
+  size_t n = probe_fx_build(&f, req, sizeof(req));
   const uint8_t *q = (const uint8_t *)req;
   for (size_t k = 0; k < n; k++)
     assert_int_equal(xmpp_respond(q, k, "d", "i", o, sizeof(resp)), 0);
@@ -536,7 +477,7 @@ static void test_respond_refuses(void **unused)
   assert_true(m > 0);
   resp[m] = '\0';
   assert_non_null(strstr(resp, " from='a&apos;b&amp;c' id='&lt;id&gt;' "));
-  fx_done(&f);
+  probe_fx_done(&f);
 }
 
 static void test_module_shape(void **unused)
