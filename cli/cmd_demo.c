@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "cli/scan_session.h"
+#include "common/fdroom.h"
 #include "listen/demo_site.h"
 #include "listen/listen.h"
 #include "listen/plan.h"
@@ -264,8 +265,15 @@ int cmd_demo(int argc, char **argv)
           "Listeners (%s; port ranges cut to their first %u ports%s):\n",
           "Skype for Business Server 2015", note, DEMO_RANGE_PORTS,
           shifted ? "; ports below 1024 moved to port + 10000: no root and no sandbox here" : "");
+  scan_session_hold_fd();
   uv_loop_t loop;
-  uv_loop_init(&loop);
+  int lrc = fdroom_free(FDROOM_UV_LOOP) < FDROOM_UV_LOOP ? UV_EMFILE : uv_loop_init(&loop);
+  if (lrc != 0) {
+    fprintf(stderr, "ucscan demo: cannot create the event loop: %s%s\n", uv_strerror(lrc),
+            lrc == UV_EMFILE ? " (raise the open-file limit, ulimit -n)" : "");
+    status = 3;
+    goto out;
+  }
   d.nhosts = plan.nhosts;
   d.hosts = calloc(plan.nhosts, sizeof(*d.hosts));
   if (!d.hosts) {

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "common/certgen.h"
+#include "common/fdroom.h"
 #include "listen/fdlimit.h"
 #include "listen/listen.h"
 #include "listen/plan.h"
@@ -272,7 +273,12 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
                              .budget_note = fds.enough ? NULL : note};
   struct run r;
   memset(&r, 0, sizeof(r));
-  uv_loop_init(&r.loop);
+  int lrc = fdroom_free(FDROOM_UV_LOOP) < FDROOM_UV_LOOP ? UV_EMFILE : uv_loop_init(&r.loop);
+  if (lrc != 0) {
+    fprintf(stderr, "ucscan listen: cannot create the event loop: %s%s\n", uv_strerror(lrc),
+            lrc == UV_EMFILE ? " (raise the open-file limit, ulimit -n)" : "");
+    return 1;
+  }
   struct listen_report rep;
   memset(&rep, 0, sizeof(rep));
   r.l = listen_start(&r.loop, &conf, &rep);

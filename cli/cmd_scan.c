@@ -15,6 +15,7 @@
 #include "reports/atomic.h"
 #include "reports/report.h"
 #include "cli/scan_session.h"
+#include "common/fdroom.h"
 #include "scanner/capture.h"
 #include "scanner/engine.h"
 #include "scanner/portspec.h"
@@ -496,8 +497,10 @@ int cmd_scan(int argc, char **argv)
     status = scan_session_unrunnable(&sout, &plan, &meta, what, 0);
     goto out;
   }
+  scan_session_hold_fd();
   uv_loop_t loop;
-  int rc = uv_loop_init(&loop); /* needs descriptors (epoll, eventfd): can fail */
+  /* uv_loop_init() needs descriptors; short of them it fails, or abort()s in libuv */
+  int rc = fdroom_free(FDROOM_UV_LOOP) < FDROOM_UV_LOOP ? UV_EMFILE : uv_loop_init(&loop);
   if (rc != 0) {
     status = scan_session_unrunnable(&sout, &plan, &meta, "cannot create the event loop", rc);
     goto out;

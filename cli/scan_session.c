@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reports/atomic.h"
@@ -132,9 +133,29 @@ static int write_file(const char *path, const char *text, size_t len, bool newli
   return rc;
 }
 
+/* One descriptor, held from before the event loop exists until the outputs are written:
+ * when the open-file limit is what stopped the scan, or kept it from starting, the report
+ * can still be written. Process-wide, like the limit it guards against. */
+static int spare_fd = -1;
+
+void scan_session_hold_fd(void)
+{
+  if (spare_fd < 0)
+    spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  tzset(); /* the report's times need /etc/localtime: read it now, while descriptors are free */
+}
+
+static void give_back_fd(void)
+{
+  if (spare_fd >= 0)
+    close(spare_fd);
+  spare_fd = -1;
+}
+
 int scan_session_write(const struct scan_output *out, const struct plan *plan,
                        const struct report_meta *meta)
 {
+  give_back_fd();
   /* The JSON report is the one source every output is made from. */
   json_t *rep = report_json(plan, meta);
   char *text = rep ? json_dumps(rep, REPORT_DUMP_FLAGS) : NULL;
@@ -266,9 +287,6 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
     fprintf(stderr, "ucscan: out of memory\n");
     return 2;
   }
-  /* A spare descriptor, given back just before the report is written: when the open-file
-   * limit is what stopped the scan, the partial report can still be written. */
-  int spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
   uv_timer_init(loop, &r.progress);
   r.progress.data = &r;
   /* The signal watchers need descriptors (libuv's signal pipe): under a tight open-file
@@ -293,8 +311,6 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
     uv_close((uv_handle_t *)&r.progress, NULL);
     engine_free(r.eng);
     uv_run(loop, UV_RUN_NOWAIT);
-    if (spare >= 0)
-      close(spare);
     return scan_session_unrunnable(out, plan, meta, "cannot watch for signals", rc);
   }
   meta->started_ms = scan_now_ms();
@@ -308,8 +324,6 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   if (engine_start(r.eng, on_done, &r) < 0) {
     fprintf(stderr, "ucscan: cannot start the scan: %s\n", engine_error(r.eng));
     close_session(&r);
-    if (spare >= 0)
-      close(spare);
     return 2;
   }
   if (r.show_progress)
@@ -321,8 +335,6 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
       break;
     }
   }
-  if (spare >= 0)
-    close(spare);
   if (engine_complete(r.eng) && engine_unresolved(r.eng) > 0) {
     report_unresolved(plan, out);
     close_session(&r);

@@ -24,6 +24,10 @@ struct scan_output {
 /* Is `fmt` a --format value scan_session_write knows? */
 bool scan_output_format_known(const char *fmt);
 
+/* Holds one descriptor for the outputs, given back when they are written: call it before
+ * the event loop is made, so that a scan stopped by the open-file limit (or unable to
+ * start for it) can still write its report. */
+void scan_session_hold_fd(void);
 /* Runs the engine on `loop` until every probe finished or SIGINT/SIGTERM stopped it
  * (other handles on the loop keep running and are the caller's), settles verdicts,
  * writes the outputs and returns the exit status per contract (0, 1, 3; 2 when the
