@@ -16,11 +16,17 @@
 #include "scanner/engine.h"
 #include "scanner/privdrop.h"
 
+/* The signals that stop a scan with a partial report: ^C, kill, and the hang-up of the SSH
+ * session or terminal it was started from. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOP_SIGNALS (sizeof(stop_signals) / sizeof(stop_signals[0]))
+
 struct session {
   uv_loop_t *loop;
   struct engine *eng;
-  uv_signal_t sigint, sigterm;
+  uv_signal_t sig[NSTOP_SIGNALS];
   uv_timer_t progress;
+  unsigned closing; /* our handles whose close callback has not run yet */
   bool show_progress;
   uint64_t started_ns;
 };
@@ -73,10 +79,10 @@ static void exit_on_next_signal(struct session *r)
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = exit_now;
   sigemptyset(&sa.sa_mask);
-  uv_signal_stop(&r->sigint); /* hands the signals back (SIG_DFL) first */
-  uv_signal_stop(&r->sigterm);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  for (size_t i = 0; i < NSTOP_SIGNALS; i++) {
+    uv_signal_stop(&r->sig[i]); /* hands the signal back (SIG_DFL) first */
+    sigaction(stop_signals[i], &sa, NULL);
+  }
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -85,7 +91,8 @@ static void on_signal(uv_signal_t *s, int signum)
   fprintf(stderr,
           "%sucscan: %s: stopping, cancelling probes in flight; a partial report follows "
           "(signal again to exit at once)\n",
-          r->show_progress ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated");
+          r->show_progress ? "\n" : "",
+          signum == SIGINT ? "interrupted" : signum == SIGHUP ? "hung up" : "terminated");
   exit_on_next_signal(r);
   engine_stop(r->eng);
 }
@@ -241,13 +248,47 @@ int scan_session_unrunnable(const struct scan_output *out, const struct plan *pl
   return 3;
 }
 
+static void on_session_closed(uv_handle_t *h)
+{
+  struct session *r = h->data;
+  r->closing--;
+}
+
+/* The handles live in this function's caller's frame: they must be off the loop before it
+ * returns. A scan with nothing to probe finishes inside engine_start(), and the uv_stop()
+ * of on_done() then makes the next uv_run() return before closing anything: run until
+ * every close callback has been called. */
 static void close_session(struct session *r)
 {
-  uv_close((uv_handle_t *)&r->sigint, NULL);
-  uv_close((uv_handle_t *)&r->sigterm, NULL);
-  uv_close((uv_handle_t *)&r->progress, NULL);
+  r->closing = NSTOP_SIGNALS + 1;
+  for (size_t i = 0; i < NSTOP_SIGNALS; i++)
+    uv_close((uv_handle_t *)&r->sig[i], on_session_closed);
+  uv_close((uv_handle_t *)&r->progress, on_session_closed);
   engine_free(r->eng);
-  uv_run(r->loop, UV_RUN_NOWAIT);
+  while (r->closing > 0)
+    uv_run(r->loop, UV_RUN_NOWAIT);
+}
+
+/* Starts the watchers of stop_signals; on failure none is left on the loop. */
+static int watch_signals(struct session *r)
+{
+  size_t n;
+  int rc = 0;
+  for (n = 0; n < NSTOP_SIGNALS; n++) {
+    rc = uv_signal_init(r->loop, &r->sig[n]);
+    if (rc != 0)
+      break;
+    r->sig[n].data = r;
+    rc = uv_signal_start(&r->sig[n], on_signal, stop_signals[n]);
+    if (rc != 0) {
+      n++;
+      break;
+    }
+  }
+  if (rc != 0)
+    while (n > 0)
+      uv_close((uv_handle_t *)&r->sig[--n], NULL);
+  return rc;
 }
 
 /* The capture and the raw socket first, while privileged; then --user. */
@@ -291,22 +332,7 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   r.progress.data = &r;
   /* The signal watchers need descriptors (libuv's signal pipe): under a tight open-file
    * limit they can fail, and a half-made handle crashes or spins the loop later. */
-  int rc = uv_signal_init(loop, &r.sigint);
-  if (rc == 0) {
-    rc = uv_signal_init(loop, &r.sigterm);
-    if (rc != 0)
-      uv_close((uv_handle_t *)&r.sigint, NULL);
-  }
-  if (rc == 0) {
-    r.sigint.data = r.sigterm.data = &r;
-    rc = uv_signal_start(&r.sigint, on_signal, SIGINT);
-    if (rc == 0)
-      rc = uv_signal_start(&r.sigterm, on_signal, SIGTERM);
-    if (rc != 0) {
-      uv_close((uv_handle_t *)&r.sigint, NULL);
-      uv_close((uv_handle_t *)&r.sigterm, NULL);
-    }
-  }
+  int rc = watch_signals(&r);
   if (rc != 0) {
     uv_close((uv_handle_t *)&r.progress, NULL);
     engine_free(r.eng);

@@ -8,6 +8,8 @@
 #     first the old complete report, then the new one; no temporary file is left behind
 #   - a signal while a host name is still being resolved (a DNS server that never answers)
 #     also ends the scan within a second, with a partial report
+#   - SIGHUP (the SSH session went away) is handled as SIGTERM is
+#   - a scan with nothing to probe (only skipped checks) ends at once, cleanly: exit 0
 #   - a second SIGINT exits at once (status 3), even when the first one's report cannot be
 #     delivered because stdout is a pipe nobody reads; the old --out file is then untouched
 # Subnet 198.18.36.0/24; loopback 127.0.0.36 (the silent DNS server).
@@ -119,7 +121,7 @@ check_partial() { # SIGNAL
   assert_check "$OUT" $H 7020/tcp fail closed '^connection refused \(RST\)$'
   assert_check "$OUT" $H 7039/tcp fail closed '^connection refused \(RST\)$'
   assert_json "$OUT" '.hosts[0].checks[-1].port' 7039 # checks in port order: no tarpit port
-  assert_match "ucscan: (interrupted|terminated): stopping" "$(cat "$NS_TMP/stderr")"
+  assert_match "ucscan: (interrupted|terminated|hung up): stopping" "$(cat "$NS_TMP/stderr")"
   # the watcher saw the old report, then the new one, nothing in between
   local seen
   seen=$(grep -v '^reads' "$NS_TMP/watch.log")
@@ -140,6 +142,13 @@ interrupt_run TERM
 assert_eq "valid $old_complete $old_started" "$(head -n 1 "$NS_TMP/watch.log")" "--out before the SIGTERM run"
 sed -i "1s/.*/valid true $old_started/" "$NS_TMP/watch.log" # same shape as the first run's
 check_partial TERM
+# SIGHUP: the SSH session the scan was started from went away
+old_started=$(json_get "$OUT" .started_at)
+sleep 1.1
+interrupt_run HUP
+assert_eq "valid false $old_started" "$(head -n 1 "$NS_TMP/watch.log")" "--out before the SIGHUP run"
+sed -i "1s/.*/valid true $old_started/" "$NS_TMP/watch.log"
+check_partial HUP
 
 # --- a signal while a name is being resolved (a DNS server that never answers) -------------
 srv_peers - "count-udp@127.0.0.36:53"
@@ -203,4 +212,14 @@ assert_contains "signal during shutdown: exiting now (status 3)" "$(cat "$NS_TMP
 assert_eq "report.json" "$(ls -A "$NS_TMP/reports")" "files next to the report after the second SIGINT"
 assert_json "$OUT" .complete false
 assert_eq 0 "$(grep -c INVALID "$NS_TMP/watch.log" || true)" "invalid states of --out"
+
+# --- nothing to probe: every check skipped (a client has no listening port) ------------------
+# The engine finishes inside its own start; the loop must still be left clean (was a SIGSEGV
+# after the report, exit 139).
+rc=0
+"$UCSCAN" scan --target 127.0.0.36 --role client --no-progress --out "$NS_TMP/skip.json" \
+  >/dev/null 2>"$NS_TMP/stderr" || rc=$?
+assert_eq 0 "$rc" "exit status of a scan with nothing to probe ($(cat "$NS_TMP/stderr"))"
+assert_json "$NS_TMP/skip.json" .complete true
+assert_json "$NS_TMP/skip.json" .summary '{"checks":8,"fail":0,"hosts":1,"pass":0,"skip":8,"warn":0}'
 echo "ok"
