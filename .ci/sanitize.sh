@@ -20,7 +20,10 @@ set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${SAN_BUILD_DIR:-$SRC/build-sanitize}
-LOGS=$BUILD/sanitizer-logs
+# Reports are written by every process, some running as nobody (e2e tests drop privileges):
+# the logs live under /tmp, where nobody can reach them whatever the checkout's permissions,
+# and are copied to $BUILD/sanitizer-logs at the end.
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/ucscan-sanitizer-logs.XXXXXX")
 CC=${CC:-clang}
 T0=$SECONDS
 
@@ -33,8 +36,7 @@ cmake --build "$BUILD" -j "$(nproc)" >"$BUILD/sanitize-build.log" 2>&1 || {
 }
 echo "built in $((SECONDS - T0)) s"
 
-rm -rf "$LOGS"
-mkdir -p "$LOGS"
+chmod 1777 "$LOGS"
 # log_path: reports go to $LOGS/report.<pid> instead of stderr, so a test cannot swallow them
 # (ASan, UBSan and LSan share one runtime here; all three get the same path).
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks=1:\
@@ -59,6 +61,10 @@ if [[ ${SAN_SMOKE:-1} != 0 ]]; then
   echo "smoke: $((SECONDS - T1)) s"
 fi
 
+rm -rf "$BUILD/sanitizer-logs"
+cp -r "$LOGS" "$BUILD/sanitizer-logs"
+rm -rf "$LOGS"
+LOGS=$BUILD/sanitizer-logs
 reports=$(find "$LOGS" -type f -size +0 | sort)
 if [[ -n $reports ]]; then
   echo

@@ -21,9 +21,7 @@ ns_init
 srv_peers - "count@$T:80" "count@$T:443" "count@$T:444" "count@$T:5060" "count@$T:5061" \
   "count-udp@$T:1434" "dns-nxdomain@$T:53"
 plog=$SRV_LOG
-command -v unshare >/dev/null || fail "unshare (util-linux) is needed for the resolver test"
-printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$T" >"$NS_TMP/resolv.conf"
-: >"$NS_TMP/hosts"
+private_dns "$T"
 
 D=$NS_TMP/in
 mkdir -p "$D"
@@ -34,9 +32,7 @@ printf '%s\n' "$good" >good.json
 
 # run ucscan with the private resolver; prints stderr, returns the exit status
 scan() {
-  unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/hosts &&
-    shift 2 && exec "$@"' sh "$NS_TMP/resolv.conf" "$NS_TMP/hosts" \
-    "$UCSCAN" scan --no-progress --timeout 300 "$@" >"$NS_TMP/stdout" 2>"$NS_TMP/stderr"
+  "${PRIVATE_DNS[@]}" "$UCSCAN" scan --no-progress --timeout 300 "$@" >"$NS_TMP/stdout" 2>"$NS_TMP/stderr"
 }
 # expect WHAT REGEX ARGS...: exit 2, one line on stderr matching REGEX, nothing on stdout
 n_cases=0
@@ -125,7 +121,10 @@ expect "unresolvable name in a topology" \
 expect "unresolvable --target" \
   '^ucscan: --target:1:12: name "nosuch\.ucscan\.invalid" does not resolve: .*nothing scanned' \
   --target $T,nosuch.ucscan.invalid --ports tcp:80,udp:1434 --out out.json
-assert_eq 4 "$(peers_count "$plog" query nosuch.ucscan.invalid)" "DNS queries for the name (A and AAAA, twice)"
+# (exactly this name: glibc may go on to try it under the machine's own domain; AAAA only
+# when the machine has a global IPv6 address, AI_ADDRCONFIG)
+assert_eq 2 "$(peers_count "$plog" query " nosuch.ucscan.invalid type=1")" "DNS A queries for the name (one per run)"
+assert_match '^(0|2)$' "$(peers_count "$plog" query " nosuch.ucscan.invalid type=28")" "DNS AAAA queries for the name"
 
 # --- --out that cannot be written (checked before the scan) ---------------------------------
 mkdir -p ro devs

@@ -77,7 +77,11 @@ out=$NS_TMP/interrupted.json
 "$UCSCAN" scan --target "$H" --ports tcp:20000-29999 --timeout 2000 --no-progress \
   --capture "$pcap" --out "$out" >/dev/null 2>"$NS_TMP/interrupted.err" &
 pid=$!
-sleep 1
+# the capture file is opened after the signal watchers are set: once it exists, SIGINT is
+# handled (before, it would be lost: a background job starts with SIGINT ignored), then
+# give the probes time to go out
+ns_wait_until $((5 * ${UC_E2E_SLOW:-1})) test -e "$pcap" || fail "no capture file"
+sleep 0.5
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?

@@ -21,22 +21,26 @@ H=198.18.33.2 OTHER=198.18.33.3
 ns_host ux "$H/24" 198.18.33.1
 ns_add_addr ux "$OTHER"
 
-rows=() specs=()
+rows=() specs=() floods=()
 peer() { rows+=("$1"); specs+=("$2@$H:${1%%/*}${3:+,$3}"); }
+# the floods (2000 datagrams per request) in a process of their own: they must not delay the
+# honest peers' answers past ucscan's retransmit deadline
+flood() { rows+=("$1"); floods+=("udp-flood@$H:${1%%/*}"); }
 peer 7201/udp/stun stun-lying-length
 peer 7202/udp/stun stun-unknown-attr
 peer 7203/udp/stun stun-wrong-txid
 peer 7204/udp/stun stun-other-source "from=$OTHER"
 peer 7205/udp/stun stun-huge
-peer 7206/udp/stun udp-flood
+flood 7206/udp/stun
 peer 7207/udp/sql-browser sqlb-truncated
 peer 7208/udp/sql-browser sqlb-lying-length
-peer 7209/udp/sql-browser udp-flood
+flood 7209/udp/sql-browser
 # honest ones
 peer 7300/udp/stun stun-decoy "from=$OTHER"
 peer 7301/udp/stun msturn-401
 peer 7302/udp/sql-browser sqlb
 peer 7303/udp/sql-browser sqlb-huge
+srv_peers ux "${floods[@]}"
 srv_peers ux "${specs[@]}"
 plog=$SRV_LOG
 

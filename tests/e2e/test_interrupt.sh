@@ -153,13 +153,12 @@ check_partial HUP
 # --- a signal while a name is being resolved (a DNS server that never answers) -------------
 srv_peers - "count-udp@127.0.0.36:53"
 dnslog=$SRV_LOG
-printf 'nameserver 127.0.0.36\noptions timeout:5 attempts:2\n' >"$NS_TMP/resolv.conf"
+private_dns 127.0.0.36 "timeout:5 attempts:2"
 printf '{"name": "e2e-interrupt-dns", "hosts": [{"name": "stuck.ucscan.invalid", "roles": ["director"]}]}\n' \
   >"$NS_TMP/topo-dns.json"
 prev=$(json_get "$OUT" .started_at)
 # (not through a shell function: $! must be ucscan itself, which unshare and sh exec)
-unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh "$NS_TMP/resolv.conf" \
-  "$UCSCAN" scan --topology "$NS_TMP/topo-dns.json" --no-progress --out "$OUT" \
+"${PRIVATE_DNS[@]}" "$UCSCAN" scan --topology "$NS_TMP/topo-dns.json" --no-progress --out "$OUT" \
   >/dev/null 2>"$NS_TMP/stderr" &
 pid=$!
 ns_defer "[[ \$(cat /proc/$pid/comm 2>/dev/null) != ucscan ]] || kill -9 $pid"

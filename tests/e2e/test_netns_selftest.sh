@@ -60,6 +60,7 @@ assert_eq 198.18.1.2 "$H1" "ns_addr h1"
 assert_match "inet 198\.18\.1\.2/29" "$(ns_exec h1 ip -4 -o addr show dev eth0)" "h1 eth0"
 assert_eq "" "$(ns_exec h1 ip -6 -o addr show)" "IPv6 addresses in h1"
 assert_eq 0 "$(ns_exec h1 sysctl -n net.ipv4.icmp_ratelimit)" "icmp_ratelimit in h1"
+assert_eq 0 "$(ns_exec h1 sysctl -n net.ipv4.icmp_ratemask)" "icmp_ratemask in h1"
 
 srv_tcp_listen h1 "$H1" 8080
 ns_add_addr h1 198.18.1.3

@@ -317,3 +317,24 @@ EOF
   # shellcheck disable=SC2034
   MKCERT_KEY="$dir/$name.key"
 }
+
+# private_dns NAMESERVER [OPTIONS]: makes the files of a private resolver in $NS_TMP/dns
+# (resolv.conf naming NAMESERVER only, an empty hosts file, nsswitch.conf "hosts: files dns")
+# and sets PRIVATE_DNS, a command prefix that runs a command in a mount namespace seeing them:
+#   "${PRIVATE_DNS[@]}" "$UCSCAN" scan ...
+# Names are then asked of NAMESERVER (a peer of the test, or nothing: an address where no
+# server listens fails at once), never of the machine's resolver, nscd or systemd-resolved.
+# The prefix execs: after `"${PRIVATE_DNS[@]}" cmd &`, $! is cmd itself.
+private_dns() {
+  (($# >= 1)) || _srv_fatal "usage: private_dns NAMESERVER [OPTIONS]"
+  command -v unshare >/dev/null || _srv_fatal "unshare (util-linux) is needed for a private resolver"
+  mkdir -p "$NS_TMP/dns"
+  printf 'nameserver %s\noptions %s\n' "$1" "${2:-timeout:1 attempts:1}" >"$NS_TMP/dns/resolv.conf"
+  : >"$NS_TMP/dns/hosts"
+  printf 'hosts: files dns\n' >"$NS_TMP/dns/nsswitch.conf"
+  PRIVATE_DNS=(unshare -m sh -c 'd=$1; shift
+    for f in resolv.conf hosts nsswitch.conf; do
+      mount --bind "$d/$f" "/etc/$f" || { echo "private_dns: cannot bind /etc/$f" >&2; exit 97; }
+    done
+    exec "$@"' sh "$NS_TMP/dns")
+}
