@@ -25,6 +25,43 @@ static void base_of(const char *path, char *buf, size_t cap)
   snprintf(buf, cap, "%s", basename(tmp));
 }
 
+/* The file to replace: `path`, or the file a symbolic link at `path` points to. rename()
+ * replaces a link itself: `--out link.json` would leave its target stale, and `--out
+ * /dev/stdout` would swap the system's /dev/stdout link for a regular file. */
+static int resolve_target(const char *path, char *out, size_t cap, struct uc_err *err)
+{
+  struct stat st;
+  if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) {
+    if (snprintf(out, cap, "%s", path) >= (int)cap)
+      return uc_err_set(err, path, 0, 0, "path too long");
+    return 0;
+  }
+  char *real = realpath(path, NULL);
+  if (!real)
+    return uc_err_set(err, path, 0, 0,
+                      "is a symbolic link to nothing that can be written (%s)%s", strerror(errno),
+                      strncmp(path, "/dev/", 5) == 0
+                          ? ": for the report on standard output, leave out --out"
+                          : "");
+  int n = snprintf(out, cap, "%s", real);
+  free(real);
+  if (n >= (int)cap)
+    return uc_err_set(err, path, 0, 0, "path too long");
+  return 0;
+}
+
+/* The mode of the new report: that of the file it replaces, or 0666 less the umask, as
+ * open(2) would give (a report maps the firewall: `umask 077` keeps it private). */
+static mode_t report_mode(const char *path)
+{
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+    return st.st_mode & 07777;
+  mode_t um = umask(0);
+  umask(um);
+  return 0666 & ~um;
+}
+
 static int make_temp(const char *path, char *tmpl, size_t cap, struct uc_err *err)
 {
   char dir[4096], base[1024];
@@ -44,7 +81,10 @@ static int make_temp(const char *path, char *tmpl, size_t cap, struct uc_err *er
   if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
     return uc_err_set(err, path, 0, 0,
                       "is not a regular file (a device, FIFO or socket): the report is written "
-                      "to a temporary file and renamed over its target");
+                      "to a temporary file and renamed over its target%s",
+                      strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0
+                          ? "; for the report on standard output, leave out --out"
+                          : "");
   if (snprintf(tmpl, cap, "%s/.%s.tmp-XXXXXX", dir, base) >= (int)cap)
     return uc_err_set(err, path, 0, 0, "path too long");
   int fd = mkstemp(tmpl);
@@ -53,9 +93,11 @@ static int make_temp(const char *path, char *tmpl, size_t cap, struct uc_err *er
   return fd;
 }
 
-int atomic_check_writable(const char *path, struct uc_err *err)
+int atomic_check_writable(const char *given, struct uc_err *err)
 {
-  char tmp[4200];
+  char tmp[4200], path[4096];
+  if (resolve_target(given, path, sizeof(path), err) < 0)
+    return -1;
   int fd = make_temp(path, tmp, sizeof(tmp), err);
   if (fd < 0)
     return -1;
@@ -63,7 +105,7 @@ int atomic_check_writable(const char *path, struct uc_err *err)
   unlink(tmp);
   if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
     /* rename() replaces it anyway, but a read-only report is a sign of intent. */
-    return uc_err_set(err, path, 0, 0, "exists and is not writable");
+    return uc_err_set(err, given, 0, 0, "exists and is not writable");
   }
   return 0;
 }
@@ -87,9 +129,13 @@ int atomic_write(const char *path, const char *data, size_t len, struct uc_err *
   return rc;
 }
 
-static int write_temp_and_rename(const char *path, const char *data, size_t len, struct uc_err *err)
+static int write_temp_and_rename(const char *given, const char *data, size_t len,
+                                 struct uc_err *err)
 {
-  char tmp[4200];
+  char tmp[4200], path[4096];
+  if (resolve_target(given, path, sizeof(path), err) < 0)
+    return -1;
+  mode_t mode = report_mode(path);
   int fd = make_temp(path, tmp, sizeof(tmp), err);
   if (fd < 0)
     return -1;
@@ -106,7 +152,7 @@ static int write_temp_and_rename(const char *path, const char *data, size_t len,
     }
     off += (size_t)w;
   }
-  fchmod(fd, 0644);
+  fchmod(fd, mode);
   if (fsync(fd) != 0 || close(fd) != 0) {
     int e = errno;
     unlink(tmp);

@@ -139,6 +139,9 @@ expect "--out empty" '^ucscan scan: --out needs a file name' --topology good.jso
 expect "--out is a device" '^ucscan: devs/null: is not a regular file' --topology good.json --out devs/null
 expect "--out is a FIFO" '^ucscan: devs/fifo: is not a regular file' --topology good.json --out devs/fifo
 [[ -c devs/null && -p devs/fifo ]] || fail "the device or the FIFO was replaced"
+ln -s missing/out.json dangling.json
+expect "--out is a dangling symbolic link" '^ucscan: dangling\.json: is a symbolic link to nothing that can be written \(No such file or directory\)$' --topology good.json --out dangling.json
+[[ -L dangling.json ]] || fail "the dangling link was replaced"
 # a read-only file system (root ignores permission bits: use a read-only bind mount)
 rc=0
 unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"' \
@@ -162,5 +165,25 @@ sleep 0.3
 assert_eq 5 "$(awk '$3 == "accept" {print $2}' "$plog" | sort -u | wc -l)" \
   "ports that saw connections of the valid scan (80, 443, 444, 5060, 5061)"
 assert_match '^[3-9]$' "$(peers_count "$plog" datagram "$T:1434")" "SQL Browser requests of the valid scan"
+
+# --- where the report lands: through a symbolic link, with the umask's or the old file's mode
+ln -s out.json link.json
+before=$(json_get out.json .started_at)
+sleep 1.1 # a new started_at
+rc=0
+scan --target $T --out link.json --ports tcp:9 || rc=$?
+assert_eq 1 "$rc" "--out through a symbolic link: exit status ($(cat "$NS_TMP/stderr"))"
+[[ -L link.json && $(readlink link.json) == out.json ]] || fail "--out replaced the symbolic link itself"
+assert_ne "$before" "$(json_get out.json .started_at)" "the link's target holds the new report"
+rc=0
+(umask 077 && scan --target $T --out private.json --ports tcp:9) || rc=$?
+assert_eq 1 "$rc" "--out under umask 077: exit status"
+assert_eq 600 "$(stat -c %a private.json)" "mode of a new report under umask 077"
+chmod 640 out.json
+rc=0
+scan --target $T --out out.json --ports tcp:9 || rc=$?
+assert_eq 1 "$rc" "--out over a 0640 report: exit status"
+assert_eq 640 "$(stat -c %a out.json)" "mode of a replaced report (kept)"
+
 echo "bad input: $n_cases cases, each exit 2 with a message, nothing scanned" >&2
 echo "ok"
