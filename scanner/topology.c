@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,45 @@ int topo_address_family(const char *s)
     return 4;
   if (inet_pton(AF_INET6, s, buf) == 1)
     return 6;
+  return 0;
+}
+
+int topo_address_problem(const char *s, char *why, size_t cap)
+{
+  unsigned char a6[16];
+  struct in_addr a4;
+  if (inet_pton(AF_INET, s, &a4) == 1) {
+    uint32_t h = ntohl(a4.s_addr);
+    const char *what = h == 0                  ? "the unspecified address (this host, any address)"
+                       : h == 0xffffffffu      ? "the broadcast address"
+                       : (h >> 28) == 0xe      ? "a multicast address"
+                       : (h >> 24) == 0        ? "in 0.0.0.0/8 (this network)"
+                                               : NULL;
+    if (!what)
+      return 0;
+    snprintf(why, cap, "\"%s\" is %s, not a host's", s, what);
+    return 1;
+  }
+  if (inet_pton(AF_INET6, s, a6) == 1) {
+    static const unsigned char any6[16];
+    const char *what = memcmp(a6, any6, 16) == 0 ? "the unspecified address (this host, any address)"
+                       : a6[0] == 0xff           ? "a multicast address"
+                                                 : NULL;
+    if (!what)
+      return 0;
+    snprintf(why, cap, "\"%s\" is %s, not a host's", s, what);
+    return 1;
+  }
+  if (inet_aton(s, &a4) != 0) {
+    char dq[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a4, dq, sizeof(dq));
+    snprintf(why, cap,
+             "\"%s\" would be read as the IPv4 address %s (leading zeros are octal, hex and "
+             "fewer than four parts are accepted by the resolver): write the address as four "
+             "decimal numbers",
+             s, dq);
+    return 1;
+  }
   return 0;
 }
 
@@ -45,7 +85,14 @@ int topo_valid_hostname(const char *s)
     if (++label > 63)
       return 0;
   }
-  return label > 0 && s[len - 1] != '-';
+  if (label == 0 || s[len - 1] == '-')
+    return 0;
+  /* No top-level domain is all digits (RFC 3696 2): "1.2.3.4.5" is a mistyped address, and
+   * asking DNS for it only delays the error. */
+  size_t last = len - label;
+  while (last < len && isdigit((unsigned char)s[last]))
+    last++;
+  return last < len;
 }
 
 int topo_has_role(const struct topo_host *h, const char *role)
@@ -127,6 +174,15 @@ static int load_host(const struct jdoc *d, struct jpath *p, json_t *obj,
       jdoc_get_string(d, p, obj, "address", 0, &h->address, err) < 0 ||
       jdoc_get_string(d, p, obj, "pool", 0, &h->pool, err) < 0)
     return -1;
+  char why[300];
+  if (topo_address_problem(h->name, why, sizeof(why))) {
+    jpath_key(p, "name");
+    return jdoc_error(d, p, 0, err, "%s", why);
+  }
+  if (h->address && topo_address_problem(h->address, why, sizeof(why))) {
+    jpath_key(p, "address");
+    return jdoc_error(d, p, 0, err, "%s", why);
+  }
   if (!topo_valid_hostname(h->name) && !topo_address_family(h->name)) {
     jpath_key(p, "name");
     return jdoc_error(d, p, 0, err, "\"%s\" is not a valid host name", h->name);
@@ -311,6 +367,11 @@ int topo_from_targets(struct topology *t, const char *targets, const char *roles
   }
   for (long i = 0; i < nt; i++) {
     struct topo_host *h = &t->hosts[i];
+    char why[300];
+    if (topo_address_problem(names[i], why, sizeof(why))) {
+      rc = uc_err_set(err, "--target", 0, 0, "%s", why);
+      goto out;
+    }
     if (!topo_valid_hostname(names[i]) && !topo_address_family(names[i])) {
       rc = uc_err_set(err, "--target", 0, 0, "\"%s\" is not a host name or address", names[i]);
       goto out;

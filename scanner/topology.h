@@ -43,6 +43,11 @@ void topo_free(struct topology *t);
 int topo_valid_hostname(const char *s);
 /* 4 or 6 when s is an IPv4 / IPv6 literal, else 0. */
 int topo_address_family(const char *s);
+/* A host name or address that would probe something other than what was meant: an IPv4
+ * address getaddrinfo() reads in inet_aton()'s forms (127.0.0.060 is 127.0.0.48; hex,
+ * plain numbers, fewer parts), or an address that is no host (unspecified, broadcast,
+ * multicast). Returns 1 and says why in `why`, else 0. */
+int topo_address_problem(const char *s, char *why, size_t cap);
 int topo_has_role(const struct topo_host *h, const char *role);
 
 #endif

@@ -164,6 +164,52 @@ static void test_hostname_rules(void **state)
   assert_int_equal(topo_address_family("198.18.0.1"), 4);
   assert_int_equal(topo_address_family("fe80::1"), 6);
   assert_int_equal(topo_address_family("198.18.0"), 0);
+  /* no top-level domain is all digits: a mistyped address, not a name to ask DNS for */
+  assert_false(topo_valid_hostname("1.2.3.4.5"));
+  assert_false(topo_valid_hostname("198.18.0"));
+  assert_true(topo_valid_hostname("fe01.2015.test"));
+  assert_true(topo_valid_hostname("3com"));
+}
+
+static void expect_problem(const char *s, const char *needle)
+{
+  char why[300] = "";
+  if (!topo_address_problem(s, why, sizeof(why)))
+    fail_msg("no problem found with \"%s\"", s);
+  if (!strstr(why, needle))
+    fail_msg("\"%s\": got '%s', want '%s'", s, why, needle);
+}
+
+static void test_addresses_that_mean_something_else(void **state)
+{
+  (void)state;
+  /* what getaddrinfo() would make of them: another host than the one written */
+  expect_problem("127.0.0.060", "read as the IPv4 address 127.0.0.48");
+  expect_problem("10.1.1.010", "read as the IPv4 address 10.1.1.8");
+  expect_problem("0x7f000001", "read as the IPv4 address 127.0.0.1");
+  expect_problem("2130706492", "read as the IPv4 address 127.0.0.60");
+  expect_problem("127.1", "read as the IPv4 address 127.0.0.1");
+  /* no host's address */
+  expect_problem("0.0.0.0", "the unspecified address");
+  expect_problem("0.1.2.3", "0.0.0.0/8");
+  expect_problem("255.255.255.255", "the broadcast address");
+  expect_problem("239.1.2.3", "a multicast address");
+  expect_problem("::", "the unspecified address");
+  expect_problem("ff02::1", "a multicast address");
+  char why[300];
+  assert_false(topo_address_problem("198.18.0.1", why, sizeof(why)));
+  assert_false(topo_address_problem("127.0.0.1", why, sizeof(why)));
+  assert_false(topo_address_problem("::1", why, sizeof(why)));
+  assert_false(topo_address_problem("fe01.contoso.test", why, sizeof(why)));
+  /* with a position in a file, and in --target */
+  expect("{\"hosts\": [{\"name\": \"10.1.1.010\", \"roles\": [\"edge\"]}]}", 1, 21,
+         "read as the IPv4 address 10.1.1.8");
+  expect("{\"hosts\": [{\"name\": \"e.test\", \"address\": \"0.0.0.0\", \"roles\": [\"edge\"]}]}",
+         1, 42, "the unspecified address");
+  struct topology t;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, "198.18.0.2,198.18.0.010", "edge", &test_catalog, &err), -1);
+  assert_non_null(strstr(err.text, "read as the IPv4 address 198.18.0.8"));
 }
 
 int main(void)
@@ -172,6 +218,7 @@ int main(void)
       cmocka_unit_test(test_valid_topology),   cmocka_unit_test(test_errors_have_positions),
       cmocka_unit_test(test_binary_and_huge_files), cmocka_unit_test(test_targets),
       cmocka_unit_test(test_hostname_rules),
+      cmocka_unit_test(test_addresses_that_mean_something_else),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
