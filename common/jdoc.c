@@ -11,6 +11,18 @@
 static int parse_text(struct jdoc *d, struct uc_err *err)
 {
   json_error_t je;
+  const unsigned char *u = (const unsigned char *)d->text;
+  /* Windows tools: UTF-16 from PowerShell 5.1's `>` and Out-File, a UTF-8 byte order mark
+   * from Notepad and Set-Content -Encoding UTF8. The mark is dropped (positions then count
+   * as an editor shows them); UTF-16 is named rather than parsed as binary. */
+  if (d->len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)))
+    return uc_err_set(err, d->source, 1, 1,
+                      "UTF-16 text (as PowerShell 5.1's > and Out-File write): save it as UTF-8, "
+                      "e.g. Out-File -Encoding utf8, or Set-Content -Encoding UTF8");
+  if (d->len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf) {
+    memmove(d->text, d->text + 3, d->len - 3 + 1);
+    d->len -= 3;
+  }
   if (memchr(d->text, '\0', d->len)) {
     size_t off = (size_t)((const char *)memchr(d->text, '\0', d->len) - d->text);
     int line, col;

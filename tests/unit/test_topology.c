@@ -96,6 +96,12 @@ static void test_errors_have_positions(void **state)
   expect("{\"name\": \"\", \"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}]}", 1, 10,
          "\"name\" is empty");
   expect("{\"hosts\": [{\"name\": 42, \"roles\": [\"edge\"]}]}", 1, 21, "must be a string");
+  /* from Windows: a UTF-8 byte order mark is dropped (positions as an editor shows them),
+   * UTF-16 is named */
+  expect("\xef\xbb\xbf{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"front-end\"], \"colour\": 1}]}",
+         1, 55, "unknown key \"colour\"");
+  expect("\xff\xfe{", 1, 1, "UTF-16 text");
+  expect("\xfe\xff{", 1, 1, "UTF-16 text");
 }
 
 static void test_binary_and_huge_files(void **state)
@@ -122,6 +128,22 @@ static void test_binary_and_huge_files(void **state)
   assert_non_null(strstr(err.text, "cannot open"));
   assert_int_equal(topo_load_file(&t, "/tmp", &test_catalog, &err), -1);
   assert_non_null(strstr(err.text, "directory"));
+}
+
+static void test_byte_order_mark(void **state)
+{
+  (void)state;
+  struct topology t;
+  struct uc_err err;
+  uc_err_clear(&err);
+  char *path = write_tmp("\xef\xbb\xbf{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"edge\"]}]}\r\n");
+  int rc = topo_load_file(&t, path, &test_catalog, &err);
+  unlink(path);
+  if (rc != 0)
+    fail_msg("a topology with a byte order mark: %s", err.text);
+  assert_int_equal(t.nhosts, 1);
+  assert_string_equal(t.hosts[0].name, "a.test");
+  topo_free(&t);
 }
 
 static void test_targets(void **state)
@@ -219,6 +241,7 @@ int main(void)
       cmocka_unit_test(test_binary_and_huge_files), cmocka_unit_test(test_targets),
       cmocka_unit_test(test_hostname_rules),
       cmocka_unit_test(test_addresses_that_mean_something_else),
+      cmocka_unit_test(test_byte_order_mark),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
