@@ -1,6 +1,7 @@
 /* cli/cli.c - subcommand dispatch and top-level help. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,22 @@ static void top_help(FILE *out)
                "  --version                print the version\n");
 }
 
+/* What went to stdout must have arrived: `ucscan catalog > /dev/full` said nothing and
+ * exited 0; now it says so and exits 2. A reader that stopped reading (`| head`) is its own
+ * choice: no message then, and the status stays. (`scan` and `demo` check their own
+ * writes: exit 3.) */
+static int stdout_status(int status)
+{
+  errno = 0;
+  if (fflush(stdout) == 0 && !ferror(stdout))
+    return status;
+  if (errno == EPIPE || status >= 2) /* a failed command has said why already */
+    return status;
+  fprintf(stderr, "ucscan: cannot write to standard output: %s\n",
+          errno ? strerror(errno) : "write error");
+  return 2;
+}
+
 int cli_main(int argc, char **argv)
 {
   if (argc < 2) {
@@ -42,21 +59,25 @@ int cli_main(int argc, char **argv)
   const char *cmd = argv[1];
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
     printf("ucscan %s\n", UC_VERSION);
-    return 0;
+    return stdout_status(0);
   }
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-    if (argc > 2)
+    if (argc > 2) {
       for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[2], commands[i].name) == 0) {
           opts_help(stdout, commands[i].help);
-          return 0;
+          return stdout_status(0);
         }
+      fprintf(stderr, "ucscan: no help for \"%s\": not a command\n\n", argv[2]);
+      top_help(stderr);
+      return 2;
+    }
     top_help(stdout);
-    return 0;
+    return stdout_status(0);
   }
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     if (strcmp(cmd, commands[i].name) == 0)
-      return commands[i].run(argc - 1, argv + 1);
+      return stdout_status(commands[i].run(argc - 1, argv + 1));
   fprintf(stderr, "ucscan: unknown command \"%s\"\n\n", cmd);
   top_help(stderr);
   return 2;

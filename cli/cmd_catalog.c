@@ -119,6 +119,8 @@ int cmd_catalog(int argc, char **argv)
 {
   const char *product = NULL, *role = NULL, *file = NULL;
   bool as_json = false;
+  if (opts_check_argv(&cli_cmd_catalog, argc, argv) != 0)
+    return 2;
   struct option *lo = opts_getopt(catalog_opts);
   int c, rc = 0;
   optind = 1;

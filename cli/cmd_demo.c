@@ -70,6 +70,8 @@ struct demo_args {
 
 static int parse_args(int argc, char **argv, struct demo_args *a)
 {
+  if (opts_check_argv(&cli_cmd_demo, argc, argv) != 0)
+    return 2;
   struct option *lo = opts_getopt(demo_opts);
   int rc = 0, c;
   optind = 1;

@@ -49,6 +49,8 @@ int cmd_diff(int argc, char **argv)
 {
   const char *format = "table";
   bool force = false;
+  if (opts_check_argv(&cli_cmd_diff, argc, argv) != 0)
+    return 2;
   struct option *lo = opts_getopt(diff_opts);
   int c, rc = 0;
   optind = 1;

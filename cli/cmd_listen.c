@@ -90,6 +90,8 @@ struct listen_args {
 
 static int parse_args(int argc, char **argv, struct listen_args *a)
 {
+  if (opts_check_argv(&cli_cmd_listen, argc, argv) != 0)
+    return 2;
   struct option *lo = opts_getopt(listen_opts);
   int rc = 0, c;
   optind = 1;

@@ -135,6 +135,8 @@ enum { S_TIMEOUT = 1, S_RETRIES = 2, S_CONC = 4, S_PERHOST = 8, S_RATE = 16, S_C
 
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
+  if (opts_check_argv(&cli_cmd_scan, argc, argv) != 0)
+    return 2;
   struct option *lo = opts_getopt(scan_opts);
   int rc = 0, c;
   const char *profile = "polite";

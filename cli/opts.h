@@ -21,6 +21,13 @@ struct cli_cmd {
   const char *epilog;  /* examples, exit status */
 };
 
+/* Checks a command line before getopt_long() sees it: long options spelled in full (getopt
+ * would take --tim for --timeout, and a later option named --time would silently change
+ * what a script means), no list option (--target A,B) given twice (the last one would win
+ * without a word; other options may be repeated, the last wins), and -h, in an option's
+ * place, read as --help. Prints the usage error
+ * and returns 2, or returns 0. */
+int opts_check_argv(const struct cli_cmd *cmd, int argc, char **argv);
 /* Builds a getopt_long table (caller frees). */
 struct option *opts_getopt(const struct cli_opt *opts);
 void opts_help(FILE *out, const struct cli_cmd *cmd);

@@ -316,6 +316,25 @@ static long split_list(char *s, const char **out, size_t max)
   return (long)n;
 }
 
+/* An empty item in a comma list ("a,", ",a", "a,,b"): said, with its column, rather than
+ * skipped, since a trailing comma is often a name lost to an editing slip. */
+static int list_empty_item(const char *opt, const char *s, struct uc_err *err)
+{
+  const char *item = s;
+  for (const char *c = s;; c++) {
+    if (*c != ',' && *c != '\0')
+      continue;
+    const char *k = item;
+    while (k < c && *k == ' ')
+      k++;
+    if (k == c)
+      return uc_err_set(err, opt, 1, (int)(item - s) + 1, "empty item in the list");
+    if (*c == '\0')
+      return 0;
+    item = c + 1;
+  }
+}
+
 static size_t count_items(const char *s)
 {
   size_t n = 1;
@@ -348,9 +367,14 @@ int topo_from_targets(struct topology *t, const char *targets, const char *roles
     topo_free(t);
     return uc_err_set(err, "<command line>", 0, 0, "out of memory");
   }
+  int rc = 0;
+  if (list_empty_item("--target", targets, err) < 0 ||
+      (roles && list_empty_item("--role", roles, err) < 0)) {
+    rc = -1;
+    goto out;
+  }
   long nt = split_list(t->owned, names, maxt);
   long nr = roles ? split_list(rcopy, rl, maxr) : 0;
-  int rc = 0;
   if (nt <= 0) {
     rc = uc_err_set(err, "--target", 0, 0, "no target given");
     goto out;
@@ -364,6 +388,11 @@ int topo_from_targets(struct topology *t, const char *targets, const char *roles
       rc = uc_err_set(err, "--role", 0, 0, "unknown role \"%s\" (see `ucscan catalog`)", rl[i]);
       goto out;
     }
+    for (long k = 0; k < i; k++)
+      if (strcmp(rl[k], rl[i]) == 0) {
+        rc = uc_err_set(err, "--role", 0, 0, "role \"%s\" listed twice", rl[i]);
+        goto out;
+      }
   }
   for (long i = 0; i < nt; i++) {
     struct topo_host *h = &t->hosts[i];

@@ -54,7 +54,8 @@ printf '{"name": "x", "hosts": [\n  {"name": "a.test", "address": "%s", "roles":
 head -c 3000 /dev/urandom >binary.json
 printf '{"name": "x",\0 "hosts": []}' >nul.json
 truncate -s 100M huge.json
-printf '\xff\xfe{"name": "\xc3\x28"}' >utf8.json
+printf '{"name": "\xff\xfe\xc3\x28"}' >utf8.json
+printf '\xff\xfe{\x00"\x00h\x00' >utf16.json # what PowerShell 5.1's > writes
 "$(ns_python)" -c "print('[' * 100000)" >deep.json
 : >empty.json
 printf '[1, 2, 3]\n' >array.json
@@ -73,6 +74,7 @@ expect "NUL in a topology" '^ucscan: nul\.json:1:14: binary data \(NUL byte\) in
 expect "100 MB topology" '^ucscan: huge\.json: file too large \(104857600 bytes; the limit is 16777216\)$' --topology huge.json --out out.json
 expect "100 MB topology on a pipe" '^ucscan: /dev/fd/[0-9]+: file too large \(more than 16777216 bytes\)$' --topology <(head -c 100M /dev/zero) --out out.json
 expect "invalid UTF-8" '^ucscan: utf8\.json:1(:[0-9]+)?: invalid JSON: unable to decode byte 0xff' --topology utf8.json --out out.json
+expect "UTF-16" '^ucscan: utf16\.json:1:1: UTF-16 text .*save it as UTF-8' --topology utf16.json --out out.json
 expect "100000 nested arrays" '^ucscan: deep\.json:1:[0-9]+: invalid JSON: maximum parsing depth reached' --topology deep.json --out out.json
 expect "empty topology" '^ucscan: empty\.json:1:1: ' --topology empty.json --out out.json
 expect "topology not an object" '^ucscan: array\.json:1:1: ' --topology array.json --out out.json
@@ -111,6 +113,10 @@ expect "udp:" '^ucscan: --ports: column 5: expected a port number after "udp:"$'
 expect "tcp:80,,81" '^ucscan: --ports: column 8: empty item in the port list$' --target $T --ports tcp:80,,81 --out out.json
 expect "sctp:1" '^ucscan: --ports: column 1: unknown transport "sctp" \(tcp or udp\)$' --target $T --ports sctp:1 --out out.json
 expect "unknown --role" '^ucscan: --role: unknown role "frontend"' --target $T --role frontend --out out.json
+expect "an abbreviated option" '^ucscan scan: unknown option --tim \(options are not abbreviated: --timeout\)' --target $T --role director --tim 300 --out out.json
+expect "an abbreviated option=value" '^ucscan scan: unknown option --no-prog \(options are not abbreviated: --no-progress\)' --target $T --role director --no-prog --out out.json
+expect "--target twice (the last one would win)" '^ucscan scan: --target given twice \(give one list, with commas\)' --target $T --target 127.0.0.1 --role director --out out.json
+expect "--role twice" '^ucscan scan: --role given twice' --target $T --role director --role edge --out out.json
 expect "target twice" '^ucscan: --target: target "127\.0\.0\.35" given twice$' --target $T,$T --role director --out out.json
 
 # --- names that do not resolve (asked of the NXDOMAIN peer only) -----------------------------

@@ -224,6 +224,26 @@ else
   echo "note: groff not installed, rendering not checked"
 fi
 
+# ---- 4b. help and standard output ---------------------------------------------------------------
+rc=0
+"$UCSCAN" help nope >"$TMP/out" 2>"$TMP/err" || rc=$?
+assert_eq 2 "$rc" "ucscan help nope: exit status"
+assert_match '^ucscan: no help for "nope": not a command' "$(head -n 1 "$TMP/err")"
+assert_eq "$("$UCSCAN" scan --help)" "$("$UCSCAN" scan -h)" "scan -h is scan --help"
+for args in "catalog" "catalog --json" "diff --help" "--help" "help listen" "--version"; do
+  rc=0
+  # shellcheck disable=SC2086 # word splitting wanted
+  "$UCSCAN" $args >/dev/full 2>"$TMP/err" || rc=$?
+  assert_eq 2 "$rc" "ucscan $args > /dev/full: exit status"
+  assert_match '^ucscan: cannot write to standard output: No space left on device$' "$(cat "$TMP/err")"
+done
+# a reader that stops early is not an error
+rc=0
+("$UCSCAN" catalog 2>"$TMP/err"; echo $? >"$TMP/rc") | head -n 1 >/dev/null
+assert_eq 0 "$(cat "$TMP/rc")" "ucscan catalog | head -n 1: exit status"
+assert_eq "" "$(cat "$TMP/err")" "ucscan catalog | head -n 1: stderr"
+ok "help for an unknown command, -h, and write errors on stdout"
+
 # ---- 5. cmake --install ------------------------------------------------------------------------
 if [[ -n ${UC_BUILD_DIR:-} ]]; then
   cmake --install "$UC_BUILD_DIR" --prefix "$TMP/prefix" >"$TMP/install.log" 2>&1 ||

@@ -161,6 +161,14 @@ static void test_targets(void **state)
   assert_non_null(strstr(err.text, "unknown role \"nope\""));
   assert_int_equal(topo_from_targets(&t, "a.test,a.test", "edge", &test_catalog, &err), -1);
   assert_int_equal(topo_from_targets(&t, ",,", "edge", &test_catalog, &err), -1);
+  /* an empty item is said, with its column; a role twice too */
+  assert_int_equal(topo_from_targets(&t, "a.test,", "edge", &test_catalog, &err), -1);
+  assert_int_equal(err.column, 8);
+  assert_non_null(strstr(err.text, "empty item"));
+  assert_int_equal(topo_from_targets(&t, "a.test", "edge, ,director", &test_catalog, &err), -1);
+  assert_int_equal(err.column, 6);
+  assert_int_equal(topo_from_targets(&t, "a.test", "edge,edge", &test_catalog, &err), -1);
+  assert_non_null(strstr(err.text, "role \"edge\" listed twice"));
   assert_int_equal(topo_from_targets(&t, "bad host", "edge", &test_catalog, &err), -1);
   assert_int_equal(topo_from_targets(&t, "::1", NULL, &test_catalog, &err), 0);
   assert_string_equal(t.hosts[0].address, "::1");
