@@ -62,8 +62,8 @@ static const struct cli_opt scan_opts[] = {
      "tables"},
     {"out", "FILE", O_OUT, "write the JSON report to FILE, atomically"},
     {"format", "FMT", O_FORMAT,
-     "what stdout gets: json, table, junit or prometheus\n(default: json without --out, nothing "
-     "with --out)"},
+     "what stdout gets: json, table, junit or prometheus\n(default: json without --out; with "
+     "--out, a table on a\nterminal, else nothing)"},
     {"prom", "FILE", O_PROM,
      "write Prometheus metrics to FILE, atomically\n(node_exporter textfile collector: name it "
      "*.prom)"},
