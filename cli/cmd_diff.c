@@ -29,9 +29,11 @@ const struct cli_cmd cli_cmd_diff = {
     "address, SQL Browser instances, a range's filtered ports.",
     diff_opts,
     "exit status:\n"
-    "  0  nothing regressed    1  a check fails in NEW that did not fail in OLD\n"
+    "  0  nothing regressed\n"
+    "  1  a check fails in NEW that did not fail in OLD, or NEW is a partial report\n"
+    "     (\"complete\": false: what it did not reach is unknown)\n"
     "  2  bad usage or input: unreadable or invalid JSON, a report of another schema,\n"
-    "     reports of different topologies without --force\n"
+    "     reports of different topologies or products without --force\n"
     "\nexamples:\n"
     "  ucscan diff monday.json tuesday.json\n"
     "  ucscan diff --format json old.json new.json | jq '.changes[] | select(.regression)'\n",

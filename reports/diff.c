@@ -592,6 +592,18 @@ json_t *diff_compute(const struct jdoc *old_doc, const struct jdoc *new_doc, boo
   const char *ot = report_doc_str(old_doc->root, "topology");
   const char *nt = report_doc_str(new_doc->root, "topology");
   bool mismatch = !ot || !nt || strcmp(ot, nt) != 0;
+  const char *op = report_doc_str(old_doc->root, "product");
+  const char *np = report_doc_str(new_doc->root, "product");
+  if (!mismatch && op && np && strcmp(op, np) != 0 && !force) {
+    struct jpath p = {.depth = 0};
+    jpath_key(&p, "product");
+    jdoc_error(new_doc, &p, 0, err,
+               "product \"%s\" is not the product of %s (\"%s\"): the reports check different "
+               "port tables (--force compares them anyway)",
+               np, old_doc->source, op);
+    return NULL;
+  }
+  mismatch = mismatch || (op && np && strcmp(op, np) != 0);
   if (mismatch && !force) {
     struct jpath p = {.depth = 0};
     jpath_key(&p, "topology");
@@ -656,6 +668,10 @@ json_t *diff_compute(const struct jdoc *old_doc, const struct jdoc *new_doc, boo
   json_object_set_new(d, "new", report_head(new_doc));
   json_object_set_new(d, "topology_mismatch", json_boolean(mismatch));
   json_object_set_new(d, "regressed", json_boolean(counts[CAT_REGRESSION] > 0));
+  /* An interrupted new scan proves nothing about what it did not reach: its missing checks
+   * are not "vanished", and "no regression" cannot be said. */
+  json_object_set_new(d, "new_incomplete",
+                      json_boolean(json_is_false(json_object_get(new_doc->root, "complete"))));
   json_object_set_new(d, "summary", summary);
   json_object_set_new(d, "changes", changes);
   return d;
@@ -663,7 +679,10 @@ json_t *diff_compute(const struct jdoc *old_doc, const struct jdoc *new_doc, boo
 
 int diff_exit_status(const json_t *diff)
 {
-  return json_is_true(json_object_get(diff, "regressed")) ? 1 : 0;
+  return json_is_true(json_object_get(diff, "regressed")) ||
+                 json_is_true(json_object_get(diff, "new_incomplete"))
+             ? 1
+             : 0;
 }
 
 /* --- table --- */
@@ -882,7 +901,12 @@ void diff_table(FILE *out, const json_t *diff, bool color)
   }
   fprintf(out, "; %lld unchanged\n",
           (long long)json_integer_value(json_object_get(s, "unchanged")));
-  fprintf(out, "%s\n",
-          diff_exit_status(diff) ? "REGRESSED: at least one check started failing"
-                                 : "no regression");
+  bool regressed = json_is_true(json_object_get(diff, "regressed"));
+  if (json_is_true(json_object_get(diff, "new_incomplete")))
+    fprintf(out, "%sNOT VERIFIED: the new scan did not finish (\"complete\": false); what it did "
+                 "not reach is unknown\n",
+            regressed ? "REGRESSED: at least one check started failing\n" : "");
+  else
+    fprintf(out, "%s\n",
+            regressed ? "REGRESSED: at least one check started failing" : "no regression");
 }

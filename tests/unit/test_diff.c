@@ -365,14 +365,14 @@ static void test_order(void **state)
   char *a = json_dumps(p.diff, REPORT_DUMP_FLAGS), *b = json_dumps(again, REPORT_DUMP_FLAGS);
   assert_string_equal(a, b);
   /* Top-level keys, documented in the man page. */
-  static const char *const keys[] = {"schema",    "old",     "new",    "topology_mismatch",
-                                     "regressed", "summary", "changes"};
+  static const char *const keys[] = {"schema",         "old",     "new",    "topology_mismatch",
+                                     "regressed",      "new_incomplete", "summary", "changes"};
   const char *key;
   json_t *v;
   size_t i = 0;
   json_object_foreach(p.diff, key, v)
   {
-    assert_true(i < 7);
+    assert_true(i < 8);
     assert_string_equal(key, keys[i++]);
   }
   assert_string_equal(json_string_value(json_object_get(p.diff, "schema")), "ucscan-diff/1");
@@ -437,6 +437,51 @@ static void test_topology_mismatch(void **state)
   assert_non_null(d);
   assert_true(json_is_true(json_object_get(d, "topology_mismatch")));
   assert_int_equal(diff_exit_status(d), 1);
+  json_decref(d);
+  jdoc_free(&od);
+  jdoc_free(&nd);
+  json_decref(o);
+  json_decref(n);
+}
+
+static void test_incomplete_and_product(void **state)
+{
+  (void)state;
+  json_t *o = report("contoso"), *n = report("contoso");
+  check(host(o, "a.contoso.test", NULL), 443, 0, 0, "tcp", "https", "pass", "open");
+  check(host(o, "b.contoso.test", NULL), 443, 0, 0, "tcp", "https", "pass", "open");
+  check(host(n, "a.contoso.test", NULL), 443, 0, 0, "tcp", "https", "pass", "open");
+  json_object_set_new(n, "complete", json_false()); /* interrupted before b */
+  struct jdoc od, nd;
+  to_doc(o, &od, "old.json");
+  to_doc(n, &nd, "new.json");
+  struct uc_err err;
+  json_t *d = diff_compute(&od, &nd, false, &err);
+  assert_non_null(d);
+  assert_true(json_is_false(json_object_get(d, "regressed")));
+  assert_true(json_is_true(json_object_get(d, "new_incomplete")));
+  assert_int_equal(diff_exit_status(d), 1); /* "no regression" cannot be said */
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  diff_table(f, d, false);
+  fclose(f);
+  assert_non_null(strstr(text, "NOT VERIFIED: the new scan did not finish"));
+  assert_null(strstr(text, "no regression"));
+  free(text);
+  json_decref(d);
+  jdoc_free(&nd);
+  /* another product: refused without --force, like another topology */
+  json_object_set_new(n, "complete", json_true());
+  json_object_set_new(n, "product", json_string("lync2013"));
+  to_doc(n, &nd, "new.json");
+  uc_err_clear(&err);
+  assert_null(diff_compute(&od, &nd, false, &err));
+  assert_non_null(strstr(err.text, "product \"lync2013\" is not the product of old.json"));
+  d = diff_compute(&od, &nd, true, &err);
+  assert_non_null(d);
+  assert_true(json_is_true(json_object_get(d, "topology_mismatch")));
+  assert_int_equal(diff_exit_status(d), 0);
   json_decref(d);
   jdoc_free(&od);
   jdoc_free(&nd);
@@ -632,6 +677,7 @@ int main(void)
       cmocka_unit_test(test_order),
       cmocka_unit_test(test_no_regression),
       cmocka_unit_test(test_topology_mismatch),
+      cmocka_unit_test(test_incomplete_and_product),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_real_report),
       cmocka_unit_test(test_table),
