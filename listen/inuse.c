@@ -1,6 +1,7 @@
 /* listen/inuse.c - the process behind an "address in use". */
 #include "listen/inuse.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -18,11 +19,52 @@
 struct sock_match {
   unsigned long inode;
   unsigned uid;
-  int score; /* 2: listening / unconnected, 1: any other state, 0: none */
+  int score; /* 0: none; higher: a likelier holder (the same address, listening) */
 };
 
-/* Scans one /proc/net table for a socket bound to `port`. */
-static void scan_table(const char *path, uint16_t port, bool tcp, struct sock_match *m)
+/* The bind we want: its family and address (16 bytes, IPv4 in the first 4), wildcard or not. */
+struct want_addr {
+  int family;
+  unsigned char a[16];
+  bool any;
+};
+
+/* A local_address field of /proc/net/{tcp,udp}[6]: 8 or 32 hex digits, each group of 8 the
+ * kernel's 32-bit word printed in host order. */
+static bool parse_proc_addr(const char *hex, size_t len, unsigned char out[16])
+{
+  if (len != 8 && len != 32)
+    return false;
+  for (size_t w = 0; w < len / 8; w++) {
+    char word[9];
+    memcpy(word, hex + w * 8, 8);
+    word[8] = '\0';
+    char *end;
+    uint32_t v = (uint32_t)strtoul(word, &end, 16);
+    if (*end)
+      return false;
+    memcpy(out + w * 4, &v, 4);
+  }
+  return true;
+}
+
+/* 0 when a socket bound to (family, a) cannot be what keeps `want` from binding; else 2 for
+ * the very address, 1 for a wildcard (or when we bind the wildcard ourselves). */
+static int addr_score(const struct want_addr *want, int family, const unsigned char a[16])
+{
+  static const unsigned char zero[16];
+  size_t n = family == AF_INET ? 4 : 16;
+  bool any = memcmp(a, zero, n) == 0;
+  if (want->family == family && memcmp(a, want->a, n) == 0)
+    return 2;
+  if (any || want->any)
+    return 1;
+  return 0;
+}
+
+/* Scans one /proc/net table for a socket bound to `port` in the way of `want`. */
+static void scan_table(const char *path, int family, const struct want_addr *want, uint16_t port,
+                       bool tcp, struct sock_match *m)
 {
   FILE *f = fopen(path, "r");
   if (!f)
@@ -35,14 +77,19 @@ static void scan_table(const char *path, uint16_t port, bool tcp, struct sock_ma
   while (fgets(line, sizeof(line), f)) {
     unsigned lport, st, uid;
     unsigned long inode;
+    char laddr[40];
+    unsigned char a[16];
     /*  sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt  uid timeout inode
      */
-    if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*s %*s %*s %u %*d %lu", &lport,
-               &st, &uid, &inode) != 4)
+    if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*s %*s %*s %u %*d %lu", laddr,
+               &lport, &st, &uid, &inode) != 5)
       continue;
-    if (lport != port || inode == 0)
+    if (lport != port || inode == 0 || !parse_proc_addr(laddr, strlen(laddr), a))
       continue;
-    int score = st == (tcp ? TCP_LISTEN : UDP_UNCONNECTED) ? 2 : 1;
+    int where = addr_score(want, family, a);
+    if (where == 0)
+      continue;
+    int score = where * 2 + (st == (tcp ? TCP_LISTEN : UDP_UNCONNECTED));
     if (score > m->score) {
       m->inode = inode;
       m->uid = uid;
@@ -100,12 +147,21 @@ static void comm_of(const char *pid, char *buf, size_t cap)
     probe_printable(buf, cap, (const uint8_t *)raw, (size_t)n); /* stops at the newline */
 }
 
-int listen_inuse_who(enum uc_transport t, uint16_t port, char *buf, size_t cap)
+int listen_inuse_who(enum uc_transport t, const char *bind, uint16_t port, char *buf, size_t cap)
 {
   struct sock_match m = {0};
+  struct want_addr wa = {0};
+  static const unsigned char zero[16];
+  if (inet_pton(AF_INET, bind, wa.a) == 1)
+    wa.family = AF_INET;
+  else if (inet_pton(AF_INET6, bind, wa.a) == 1)
+    wa.family = AF_INET6;
+  else
+    wa.any = true;
+  wa.any = wa.any || memcmp(wa.a, zero, wa.family == AF_INET ? 4 : 16) == 0;
   bool tcp = t == UC_TCP;
-  scan_table(tcp ? "/proc/net/tcp" : "/proc/net/udp", port, tcp, &m);
-  scan_table(tcp ? "/proc/net/tcp6" : "/proc/net/udp6", port, tcp, &m);
+  scan_table(tcp ? "/proc/net/tcp" : "/proc/net/udp", AF_INET, &wa, port, tcp, &m);
+  scan_table(tcp ? "/proc/net/tcp6" : "/proc/net/udp6", AF_INET6, &wa, port, tcp, &m);
   if (m.score == 0)
     return -1;
   char want[48];

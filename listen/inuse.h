@@ -10,8 +10,10 @@
 
 #include "common/uc.h"
 
-/* Writes "pid 1234 nginx" (or "a process of uid 33" when the process cannot be found) and
- * returns 0; -1 when no socket on that port is listed. */
-int listen_inuse_who(enum uc_transport t, uint16_t port, char *buf, size_t cap);
+/* Who holds `port` in the way of a bind to `bind` (an IPv4 or IPv6 literal; the wildcard
+ * is blocked by any address, a specific address by itself or the wildcard). Writes "pid
+ * 1234 nginx" (or "a process of uid 33" when the process cannot be found) and returns 0;
+ * -1 when no such socket is listed. */
+int listen_inuse_who(enum uc_transport t, const char *bind, uint16_t port, char *buf, size_t cap);
 
 #endif

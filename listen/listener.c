@@ -185,7 +185,7 @@ static void fail_reason(const struct listen_sock *sock, int err, const char *bin
   switch (err) {
   case UV_EADDRINUSE:
     if ((*lookups)++ < INUSE_LOOKUPS_MAX &&
-        listen_inuse_who(sock->transport, sock->port, who, sizeof(who)) == 0)
+        listen_inuse_who(sock->transport, bind, sock->port, who, sizeof(who)) == 0)
       snprintf(buf, cap, "address in use (by %s)", who);
     else
       snprintf(buf, cap, "address in use");

@@ -234,11 +234,15 @@ static void test_in_use(void **state)
   assert_true(n > 1);
   comm[n - 1] = '\0'; /* the newline */
   snprintf(want, sizeof(want), "pid %d %s", (int)getpid(), comm);
-  assert_int_equal(listen_inuse_who(UC_TCP, (uint16_t)base, who, sizeof(who)), 0);
+  assert_int_equal(listen_inuse_who(UC_TCP, ip, (uint16_t)base, who, sizeof(who)), 0);
   assert_string_equal(who, want);
-  assert_int_equal(listen_inuse_who(UC_UDP, (uint16_t)(base + 1), who, sizeof(who)), 0);
+  assert_int_equal(listen_inuse_who(UC_UDP, ip, (uint16_t)(base + 1), who, sizeof(who)), 0);
   assert_string_equal(who, want);
-  assert_int_equal(listen_inuse_who(UC_TCP, (uint16_t)(base + 2), who, sizeof(who)), -1);
+  assert_int_equal(listen_inuse_who(UC_TCP, ip, (uint16_t)(base + 2), who, sizeof(who)), -1);
+  /* the wildcard is blocked by a socket on any address; another address is not in the way */
+  assert_int_equal(listen_inuse_who(UC_TCP, "0.0.0.0", (uint16_t)base, who, sizeof(who)), 0);
+  assert_string_equal(who, want);
+  assert_int_equal(listen_inuse_who(UC_TCP, "127.0.0.23", (uint16_t)base, who, sizeof(who)), -1);
 
   struct listen_port ports[] = {
       {(uint16_t)base, UC_TCP, UC_P_TCP, NULL, false},
