@@ -1,10 +1,12 @@
 /* cli/cmd_scan.c - `ucscan scan`: read the deployment, plan, run the engine, report. */
+#include <libgen.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -132,6 +134,38 @@ struct scan_args {
 };
 
 enum { S_TIMEOUT = 1, S_RETRIES = 2, S_CONC = 4, S_PERHOST = 8, S_RATE = 16, S_CWD = 32 };
+
+/* The file a path names once written: realpath() of the file, or of its directory when the
+ * file does not exist yet (./r.json and r.json, or a link and its target, are one file). */
+static bool canonical_path(const char *path, char *out, size_t cap)
+{
+  char *real = realpath(path, NULL);
+  if (!real) {
+    char dir[4096], base[4096];
+    snprintf(dir, sizeof(dir), "%s", path);
+    snprintf(base, sizeof(base), "%s", path);
+    char *rdir = realpath(dirname(dir), NULL);
+    if (!rdir)
+      return false;
+    int n = snprintf(out, cap, "%s/%s", rdir, basename(base));
+    free(rdir);
+    return n > 0 && (size_t)n < cap;
+  }
+  int n = snprintf(out, cap, "%s", real);
+  free(real);
+  return n > 0 && (size_t)n < cap;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+  struct stat sa, sb;
+  if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino; /* hard links too */
+  char ca[4200], cb[4200];
+  if (canonical_path(a, ca, sizeof(ca)) && canonical_path(b, cb, sizeof(cb)))
+    return strcmp(ca, cb) == 0;
+  return strcmp(a, b) == 0;
+}
 
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
@@ -290,8 +324,12 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   if (a->format && !scan_output_format_known(a->format))
     return opts_usage_error("scan", "unknown format \"%s\" (json, table, junit or prometheus)",
                             a->format);
-  if (a->out && a->prom && strcmp(a->out, a->prom) == 0)
+  if (a->out && a->prom && same_file(a->out, a->prom))
     return opts_usage_error("scan", "%s", "--out and --prom name the same file");
+  if (a->out && a->conf.capture_file && same_file(a->out, a->conf.capture_file))
+    return opts_usage_error("scan", "%s", "--out and --capture name the same file");
+  if (a->prom && a->conf.capture_file && same_file(a->prom, a->conf.capture_file))
+    return opts_usage_error("scan", "%s", "--prom and --capture name the same file");
   if (a->no_evidence && a->conf.capture_file)
     return opts_usage_error("scan", "%s",
                             "--capture needs the packet capture that --no-evidence turns off");

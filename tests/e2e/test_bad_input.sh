@@ -145,6 +145,8 @@ expect "--out empty" '^ucscan scan: --out needs a file name' --topology good.jso
 expect "--out is a device" '^ucscan: devs/null: is not a regular file' --topology good.json --out devs/null
 expect "--out is a FIFO" '^ucscan: devs/fifo: is not a regular file' --topology good.json --out devs/fifo
 [[ -c devs/null && -p devs/fifo ]] || fail "the device or the FIFO was replaced"
+expect "--out and --prom, one file" '^ucscan scan: --out and --prom name the same file' --topology good.json --out out.json --prom ./out.json
+expect "--out and --capture, one file" '^ucscan scan: --out and --capture name the same file' --topology good.json --out out.json --capture "$D/out.json"
 ln -s missing/out.json dangling.json
 expect "--out is a dangling symbolic link" '^ucscan: dangling\.json: is a symbolic link to nothing that can be written \(No such file or directory\)$' --topology good.json --out dangling.json
 [[ -L dangling.json ]] || fail "the dangling link was replaced"
