@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,32 @@ static int same_name(const char *a, const char *b)
   if (lb && b[lb - 1] == '.')
     lb--;
   return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* Hash keys: "n:" and the name in lower case without a trailing dot; "a:" and the
+ * address in its canonical text form (so 198.18.0.1 and ::ffff:... stay apart, but
+ * 2001:db8::1 and 2001:DB8:0::1 meet). */
+static void name_key(const char *name, char *key, size_t cap)
+{
+  size_t n = strlen(name);
+  if (n && name[n - 1] == '.')
+    n--;
+  size_t o = (size_t)snprintf(key, cap, "n:");
+  for (size_t i = 0; i < n && o + 1 < cap; i++)
+    key[o++] = (char)tolower((unsigned char)name[i]);
+  key[o < cap ? o : cap - 1] = '\0';
+}
+
+static bool address_key(const char *addr, char *key, size_t cap)
+{
+  unsigned char a[16];
+  char text[INET6_ADDRSTRLEN];
+  int fam = topo_address_family(addr);
+  int af = fam == 4 ? AF_INET : AF_INET6;
+  if (!fam || inet_pton(af, addr, a) != 1 || !inet_ntop(af, a, text, sizeof(text)))
+    return false;
+  snprintf(key, cap, "a:%s", text);
+  return true;
 }
 
 static int same_address(const char *a, const char *b)
@@ -235,7 +262,7 @@ static int load_doc(struct topology *t, const char *path, const struct catalog *
 {
   const struct jdoc *d = &t->doc;
   struct jpath p = {0};
-  json_t *root = d->root;
+  json_t *root = d->root, *seen = NULL;
   if (jdoc_check_keys(d, &p, root, root_keys, root_required, err) < 0 ||
       jdoc_get_string(d, &p, root, "name", 0, &t->name, err) < 0 ||
       jdoc_get_string(d, &p, root, "product", 0, &t->product, err) < 0)
@@ -271,30 +298,46 @@ static int load_doc(struct topology *t, const char *path, const struct catalog *
     uc_err_set(err, path, 0, 0, "out of memory");
     goto fail;
   }
+  /* Names and addresses seen so far, as hash keys (a 20,000-host file is checked in
+   * milliseconds, not the seconds a pairwise comparison takes). */
+  seen = json_object();
+  if (!seen) {
+    uc_err_set(err, path, 0, 0, "out of memory");
+    goto fail;
+  }
   for (size_t i = 0; i < json_array_size(hosts); i++) {
     jpath_index(&p, i);
     struct topo_host *h = &t->hosts[i];
     t->nhosts = i + 1;
     if (load_host(d, &p, json_array_get(hosts, i), cat, h, err) < 0)
       goto fail;
-    for (size_t k = 0; k < i; k++) {
-      if (same_name(t->hosts[k].name, h->name)) {
-        jpath_key(&p, "name");
-        jdoc_error(d, &p, 0, err, "duplicate host \"%s\" (also hosts[%zu])", h->name, k);
-        goto fail;
-      }
-      if (h->address && t->hosts[k].address && same_address(t->hosts[k].address, h->address)) {
+    char key[INET6_ADDRSTRLEN + 300];
+    name_key(h->name, key, sizeof(key));
+    json_t *k = json_object_get(seen, key);
+    if (k) {
+      jpath_key(&p, "name");
+      jdoc_error(d, &p, 0, err, "duplicate host \"%s\" (also hosts[%lld])", h->name,
+                 (long long)json_integer_value(k));
+      goto fail;
+    }
+    json_object_set_new(seen, key, json_integer((json_int_t)i));
+    if (h->address && address_key(h->address, key, sizeof(key))) {
+      k = json_object_get(seen, key);
+      if (k) {
         jpath_key(&p, "address");
         jdoc_error(d, &p, 0, err,
                    "address %s is also host \"%s\": list each machine once, with all its roles",
-                   h->address, t->hosts[k].name);
+                   h->address, t->hosts[json_integer_value(k)].name);
         goto fail;
       }
+      json_object_set_new(seen, key, json_integer((json_int_t)i));
     }
     jpath_pop(&p);
   }
+  json_decref(seen);
   return 0;
 fail:
+  json_decref(seen);
   topo_free(t);
   return -1;
 }
