@@ -96,10 +96,13 @@ static json_t *summary_json(const struct report_counts *c, bool with_totals)
 static json_t *range_json(const struct plan_check *c)
 {
   const struct range_result *r = c->range;
-  return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "first", c->first, "last", c->last,
-                   "probed", r->probed, "open", r->open, "closed", r->closed, "filtered",
+  /* open_ports is ours, beyond the contract's keys: which ports answered, for ad hoc range
+   * scans (--ports tcp:1-65535) and to see what a listener left out */
+  return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o}", "first", c->first, "last",
+                   c->last, "probed", r->probed, "open", r->open, "closed", r->closed, "filtered",
                    r->filtered, "filtered_ports",
-                   report_port_runs(r->filtered_ports.v, r->filtered_ports.n));
+                   report_port_runs(r->filtered_ports.v, r->filtered_ports.n), "open_ports",
+                   report_port_runs(r->open_ports.v, r->open_ports.n));
 }
 
 static json_t *check_json(const struct plan_check *c)

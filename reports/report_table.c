@@ -36,6 +36,27 @@ static void port_text(const struct plan_check *c, char *buf, size_t cap)
     snprintf(buf, cap, "%u/%s", c->first, uc_transport_name(c->transport));
 }
 
+/* "open: 22-22 80-80 ..." under a range's row: its first 12 runs of ports. */
+static void port_runs_line(FILE *out, const char *what, const struct port_list *pl)
+{
+  if (!pl->n)
+    return;
+  json_t *runs = report_port_runs(pl->v, pl->n);
+  fprintf(out, "  %7s %s:", "", what);
+  size_t idx;
+  json_t *v;
+  json_array_foreach(runs, idx, v)
+  {
+    if (idx == 12) {
+      fprintf(out, " ... (%zu runs)", json_array_size(runs));
+      break;
+    }
+    fprintf(out, " %s", json_string_value(v));
+  }
+  fputc('\n', out);
+  json_decref(runs);
+}
+
 void report_table(FILE *out, const struct plan *p, const struct report_meta *m, bool color)
 {
   struct report_counts total;
@@ -74,28 +95,17 @@ void report_table(FILE *out, const struct plan *p, const struct report_meta *m, 
               color ? reset : "", port, uc_proto_name(c->protocol),
               c->res.state == UC_ST_NONE ? "-" : uc_state_name(c->res.state), rtt,
               c->res.reason);
-      if (c->is_range && c->range->filtered_ports.n) {
-        json_t *runs = report_port_runs(c->range->filtered_ports.v, c->range->filtered_ports.n);
-        fprintf(out, "  %7s filtered:", "");
-        size_t idx;
-        json_t *v;
-        json_array_foreach(runs, idx, v)
-        {
-          if (idx == 12) {
-            fprintf(out, " ... (%zu runs)", json_array_size(runs));
-            break;
-          }
-          fprintf(out, " %s", json_string_value(v));
-        }
-        fputc('\n', out);
-        json_decref(runs);
+      if (c->is_range) {
+        port_runs_line(out, "open", &c->range->open_ports);
+        port_runs_line(out, "filtered", &c->range->filtered_ports);
       }
     }
     fputc('\n', out);
     free(rows);
   }
-  fprintf(out, "%s: %u hosts, %u checks: %s%u pass%s, %s%u warn%s, %s%u fail%s, %u skip (%.1f s)%s\n",
-          m->topology ? m->topology : "scan", total.hosts, total.checks,
+  fprintf(out, "%s: %u host%s, %u check%s: %s%u pass%s, %s%u warn%s, %s%u fail%s, %u skip (%.1f s)%s\n",
+          m->topology ? m->topology : "scan", total.hosts, total.hosts == 1 ? "" : "s",
+          total.checks, total.checks == 1 ? "" : "s",
           color ? verdict_color[UC_PASS] : "", total.pass, color ? reset : "",
           color ? verdict_color[UC_WARN] : "", total.warn, color ? reset : "",
           color ? verdict_color[UC_FAIL] : "", total.fail, color ? reset : "", total.skip,

@@ -309,6 +309,7 @@ void plan_free(struct plan *p)
       json_decref(c->res.evidence);
       if (c->range) {
         port_list_free(&c->range->filtered_ports);
+        port_list_free(&c->range->open_ports);
         free(c->range);
       }
     }

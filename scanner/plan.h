@@ -39,6 +39,7 @@ struct range_result {
                                       where no ucscan listener proves they should answer */
   struct port_list filtered_ports; /* proven filtered: no answer where one was due, or an
                                       ICMP "administratively prohibited" */
+  struct port_list open_ports;     /* answered: a TCP accept (or SYN-ACK), a UDP reply */
   bool listener;                   /* a ucscan listener answered on a port of this range */
 };
 

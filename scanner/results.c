@@ -34,6 +34,7 @@ void results_span_port(struct host_sched *hs, enum uc_transport t, uint16_t port
     switch (st) {
     case UC_ST_OPEN:
       rr->open++;
+      port_list_add(&rr->open_ports, port);
       break;
     case UC_ST_CLOSED:
       rr->closed++;

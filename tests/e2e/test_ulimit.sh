@@ -60,7 +60,7 @@ assert_eq 1 "$RC" "exit status without a limit ($(cat "$NS_TMP/base.err"))"
 r='.hosts[0].checks[0].range'
 assert_json "$NS_TMP/base.json" .complete true
 assert_json "$NS_TMP/base.json" "$r" \
-  '{"closed":65471,"filtered":50,"filtered_ports":["60000-60049"],"first":1,"last":65535,"open":14,"probed":65535}'
+  '{"closed":65471,"filtered":50,"filtered_ports":["60000-60049"],"first":1,"last":65535,"open":14,"open_ports":["22-22","80-80","135-135","443-443","445-445","5061-5061","20000-20007"],"probed":65535}'
 assert_json "$NS_TMP/base.json" '.hosts[0].checks[0].verdict' fail
 echo "no limit ($(ulimit -n)): ${MS} ms, peak RSS ${RSS} kB" >&2
 
