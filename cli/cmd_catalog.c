@@ -12,7 +12,7 @@ enum { C_PRODUCT = 1000, C_ROLE, C_JSON, C_CATALOG, C_HELP };
 
 static const struct cli_opt catalog_opts[] = {
     {"product", "ID", C_PRODUCT, "only rows of this product (sfb2015, lync2013)"},
-    {"role", "ROLE", C_ROLE, "only rows that apply to this role"},
+    {"role", "ROLE[,ROLE...]", C_ROLE, "only rows that apply to one of these roles"},
     {"json", NULL, C_JSON, "print the rows as JSON"},
     {"catalog", "FILE", C_CATALOG, "load a site catalog too (extends or replaces)"},
     {"help", NULL, C_HELP, "this help"},
@@ -21,7 +21,7 @@ static const struct cli_opt catalog_opts[] = {
 
 const struct cli_cmd cli_cmd_catalog = {
     "catalog",
-    "ucscan catalog [--product ID] [--role ROLE] [--json] [--catalog FILE]",
+    "ucscan catalog [--product ID] [--role ROLE[,ROLE...]] [--json] [--catalog FILE]",
     "Prints the port tables ucscan checks against: every row of Microsoft's tables for\n"
     "Skype for Business Server 2015 (2020 revision) and Lync Server 2013, with the role,\n"
     "port, transport, expected protocol, direction and whether it is probed.",
@@ -106,13 +106,49 @@ static json_t *row_json(const struct cat_row *r)
   return o;
 }
 
-static bool row_selected(const struct cat_row *r, const char *product, const char *role)
+#define CATALOG_MAX_ROLES 32
+
+/* --role's list: which rows to show (roles[0..n)); n == 0 is every row. */
+struct role_filter {
+  char *buf;
+  const char *v[CATALOG_MAX_ROLES];
+  size_t n;
+};
+
+static bool row_selected(const struct cat_row *r, const char *product,
+                         const struct role_filter *rf)
 {
   if (product && !cat_row_in_product(r, product))
     return false;
-  if (role && !cat_row_has_role(r, role))
-    return false;
-  return true;
+  if (rf->n == 0)
+    return true;
+  for (size_t i = 0; i < rf->n; i++)
+    if (cat_row_has_role(r, rf->v[i]))
+      return true;
+  return false;
+}
+
+/* Splits and checks --role: 0, or a message and 2. */
+static int parse_roles(const char *list, const struct catalog *cat, struct role_filter *rf)
+{
+  rf->buf = strdup(list);
+  if (!rf->buf)
+    return 2;
+  char *save = NULL;
+  for (char *tok = strtok_r(rf->buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (rf->n == CATALOG_MAX_ROLES)
+      return opts_usage_error("catalog", "--role: more than %d roles", CATALOG_MAX_ROLES);
+    if (!catalog_role(cat, tok)) {
+      fprintf(stderr, "ucscan catalog: unknown role \"%s\"; roles:\n", tok);
+      for (size_t i = 0; i < cat->nroles; i++)
+        fprintf(stderr, "  %-26s %s\n", cat->roles[i].id, cat->roles[i].name);
+      return 2;
+    }
+    rf->v[rf->n++] = tok;
+  }
+  if (rf->n == 0)
+    return opts_usage_error("catalog", "%s", "--role: no role given");
+  return 0;
 }
 
 int cmd_catalog(int argc, char **argv)
@@ -169,17 +205,16 @@ int cmd_catalog(int argc, char **argv)
     catalog_free(&cat);
     return opts_usage_error("catalog", "unknown product \"%s\" (sfb2015 or lync2013)", product);
   }
-  if (role && !catalog_role(&cat, role)) {
-    fprintf(stderr, "ucscan catalog: unknown role \"%s\"; roles:\n", role);
-    for (size_t i = 0; i < cat.nroles; i++)
-      fprintf(stderr, "  %-26s %s\n", cat.roles[i].id, cat.roles[i].name);
+  struct role_filter rf = {0};
+  if (role && (rc = parse_roles(role, &cat, &rf)) != 0) {
+    free(rf.buf);
     catalog_free(&cat);
-    return 2;
+    return rc;
   }
   if (as_json) {
     json_t *rows = json_array();
     for (size_t i = 0; i < cat.nrows; i++)
-      if (row_selected(&cat.rows[i], product, role))
+      if (row_selected(&cat.rows[i], product, &rf))
         json_array_append_new(rows, row_json(&cat.rows[i]));
     json_dumpf(rows, stdout, JSON_INDENT(2));
     fputc('\n', stdout);
@@ -189,7 +224,7 @@ int cmd_catalog(int argc, char **argv)
     size_t shown = 0;
     for (size_t i = 0; i < cat.nrows; i++) {
       const struct cat_row *r = &cat.rows[i];
-      if (!row_selected(r, product, role))
+      if (!row_selected(r, product, &rf))
         continue;
       if (!last_table || strcmp(last_table, r->table_title) != 0 ||
           (i && strcmp(cat.rows[i - 1].src_file, r->src_file) != 0)) {
@@ -210,6 +245,7 @@ int cmd_catalog(int argc, char **argv)
     }
     fprintf(stdout, "\n%zu rows\n", shown);
   }
+  free(rf.buf);
   catalog_free(&cat);
   return 0;
 }

@@ -88,8 +88,8 @@ void report_table(FILE *out, const struct plan *p, const struct report_meta *m, 
       const struct plan_check *c = rows[k];
       char port[32], rtt[24] = "-";
       port_text(c, port, sizeof(port));
-      if (c->res.rtt_ms >= 0)
-        snprintf(rtt, sizeof(rtt), "%.2f ms", c->res.rtt_ms);
+      if (c->res.rtt_ms >= 0) /* microseconds on a LAN: three decimals below 0.1 ms */
+        snprintf(rtt, sizeof(rtt), c->res.rtt_ms < 0.1 ? "%.3f ms" : "%.2f ms", c->res.rtt_ms);
       fprintf(out, "  %s%-7s%s %-17s %-11s %-13s %9s  %s\n",
               color ? verdict_color[c->res.verdict] : "", uc_verdict_name(c->res.verdict),
               color ? reset : "", port, uc_proto_name(c->protocol),

@@ -69,7 +69,8 @@ assert_contains "opened 3 of 6 ports" "$(cat "$OUT")"
 ok "ports below 1024 without root: permission denied, said why, exit 1"
 
 # ---- 3. too few file descriptors ---------------------------------------------------------------
-listen_in "${NOBODY[@]}" prlimit --nofile=1024:1024 "$UCSCAN" listen --role mediation --bind "$A" \
+# (prlimit first: setpriv then execs ucscan as in case 2, which works from a 0700 checkout)
+listen_in prlimit --nofile=1024:1024 "${NOBODY[@]}" "$UCSCAN" listen --role mediation --bind "$A" \
   --duration 1
 assert_eq 1 "$RC" "exit status with 1024 descriptors"
 assert_match "the file descriptor limit is too small: 16702 ports and 1024 connections need about [0-9]+ descriptors, RLIMIT_NOFILE allows [0-9]+ \(hard limit [0-9]+\); only [0-9]+ ports will open" \
