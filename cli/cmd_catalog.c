@@ -183,7 +183,7 @@ int cmd_catalog(int argc, char **argv)
       rc = opts_usage_error("catalog", "option %s needs a value", argv[optind - 1]);
       break;
     default:
-      rc = opts_usage_error("catalog", "unknown option %s (see --help)", argv[optind - 1]);
+      rc = opts_usage_error("catalog", "unknown option %s", argv[optind - 1]);
       break;
     }
   }

@@ -33,6 +33,10 @@ static int parse_text(struct jdoc *d, struct uc_err *err)
   if (!d->root) {
     int line = je.line > 0 ? je.line : 0;
     int col = je.column > 0 ? je.column : 0;
+    /* jansson's words for a \u0000 escape name its own flag: say what it means */
+    if (strstr(je.text, "JSON_ALLOW_NUL"))
+      return uc_err_set(err, d->source, line, col,
+                        "invalid JSON: \\u0000 (a NUL character) is not allowed in a string");
     return uc_err_set(err, d->source, line, col, "invalid JSON: %s", je.text);
   }
   return 0;

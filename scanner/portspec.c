@@ -1,6 +1,7 @@
 /* scanner/portspec.c - parser for --ports. */
 #include "scanner/portspec.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,13 +130,15 @@ int portspec_parse(const char *spec, struct port_item **items, size_t *n, struct
     }
     b = a;
     int is_range = 0;
+    size_t a_end = i, b_at = num_at, b_end = i;
     if (i < end && spec[i] == '-') {
       i++;
-      size_t b_at = i;
+      b_at = i;
       if (parse_num(spec, &i, end, &b) < 0) {
         free(v);
         return uc_err_set(err, SRC, 0, (int)b_at + 1, "expected the last port of the range");
       }
+      b_end = i;
       is_range = 1;
     }
     if (i != end) {
@@ -143,9 +146,11 @@ int portspec_parse(const char *spec, struct port_item **items, size_t *n, struct
       return uc_err_set(err, SRC, 0, (int)i + 1, "unexpected \"%c\" in a port item", spec[i]);
     }
     if (a < 1 || a > 65535 || b < 1 || b > 65535) {
+      bool first_bad = a < 1 || a > 65535; /* the number as written, however long */
+      size_t at = first_bad ? num_at : b_at, to = first_bad ? a_end : b_end;
       free(v);
-      return uc_err_set(err, SRC, 0, (int)num_at + 1, "port %lu is out of range (1-65535)",
-                        (a < 1 || a > 65535) ? a : b);
+      return uc_err_set(err, SRC, 0, (int)at + 1, "port %.*s is out of range (1-65535)",
+                        (int)(to - at), spec + at);
     }
     if (a > b) {
       free(v);

@@ -277,6 +277,14 @@ static int load_doc(struct topology *t, const char *path, const struct catalog *
     jdoc_error(d, &p, 0, err, "\"name\" is empty: name the topology or leave the key out");
     goto fail;
   }
+  /* The name goes to terminals (the table), JUnit and Prometheus labels: no control
+   * characters (a tab, a newline, an escape sequence). */
+  for (const unsigned char *c = (const unsigned char *)t->name; t->name && *c; c++)
+    if (*c < 0x20 || *c == 0x7f) {
+      jpath_key(&p, "name");
+      jdoc_error(d, &p, 0, err, "\"name\" contains a control character (0x%02x)", *c);
+      goto fail;
+    }
   if (!t->name) {
     char stem[128];
     file_stem(path, stem, sizeof(stem));

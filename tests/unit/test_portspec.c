@@ -38,7 +38,8 @@ static void test_bad_specs(void **state)
   expect_error("tcp:80,,81", 8, "empty item");
   expect_error("tcp:80x", 7, "unexpected");
   expect_error("tcp:1-", 7, "last port of the range");
-  expect_error("tcp:99999999999999999999", 5, "out of range");
+  expect_error("tcp:99999999999999999999", 5, "port 99999999999999999999 is out of range");
+  expect_error("tcp:80-99999999", 8, "port 99999999 is out of range");
 }
 
 static void test_normalised(void **state)

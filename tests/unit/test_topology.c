@@ -101,6 +101,9 @@ static void test_errors_have_positions(void **state)
   expect("\xef\xbb\xbf{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"front-end\"], \"colour\": 1}]}",
          1, 55, "unknown key \"colour\"");
   expect("\xff\xfe{", 1, 1, "UTF-16 text");
+  expect("{\"name\": \"a\\tb\", \"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}]}", 1, 10,
+         "control character (0x09)");
+  expect("{\"name\": \"a\\u0000b\", \"hosts\": []}", 1, 19, "\\u0000 (a NUL character)");
   expect("\xfe\xff{", 1, 1, "UTF-16 text");
 }
 
