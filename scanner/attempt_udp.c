@@ -32,6 +32,7 @@ struct udp_attempt {
   struct sockaddr_storage dst;
   socklen_t dst_len;
   unsigned sends, max_sends;
+  unsigned datagrams; /* sent in all: a STUN probe sends two per round (Binding, Allocate) */
   uint64_t last_send_ns;
 };
 
@@ -64,6 +65,7 @@ static void cancel(struct attempt *a)
 
 static void report(struct udp_attempt *ua, struct attempt_result *r)
 {
+  r->sends = ua->sends; /* each retransmit is an attempt, in the report */
   if (!ua->a.reported)
     engine_attempt_done(&ua->a, r);
   else
@@ -90,6 +92,7 @@ static int send_all(struct udp_attempt *ua)
       }
       return -errno;
     }
+    ua->datagrams++;
   }
   ua->sends++;
   ua->last_send_ns = uv_hrtime();
@@ -102,8 +105,8 @@ static void finish_module(struct udp_attempt *ua, enum attempt_status st)
   ua->mod->finish(ua->state, &ua->tgt, PROBE_END_TIMEOUT, NULL, 0, &o);
   struct attempt_result r = {.status = st, .state = o.state, .outcome = o.outcome,
                              .rtt_ms = -1, .evidence = o.evidence, .listener = o.listener};
-  snprintf(r.reason, sizeof(r.reason), "%.200s (%u datagram%s sent)", o.reason, ua->sends,
-           ua->sends == 1 ? "" : "s");
+  snprintf(r.reason, sizeof(r.reason), "%.200s (%u datagram%s sent)", o.reason, ua->datagrams,
+           ua->datagrams == 1 ? "" : "s");
   report(ua, &r);
 }
 

@@ -474,7 +474,7 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
   if (e->eff_inflight < e->max_inflight)
     e->eff_inflight++;
   if (w.check) {
-    results_single(hs, w.check, r, w.attempt + 1);
+    results_single(hs, w.check, r, w.attempt + (r->sends > 1 ? r->sends : 1));
   } else {
     enum uc_state st = r->state;
     if (r->status == ATT_NO_ANSWER)

@@ -84,6 +84,7 @@ struct attempt_result {
   double rtt_ms; /* < 0: none */
   json_t *evidence; /* handed over */
   bool listener;
+  unsigned sends; /* times the request went out within this attempt (UDP retransmits; 0: once) */
   int sys_err; /* ATT_RESOURCE: the libuv error */
   bool has_icmp;         /* the result is an ICMP error's: */
   struct icmp_info icmp; /* which (a range check keeps the first that blocked a port) */

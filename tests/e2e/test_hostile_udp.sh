@@ -65,22 +65,25 @@ assert_faster "$wall_ms" $((3 * TIMEOUT + 1000)) "the hostile UDP scan"
 assert_rss_below "$rss" 32768 "the hostile UDP scan"
 
 N=hostile.contoso.test
-S='\(3 datagrams sent\)$'
+# three rounds (--retries 2): a STUN round is two datagrams (Binding, Allocate)
+S='\(6 datagrams sent\)$' Q='\(3 datagrams sent\)$'
 assert_check "$out" $N 7201/udp fail open "^invalid STUN reply: header length 68 but 28 bytes follow the header $S"
 assert_check "$out" $N 7202/udp fail open "^invalid STUN reply: unknown comprehension-required attribute 0x7f31 $S"
 assert_check "$out" $N 7203/udp fail open "^invalid STUN reply: transaction id mismatch $S"
 assert_check "$out" $N 7204/udp fail "open|filtered" "^invalid STUN reply: reply from $OTHER:7204, not the target $S"
 assert_check "$out" $N 7205/udp fail open "^invalid STUN reply: unknown comprehension-required attribute 0x7f33 $S"
 assert_check "$out" $N 7206/udp fail open "^invalid STUN reply: not a STUN message \\(message type 0x6a75 has its top bits set\\) $S"
-assert_check "$out" $N 7207/udp fail open "^invalid SQL Browser reply: record 2 truncated mid-record .*$S"
-assert_check "$out" $N 7208/udp fail open "^invalid SQL Browser reply: RESP_SIZE [0-9]+ but [0-9]+ bytes follow $S"
-assert_check "$out" $N 7209/udp fail open "^invalid SQL Browser reply: type byte 0x6a, expected 0x05 \\(SVR_RESP\\) $S"
+assert_check "$out" $N 7207/udp fail open "^invalid SQL Browser reply: record 2 truncated mid-record .*$Q"
+assert_check "$out" $N 7208/udp fail open "^invalid SQL Browser reply: RESP_SIZE [0-9]+ but [0-9]+ bytes follow $Q"
+assert_check "$out" $N 7209/udp fail open "^invalid SQL Browser reply: type byte 0x6a, expected 0x05 \\(SVR_RESP\\) $Q"
 assert_check "$out" $N 7300/udp pass open '^STUN Binding answered; mapped address 198\.18\.33\.1:[0-9]+$'
 assert_check "$out" $N 7301/udp pass open '^MS-TURN Allocate challenged: 401 Unauthorized, realm "SIP Communications Service"$'
 assert_check "$out" $N 7302/udp pass open '^SQL Browser answered: 2 instances \(RTCLOCAL, LYNCLOCAL\)$'
 assert_check "$out" $N 7303/udp pass open '^SQL Browser answered: [0-9]{3} instances \(INST0000, INST0001, .*\.\.\.\)$'
 assert_json "$out" '.hosts[0].checks[port=7303].evidence.sql_browser.instances|length' 64
 assert_json "$out" .summary '{"checks":13,"fail":9,"hosts":1,"pass":4,"skip":0,"warn":0}'
+assert_json "$out" '.hosts[0].checks[port=7203].attempts' 3 # each round is an attempt
+assert_json "$out" '.hosts[0].checks[port=7302].attempts' 1
 # every hostile port was asked three times (retransmits), and the honest ones once
 assert_eq 6 "$(peers_count "$plog" datagram "$H:7203 ")" "datagrams at the wrong-txid peer"
 assert_eq 3 "$(peers_count "$plog" datagram "$H:7207 ")" "datagrams at the truncating SQL Browser"

@@ -71,11 +71,11 @@ assert_json "$out" '.hosts[2].checks[port=1434].evidence.sql_browser.server' FE0
 
 # hostile replies and silence
 assert_check "$out" lab.contoso.test 3478/udp fail open \
-  '^invalid STUN reply: header length [0-9]+ but [0-9]+ bytes follow the header \(3 datagrams sent\)$'
+  '^invalid STUN reply: header length [0-9]+ but [0-9]+ bytes follow the header \(6 datagrams sent\)$'
 assert_check "$out" lab.contoso.test 1434/udp fail open \
   "^invalid SQL Browser reply: record 2 truncated mid-record .*\\(3 datagrams sent\\)$"
 assert_check "$out" lab.contoso.test 3479/udp fail "open|filtered" \
-  '^no STUN or MS-TURN answer \(open\|filtered\) \(3 datagrams sent\)$'
+  '^no STUN or MS-TURN answer \(open\|filtered\) \(6 datagrams sent\)$'
 assert_check "$out" lab.contoso.test 1435/udp fail "open|filtered" \
   '^no SQL Browser answer \(open\|filtered\) \(3 datagrams sent\)$'
 assert_json "$out" '.hosts[3].checks[port=3478].evidence' '{}'
