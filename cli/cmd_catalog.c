@@ -151,6 +151,25 @@ static int parse_roles(const char *list, const struct catalog *cat, struct role_
   return 0;
 }
 
+/* Where a table comes from, for its heading: "Skype for Business Server 2015, revision
+ * 2020; seed 001, es-ES", from the "source" of the catalog file that holds `file`. */
+static void source_label(const struct catalog *cat, const char *file, char *buf, size_t cap)
+{
+  for (size_t i = 0; i < cat->ndocs; i++) {
+    json_t *src = json_object_get(cat->docs[i].root, "source");
+    const char *f = json_string_value(json_object_get(src, "file"));
+    if (!f || strcmp(f, file) != 0)
+      continue;
+    const char *product = json_string_value(json_object_get(src, "product"));
+    const char *rev = json_string_value(json_object_get(src, "revision"));
+    const char *lang = json_string_value(json_object_get(src, "language"));
+    snprintf(buf, cap, "%s%s%s; seed %.3s%s%s", product ? product : file, rev ? ", revision " : "",
+             rev ? rev : "", f, lang ? ", " : "", lang ? lang : "");
+    return;
+  }
+  snprintf(buf, cap, "%s", file); /* a site catalog without a "source" */
+}
+
 int cmd_catalog(int argc, char **argv)
 {
   const char *product = NULL, *role = NULL, *file = NULL;
@@ -228,7 +247,9 @@ int cmd_catalog(int argc, char **argv)
         continue;
       if (!last_table || strcmp(last_table, r->table_title) != 0 ||
           (i && strcmp(cat.rows[i - 1].src_file, r->src_file) != 0)) {
-        fprintf(stdout, "%s== %s (%s)\n", shown ? "\n" : "", r->table_title, r->src_file);
+        char from[200];
+        source_label(&cat, r->src_file, from, sizeof(from));
+        fprintf(stdout, "%s== %s  (%s)\n", shown ? "\n" : "", r->table_title, from);
         fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %s\n", "ID", "ROLES", "PORT", "PROTOCOL",
                 "DIRECTION", "SERVICE / NOTES");
         last_table = r->table_title;

@@ -244,6 +244,18 @@ assert_eq 0 "$(cat "$TMP/rc")" "ucscan catalog | head -n 1: exit status"
 assert_eq "" "$(cat "$TMP/err")" "ucscan catalog | head -n 1: stderr"
 ok "help for an unknown command, -h, and write errors on stdout"
 
+# ---- 4c. the catalog's table: headings name the document, --role takes a list -----------------
+"$UCSCAN" catalog --role edge,director --product sfb2015 >"$TMP/cat.txt"
+assert_match '== Required server ports \(by server role\)  \(Skype for Business Server 2015, revision 2020; seed 001, es-ES\)' \
+  "$(cat "$TMP/cat.txt")" "catalog heading for seed 001"
+assert_match '== Firewall summary: SIP federation  \(Lync Server 2013, revision 2015-03-09; seed 004, es-ES\)' \
+  "$(cat "$TMP/cat.txt")" "catalog heading for seed 004"
+n_edge=$("$UCSCAN" catalog --role edge --product sfb2015 | tail -n 1)
+n_dir=$("$UCSCAN" catalog --role director --product sfb2015 | tail -n 1)
+assert_eq "$((${n_edge% rows} + ${n_dir% rows})) rows" "$(tail -n 1 "$TMP/cat.txt")" \
+  "--role edge,director: the rows of both (no row is both edge and director)"
+ok "catalog: headings name product, revision and seed; --role takes a list"
+
 # ---- 5. cmake --install ------------------------------------------------------------------------
 if [[ -n ${UC_BUILD_DIR:-} ]]; then
   cmake --install "$UC_BUILD_DIR" --prefix "$TMP/prefix" >"$TMP/install.log" 2>&1 ||
