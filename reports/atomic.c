@@ -25,29 +25,45 @@ static void base_of(const char *path, char *buf, size_t cap)
   snprintf(buf, cap, "%s", basename(tmp));
 }
 
-/* The file to replace: `path`, or the file a symbolic link at `path` points to. rename()
- * replaces a link itself: `--out link.json` would leave its target stale, and `--out
- * /dev/stdout` would swap the system's /dev/stdout link for a regular file. */
+/* The file to replace: `path`, or the file a symbolic link at `path` points to, followed
+ * link by link (a dangling link names the file to create: latest.json -> 2026-11-22.json).
+ * rename() replaces a link itself: `--out link.json` would leave its target stale, and
+ * `--out /dev/stdout` would swap the system's /dev/stdout link for a regular file. */
 static int resolve_target(const char *path, char *out, size_t cap, struct uc_err *err)
 {
-  struct stat st;
-  if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) {
-    if (snprintf(out, cap, "%s", path) >= (int)cap)
-      return uc_err_set(err, path, 0, 0, "path too long");
-    return 0;
-  }
-  char *real = realpath(path, NULL);
-  if (!real)
-    return uc_err_set(err, path, 0, 0,
-                      "is a symbolic link to nothing that can be written (%s)%s", strerror(errno),
-                      strncmp(path, "/dev/", 5) == 0
-                          ? ": for the report on standard output, leave out --out"
-                          : "");
-  int n = snprintf(out, cap, "%s", real);
-  free(real);
-  if (n >= (int)cap)
+  char cur[4096], link[4096], dir[4096];
+  if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur))
     return uc_err_set(err, path, 0, 0, "path too long");
-  return 0;
+  for (int depth = 0; depth < 16; depth++) {
+    struct stat st;
+    if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) {
+      if (snprintf(out, cap, "%s", cur) >= (int)cap)
+        return uc_err_set(err, path, 0, 0, "path too long");
+      return 0;
+    }
+    if (strncmp(cur, "/dev/", 5) == 0 || strncmp(cur, "/proc/", 6) == 0) {
+      /* /dev/stdout -> /proc/self/fd/1 -> "pipe:[...]": only the kernel can follow these */
+      char *real = realpath(cur, NULL);
+      if (!real)
+        return uc_err_set(err, path, 0, 0,
+                          "is not a file the report can be written to (%s): for the report on "
+                          "standard output, leave out --out",
+                          strerror(errno));
+      int n = snprintf(out, cap, "%s", real);
+      free(real);
+      return n >= (int)cap ? uc_err_set(err, path, 0, 0, "path too long") : 0;
+    }
+    ssize_t n = readlink(cur, link, sizeof(link) - 1);
+    if (n < 0)
+      return uc_err_set(err, path, 0, 0, "cannot read the symbolic link: %s", strerror(errno));
+    link[n] = '\0';
+    dir_of(cur, dir, sizeof(dir));
+    int w = link[0] == '/' ? snprintf(cur, sizeof(cur), "%s", link)
+                           : snprintf(cur, sizeof(cur), "%s/%s", dir, link);
+    if (w >= (int)sizeof(cur))
+      return uc_err_set(err, path, 0, 0, "path too long");
+  }
+  return uc_err_set(err, path, 0, 0, "too many levels of symbolic links");
 }
 
 /* The mode of the new report: that of the file it replaces, or 0666 less the umask, as

@@ -148,7 +148,9 @@ expect "--out is a FIFO" '^ucscan: devs/fifo: is not a regular file' --topology 
 expect "--out and --prom, one file" '^ucscan scan: --out and --prom name the same file' --topology good.json --out out.json --prom ./out.json
 expect "--out and --capture, one file" '^ucscan scan: --out and --capture name the same file' --topology good.json --out out.json --capture "$D/out.json"
 ln -s missing/out.json dangling.json
-expect "--out is a dangling symbolic link" '^ucscan: dangling\.json: is a symbolic link to nothing that can be written \(No such file or directory\)$' --topology good.json --out dangling.json
+expect "--out is a link into a missing directory" '^ucscan: \./missing/out\.json: cannot write in \./missing: No such file or directory' --topology good.json --out dangling.json
+ln -s loop-b loop-a && ln -s loop-a loop-b
+expect "--out is a loop of links" '^ucscan: loop-a: too many levels of symbolic links' --topology good.json --out loop-a
 [[ -L dangling.json ]] || fail "the dangling link was replaced"
 # a read-only file system (root ignores permission bits: use a read-only bind mount)
 rc=0
@@ -183,6 +185,12 @@ scan --target $T --out link.json --ports tcp:9 || rc=$?
 assert_eq 1 "$rc" "--out through a symbolic link: exit status ($(cat "$NS_TMP/stderr"))"
 [[ -L link.json && $(readlink link.json) == out.json ]] || fail "--out replaced the symbolic link itself"
 assert_ne "$before" "$(json_get out.json .started_at)" "the link's target holds the new report"
+# a dangling link names the file to create (latest.json -> reports/<date>.json)
+mkdir -p reports && ln -s reports/today.json latest.json
+rc=0
+scan --target $T --out latest.json --ports tcp:9 || rc=$?
+assert_eq 1 "$rc" "--out through a dangling link: exit status ($(cat "$NS_TMP/stderr"))"
+[[ -L latest.json && -f reports/today.json ]] || fail "--out through a dangling link: the link's target was not created"
 rc=0
 (umask 077 && scan --target $T --out private.json --ports tcp:9) || rc=$?
 assert_eq 1 "$rc" "--out under umask 077: exit status"
