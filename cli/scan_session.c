@@ -77,10 +77,12 @@ static void exit_on_next_signal(struct session *r)
 {
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = exit_now;
   sigemptyset(&sa.sa_mask);
   for (size_t i = 0; i < NSTOP_SIGNALS; i++) {
     uv_signal_stop(&r->sig[i]); /* hands the signal back (SIG_DFL) first */
+    /* a dropped session often sends SIGHUP twice (the shell, then the kernel): the second
+     * must not cost the report */
+    sa.sa_handler = stop_signals[i] == SIGHUP ? SIG_IGN : exit_now;
     sigaction(stop_signals[i], &sa, NULL);
   }
 }
@@ -269,16 +271,21 @@ static void close_session(struct session *r)
     uv_run(r->loop, UV_RUN_NOWAIT);
 }
 
-/* Starts the watchers of stop_signals; on failure none is left on the loop. */
+/* Starts the watchers of stop_signals; on failure none is left on the loop. A SIGHUP
+ * ignored by whoever started us (nohup) stays ignored: its watcher is made, not started. */
 static int watch_signals(struct session *r)
 {
   size_t n;
   int rc = 0;
+  struct sigaction hup;
+  bool hup_ignored = sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler == SIG_IGN;
   for (n = 0; n < NSTOP_SIGNALS; n++) {
     rc = uv_signal_init(r->loop, &r->sig[n]);
     if (rc != 0)
       break;
     r->sig[n].data = r;
+    if (stop_signals[n] == SIGHUP && hup_ignored)
+      continue;
     rc = uv_signal_start(&r->sig[n], on_signal, stop_signals[n]);
     if (rc != 0) {
       n++;

@@ -8,7 +8,8 @@
 #     first the old complete report, then the new one; no temporary file is left behind
 #   - a signal while a host name is still being resolved (a DNS server that never answers)
 #     also ends the scan within a second, with a partial report
-#   - SIGHUP (the SSH session went away) is handled as SIGTERM is
+#   - SIGHUP (the SSH session went away) is handled as SIGTERM is, unless the scan was started
+#     with SIGHUP ignored (nohup): then it goes on
 #   - a scan with nothing to probe (only skipped checks) ends at once, cleanly: exit 0
 #   - a second SIGINT exits at once (status 3), even when the first one's report cannot be
 #     delivered because stdout is a pipe nobody reads; the old --out file is then untouched
@@ -149,6 +150,23 @@ interrupt_run HUP
 assert_eq "valid false $old_started" "$(head -n 1 "$NS_TMP/watch.log")" "--out before the SIGHUP run"
 sed -i "1s/.*/valid true $old_started/" "$NS_TMP/watch.log"
 check_partial HUP
+
+# --- under nohup (SIGHUP ignored by the parent) a hang-up does not stop the scan -----------------
+before=$(peers_count "$plog" accept)
+(trap '' HUP && exec "$UCSCAN" scan --topology "$NS_TMP/topo.json" --catalog "$NS_TMP/site.json" \
+  --timeout 30000 --per-host 128 --no-progress --out "$NS_TMP/nohup.json" >/dev/null 2>"$NS_TMP/stderr") &
+pid=$!
+ns_defer "[[ \$(cat /proc/$pid/comm 2>/dev/null) != ucscan ]] || kill -9 $pid"
+ns_wait_until 10 accepted_since "$before" || fail "the tarpits were not all reached (nohup run)"
+kill -HUP "$pid"
+sleep 0.5
+ns_pid_alive "$pid" || fail "SIGHUP stopped a scan started with SIGHUP ignored (nohup)"
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+assert_eq 3 "$rc" "exit status after SIGINT (nohup run)"
+assert_json "$NS_TMP/nohup.json" .complete false
+echo "SIGHUP under nohup: ignored; SIGINT then stopped it" >&2
 
 # --- a signal while a name is being resolved (a DNS server that never answers) -------------
 srv_peers - "count-udp@127.0.0.36:53"
