@@ -156,8 +156,16 @@ static bool canonical_path(const char *path, char *out, size_t cap)
   return n > 0 && (size_t)n < cap;
 }
 
-static bool same_file(const char *a, const char *b)
+static bool same_file(const char *a_given, const char *b_given)
 {
+  /* through links as the writer follows them: --out latest.json (a dangling link to
+   * today.json) and --prom today.json are one file */
+  char a[4096], b[4096];
+  struct uc_err err;
+  if (atomic_resolve(a_given, a, sizeof(a), &err) < 0)
+    snprintf(a, sizeof(a), "%s", a_given);
+  if (atomic_resolve(b_given, b, sizeof(b), &err) < 0)
+    snprintf(b, sizeof(b), "%s", b_given);
   struct stat sa, sb;
   if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino; /* hard links too */

@@ -29,7 +29,7 @@ static void base_of(const char *path, char *buf, size_t cap)
  * link by link (a dangling link names the file to create: latest.json -> 2026-11-22.json).
  * rename() replaces a link itself: `--out link.json` would leave its target stale, and
  * `--out /dev/stdout` would swap the system's /dev/stdout link for a regular file. */
-static int resolve_target(const char *path, char *out, size_t cap, struct uc_err *err)
+int atomic_resolve(const char *path, char *out, size_t cap, struct uc_err *err)
 {
   char cur[4096], link[4096], dir[4096];
   if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur))
@@ -112,7 +112,7 @@ static int make_temp(const char *path, char *tmpl, size_t cap, struct uc_err *er
 int atomic_check_writable(const char *given, struct uc_err *err)
 {
   char tmp[4200], path[4096];
-  if (resolve_target(given, path, sizeof(path), err) < 0)
+  if (atomic_resolve(given, path, sizeof(path), err) < 0)
     return -1;
   int fd = make_temp(path, tmp, sizeof(tmp), err);
   if (fd < 0)
@@ -149,7 +149,7 @@ static int write_temp_and_rename(const char *given, const char *data, size_t len
                                  struct uc_err *err)
 {
   char tmp[4200], path[4096];
-  if (resolve_target(given, path, sizeof(path), err) < 0)
+  if (atomic_resolve(given, path, sizeof(path), err) < 0)
     return -1;
   mode_t mode = report_mode(path);
   int fd = make_temp(path, tmp, sizeof(tmp), err);

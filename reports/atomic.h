@@ -11,5 +11,8 @@
 /* Can `path` be written? Checked before a scan starts (creates and removes a temp file). */
 int atomic_check_writable(const char *path, struct uc_err *err);
 int atomic_write(const char *path, const char *data, size_t len, struct uc_err *err);
+/* The file a write to `path` replaces or creates: symbolic links followed one by one, as
+ * atomic_write() does (a dangling link names its target). 0, or -1 with *err set. */
+int atomic_resolve(const char *path, char *out, size_t cap, struct uc_err *err);
 
 #endif

@@ -114,7 +114,8 @@ expect "tcp:80,,81" '^ucscan: --ports: column 8: empty item in the port list$' -
 expect "sctp:1" '^ucscan: --ports: column 1: unknown transport "sctp" \(tcp or udp\)$' --target $T --ports sctp:1 --out out.json
 expect "unknown --role" '^ucscan: --role: unknown role "frontend"' --target $T --role frontend --out out.json
 expect "an abbreviated option" '^ucscan scan: unknown option --tim \(options are not abbreviated: --timeout\)' --target $T --role director --tim 300 --out out.json
-expect "an abbreviated option=value" '^ucscan scan: unknown option --no-prog \(options are not abbreviated: --no-progress\)' --target $T --role director --no-prog --out out.json
+expect "an abbreviated option" '^ucscan scan: unknown option --no-prog \(options are not abbreviated: --no-progress\)' --target $T --role director --no-prog --out out.json
+expect "an abbreviated option=value" '^ucscan scan: unknown option --tim \(options are not abbreviated: --timeout\)' --target $T --role director --tim=300 --out out.json
 expect "--target twice (the last one would win)" '^ucscan scan: --target given twice \(give one list, with commas\)' --target $T --target 127.0.0.1 --role director --out out.json
 expect "--role twice" '^ucscan scan: --role given twice' --target $T --role director --role edge --out out.json
 expect "target twice" '^ucscan: --target: target "127\.0\.0\.35" given twice$' --target $T,$T --role director --out out.json
@@ -146,6 +147,8 @@ expect "--out is a device" '^ucscan: devs/null: is not a regular file' --topolog
 expect "--out is a FIFO" '^ucscan: devs/fifo: is not a regular file' --topology good.json --out devs/fifo
 [[ -c devs/null && -p devs/fifo ]] || fail "the device or the FIFO was replaced"
 expect "--out and --prom, one file" '^ucscan scan: --out and --prom name the same file' --topology good.json --out out.json --prom ./out.json
+ln -s today.json latest-link.json # dangling: --out would create today.json
+expect "--out through a dangling link and --prom, one file" '^ucscan scan: --out and --prom name the same file' --topology good.json --out latest-link.json --prom today.json
 expect "--out and --capture, one file" '^ucscan scan: --out and --capture name the same file' --topology good.json --out out.json --capture "$D/out.json"
 ln -s missing/out.json dangling.json
 expect "--out is a link into a missing directory" '^ucscan: \./missing/out\.json: cannot write in \./missing: No such file or directory' --topology good.json --out dangling.json

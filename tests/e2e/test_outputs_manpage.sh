@@ -237,11 +237,11 @@ for args in "catalog" "catalog --json" "diff --help" "--help" "help listen" "--v
   assert_eq 2 "$rc" "ucscan $args > /dev/full: exit status"
   assert_match '^ucscan: cannot write to standard output: No space left on device$' "$(cat "$TMP/err")"
 done
-# a reader that stops early is not an error
+# a reader that stops early is not an error (`true` reads nothing: the write meets EPIPE)
 rc=0
-("$UCSCAN" catalog 2>"$TMP/err"; echo $? >"$TMP/rc") | head -n 1 >/dev/null
-assert_eq 0 "$(cat "$TMP/rc")" "ucscan catalog | head -n 1: exit status"
-assert_eq "" "$(cat "$TMP/err")" "ucscan catalog | head -n 1: stderr"
+("$UCSCAN" catalog 2>"$TMP/err"; echo $? >"$TMP/rc") | true
+assert_eq 0 "$(cat "$TMP/rc")" "ucscan catalog | true: exit status"
+assert_eq "" "$(cat "$TMP/err")" "ucscan catalog | true: stderr"
 ok "help for an unknown command, -h, and write errors on stdout"
 
 # ---- 4c. the catalog's table: headings name the document, --role takes a list -----------------
