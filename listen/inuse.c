@@ -50,9 +50,14 @@ static bool parse_proc_addr(const char *hex, size_t len, unsigned char out[16])
 
 /* 0 when a socket bound to (family, a) cannot be what keeps `want` from binding; else 2 for
  * the very address, 1 for a wildcard (or when we bind the wildcard ourselves). */
-static int addr_score(const struct want_addr *want, int family, const unsigned char a[16])
+static int addr_score(const struct want_addr *want, int family, const unsigned char a6[16])
 {
-  static const unsigned char zero[16];
+  static const unsigned char zero[16], mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  const unsigned char *a = a6;
+  if (family == AF_INET6 && memcmp(a6, mapped, 12) == 0) { /* ::ffff:a.b.c.d is a.b.c.d */
+    family = AF_INET;
+    a = a6 + 12;
+  }
   size_t n = family == AF_INET ? 4 : 16;
   bool any = memcmp(a, zero, n) == 0;
   if (want->family == family && memcmp(a, want->a, n) == 0)
@@ -89,7 +94,8 @@ static void scan_table(const char *path, int family, const struct want_addr *wan
     int where = addr_score(want, family, a);
     if (where == 0)
       continue;
-    int score = where * 2 + (st == (tcp ? TCP_LISTEN : UDP_UNCONNECTED));
+    /* a listening (unconnected) socket is what blocks a bind: before the exact address */
+    int score = (st == (tcp ? TCP_LISTEN : UDP_UNCONNECTED)) * 4 + where;
     if (score > m->score) {
       m->inode = inode;
       m->uid = uid;

@@ -243,6 +243,18 @@ static void test_in_use(void **state)
   assert_int_equal(listen_inuse_who(UC_TCP, "0.0.0.0", (uint16_t)base, who, sizeof(who)), 0);
   assert_string_equal(who, want);
   assert_int_equal(listen_inuse_who(UC_TCP, "127.0.0.23", (uint16_t)base, who, sizeof(who)), -1);
+  /* a dual-stack socket on ::ffff:127.0.0.23 is in the way of 127.0.0.23 (where IPv6 is on) */
+  int v6 = socket(AF_INET6, SOCK_STREAM, 0);
+  if (v6 >= 0) {
+    struct sockaddr_in6 m6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)base)};
+    inet_pton(AF_INET6, "::ffff:127.0.0.23", &m6.sin6_addr);
+    if (bind(v6, (struct sockaddr *)&m6, sizeof(m6)) == 0 && listen(v6, 4) == 0) {
+      assert_int_equal(listen_inuse_who(UC_TCP, "127.0.0.23", (uint16_t)base, who, sizeof(who)),
+                       0);
+      assert_string_equal(who, want);
+    }
+    close(v6);
+  }
 
   struct listen_port ports[] = {
       {(uint16_t)base, UC_TCP, UC_P_TCP, NULL, false},
