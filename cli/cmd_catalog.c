@@ -1,5 +1,7 @@
 /* cli/cmd_catalog.c - `ucscan catalog`: what the documentation requires, as a table or JSON. */
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,8 +136,18 @@ static int parse_roles(const char *list, const struct catalog *cat, struct role_
   rf->buf = strdup(list);
   if (!rf->buf)
     return 2;
-  char *save = NULL;
-  for (char *tok = strtok_r(rf->buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  /* as scan and listen read --role: no empty item, no role twice */
+  char *tok = rf->buf;
+  for (char *next; tok; tok = next) {
+    next = strchr(tok, ',');
+    if (next)
+      *next++ = '\0';
+    if (!*tok)
+      return opts_usage_error("catalog", "--role: column %d: empty item in the list",
+                              (int)(tok - rf->buf) + 1);
+    for (size_t k = 0; k < rf->n; k++)
+      if (strcmp(rf->v[k], tok) == 0)
+        return opts_usage_error("catalog", "--role: role \"%s\" listed twice", tok);
     if (rf->n == CATALOG_MAX_ROLES)
       return opts_usage_error("catalog", "--role: more than %d roles", CATALOG_MAX_ROLES);
     if (!catalog_role(cat, tok)) {
@@ -146,8 +158,6 @@ static int parse_roles(const char *list, const struct catalog *cat, struct role_
     }
     rf->v[rf->n++] = tok;
   }
-  if (rf->n == 0)
-    return opts_usage_error("catalog", "%s", "--role: no role given");
   return 0;
 }
 
@@ -163,8 +173,12 @@ static void source_label(const struct catalog *cat, const char *file, char *buf,
     const char *product = json_string_value(json_object_get(src, "product"));
     const char *rev = json_string_value(json_object_get(src, "revision"));
     const char *lang = json_string_value(json_object_get(src, "language"));
-    snprintf(buf, cap, "%s%s%s; seed %.3s%s%s", product ? product : file, rev ? ", revision " : "",
-             rev ? rev : "", f, lang ? ", " : "", lang ? lang : "");
+    /* the seeds are named NNN_<hash>.txt; a site catalog's source may be anything */
+    bool seed = strlen(f) > 4 && isdigit((unsigned char)f[0]) && isdigit((unsigned char)f[1]) &&
+                isdigit((unsigned char)f[2]) && f[3] == '_';
+    snprintf(buf, cap, "%s%s%s; %s %.*s%s%s", product ? product : file, rev ? ", revision " : "",
+             rev ? rev : "", seed ? "seed" : "source", seed ? 3 : (int)strlen(f), f,
+             lang ? ", " : "", lang ? lang : "");
     return;
   }
   snprintf(buf, cap, "%s", file); /* a site catalog without a "source" */

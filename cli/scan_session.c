@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fdroom.h"
 #include "reports/atomic.h"
 #include "reports/junit.h"
 #include "reports/prom.h"
@@ -150,7 +151,7 @@ static int spare_fd = -1;
 void scan_session_hold_fd(void)
 {
   if (spare_fd < 0)
-    spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    spare_fd = fdroom_take();
   tzset(); /* the report's times need /etc/localtime: read it now, while descriptors are free */
 }
 

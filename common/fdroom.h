@@ -11,6 +11,10 @@
  * lock pipe and the loop's own signal pipe. */
 #define FDROOM_UV_LOOP 6
 
+/* One descriptor, of /dev/null (or a copy of a standard one where there is no /dev/null),
+ * close-on-exec; -1 when the table is full. */
+int fdroom_take(void);
+
 /* How many more descriptors could be opened now, counted up to `want` (at most 64) by
  * opening them and closing them again. */
 unsigned fdroom_free(unsigned want);

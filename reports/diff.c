@@ -603,7 +603,6 @@ json_t *diff_compute(const struct jdoc *old_doc, const struct jdoc *new_doc, boo
                np, old_doc->source, op);
     return NULL;
   }
-  mismatch = mismatch || (op && np && strcmp(op, np) != 0);
   if (mismatch && !force) {
     struct jpath p = {.depth = 0};
     jpath_key(&p, "topology");
@@ -668,8 +667,8 @@ json_t *diff_compute(const struct jdoc *old_doc, const struct jdoc *new_doc, boo
   json_object_set_new(d, "new", report_head(new_doc));
   json_object_set_new(d, "topology_mismatch", json_boolean(mismatch));
   json_object_set_new(d, "regressed", json_boolean(counts[CAT_REGRESSION] > 0));
-  /* An interrupted new scan proves nothing about what it did not reach: its missing checks
-   * are not "vanished", and "no regression" cannot be said. */
+  /* An interrupted new scan proves nothing about what it did not reach: "no regression"
+   * cannot be said (its missing checks are listed as vanished all the same). */
   json_object_set_new(d, "new_incomplete",
                       json_boolean(json_is_false(json_object_get(new_doc->root, "complete"))));
   json_object_set_new(d, "summary", summary);
@@ -853,6 +852,10 @@ void diff_table(FILE *out, const json_t *diff, bool color)
   head_line(out, "new", json_object_get(diff, "new"));
   if (json_is_true(json_object_get(diff, "topology_mismatch")))
     fputs("  note: the reports are of different topologies, compared anyway (--force)\n", out);
+  const char *op = report_doc_str(json_object_get(diff, "old"), "product");
+  const char *np = report_doc_str(json_object_get(diff, "new"), "product");
+  if (op && np && strcmp(op, np) != 0)
+    fputs("  note: the reports are of different products, compared anyway (--force)\n", out);
   json_t *changes = json_object_get(diff, "changes");
   const char *last_host = NULL;
   size_t i;

@@ -206,7 +206,9 @@ static int load_host(const struct jdoc *d, struct jpath *p, json_t *obj,
     jpath_key(p, "name");
     return jdoc_error(d, p, 0, err, "%s", why);
   }
-  if (h->address && topo_address_problem(h->address, why, sizeof(why))) {
+  /* "address" is read with inet_pton() only: a form like 10.1.1.010 is simply no address */
+  if (h->address && topo_address_family(h->address) &&
+      topo_address_problem(h->address, why, sizeof(why))) {
     jpath_key(p, "address");
     return jdoc_error(d, p, 0, err, "%s", why);
   }
@@ -233,6 +235,9 @@ static const char *file_stem(const char *path, char *buf, size_t cap)
   char *dot = strrchr(buf, '.');
   if (dot && dot != buf)
     *dot = '\0';
+  for (char *c = buf; *c; c++) /* the name reaches terminals: no control characters */
+    if ((unsigned char)*c < 0x20 || *c == 0x7f)
+      *c = '?';
   return buf;
 }
 

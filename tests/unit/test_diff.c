@@ -480,8 +480,13 @@ static void test_incomplete_and_product(void **state)
   assert_non_null(strstr(err.text, "product \"lync2013\" is not the product of old.json"));
   d = diff_compute(&od, &nd, true, &err);
   assert_non_null(d);
-  assert_true(json_is_true(json_object_get(d, "topology_mismatch")));
+  assert_true(json_is_false(json_object_get(d, "topology_mismatch"))); /* same topology */
   assert_int_equal(diff_exit_status(d), 0);
+  f = open_memstream(&text, &len);
+  diff_table(f, d, false);
+  fclose(f);
+  assert_non_null(strstr(text, "note: the reports are of different products"));
+  free(text);
   json_decref(d);
   jdoc_free(&od);
   jdoc_free(&nd);

@@ -239,6 +239,8 @@ static void test_addresses_that_mean_something_else(void **state)
          "read as the IPv4 address 10.1.1.8");
   expect("{\"hosts\": [{\"name\": \"e.test\", \"address\": \"0.0.0.0\", \"roles\": [\"edge\"]}]}",
          1, 42, "the unspecified address");
+  expect("{\"hosts\": [{\"name\": \"e.test\", \"address\": \"10.1.1.010\", \"roles\": [\"edge\"]}]}",
+         1, 42, "not an IPv4 or IPv6 address");
   struct topology t;
   struct uc_err err;
   assert_int_equal(topo_from_targets(&t, "198.18.0.2,198.18.0.010", "edge", &test_catalog, &err), -1);
