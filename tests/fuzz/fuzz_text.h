@@ -1,4 +1,5 @@
-/* tests/fuzz/fuzz_text.h - checks and one driver shared by the SIP and HTTP targets (probes/textproto.h). */
+/* tests/fuzz/fuzz_text.h - checks, and one driver, shared by the SIP and HTTP targets
+ * (probes/textproto.h). */
 #ifndef UC_FUZZ_TEXT_H
 #define UC_FUZZ_TEXT_H
 
