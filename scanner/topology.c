@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static const char *const root_keys[] = {"name", "product", "hosts", NULL};
 static const char *const root_required[] = {"hosts", NULL};
@@ -104,17 +103,6 @@ int topo_has_role(const struct topo_host *h, const char *role)
   return 0;
 }
 
-/* Host names compare case-insensitively, a trailing dot ignored. */
-static int same_name(const char *a, const char *b)
-{
-  size_t la = strlen(a), lb = strlen(b);
-  if (la && a[la - 1] == '.')
-    la--;
-  if (lb && b[lb - 1] == '.')
-    lb--;
-  return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* Hash keys: "n:" and the name in lower case without a trailing dot; "a:" and the
  * address in its canonical text form (so 198.18.0.1 and ::ffff:... stay apart, but
  * 2001:db8::1 and 2001:DB8:0::1 meet). */
@@ -141,16 +129,15 @@ static bool address_key(const char *addr, char *key, size_t cap)
   return true;
 }
 
-static int same_address(const char *a, const char *b)
+/* Duplicates, found through hash keys (a 20,000-host file is checked at once, not
+ * pairwise): remembers key -> i, and returns the index the key already had, or -1. */
+static long seen_before(json_t *seen, const char *key, size_t i)
 {
-  unsigned char x[16] = {0}, y[16] = {0};
-  int fa = topo_address_family(a), fb = topo_address_family(b);
-  if (!fa || fa != fb)
-    return 0;
-  int af = fa == 4 ? AF_INET : AF_INET6;
-  inet_pton(af, a, x);
-  inet_pton(af, b, y);
-  return memcmp(x, y, sizeof(x)) == 0;
+  json_t *k = json_object_get(seen, key);
+  if (k)
+    return (long)json_integer_value(k);
+  json_object_set_new(seen, key, json_integer((json_int_t)i));
+  return -1;
 }
 
 static int load_roles(const struct jdoc *d, struct jpath *p, json_t *arr,
@@ -311,9 +298,7 @@ static int load_doc(struct topology *t, const char *path, const struct catalog *
     uc_err_set(err, path, 0, 0, "out of memory");
     goto fail;
   }
-  /* Names and addresses seen so far, as hash keys (a 20,000-host file is checked in
-   * milliseconds, not the seconds a pairwise comparison takes). */
-  seen = json_object();
+  seen = json_object(); /* names and addresses so far */
   if (!seen) {
     uc_err_set(err, path, 0, 0, "out of memory");
     goto fail;
@@ -326,24 +311,19 @@ static int load_doc(struct topology *t, const char *path, const struct catalog *
       goto fail;
     char key[INET6_ADDRSTRLEN + 300];
     name_key(h->name, key, sizeof(key));
-    json_t *k = json_object_get(seen, key);
-    if (k) {
+    long k = seen_before(seen, key, i);
+    if (k >= 0) {
       jpath_key(&p, "name");
-      jdoc_error(d, &p, 0, err, "duplicate host \"%s\" (also hosts[%lld])", h->name,
-                 (long long)json_integer_value(k));
+      jdoc_error(d, &p, 0, err, "duplicate host \"%s\" (also hosts[%ld])", h->name, k);
       goto fail;
     }
-    json_object_set_new(seen, key, json_integer((json_int_t)i));
-    if (h->address && address_key(h->address, key, sizeof(key))) {
-      k = json_object_get(seen, key);
-      if (k) {
-        jpath_key(&p, "address");
-        jdoc_error(d, &p, 0, err,
-                   "address %s is also host \"%s\": list each machine once, with all its roles",
-                   h->address, t->hosts[json_integer_value(k)].name);
-        goto fail;
-      }
-      json_object_set_new(seen, key, json_integer((json_int_t)i));
+    if (h->address && address_key(h->address, key, sizeof(key)) &&
+        (k = seen_before(seen, key, i)) >= 0) {
+      jpath_key(&p, "address");
+      jdoc_error(d, &p, 0, err,
+                 "address %s is also host \"%s\": list each machine once, with all its roles",
+                 h->address, t->hosts[k].name);
+      goto fail;
     }
     jpath_pop(&p);
   }
@@ -417,9 +397,11 @@ int topo_from_targets(struct topology *t, const char *targets, const char *roles
   const char **names = calloc(maxt, sizeof(*names));
   const char **rl = calloc(maxr, sizeof(*rl));
   t->hosts = calloc(maxt, sizeof(*t->hosts));
-  if (!names || !rl || !t->hosts) {
+  json_t *seen = json_object(); /* targets so far, by name and by address */
+  if (!names || !rl || !t->hosts || !seen) {
     free(names);
     free(rl);
+    json_decref(seen);
     topo_free(t);
     return uc_err_set(err, "<command line>", 0, 0, "out of memory");
   }
@@ -461,11 +443,14 @@ int topo_from_targets(struct topology *t, const char *targets, const char *roles
       rc = uc_err_set(err, "--target", 0, 0, "\"%s\" is not a host name or address", names[i]);
       goto out;
     }
-    for (long k = 0; k < i; k++) {
-      if (same_name(names[k], names[i]) || same_address(names[k], names[i])) {
-        rc = uc_err_set(err, "--target", 0, 0, "target \"%s\" given twice", names[i]);
-        goto out;
-      }
+    char key[INET6_ADDRSTRLEN + 300];
+    name_key(names[i], key, sizeof(key));
+    bool twice = seen_before(seen, key, (size_t)i) >= 0;
+    if (!twice && address_key(names[i], key, sizeof(key)))
+      twice = seen_before(seen, key, (size_t)i) >= 0;
+    if (twice) {
+      rc = uc_err_set(err, "--target", 0, 0, "target \"%s\" given twice", names[i]);
+      goto out;
     }
     h->name = names[i];
     h->address = topo_address_family(names[i]) ? names[i] : NULL;
@@ -483,6 +468,7 @@ int topo_from_targets(struct topology *t, const char *targets, const char *roles
 out:
   free(names);
   free(rl);
+  json_decref(seen);
   if (rc < 0)
     topo_free(t);
   return rc;
