@@ -269,7 +269,7 @@ int cmd_demo(int argc, char **argv)
           shifted ? "; ports below 1024 moved to port + 10000: no root and no sandbox here" : "");
   scan_session_hold_fd();
   uv_loop_t loop;
-  int lrc = fdroom_free(FDROOM_UV_LOOP) < FDROOM_UV_LOOP ? UV_EMFILE : uv_loop_init(&loop);
+  int lrc = fdroom_loop_init(&loop);
   if (lrc != 0) {
     fprintf(stderr, "ucscan demo: cannot create the event loop: %s%s\n", uv_strerror(lrc),
             lrc == UV_EMFILE ? " (raise the open-file limit, ulimit -n)" : "");

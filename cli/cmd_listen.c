@@ -275,7 +275,7 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
                              .budget_note = fds.enough ? NULL : note};
   struct run r;
   memset(&r, 0, sizeof(r));
-  int lrc = fdroom_free(FDROOM_UV_LOOP) < FDROOM_UV_LOOP ? UV_EMFILE : uv_loop_init(&r.loop);
+  int lrc = fdroom_loop_init(&r.loop);
   if (lrc != 0) {
     fprintf(stderr, "ucscan listen: cannot create the event loop: %s%s\n", uv_strerror(lrc),
             lrc == UV_EMFILE ? " (raise the open-file limit, ulimit -n)" : "");

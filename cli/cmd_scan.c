@@ -548,8 +548,7 @@ int cmd_scan(int argc, char **argv)
   }
   scan_session_hold_fd();
   uv_loop_t loop;
-  /* uv_loop_init() needs descriptors; short of them it fails, or abort()s in libuv */
-  int rc = fdroom_free(FDROOM_UV_LOOP) < FDROOM_UV_LOOP ? UV_EMFILE : uv_loop_init(&loop);
+  int rc = fdroom_loop_init(&loop);
   if (rc != 0) {
     status = scan_session_unrunnable(&sout, &plan, &meta, "cannot create the event loop", rc);
     goto out;

@@ -16,6 +16,11 @@ int fdroom_take(void)
   return fd;
 }
 
+int fdroom_loop_init(uv_loop_t *loop)
+{
+  return fdroom_free(FDROOM_UV_LOOP) < FDROOM_UV_LOOP ? UV_EMFILE : uv_loop_init(loop);
+}
+
 unsigned fdroom_free(unsigned want)
 {
   int fds[64];

@@ -7,6 +7,8 @@
 #ifndef UC_FDROOM_H
 #define UC_FDROOM_H
 
+#include <uv.h>
+
 /* Descriptors a libuv loop takes on Linux: epoll, an eventfd, the process-wide signal
  * lock pipe and the loop's own signal pipe. */
 #define FDROOM_UV_LOOP 6
@@ -18,5 +20,9 @@ int fdroom_take(void);
 /* How many more descriptors could be opened now, counted up to `want` (at most 64) by
  * opening them and closing them again. */
 unsigned fdroom_free(unsigned want);
+
+/* uv_loop_init(), or UV_EMFILE when fewer than FDROOM_UV_LOOP descriptors are free (where
+ * libuv would abort()). */
+int fdroom_loop_init(uv_loop_t *loop);
 
 #endif
