@@ -9,11 +9,11 @@
 
 #define CAT_SCHEMA "ucscan-catalog/1"
 
-static const char *const file_keys[] = {"schema", "mode", "source", "products", "roles", "tables",
-                                        NULL};
+static const char *const file_keys[] = {"schema", "mode",   "source", "products",
+                                        "roles",  "tables", NULL};
 static const char *const file_required[] = {"schema", NULL};
-static const char *const source_keys[] = {"file", "title", "product", "date", "revision",
-                                          "language", NULL};
+static const char *const source_keys[] = {"file",     "title",    "product", "date",
+                                          "revision", "language", NULL};
 static const char *const product_keys[] = {"id", "name", "default", NULL};
 static const char *const product_required[] = {"id", "name", NULL};
 static const char *const role_keys[] = {"id", "name", "description", NULL};
@@ -21,12 +21,14 @@ static const char *const role_required[] = {"id", "name", NULL};
 static const char *const table_keys[] = {"id", "title", "title_en", "rows", NULL};
 static const char *const table_required[] = {"id", "rows", NULL};
 static const char *const row_keys[] = {
-    "id", "products", "roles", "when_role", "seed_role", "service", "seed_service", "port",
-    "ports", "transport", "protocol", "application", "seed_protocol", "direction", "peer",
-    "optional", "probe", "skip_reason", "note", "revision_note", "source", NULL};
-static const char *const row_required[] = {
-    "id", "products", "roles", "seed_role", "service", "transport", "protocol",
-    "seed_protocol", "direction", "peer", "optional", "probe", "note", "source", NULL};
+    "id",   "products", "roles",     "when_role",   "seed_role",   "service",       "seed_service",
+    "port", "ports",    "transport", "protocol",    "application", "seed_protocol", "direction",
+    "peer", "optional", "probe",     "skip_reason", "note",        "revision_note", "source",
+    NULL};
+static const char *const row_required[] = {"id",        "products",  "roles",    "seed_role",
+                                           "service",   "transport", "protocol", "seed_protocol",
+                                           "direction", "peer",      "optional", "probe",
+                                           "note",      "source",    NULL};
 static const char *const row_source_keys[] = {"file", "table", "row", NULL};
 static const char *const row_source_required[] = {"file", "table", "row", NULL};
 
@@ -186,8 +188,7 @@ static int load_roles(struct catalog *c, const struct jdoc *d, struct jpath *p, 
       return -1;
     if (!is_slug(role.id)) {
       jpath_key(p, "id");
-      return jdoc_error(d, p, 0, err, "role id \"%s\" must be lower-case a-z, 0-9 and -",
-                        role.id);
+      return jdoc_error(d, p, 0, err, "role id \"%s\" must be lower-case a-z, 0-9 and -", role.id);
     }
     if (catalog_role(c, role.id)) {
       jpath_key(p, "id");
@@ -204,8 +205,8 @@ static int load_roles(struct catalog *c, const struct jdoc *d, struct jpath *p, 
 /* An array of strings, each checked by `known` (NULL: any non-empty string). */
 static int load_string_list(const struct catalog *c, const struct jdoc *d, struct jpath *p,
                             json_t *row, const char *key, int allow_empty,
-                            int (*known)(const struct catalog *, const char *),
-                            const char *what, const char ***out, size_t *n, struct uc_err *err)
+                            int (*known)(const struct catalog *, const char *), const char *what,
+                            const char ***out, size_t *n, struct uc_err *err)
 {
   json_t *arr = json_object_get(row, key);
   jpath_key(p, key);
@@ -287,8 +288,7 @@ static int load_row_ports(const struct jdoc *d, struct jpath *p, json_t *row, st
     return jdoc_error(d, p, 0, err, "a row needs exactly one of \"port\" and \"ports\"");
   if (port) {
     jpath_key(p, "port");
-    if (!json_is_integer(port) || json_integer_value(port) < 1 ||
-        json_integer_value(port) > 65535)
+    if (!json_is_integer(port) || json_integer_value(port) < 1 || json_integer_value(port) > 65535)
       return jdoc_error(d, p, 0, err, "\"port\" must be a number from 1 to 65535");
     jpath_pop(p);
     r->first = r->last = (uint16_t)json_integer_value(port);
@@ -304,8 +304,8 @@ static int load_row_ports(const struct jdoc *d, struct jpath *p, json_t *row, st
   return 0;
 }
 
-static int load_row_transport(const struct jdoc *d, struct jpath *p, json_t *row,
-                              struct cat_row *r, struct uc_err *err)
+static int load_row_transport(const struct jdoc *d, struct jpath *p, json_t *row, struct cat_row *r,
+                              struct uc_err *err)
 {
   json_t *arr = json_object_get(row, "transport");
   size_t i;
@@ -349,8 +349,7 @@ static int load_row(struct catalog *c, const struct jdoc *d, struct jpath *p, js
   if (load_string_list(c, d, p, row, "products", 0, known_product, "product", &r.products,
                        &r.nproducts, err) < 0)
     return -1;
-  if (load_string_list(c, d, p, row, "roles", 1, known_role, "role", &r.roles, &r.nroles,
-                       err) < 0)
+  if (load_string_list(c, d, p, row, "roles", 1, known_role, "role", &r.roles, &r.nroles, err) < 0)
     goto fail;
   if (jdoc_get_string_or_null(d, p, row, "when_role", &r.when_role, err) < 0)
     goto fail;
@@ -380,8 +379,7 @@ static int load_row(struct catalog *c, const struct jdoc *d, struct jpath *p, js
       r.direction = (enum cat_direction)k;
   if ((int)r.direction == 4) {
     jpath_key(p, "direction");
-    jdoc_error(d, p, 0, err, "direction must be inbound, outbound, both or none (not \"%s\")",
-               s);
+    jdoc_error(d, p, 0, err, "direction must be inbound, outbound, both or none (not \"%s\")", s);
     goto fail;
   }
   if (jdoc_get_string(d, p, row, "peer", 1, &r.peer, err) < 0 ||

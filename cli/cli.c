@@ -14,24 +14,28 @@ static const struct {
   const struct cli_cmd *help;
   const char *what;
 } commands[] = {
-    {"demo", cmd_demo, &cli_cmd_demo, "a full run against a sample deployment on loopback (start here)"},
+    {"demo", cmd_demo, &cli_cmd_demo,
+     "a full run against a sample deployment on loopback (start here)"},
     {"scan", cmd_scan, &cli_cmd_scan, "check hosts' ports against the port tables for their roles"},
-    {"catalog", cmd_catalog, &cli_cmd_catalog, "show the port tables (what the documentation requires)"},
-    {"listen", cmd_listen, &cli_cmd_listen, "before installation: answer on every inbound port of roles"},
-    {"diff", cmd_diff, &cli_cmd_diff, "what changed between two reports (exit 1 when a check regressed)"},
+    {"catalog", cmd_catalog, &cli_cmd_catalog,
+     "show the port tables (what the documentation requires)"},
+    {"listen", cmd_listen, &cli_cmd_listen,
+     "before installation: answer on every inbound port of roles"},
+    {"diff", cmd_diff, &cli_cmd_diff,
+     "what changed between two reports (exit 1 when a check regressed)"},
 };
 
 static void top_help(FILE *out)
 {
-  fprintf(out,
-          "usage: ucscan COMMAND [options]\n\n"
-          "Port reachability checks for Microsoft Lync Server 2013 and Skype for Business\n"
-          "Server 2015, from Microsoft's documented port tables.\n\ncommands:\n");
+  fprintf(out, "usage: ucscan COMMAND [options]\n\n"
+               "Port reachability checks for Microsoft Lync Server 2013 and Skype for Business\n"
+               "Server 2015, from Microsoft's documented port tables.\n\ncommands:\n");
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].what);
-  fprintf(out, "\noptions:\n"
-               "  --help                   this help (`ucscan COMMAND --help`: a command's options)\n"
-               "  --version                print the version\n");
+  fprintf(out,
+          "\noptions:\n"
+          "  --help                   this help (`ucscan COMMAND --help`: a command's options)\n"
+          "  --version                print the version\n");
 }
 
 /* What went to stdout must have arrived: `ucscan catalog > /dev/full` said nothing and

@@ -117,8 +117,7 @@ struct role_filter {
   size_t n;
 };
 
-static bool row_selected(const struct cat_row *r, const char *product,
-                         const struct role_filter *rf)
+static bool row_selected(const struct cat_row *r, const char *product, const struct role_filter *rf)
 {
   if (product && !cat_row_in_product(r, product))
     return false;

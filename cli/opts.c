@@ -58,8 +58,9 @@ int opts_check_argv(const struct cli_cmd *cmd, int argc, char **argv)
     if (!o) {
       const struct cli_opt *full = find_opt(cmd->opts, name, len, true);
       if (full)
-        rc = opts_usage_error(cmd->name, "unknown option --%.*s (options are not abbreviated: --%s)",
-                              (int)len, name, full->name);
+        rc =
+            opts_usage_error(cmd->name, "unknown option --%.*s (options are not abbreviated: --%s)",
+                             (int)len, name, full->name);
       continue; /* otherwise getopt_long reports it */
     }
     if (!o->arg)

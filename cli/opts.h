@@ -18,7 +18,7 @@ struct cli_cmd {
   const char *usage;   /* lines after "usage: " */
   const char *summary; /* one paragraph */
   const struct cli_opt *opts;
-  const char *epilog;  /* examples, exit status */
+  const char *epilog; /* examples, exit status */
 };
 
 /* Checks a command line before getopt_long() sees it: long options spelled in full (getopt

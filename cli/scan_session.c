@@ -95,7 +95,9 @@ static void on_signal(uv_signal_t *s, int signum)
           "%sucscan: %s: stopping, cancelling probes in flight; a partial report follows "
           "(signal again to exit at once)\n",
           r->show_progress ? "\n" : "",
-          signum == SIGINT ? "interrupted" : signum == SIGHUP ? "hung up" : "terminated");
+          signum == SIGINT   ? "interrupted"
+          : signum == SIGHUP ? "hung up"
+                             : "terminated");
   exit_on_next_signal(r);
   engine_stop(r->eng);
 }

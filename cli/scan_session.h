@@ -32,12 +32,13 @@ void scan_session_hold_fd(void);
  * (other handles on the loop keep running and are the caller's), settles verdicts,
  * writes the outputs and returns the exit status per contract (0, 1, 3; 2 when the
  * engine cannot start, or when a host name does not resolve: then nothing was probed,
- * each name is reported on stderr and no report is written). meta's topology and product must be set; times and completeness
- * are filled in. */
+ * each name is reported on stderr and no report is written). meta's topology and product must be
+ * set; times and completeness are filled in. */
 int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf *conf,
                      const struct scan_output *out, struct report_meta *meta);
 /* The scan could not even start for lack of resources (the event loop, the signal pipe):
- * says so (what, then uv_strerror(uv_err) unless it is 0), writes the outputs of a plan with nothing done ("complete": false) and returns 3. */
+ * says so (what, then uv_strerror(uv_err) unless it is 0), writes the outputs of a plan with
+ * nothing done ("complete": false) and returns 3. */
 int scan_session_unrunnable(const struct scan_output *out, const struct plan *plan,
                             struct report_meta *meta, const char *what, int uv_err);
 /* Writes the report outputs for a finished plan (used by scan_session_run). */

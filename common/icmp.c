@@ -69,8 +69,8 @@ void icmp_reason(const struct icmp_info *i, char *buf, size_t cap)
 {
   const char *meaning;
   icmp_classify(i->v6, i->type, i->code, &meaning);
-  snprintf(buf, cap, "%s (ICMP%s %d/%d) from %s (%s)", meaning, i->v6 ? "v6" : "", i->type,
-           i->code, i->from, i->from_target ? "the target itself" : "a router on the path");
+  snprintf(buf, cap, "%s (ICMP%s %d/%d) from %s (%s)", meaning, i->v6 ? "v6" : "", i->type, i->code,
+           i->from, i->from_target ? "the target itself" : "a router on the path");
 }
 
 json_t *icmp_evidence(const struct icmp_info *i)

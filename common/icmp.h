@@ -8,10 +8,10 @@
 #include "common/uc.h"
 
 struct icmp_info {
-  int v6;              /* ICMPv6? */
+  int v6; /* ICMPv6? */
   int type, code;
-  char from[64];       /* address that sent the error */
-  int from_target;     /* the error came from the target itself */
+  char from[64];   /* address that sent the error */
+  int from_target; /* the error came from the target itself */
 };
 
 /* State the message proves (closed, filtered, unreachable) and a short meaning such as

@@ -60,8 +60,7 @@ int jdoc_load_buffer(struct jdoc *d, const char *name, const char *text, size_t 
   return 0;
 }
 
-int jdoc_read_file(const char *path, size_t max_bytes, char **text, size_t *len,
-                   struct uc_err *err)
+int jdoc_read_file(const char *path, size_t max_bytes, char **text, size_t *len, struct uc_err *err)
 {
   FILE *f = fopen(path, "rb");
   if (!f)
@@ -266,11 +265,21 @@ static int string_equals(const char *t, size_t n, size_t i, const char *want)
     if (++i >= n)
       return 0;
     switch (t[i]) {
-    case 'b': cp = '\b'; break;
-    case 'f': cp = '\f'; break;
-    case 'n': cp = '\n'; break;
-    case 'r': cp = '\r'; break;
-    case 't': cp = '\t'; break;
+    case 'b':
+      cp = '\b';
+      break;
+    case 'f':
+      cp = '\f';
+      break;
+    case 'n':
+      cp = '\n';
+      break;
+    case 'r':
+      cp = '\r';
+      break;
+    case 't':
+      cp = '\t';
+      break;
     case 'u': {
       cp = 0;
       for (int k = 1; k <= 4; k++) {
@@ -293,7 +302,9 @@ static int string_equals(const char *t, size_t n, size_t i, const char *want)
       }
       break;
     }
-    default: cp = (unsigned char)t[i]; break;
+    default:
+      cp = (unsigned char)t[i];
+      break;
     }
     char enc[4];
     size_t elen;
@@ -412,8 +423,8 @@ static int in_list(const char *const *list, const char *s)
   return 0;
 }
 
-int jdoc_check_keys(const struct jdoc *d, struct jpath *p, json_t *obj,
-                    const char *const *allowed, const char *const *required, struct uc_err *err)
+int jdoc_check_keys(const struct jdoc *d, struct jpath *p, json_t *obj, const char *const *allowed,
+                    const char *const *required, struct uc_err *err)
 {
   const char *key;
   json_t *v;
@@ -462,8 +473,8 @@ int jdoc_get_string(const struct jdoc *d, struct jpath *p, json_t *obj, const ch
   return 0;
 }
 
-int jdoc_get_string_or_null(const struct jdoc *d, struct jpath *p, json_t *obj,
-                            const char *key, const char **out, struct uc_err *err)
+int jdoc_get_string_or_null(const struct jdoc *d, struct jpath *p, json_t *obj, const char *key,
+                            const char **out, struct uc_err *err)
 {
   json_t *v = json_object_get(obj, key);
   if (!v || json_is_null(v)) {
@@ -473,8 +484,8 @@ int jdoc_get_string_or_null(const struct jdoc *d, struct jpath *p, json_t *obj,
   return jdoc_get_string(d, p, obj, key, 1, out, err);
 }
 
-int jdoc_get_bool(const struct jdoc *d, struct jpath *p, json_t *obj, const char *key,
-                  int required, int *out, struct uc_err *err)
+int jdoc_get_bool(const struct jdoc *d, struct jpath *p, json_t *obj, const char *key, int required,
+                  int *out, struct uc_err *err)
 {
   json_t *v = json_object_get(obj, key);
   if (!v) {

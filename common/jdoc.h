@@ -15,8 +15,8 @@
 #define JDOC_MAX_FILE (16u * 1024u * 1024u) /* topology and catalog files */
 
 struct jdoc {
-  char source[256];   /* file name as given, for messages */
-  char *text;         /* owned copy of the text, NUL-terminated */
+  char source[256]; /* file name as given, for messages */
+  char *text;       /* owned copy of the text, NUL-terminated */
   size_t len;
   json_t *root;
 };
@@ -57,18 +57,18 @@ int jdoc_error(const struct jdoc *d, const struct jpath *p, int at_key, struct u
 
 /* Strict object check: every key of `obj` must be in `allowed` (NULL-terminated list),
  * and every key in `required` must be present. Errors point at the key. */
-int jdoc_check_keys(const struct jdoc *d, struct jpath *p, json_t *obj,
-                    const char *const *allowed, const char *const *required, struct uc_err *err);
+int jdoc_check_keys(const struct jdoc *d, struct jpath *p, json_t *obj, const char *const *allowed,
+                    const char *const *required, struct uc_err *err);
 
 /* Typed getters that report "expected a string" etc. at the value's position.
  * A missing optional key leaves *out untouched and returns 0. */
 int jdoc_get_string(const struct jdoc *d, struct jpath *p, json_t *obj, const char *key,
                     int required, const char **out, struct uc_err *err);
-int jdoc_get_bool(const struct jdoc *d, struct jpath *p, json_t *obj, const char *key,
-                  int required, int *out, struct uc_err *err);
+int jdoc_get_bool(const struct jdoc *d, struct jpath *p, json_t *obj, const char *key, int required,
+                  int *out, struct uc_err *err);
 /* A string or null: null leaves *out NULL. */
-int jdoc_get_string_or_null(const struct jdoc *d, struct jpath *p, json_t *obj,
-                            const char *key, const char **out, struct uc_err *err);
+int jdoc_get_string_or_null(const struct jdoc *d, struct jpath *p, json_t *obj, const char *key,
+                            const char **out, struct uc_err *err);
 
 /* Text position helper shared with other parsers: 1-based line and column (in UTF-8
  * characters) of byte offset `off` in `text`. */

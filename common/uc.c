@@ -9,14 +9,14 @@ static const struct {
   const char *name;
   int rank;
 } proto_info[UC_P_COUNT] = {
-    [UC_P_TCP] = {"tcp", 0},       [UC_P_UDP] = {"udp", 0},
-    [UC_P_RTP] = {"rtp", 0},       [UC_P_RPC] = {"rpc", 1},
-    [UC_P_SMB] = {"smb", 1},       [UC_P_SIP] = {"sip", 2},
-    [UC_P_HTTP] = {"http", 2},     [UC_P_XMPP] = {"xmpp", 2},
-    [UC_P_PSOM] = {"psom", 3},     [UC_P_TLS] = {"tls", 3},
-    [UC_P_HTTPS] = {"https", 4},   [UC_P_MTLS] = {"mtls", 5},
-    [UC_P_STUN] = {"stun", 2},     [UC_P_SQL_BROWSER] = {"sql-browser", 2},
-    [UC_P_DHCP] = {"dhcp", -1},    [UC_P_IPSEC] = {"ipsec", -1},
+    [UC_P_TCP] = {"tcp", 0},     [UC_P_UDP] = {"udp", 0},
+    [UC_P_RTP] = {"rtp", 0},     [UC_P_RPC] = {"rpc", 1},
+    [UC_P_SMB] = {"smb", 1},     [UC_P_SIP] = {"sip", 2},
+    [UC_P_HTTP] = {"http", 2},   [UC_P_XMPP] = {"xmpp", 2},
+    [UC_P_PSOM] = {"psom", 3},   [UC_P_TLS] = {"tls", 3},
+    [UC_P_HTTPS] = {"https", 4}, [UC_P_MTLS] = {"mtls", 5},
+    [UC_P_STUN] = {"stun", 2},   [UC_P_SQL_BROWSER] = {"sql-browser", 2},
+    [UC_P_DHCP] = {"dhcp", -1},  [UC_P_IPSEC] = {"ipsec", -1},
 };
 
 static const char *const state_names[UC_ST_COUNT] = {

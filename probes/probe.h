@@ -60,13 +60,13 @@ struct probe_target {
 };
 
 struct probe_outcome {
-  enum uc_outcome outcome;     /* UC_OUT_OK, UC_OUT_WARN or UC_OUT_FAIL */
-  enum uc_state state;         /* what the answer proves: normally UC_ST_OPEN; a UDP
-                                  module with no answer says UC_ST_OPEN_FILTERED */
-  char reason[UC_REASON_MAX];  /* one line, says what was seen or what went wrong */
-  json_t *evidence;            /* object merged into the check's "evidence", e.g.
-                                  {"stun": {...}}; NULL when none; caller takes it */
-  int listener;                /* nonzero: the answer carried the ucscan listener token */
+  enum uc_outcome outcome;    /* UC_OUT_OK, UC_OUT_WARN or UC_OUT_FAIL */
+  enum uc_state state;        /* what the answer proves: normally UC_ST_OPEN; a UDP
+                                 module with no answer says UC_ST_OPEN_FILTERED */
+  char reason[UC_REASON_MAX]; /* one line, says what was seen or what went wrong */
+  json_t *evidence;           /* object merged into the check's "evidence", e.g.
+                                 {"stun": {...}}; NULL when none; caller takes it */
+  int listener;               /* nonzero: the answer carried the ucscan listener token */
 };
 
 struct probe_module {
@@ -75,13 +75,11 @@ struct probe_module {
   size_t read_cap;             /* TCP: most bytes buffered; UDP: largest datagram read */
   size_t state_size;           /* per-attempt scratch, zeroed by the engine */
   void (*init)(void *state, const struct probe_target *t, const uint8_t rnd[32]);
-  size_t (*build)(void *state, const struct probe_target *t, unsigned i, uint8_t *buf,
-                  size_t cap);
+  size_t (*build)(void *state, const struct probe_target *t, unsigned i, uint8_t *buf, size_t cap);
   enum probe_status (*classify)(void *state, const struct probe_target *t, const uint8_t *buf,
-                                size_t len, const struct sockaddr *from,
-                                struct probe_outcome *out);
-  void (*finish)(void *state, const struct probe_target *t, enum probe_end why,
-                 const uint8_t *buf, size_t len, struct probe_outcome *out);
+                                size_t len, const struct sockaddr *from, struct probe_outcome *out);
+  void (*finish)(void *state, const struct probe_target *t, enum probe_end why, const uint8_t *buf,
+                 size_t len, struct probe_outcome *out);
 };
 
 /* Helpers for modules (probes/probe_util.c). */
@@ -102,8 +100,8 @@ struct probe_anomaly {
   char what[160];
 };
 /* Records the anomaly unless one is already recorded: the first is the one reported. */
-void probe_anomaly_note(struct probe_anomaly *a, enum probe_anomaly_kind kind, const char *fmt,
-                        ...) __attribute__((format(printf, 3, 4)));
+void probe_anomaly_note(struct probe_anomaly *a, enum probe_anomaly_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* finish() of a datagram protocol whose live service always answers: "invalid <proto>
  * reply: <what>" (state open, or open|filtered for a foreign source), else `silence`
  * (open|filtered). Always UC_OUT_FAIL. */

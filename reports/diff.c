@@ -906,8 +906,9 @@ void diff_table(FILE *out, const json_t *diff, bool color)
           (long long)json_integer_value(json_object_get(s, "unchanged")));
   bool regressed = json_is_true(json_object_get(diff, "regressed"));
   if (json_is_true(json_object_get(diff, "new_incomplete")))
-    fprintf(out, "%sNOT VERIFIED: the new scan did not finish (\"complete\": false); what it did "
-                 "not reach is unknown\n",
+    fprintf(out,
+            "%sNOT VERIFIED: the new scan did not finish (\"complete\": false); what it did "
+            "not reach is unknown\n",
             regressed ? "REGRESSED: at least one check started failing\n" : "");
   else
     fprintf(out, "%s\n",

@@ -17,7 +17,7 @@
 struct report_meta {
   const char *topology;
   const char *product;
-  uint64_t started_ms;  /* Unix time in milliseconds */
+  uint64_t started_ms; /* Unix time in milliseconds */
   uint64_t finished_ms;
   bool complete;
   /* Evidence capture (libpcap): what happened, for the report's "evidence_capture". */

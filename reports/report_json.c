@@ -53,10 +53,18 @@ static void count_verdict(struct report_counts *c, enum uc_verdict v)
 {
   c->checks++;
   switch (v) {
-  case UC_PASS: c->pass++; break;
-  case UC_WARN: c->warn++; break;
-  case UC_FAIL: c->fail++; break;
-  default: c->skip++; break;
+  case UC_PASS:
+    c->pass++;
+    break;
+  case UC_WARN:
+    c->warn++;
+    break;
+  case UC_FAIL:
+    c->fail++;
+    break;
+  default:
+    c->skip++;
+    break;
   }
 }
 
@@ -98,8 +106,8 @@ static json_t *range_json(const struct plan_check *c)
   const struct range_result *r = c->range;
   /* open_ports is ours, beyond the contract's keys: which ports answered, for ad hoc range
    * scans (--ports tcp:1-65535) and to see what a listener left out */
-  return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o}", "first", c->first, "last",
-                   c->last, "probed", r->probed, "open", r->open, "closed", r->closed, "filtered",
+  return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o}", "first", c->first, "last", c->last,
+                   "probed", r->probed, "open", r->open, "closed", r->closed, "filtered",
                    r->filtered, "filtered_ports",
                    report_port_runs(r->filtered_ports.v, r->filtered_ports.n), "open_ports",
                    report_port_runs(r->open_ports.v, r->open_ports.n));
@@ -123,9 +131,8 @@ static json_t *check_json(const struct plan_check *c)
       probe_choose(c->transport, c->protocol, c->application, &pc);
     json_object_set_new(o, "probe", json_string(pc.name));
   }
-  json_object_set_new(o, "state", res->state == UC_ST_NONE
-                                      ? json_null()
-                                      : json_string(uc_state_name(res->state)));
+  json_object_set_new(
+      o, "state", res->state == UC_ST_NONE ? json_null() : json_string(uc_state_name(res->state)));
   json_object_set_new(o, "verdict", json_string(uc_verdict_name(res->verdict)));
   json_object_set_new(o, "reason", json_string(res->reason));
   json_object_set_new(o, "rtt_ms",
@@ -135,13 +142,12 @@ static json_t *check_json(const struct plan_check *c)
   json_t *reqs = json_array();
   for (size_t i = 0; i < c->nreqs; i++) {
     const struct cat_row *r = c->reqs[i].row;
-    json_array_append_new(reqs, json_pack("{s:s, s:s, s:s, s:b}", "id", r->id, "role",
-                                          c->reqs[i].role, "service", r->service, "optional",
-                                          r->optional));
+    json_array_append_new(reqs,
+                          json_pack("{s:s, s:s, s:s, s:b}", "id", r->id, "role", c->reqs[i].role,
+                                    "service", r->service, "optional", r->optional));
   }
   json_object_set_new(o, "requirements", reqs);
-  json_object_set_new(o, "evidence",
-                      res->evidence ? json_deep_copy(res->evidence) : json_object());
+  json_object_set_new(o, "evidence", res->evidence ? json_deep_copy(res->evidence) : json_object());
   return o;
 }
 
@@ -154,8 +160,8 @@ json_t *report_json(const struct plan *p, const struct report_meta *m)
   report_time_iso(m->finished_ms, finished, sizeof(finished));
   json_t *root = json_object();
   json_object_set_new(root, "schema", json_string(REPORT_SCHEMA));
-  json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "ucscan", "version",
-                                              UC_VERSION));
+  json_object_set_new(root, "tool",
+                      json_pack("{s:s, s:s}", "name", "ucscan", "version", UC_VERSION));
   json_object_set_new(root, "topology", json_string(m->topology ? m->topology : ""));
   json_object_set_new(root, "product", json_string(m->product ? m->product : ""));
   json_object_set_new(root, "started_at", json_string(started));
@@ -169,9 +175,9 @@ json_t *report_json(const struct plan *p, const struct report_meta *m)
     const struct plan_host *h = &p->hosts[i];
     json_t *ho = json_object();
     json_object_set_new(ho, "name", json_string(h->name));
-    json_object_set_new(ho, "address", h->resolved ? json_string(h->addr_text)
-                                                   : (h->address ? json_string(h->address)
-                                                                 : json_null()));
+    json_object_set_new(ho, "address",
+                        h->resolved ? json_string(h->addr_text)
+                                    : (h->address ? json_string(h->address) : json_null()));
     json_t *roles = json_array();
     for (size_t k = 0; k < h->nroles; k++)
       json_array_append_new(roles, json_string(h->roles[k]));

@@ -5,8 +5,10 @@
 
 #include "reports/report.h"
 
-static const char *const verdict_color[] = {
-    [UC_PASS] = "\033[32m", [UC_WARN] = "\033[33m", [UC_FAIL] = "\033[1;31m", [UC_SKIP] = "\033[2m"};
+static const char *const verdict_color[] = {[UC_PASS] = "\033[32m",
+                                            [UC_WARN] = "\033[33m",
+                                            [UC_FAIL] = "\033[1;31m",
+                                            [UC_SKIP] = "\033[2m"};
 static const char *const reset = "\033[0m";
 
 /* Failures first, then warnings, passes, skips; by port within each. */
@@ -93,8 +95,7 @@ void report_table(FILE *out, const struct plan *p, const struct report_meta *m, 
       fprintf(out, "  %s%-7s%s %-17s %-11s %-13s %9s  %s\n",
               color ? verdict_color[c->res.verdict] : "", uc_verdict_name(c->res.verdict),
               color ? reset : "", port, uc_proto_name(c->protocol),
-              c->res.state == UC_ST_NONE ? "-" : uc_state_name(c->res.state), rtt,
-              c->res.reason);
+              c->res.state == UC_ST_NONE ? "-" : uc_state_name(c->res.state), rtt, c->res.reason);
       if (c->is_range) {
         port_runs_line(out, "open", &c->range->open_ports);
         port_runs_line(out, "filtered", &c->range->filtered_ports);
@@ -103,12 +104,12 @@ void report_table(FILE *out, const struct plan *p, const struct report_meta *m, 
     fputc('\n', out);
     free(rows);
   }
-  fprintf(out, "%s: %u host%s, %u check%s: %s%u pass%s, %s%u warn%s, %s%u fail%s, %u skip (%.1f s)%s\n",
+  fprintf(out,
+          "%s: %u host%s, %u check%s: %s%u pass%s, %s%u warn%s, %s%u fail%s, %u skip (%.1f s)%s\n",
           m->topology ? m->topology : "scan", total.hosts, total.hosts == 1 ? "" : "s",
-          total.checks, total.checks == 1 ? "" : "s",
-          color ? verdict_color[UC_PASS] : "", total.pass, color ? reset : "",
-          color ? verdict_color[UC_WARN] : "", total.warn, color ? reset : "",
-          color ? verdict_color[UC_FAIL] : "", total.fail, color ? reset : "", total.skip,
-          (double)(m->finished_ms - m->started_ms) / 1000.0,
+          total.checks, total.checks == 1 ? "" : "s", color ? verdict_color[UC_PASS] : "",
+          total.pass, color ? reset : "", color ? verdict_color[UC_WARN] : "", total.warn,
+          color ? reset : "", color ? verdict_color[UC_FAIL] : "", total.fail, color ? reset : "",
+          total.skip, (double)(m->finished_ms - m->started_ms) / 1000.0,
           m->complete ? "" : "  INCOMPLETE: the scan was interrupted");
 }

@@ -48,8 +48,7 @@ static void decide_range(struct plan_check *c)
     if (r->unreachable)
       snprintf(res->reason, sizeof(res->reason),
                "%u of %u ports blocked (%u filtered, %u unreachable); %u open, %u closed",
-               r->filtered, size, r->filtered - r->unreachable, r->unreachable, r->open,
-               r->closed);
+               r->filtered, size, r->filtered - r->unreachable, r->unreachable, r->open, r->closed);
     else
       snprintf(res->reason, sizeof(res->reason), "%u of %u ports filtered; %u open, %u closed",
                r->filtered, size, r->open, r->closed);
@@ -68,8 +67,8 @@ static void decide_range(struct plan_check *c)
     res->state = r->open ? UC_ST_OPEN : UC_ST_CLOSED;
     res->verdict = UC_PASS;
     snprintf(res->reason, sizeof(res->reason),
-             "all %u ports reachable: %u open, %u closed (closed answers prove the path)%s",
-             size, r->open, r->closed, r->listener ? "; ucscan listener answered" : "");
+             "all %u ports reachable: %u open, %u closed (closed answers prove the path)%s", size,
+             r->open, r->closed, r->listener ? "; ucscan listener answered" : "");
   }
   if (c->optional && res->verdict == UC_FAIL)
     optional_skip(res);

@@ -40,7 +40,7 @@ struct tcp_attempt {
   uint8_t *rx;
   size_t rx_len;
   double rtt_ms;
-  json_t *evidence;          /* tls evidence, then app evidence merged in */
+  json_t *evidence; /* tls evidence, then app evidence merged in */
   enum uc_outcome tls_outcome;
   char tls_reason[UC_REASON_MAX];
 };
@@ -89,8 +89,8 @@ static void finish(struct tcp_attempt *ta, enum attempt_status st, enum uc_state
 static void finish(struct tcp_attempt *ta, enum attempt_status st, enum uc_state state,
                    enum uc_outcome oc, json_t *evidence, const char *fmt, ...)
 {
-  struct attempt_result r = {.status = st, .state = state, .outcome = oc,
-                             .rtt_ms = ta->rtt_ms, .evidence = evidence};
+  struct attempt_result r = {
+      .status = st, .state = state, .outcome = oc, .rtt_ms = ta->rtt_ms, .evidence = evidence};
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(r.reason, sizeof(r.reason), fmt, ap);
@@ -202,8 +202,7 @@ static void on_app_timeout(uv_timer_t *t)
 static void app_classify(struct tcp_attempt *ta)
 {
   struct probe_outcome o = {.state = UC_ST_OPEN};
-  if (ta->pc.app->classify(ta->app_state, &ta->tgt, ta->rx, ta->rx_len, NULL, &o) ==
-      PROBE_DONE) {
+  if (ta->pc.app->classify(ta->app_state, &ta->tgt, ta->rx, ta->rx_len, NULL, &o) == PROBE_DONE) {
     app_done(ta, &o);
     return;
   }
@@ -260,8 +259,8 @@ static void tls_judge(struct tcp_attempt *ta)
                               .expect_client_cert = ta->pc.expect_client_cert,
                               .now = time(NULL),
                               .cert_warn_days = (int)conf->cert_warn_days};
-  ta->evidence = tls_conn_evidence(ta->tls, &jo, &ta->tls_outcome, ta->tls_reason,
-                                   sizeof(ta->tls_reason));
+  ta->evidence =
+      tls_conn_evidence(ta->tls, &jo, &ta->tls_outcome, ta->tls_reason, sizeof(ta->tls_reason));
   if (ta->evidence) {
     json_t *wrap = json_pack("{s:o}", "tls", ta->evidence);
     ta->evidence = wrap;

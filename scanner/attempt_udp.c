@@ -103,8 +103,12 @@ static void finish_module(struct udp_attempt *ua, enum attempt_status st)
 {
   struct probe_outcome o = {.state = UC_ST_OPEN_FILTERED};
   ua->mod->finish(ua->state, &ua->tgt, PROBE_END_TIMEOUT, NULL, 0, &o);
-  struct attempt_result r = {.status = st, .state = o.state, .outcome = o.outcome,
-                             .rtt_ms = -1, .evidence = o.evidence, .listener = o.listener};
+  struct attempt_result r = {.status = st,
+                             .state = o.state,
+                             .outcome = o.outcome,
+                             .rtt_ms = -1,
+                             .evidence = o.evidence,
+                             .listener = o.listener};
   snprintf(r.reason, sizeof(r.reason), "%.200s (%u datagram%s sent)", o.reason, ua->datagrams,
            ua->datagrams == 1 ? "" : "s");
   report(ua, &r);
@@ -121,8 +125,7 @@ static unsigned deadline_ms(const struct udp_attempt *ua)
   unsigned floor = c->min_rto_ms;
   if (ua->a.hs->udp_listener && floor < UDP_LISTENER_FLOOR_MS)
     floor = UDP_LISTENER_FLOOR_MS < c->timeout_ms ? UDP_LISTENER_FLOOR_MS : c->timeout_ms;
-  return rtt_deadline_ms(&ua->a.hs->rtt, ua->sends > 0 ? ua->sends - 1 : 0, floor,
-                         c->timeout_ms);
+  return rtt_deadline_ms(&ua->a.hs->rtt, ua->sends > 0 ? ua->sends - 1 : 0, floor, c->timeout_ms);
 }
 
 static bool read_errqueue(struct udp_attempt *ua);
@@ -170,8 +173,12 @@ static bool read_errqueue(struct udp_attempt *ua)
   uint8_t data[512], ctrl[512];
   struct sockaddr_storage orig;
   struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
-  struct msghdr mh = {.msg_name = &orig, .msg_namelen = sizeof(orig), .msg_iov = &iov,
-                      .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof(ctrl)};
+  struct msghdr mh = {.msg_name = &orig,
+                      .msg_namelen = sizeof(orig),
+                      .msg_iov = &iov,
+                      .msg_iovlen = 1,
+                      .msg_control = ctrl,
+                      .msg_controllen = sizeof(ctrl)};
   if (recvmsg(ua->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
     return false;
   for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
@@ -182,9 +189,8 @@ static bool read_errqueue(struct udp_attempt *ua)
     const struct sock_extended_err *ee = (const struct sock_extended_err *)CMSG_DATA(cm);
     if (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6)
       continue;
-    struct icmp_info ii = {.v6 = ee->ee_origin == SO_EE_ORIGIN_ICMP6,
-                           .type = ee->ee_type,
-                           .code = ee->ee_code};
+    struct icmp_info ii = {
+        .v6 = ee->ee_origin == SO_EE_ORIGIN_ICMP6, .type = ee->ee_type, .code = ee->ee_code};
     const struct sockaddr *off = SO_EE_OFFENDER(ee);
     probe_addr_str(off, ii.from, sizeof(ii.from));
     /* probe_addr_str prints a port when set; offenders carry none. */
@@ -240,9 +246,9 @@ static void on_poll(uv_poll_t *p, int status, int events)
     socklen_t flen = sizeof(from);
     uint8_t *buf = ua->a.eng->readbuf;
     size_t cap = ua->mod->read_cap < sizeof(ua->a.eng->readbuf) ? ua->mod->read_cap
-                                                                 : sizeof(ua->a.eng->readbuf);
-    ssize_t n = recvfrom(ua->fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from,
-                         &flen);
+                                                                : sizeof(ua->a.eng->readbuf);
+    ssize_t n =
+        recvfrom(ua->fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &flen);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -255,8 +261,11 @@ static void on_poll(uv_poll_t *p, int status, int events)
     struct probe_outcome o = {.state = UC_ST_OPEN};
     if (ua->mod->classify(ua->state, &ua->tgt, buf, len, (struct sockaddr *)&from, &o) ==
         PROBE_DONE) {
-      struct attempt_result r = {.status = ATT_FINAL, .state = o.state, .outcome = o.outcome,
-                                 .rtt_ms = rtt_now(ua), .evidence = o.evidence,
+      struct attempt_result r = {.status = ATT_FINAL,
+                                 .state = o.state,
+                                 .outcome = o.outcome,
+                                 .rtt_ms = rtt_now(ua),
+                                 .evidence = o.evidence,
                                  .listener = o.listener};
       snprintf(r.reason, sizeof(r.reason), "%s", o.reason);
       report(ua, &r);

@@ -6,21 +6,21 @@
 #include <stdbool.h>
 
 struct scan_conf {
-  const char *profile;     /* "polite" (default) or "fast" */
-  unsigned timeout_ms;     /* --timeout: longest wait for one attempt (connect, or the
-                              handshake and reply of an application exchange) */
-  unsigned min_rto_ms;     /* floor of the adaptive per-host connect timeout */
-  unsigned retries;        /* --retries: extra attempts for probes that got no answer */
-  unsigned concurrency;    /* --concurrency: probes in flight, all hosts together */
-  unsigned per_host;       /* --per-host: probes in flight against one host */
-  unsigned rate;           /* --rate: new probes per second, 0 = unlimited */
-  unsigned cert_warn_days; /* --cert-warn-days: warn when a certificate expires sooner */
-  const char *ca_file;     /* --ca: verify certificate chains against these CAs */
+  const char *profile;      /* "polite" (default) or "fast" */
+  unsigned timeout_ms;      /* --timeout: longest wait for one attempt (connect, or the
+                               handshake and reply of an application exchange) */
+  unsigned min_rto_ms;      /* floor of the adaptive per-host connect timeout */
+  unsigned retries;         /* --retries: extra attempts for probes that got no answer */
+  unsigned concurrency;     /* --concurrency: probes in flight, all hosts together */
+  unsigned per_host;        /* --per-host: probes in flight against one host */
+  unsigned rate;            /* --rate: new probes per second, 0 = unlimited */
+  unsigned cert_warn_days;  /* --cert-warn-days: warn when a certificate expires sooner */
+  const char *ca_file;      /* --ca: verify certificate chains against these CAs */
   const char *capture_file; /* --capture: pcap of the scan's traffic */
-  const char *user;        /* --user: drop root to this user after opening capture */
-  bool progress;           /* live progress line on stderr */
-  bool evidence_capture;   /* try libpcap for ICMP/TTL evidence (needs CAP_NET_RAW) */
-  const char *tcp_method;  /* range ports: "auto" (raw SYN when permitted), "connect", "syn" */
+  const char *user;         /* --user: drop root to this user after opening capture */
+  bool progress;            /* live progress line on stderr */
+  bool evidence_capture;    /* try libpcap for ICMP/TTL evidence (needs CAP_NET_RAW) */
+  const char *tcp_method;   /* range ports: "auto" (raw SYN when permitted), "connect", "syn" */
 };
 
 /* Production defaults: polite to servers in service. */

@@ -25,7 +25,6 @@
  * descriptors fill the open-file limit). 100 x 20 ms = 2 s. */
 #define STARVE_LIMIT 100
 
-
 bool engine_is_resource_error(int uv_err)
 {
   return uv_err == UV_EMFILE || uv_err == UV_ENFILE || uv_err == UV_ENOBUFS ||
@@ -579,8 +578,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   if (status == 0 && res) {
     host_resolved(hs, res->ai_addr, res->ai_addrlen);
   } else if (status != UV_ECANCELED) {
-    snprintf(hs->h->resolve_error, sizeof(hs->h->resolve_error),
-             "name \"%s\" does not resolve: %s", hs->h->name, uv_strerror(status));
+    snprintf(hs->h->resolve_error, sizeof(hs->h->resolve_error), "name \"%s\" does not resolve: %s",
+             hs->h->name, uv_strerror(status));
     hs->failed = true;
     /* A name that does not exist is bad input; a resolver that cannot answer right now
      * (EAI_AGAIN: DNS down or slow) is this host's problem: it is reported unreachable
@@ -648,8 +647,7 @@ int engine_start(struct engine *e, engine_done_cb done_cb, void *arg)
   e->total = plan_probe_count(e->plan);
   ratelimit_init(&e->rl, e->conf->rate, uv_hrtime());
   if (plan_needs_tls(e->plan)) {
-    e->tls_ctx = tls_client_ctx_new(e->conf->ca_file, e->tls_ctx_error,
-                                    sizeof(e->tls_ctx_error));
+    e->tls_ctx = tls_client_ctx_new(e->conf->ca_file, e->tls_ctx_error, sizeof(e->tls_ctx_error));
     if (!e->tls_ctx)
       return -1;
   }

@@ -17,9 +17,9 @@ struct engine;
 struct capture;
 
 struct engine_progress {
-  uint64_t total;     /* probes the plan needs (without retries) */
-  uint64_t done;      /* probes with a final answer */
-  uint64_t sent;      /* attempts started, retries included */
+  uint64_t total; /* probes the plan needs (without retries) */
+  uint64_t done;  /* probes with a final answer */
+  uint64_t sent;  /* attempts started, retries included */
   unsigned inflight;
   unsigned hosts_resolving;
 };

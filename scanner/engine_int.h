@@ -29,7 +29,7 @@ struct work {
 struct host_sched {
   struct engine *eng;
   struct plan_host *h;
-  bool ready;   /* address known */
+  bool ready;    /* address known */
   bool failed;   /* name did not resolve */
   bool bad_name; /* ... because it does not exist (an input error) */
   bool resolving;
@@ -48,7 +48,7 @@ struct host_sched {
   uint8_t *syn_state; /* per port from syn_base: SYN_DONE | attempt number */
   uint16_t syn_base;
   uint32_t syn_len;
-  struct host_ttl ttl; /* TTLs of the host's SYN-ACKs and RSTs (evidence.c) */
+  struct host_ttl ttl;     /* TTLs of the host's SYN-ACKs and RSTs (evidence.c) */
   uint8_t range_icmp_full; /* bit per transport: every range check has its first ICMP */
 };
 
@@ -81,12 +81,12 @@ struct attempt_result {
   enum uc_state state;
   enum uc_outcome outcome;
   char reason[UC_REASON_MAX];
-  double rtt_ms; /* < 0: none */
+  double rtt_ms;    /* < 0: none */
   json_t *evidence; /* handed over */
   bool listener;
   unsigned sends; /* times the request went out within this attempt (UDP retransmits; 0: once) */
-  int sys_err; /* ATT_RESOURCE: the libuv error */
-  bool has_icmp;         /* the result is an ICMP error's: */
+  int sys_err;    /* ATT_RESOURCE: the libuv error */
+  bool has_icmp;  /* the result is an ICMP error's: */
   struct icmp_info icmp; /* which (a range check keeps the first that blocked a port) */
 };
 
@@ -96,7 +96,7 @@ struct attempt {
   struct host_sched *hs;
   struct work w;
   uint64_t start_ns;
-  bool reported; /* engine_attempt_done() was called (or the attempt was cancelled) */
+  bool reported;  /* engine_attempt_done() was called (or the attempt was cancelled) */
   int answer_ttl; /* TTL of the SYN-ACK or RST that answered the connect, or -1 */
   void (*cancel)(struct attempt *a);
 };
@@ -109,16 +109,16 @@ struct engine {
   size_t nhosts;
   size_t rr; /* round-robin cursor over hosts */
   unsigned inflight;
-  unsigned max_inflight;  /* the configured concurrency, capped by the fd limit */
-  unsigned eff_inflight;  /* lowered on local resource errors, raised back on success */
+  unsigned max_inflight; /* the configured concurrency, capped by the fd limit */
+  unsigned eff_inflight; /* lowered on local resource errors, raised back on success */
   struct ratelimit rl;
-  uv_timer_t pump_timer;  /* rate cap and resource back-off */
+  uv_timer_t pump_timer; /* rate cap and resource back-off */
   bool pump_timer_armed;
   bool started, stopping, finished;
   unsigned resolving;
   uint64_t total, done, sent, resource_waits;
-  unsigned starved;     /* resource waits in a row with no probe in flight to free anything */
-  char stop_why[200];   /* set when the engine stops itself (no descriptor can ever be had) */
+  unsigned starved;   /* resource waits in a row with no probe in flight to free anything */
+  char stop_why[200]; /* set when the engine stops itself (no descriptor can ever be had) */
   struct attempt *attempts;
   engine_done_cb done_cb;
   void *done_arg;
@@ -130,7 +130,10 @@ struct engine {
   bool prepared; /* engine_prepare() ran */
   /* evidence.c: answers the capture saw, and hosts by address */
   struct ev_table answers;
-  struct ev_host_slot { struct pkt_addr addr; uint32_t host1; /* index + 1; 0 = free */ } *by_addr;
+  struct ev_host_slot {
+    struct pkt_addr addr;
+    uint32_t host1; /* index + 1; 0 = free */
+  } * by_addr;
   uint32_t by_addr_mask;
   unsigned long capture_packets;
   unsigned capture_drops;
@@ -144,7 +147,11 @@ struct engine {
   uv_timer_t syn_timer;
   bool syn_timer_armed;
   uint64_t syn_timer_due;
-  struct { uint16_t port; uint32_t host; uint64_t sent_ns; } syn_rtt[64];
+  struct {
+    uint16_t port;
+    uint32_t host;
+    uint64_t sent_ns;
+  } syn_rtt[64];
   uint8_t readbuf[65536]; /* shared: read callbacks consume it before returning */
 };
 
@@ -206,8 +213,7 @@ int engine_push_retry(struct host_sched *hs, const struct work *w, bool front);
 /* results.c: recording answers into the plan. */
 void results_single(struct host_sched *hs, struct plan_check *c, const struct attempt_result *r,
                     unsigned attempts);
-void results_span_port(struct host_sched *hs, enum uc_transport t, uint16_t port,
-                       enum uc_state st);
+void results_span_port(struct host_sched *hs, enum uc_transport t, uint16_t port, enum uc_state st);
 void results_host_unresolved(struct host_sched *hs);
 void results_finalize(struct engine *e);
 

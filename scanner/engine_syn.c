@@ -223,8 +223,8 @@ bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
   const struct scan_conf *c = e->conf;
   uint64_t now = uv_hrtime();
   struct syn_entry en = {
-      .deadline_ns = now + (uint64_t)rtt_deadline_ms(&hs->rtt, k, c->min_rto_ms, c->timeout_ms) *
-                               1000000ull,
+      .deadline_ns =
+          now + (uint64_t)rtt_deadline_ms(&hs->rtt, k, c->min_rto_ms, c->timeout_ms) * 1000000ull,
       .host = (uint32_t)(hs - e->hosts),
       .port = w->port,
       .attempt = (uint8_t)k};

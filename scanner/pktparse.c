@@ -51,8 +51,8 @@ static void parse_l4(const uint8_t *p, size_t len, uint8_t proto, struct pkt_l4 
 }
 
 /* An IP header: fills addresses and returns the payload (or NULL). */
-static const uint8_t *parse_ip_header(const uint8_t *p, size_t len, struct pkt_l4 *l4,
-                                      uint8_t *ttl, size_t *plen)
+static const uint8_t *parse_ip_header(const uint8_t *p, size_t len, struct pkt_l4 *l4, uint8_t *ttl,
+                                      size_t *plen)
 {
   if (len < 1)
     return NULL;

@@ -23,8 +23,8 @@ struct pkt_l4 {
 };
 
 struct pkt_info {
-  bool outgoing;   /* sent by this host (cooked captures tell) */
-  uint8_t ttl;     /* TTL or hop limit */
+  bool outgoing; /* sent by this host (cooked captures tell) */
+  uint8_t ttl;   /* TTL or hop limit */
   struct pkt_l4 l4;
   /* ICMP destination unreachable / time exceeded (v4), or ICMPv6 types 1 and 3 */
   bool icmp_error;

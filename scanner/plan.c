@@ -162,8 +162,7 @@ static void settle_check(struct plan_check *c)
              "outbound from %s to %s (%s): not testable from this vantage", c->reqs[0].role,
              r->peer, r->service);
   else
-    snprintf(c->skip_reason, sizeof(c->skip_reason), "%s: not a connection to probe",
-             r->service);
+    snprintf(c->skip_reason, sizeof(c->skip_reason), "%s: not a connection to probe", r->service);
 }
 
 /* Union of the probeable range checks of one host, per transport. */
@@ -279,9 +278,8 @@ int plan_from_ports(struct plan *p, const struct topology *t, const struct port_
     struct plan_host *h = &p->hosts[i];
     size_t cap = 0;
     for (size_t k = 0; k < n; k++) {
-      struct plan_check *ck =
-          find_or_add(h, &cap, items[k].first, items[k].last, items[k].is_range,
-                      items[k].transport);
+      struct plan_check *ck = find_or_add(h, &cap, items[k].first, items[k].last, items[k].is_range,
+                                          items[k].transport);
       if (!ck) {
         plan_free(p);
         return uc_err_set(err, "plan", 0, 0, "out of memory");

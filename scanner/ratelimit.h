@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 struct ratelimit {
-  double rate;     /* tokens per second; 0 = unlimited */
-  double burst;    /* bucket size */
+  double rate;  /* tokens per second; 0 = unlimited */
+  double burst; /* bucket size */
   double tokens;
   uint64_t last_ns;
 };

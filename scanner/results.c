@@ -21,8 +21,7 @@ void results_single(struct host_sched *hs, struct plan_check *c, const struct at
   res->listener = r->listener;
 }
 
-void results_span_port(struct host_sched *hs, enum uc_transport t, uint16_t port,
-                       enum uc_state st)
+void results_span_port(struct host_sched *hs, enum uc_transport t, uint16_t port, enum uc_state st)
 {
   struct plan_host *h = hs->h;
   for (size_t i = 0; i < h->nchecks; i++) {

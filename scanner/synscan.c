@@ -146,8 +146,8 @@ bool synscan_add(struct synscan *s, uint32_t saddr_be, uint32_t daddr_be, uint16
   if (s->n == SYN_BATCH)
     return false;
   unsigned i = s->n++;
-  synscan_build(s->pkt[i], saddr_be, daddr_be, s->sport, dport,
-                synscan_cookie(s, daddr_be, dport), (uint16_t)s->next_id++);
+  synscan_build(s->pkt[i], saddr_be, daddr_be, s->sport, dport, synscan_cookie(s, daddr_be, dport),
+                (uint16_t)s->next_id++);
   memset(&s->dst[i], 0, sizeof(s->dst[i]));
   s->dst[i].sin_family = AF_INET;
   s->dst[i].sin_addr.s_addr = daddr_be;
@@ -185,8 +185,7 @@ int synscan_flush(struct synscan *s)
   return sent;
 }
 
-enum syn_answer synscan_classify(const struct synscan *s, const struct pkt_info *p,
-                                 uint16_t *port)
+enum syn_answer synscan_classify(const struct synscan *s, const struct pkt_info *p, uint16_t *port)
 {
   const struct pkt_l4 *l = &p->l4;
   if (p->outgoing || p->icmp_error || l->proto != IPPROTO_TCP || !l->has_ports ||

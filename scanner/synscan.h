@@ -22,8 +22,8 @@
 #define SYN_BATCH 64
 
 struct synscan {
-  int raw_fd;    /* IPPROTO_RAW, IP_HDRINCL */
-  int hold_fd;   /* TCP socket bound to (0.0.0.0, sport): reserves the port */
+  int raw_fd;  /* IPPROTO_RAW, IP_HDRINCL */
+  int hold_fd; /* TCP socket bound to (0.0.0.0, sport): reserves the port */
   uint16_t sport;
   uint64_t key;
   /* pending batch */
@@ -54,8 +54,7 @@ size_t synscan_build(uint8_t out[44], uint32_t saddr_be, uint32_t daddr_be, uint
 
 enum syn_answer { SYN_NOT_OURS = 0, SYN_OPEN, SYN_CLOSED };
 /* Is this packet an answer to one of our SYNs? Gives the target port. */
-enum syn_answer synscan_classify(const struct synscan *s, const struct pkt_info *p,
-                                 uint16_t *port);
+enum syn_answer synscan_classify(const struct synscan *s, const struct pkt_info *p, uint16_t *port);
 /* Is this ICMP error about one of our SYNs? */
 bool synscan_icmp_ours(const struct synscan *s, const struct pkt_info *p, uint16_t *port);
 

@@ -30,11 +30,11 @@ int topo_address_problem(const char *s, char *why, size_t cap)
   struct in_addr a4;
   if (inet_pton(AF_INET, s, &a4) == 1) {
     uint32_t h = ntohl(a4.s_addr);
-    const char *what = h == 0                  ? "the unspecified address (this host, any address)"
-                       : h == 0xffffffffu      ? "the broadcast address"
-                       : (h >> 28) == 0xe      ? "a multicast address"
-                       : (h >> 24) == 0        ? "in 0.0.0.0/8 (this network)"
-                                               : NULL;
+    const char *what = h == 0             ? "the unspecified address (this host, any address)"
+                       : h == 0xffffffffu ? "the broadcast address"
+                       : (h >> 28) == 0xe ? "a multicast address"
+                       : (h >> 24) == 0   ? "in 0.0.0.0/8 (this network)"
+                                          : NULL;
     if (!what)
       return 0;
     snprintf(why, cap, "\"%s\" is %s, not a host's", s, what);
@@ -42,9 +42,10 @@ int topo_address_problem(const char *s, char *why, size_t cap)
   }
   if (inet_pton(AF_INET6, s, a6) == 1) {
     static const unsigned char any6[16];
-    const char *what = memcmp(a6, any6, 16) == 0 ? "the unspecified address (this host, any address)"
-                       : a6[0] == 0xff           ? "a multicast address"
-                                                 : NULL;
+    const char *what = memcmp(a6, any6, 16) == 0
+                           ? "the unspecified address (this host, any address)"
+                       : a6[0] == 0xff ? "a multicast address"
+                                       : NULL;
     if (!what)
       return 0;
     snprintf(why, cap, "\"%s\" is %s, not a host's", s, what);
@@ -140,8 +141,8 @@ static long seen_before(json_t *seen, const char *key, size_t i)
   return -1;
 }
 
-static int load_roles(const struct jdoc *d, struct jpath *p, json_t *arr,
-                      const struct catalog *cat, struct topo_host *h, struct uc_err *err)
+static int load_roles(const struct jdoc *d, struct jpath *p, json_t *arr, const struct catalog *cat,
+                      struct topo_host *h, struct uc_err *err)
 {
   jpath_key(p, "roles");
   if (!json_is_array(arr))
@@ -162,8 +163,8 @@ static int load_roles(const struct jdoc *d, struct jpath *p, json_t *arr,
       char known[240] = "";
       size_t used = 0;
       for (size_t k = 0; k < cat->nroles && used + 1 < sizeof(known); k++) {
-        int w = snprintf(known + used, sizeof(known) - used, "%s%s", k ? ", " : "",
-                         cat->roles[k].id);
+        int w =
+            snprintf(known + used, sizeof(known) - used, "%s%s", k ? ", " : "", cat->roles[k].id);
         if (w < 0)
           break;
         used += (size_t)w;
@@ -180,8 +181,8 @@ static int load_roles(const struct jdoc *d, struct jpath *p, json_t *arr,
   return 0;
 }
 
-static int load_host(const struct jdoc *d, struct jpath *p, json_t *obj,
-                     const struct catalog *cat, struct topo_host *h, struct uc_err *err)
+static int load_host(const struct jdoc *d, struct jpath *p, json_t *obj, const struct catalog *cat,
+                     struct topo_host *h, struct uc_err *err)
 {
   if (jdoc_check_keys(d, p, obj, host_keys, host_required, err) < 0 ||
       jdoc_get_string(d, p, obj, "name", 1, &h->name, err) < 0 ||

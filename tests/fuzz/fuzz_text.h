@@ -78,8 +78,8 @@ __attribute__((unused)) static void fuzz_check_head(const uint8_t *out, size_t n
 /* ---- one driver for a text dialect's module and responder (SIP, HTTP) ---- */
 
 typedef size_t (*fuzz_complete_fn)(const uint8_t *buf, size_t len);
-typedef size_t (*fuzz_respond_fn)(const uint8_t *req, size_t len, const char *server,
-                                  uint8_t *out, size_t cap);
+typedef size_t (*fuzz_respond_fn)(const uint8_t *req, size_t len, const char *server, uint8_t *out,
+                                  size_t cap);
 
 /* What differs between the dialects: their functions, ports, protocols and words. */
 struct fuzz_dialect {
@@ -140,8 +140,7 @@ static void fuzz_dialect_answer(const struct fuzz_dialect *dl, const uint8_t *ou
 
 /* The responder on the input as a request: a stable length, answers only to whole requests,
  * and nothing or a whole answer in a tight buffer. */
-static void fuzz_dialect_responder(const struct fuzz_dialect *dl, const uint8_t *data,
-                                   size_t size)
+static void fuzz_dialect_responder(const struct fuzz_dialect *dl, const uint8_t *data, size_t size)
 {
   static uint8_t out[TEXTPROTO_HDR_CAP + 4096];
   uint8_t *req = fuzz_dup(data, size);
@@ -167,8 +166,7 @@ static void fuzz_dialect_responder(const struct fuzz_dialect *dl, const uint8_t 
 /* With a host name from the input: the module's request is one complete request, the
  * responder answers it 200, and the module accepts that; or the module says why it built
  * nothing. */
-static void fuzz_dialect_round_trip(const struct fuzz_dialect *dl, const uint8_t *data,
-                                    size_t size)
+static void fuzz_dialect_round_trip(const struct fuzz_dialect *dl, const uint8_t *data, size_t size)
 {
   static uint8_t out[TEXTPROTO_HDR_CAP];
   uint8_t req[4096];
@@ -189,8 +187,8 @@ static void fuzz_dialect_round_trip(const struct fuzz_dialect *dl, const uint8_t
     size_t an = dl->respond(req, n, UC_LISTENER_TOKEN, out, sizeof(out));
     FUZZ_CHECK(an > 0, "our %s got no answer: %.*s", dl->method, (int)n, req);
     int code = 0;
-    FUZZ_CHECK(dl->parse_status(out, an, &code, NULL, 0) == 1 && code == 200,
-               "our %s answered %d", dl->method, code);
+    FUZZ_CHECK(dl->parse_status(out, an, &code, NULL, 0) == 1 && code == 200, "our %s answered %d",
+               dl->method, code);
     fuzz_dialect_answer(dl, out, an, sizeof(out), 1);
   } else {
     fuzz_run_tcp(dl->mod, &ft.t, fuzz_dialect_rnd, NULL, 0, NULL, 0, PROBE_END_TIMEOUT, &r);
@@ -202,8 +200,8 @@ static void fuzz_dialect_round_trip(const struct fuzz_dialect *dl, const uint8_t
 
 /* Everything above, on one input. */
 __attribute__((unused)) static void fuzz_dialect_run(const struct fuzz_dialect *dl,
-                                                     const char *parser_name,
-                                                     const uint8_t *data, size_t size)
+                                                     const char *parser_name, const uint8_t *data,
+                                                     size_t size)
 {
   fuzz_status_line(dl->parse_status, dl->status_lo, dl->status_hi, data, size, parser_name);
   fuzz_dialect_module(dl, data, size);

@@ -30,17 +30,16 @@ static void test_row_counts_per_seed_table(void **state)
     const char *file, *table;
     size_t rows;
   } want[] = {
-      {"001_", "server", 53},        {"001_", "hlb", 20},    {"001_", "dnslb", 6},
-      {"001_", "clients", 12},       {"001_", "ipsec", 15},  {"003_", "server", 52},
-      {"003_", "hlb", 20},           {"003_", "dnslb", 6},   {"003_", "clients", 12},
+      {"001_", "server", 53},        {"001_", "hlb", 20},      {"001_", "dnslb", 6},
+      {"001_", "clients", 12},       {"001_", "ipsec", 15},    {"003_", "server", 52},
+      {"003_", "hlb", 20},           {"003_", "dnslb", 6},     {"003_", "clients", 12},
       {"004_", "sip-federation", 1}, {"004_", "public-im", 6}, {"004_", "xmpp", 3},
   };
   size_t total = 0;
   for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
     size_t got = count_rows(&c, want[i].file, want[i].table);
     if (got != want[i].rows)
-      fail_msg("%s table %s: %zu rows, want %zu", want[i].file, want[i].table, got,
-               want[i].rows);
+      fail_msg("%s table %s: %zu rows, want %zu", want[i].file, want[i].table, got, want[i].rows);
     total += got;
   }
   assert_int_equal(c.nrows, total);
@@ -135,8 +134,7 @@ static void expect_error(const char *text, int line, int col, const char *needle
   if (rc == 0)
     fail_msg("accepted: %s", text);
   if (err.line != line || err.column != col || !strstr(err.text, needle))
-    fail_msg("got %d:%d '%s', want %d:%d '%s'", err.line, err.column, err.text, line, col,
-             needle);
+    fail_msg("got %d:%d '%s', want %d:%d '%s'", err.line, err.column, err.text, line, col, needle);
   assert_string_equal(err.source, "site.json");
   catalog_free(&c);
 }
@@ -160,12 +158,14 @@ static void test_malformed_files_name_line_and_column(void **state)
 {
   (void)state;
   char buf[4096];
-  expect_error("{\"schema\": \"ucscan-catalog/1\",\n  \"bogus\": 1}", 2, 3, "unknown key \"bogus\"");
+  expect_error("{\"schema\": \"ucscan-catalog/1\",\n  \"bogus\": 1}", 2, 3,
+               "unknown key \"bogus\"");
   expect_error("{\"schema\": \"ucscan-catalog/2\"}", 1, 12, "unsupported schema");
   expect_error("{\"schema\": \"ucscan-catalog/1\", \"tables\": [}", 1, 43, "invalid JSON");
-  snprintf(buf, sizeof(buf),
-           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s,\n%s]}]}",
-           row_ok, row_ok);
+  snprintf(
+      buf, sizeof(buf),
+      "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s,\n%s]}]}",
+      row_ok, row_ok);
   expect_error(buf, 3, 8, "duplicate row id");
   char bad[2048];
   row_with(bad, sizeof(bad), "\"front-end\"", "\"frontend\"");
@@ -198,10 +198,11 @@ static void test_site_file_extends(void **state)
   assert_int_equal(catalog_load_builtin(&c, &err), 0);
   size_t before = c.nrows;
   char buf[2048];
-  snprintf(buf, sizeof(buf),
-           "{\"schema\": \"ucscan-catalog/1\", \"roles\": [{\"id\": \"site-role\", \"name\": \"S\"}],"
-           " \"tables\": [{\"id\": \"t\", \"rows\": [%s]}]}",
-           row_ok);
+  snprintf(
+      buf, sizeof(buf),
+      "{\"schema\": \"ucscan-catalog/1\", \"roles\": [{\"id\": \"site-role\", \"name\": \"S\"}],"
+      " \"tables\": [{\"id\": \"t\", \"rows\": [%s]}]}",
+      row_ok);
   assert_int_equal(catalog_load_text(&c, "site.json", buf, strlen(buf), 1, &err), 0);
   assert_int_equal(c.nrows, before + 1);
   assert_non_null(catalog_role(&c, "site-role"));

@@ -301,9 +301,9 @@ static void test_matches_broken_san(void **state)
   int idx = X509_get_ext_by_NID(x, NID_subject_alt_name, -1);
   assert_true(idx >= 0);
   static const unsigned char junk[] = {0x30, 0x7f, 0x82, 0x01};
-  assert_int_equal(ASN1_OCTET_STRING_set(X509_EXTENSION_get_data(X509_get_ext(x, idx)), junk,
-                                         (int)sizeof(junk)),
-                   1);
+  assert_int_equal(
+      ASN1_OCTET_STRING_set(X509_EXTENSION_get_data(X509_get_ext(x, idx)), junk, (int)sizeof(junk)),
+      1);
   assert_int_equal(cert_matches_any(x, "fe01.contoso.test", NULL), 0);
   assert_int_equal(ERR_peek_error(), 0); /* the error queue stays empty */
   char names[256] = "";

@@ -365,8 +365,9 @@ static void test_order(void **state)
   char *a = json_dumps(p.diff, REPORT_DUMP_FLAGS), *b = json_dumps(again, REPORT_DUMP_FLAGS);
   assert_string_equal(a, b);
   /* Top-level keys, documented in the man page. */
-  static const char *const keys[] = {"schema",         "old",     "new",    "topology_mismatch",
-                                     "regressed",      "new_incomplete", "summary", "changes"};
+  static const char *const keys[] = {
+      "schema",         "old",     "new",    "topology_mismatch", "regressed",
+      "new_incomplete", "summary", "changes"};
   const char *key;
   json_t *v;
   size_t i = 0;

@@ -70,7 +70,6 @@ static void on_done(struct engine *e, void *arg)
   uv_stop(arg);
 }
 
-
 static void conf_for_tests(struct scan_conf *c)
 {
   scan_conf_fast(c);

@@ -17,7 +17,6 @@
 
 #include "scanner/plan.h"
 
-
 static void example_path(const char *file, char *buf, size_t cap)
 {
   const char *src = getenv("UC_SOURCE_DIR");

@@ -35,7 +35,7 @@ static void test_counts_up_to_want_and_closes_them(void **state)
   int before = lowest_free_fd();
   assert_int_equal(fdroom_free(5), 5);
   assert_int_equal(fdroom_free(0), 0);
-  assert_int_equal(fdroom_free(1000), 64); /* capped */
+  assert_int_equal(fdroom_free(1000), 64);    /* capped */
   assert_int_equal(lowest_free_fd(), before); /* nothing left open */
 }
 

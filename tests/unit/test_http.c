@@ -285,7 +285,7 @@ static void test_headers_over_cap(void **unused)
   /* at the read cap, finish says the same */
   fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
   probe_fx_finish(&f, PROBE_END_CAP, r,
-            probe_http.read_cap < (size_t)n ? probe_http.read_cap : (size_t)n);
+                  probe_http.read_cap < (size_t)n ? probe_http.read_cap : (size_t)n);
   assert_fail(&f, "HTTP reply headers exceed 16384 bytes");
   probe_fx_done(&f);
   test_free(r);

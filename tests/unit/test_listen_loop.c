@@ -249,8 +249,7 @@ static void test_in_use(void **state)
     struct sockaddr_in6 m6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)base)};
     inet_pton(AF_INET6, "::ffff:127.0.0.23", &m6.sin6_addr);
     if (bind(v6, (struct sockaddr *)&m6, sizeof(m6)) == 0 && listen(v6, 4) == 0) {
-      assert_int_equal(listen_inuse_who(UC_TCP, "127.0.0.23", (uint16_t)base, who, sizeof(who)),
-                       0);
+      assert_int_equal(listen_inuse_who(UC_TCP, "127.0.0.23", (uint16_t)base, who, sizeof(who)), 0);
       assert_string_equal(who, want);
     }
     close(v6);

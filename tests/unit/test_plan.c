@@ -13,7 +13,6 @@
 #include "reports/verdict.h"
 #include "scanner/plan.h"
 
-
 static struct plan_check *find(struct plan_host *h, unsigned first, unsigned last,
                                enum uc_transport t)
 {

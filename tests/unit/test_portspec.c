@@ -48,8 +48,8 @@ static void test_normalised(void **state)
   struct port_item *v;
   size_t n;
   struct uc_err err;
-  assert_int_equal(portspec_parse("tcp:443,1-1024,udp:3478,tcp:5061,5061,2000-3000,2500-4000",
-                                  &v, &n, &err), 0);
+  assert_int_equal(
+      portspec_parse("tcp:443,1-1024,udp:3478,tcp:5061,5061,2000-3000,2500-4000", &v, &n, &err), 0);
   /* tcp 1-1024 swallows 443; 2000-3000 and 2500-4000 merge; 5061 once; udp last. */
   assert_int_equal(n, 4);
   assert_true(v[0].transport == UC_TCP && v[0].first == 1 && v[0].last == 1024 && v[0].is_range);

@@ -19,7 +19,7 @@ static void test_deadline_before_and_after_samples(void **state)
   for (int i = 0; i < 20; i++)
     rtt_sample(&e, 0.2);
   assert_int_equal(rtt_deadline_ms(&e, 0, 20, 1000), 20);
-  assert_int_equal(rtt_deadline_ms(&e, 1, 20, 1000), 40);  /* retries back off */
+  assert_int_equal(rtt_deadline_ms(&e, 1, 20, 1000), 40); /* retries back off */
   assert_int_equal(rtt_deadline_ms(&e, 2, 20, 1000), 80);
   assert_int_equal(rtt_deadline_ms(&e, 9, 20, 1000), 1000); /* never past the timeout */
   /* A WAN host with jitter: srtt + 4 rttvar. */

@@ -14,7 +14,6 @@
 
 #include "scanner/topology.h"
 
-
 static char *write_tmp(const char *text)
 {
   static char path[64];
@@ -45,11 +44,12 @@ static void expect(const char *text, int line, int col, const char *needle)
 static void test_valid_topology(void **state)
 {
   (void)state;
-  const char *text = "{\"name\": \"contoso\", \"product\": \"lync2013\", \"hosts\": [\n"
-                     " {\"name\": \"fe01.contoso.test\", \"address\": \"198.18.1.11\","
-                     "  \"roles\": [\"front-end\", \"mediation\"], \"pool\": \"pool.contoso.test\"},\n"
-                     " {\"name\": \"edge.contoso.test\", \"address\": \"2001:db8::5\", \"roles\": [\"edge\"]},\n"
-                     " {\"name\": \"dir01.contoso.test.\", \"roles\": [\"director\"]}]}";
+  const char *text =
+      "{\"name\": \"contoso\", \"product\": \"lync2013\", \"hosts\": [\n"
+      " {\"name\": \"fe01.contoso.test\", \"address\": \"198.18.1.11\","
+      "  \"roles\": [\"front-end\", \"mediation\"], \"pool\": \"pool.contoso.test\"},\n"
+      " {\"name\": \"edge.contoso.test\", \"address\": \"2001:db8::5\", \"roles\": [\"edge\"]},\n"
+      " {\"name\": \"dir01.contoso.test.\", \"roles\": [\"director\"]}]}";
   struct topology t;
   struct uc_err err;
   char *path = write_tmp(text);
@@ -77,14 +77,17 @@ static void test_errors_have_positions(void **state)
   expect("{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"edge\"]},\n"
          "           {\"name\": \"A.TEST\", \"roles\": [\"edge\"]}]}",
          2, 21, "duplicate host");
-  expect("{\"hosts\": [{\"name\": \"a.test\", \"address\": \"198.18.1.300\", \"roles\": [\"edge\"]}]}",
-         1, 42, "not an IPv4 or IPv6 address");
-  expect("{\"hosts\": [{\"name\": \"a..test\", \"roles\": [\"edge\"]}]}", 1, 21, "not a valid host name");
+  expect(
+      "{\"hosts\": [{\"name\": \"a.test\", \"address\": \"198.18.1.300\", \"roles\": [\"edge\"]}]}",
+      1, 42, "not an IPv4 or IPv6 address");
+  expect("{\"hosts\": [{\"name\": \"a..test\", \"roles\": [\"edge\"]}]}", 1, 21,
+         "not a valid host name");
   expect("{\"hosts\": [{\"roles\": [\"edge\"]}]}", 1, 12, "missing required key \"name\"");
   expect("{\"hosts\": []}", 1, 11, "\"hosts\" is empty");
   expect("{\"product\": \"ocs2007\", \"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}]}", 1, 13,
          "unknown product");
-  expect("{\"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\", \"edge\"]}]}", 1, 44, "listed twice");
+  expect("{\"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\", \"edge\"]}]}", 1, 44,
+         "listed twice");
   expect("{\"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}", 1, 43, "invalid JSON");
   expect("", 1, 1, "empty file");
   expect("{\"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}], \"hosts\": []}", 1, 53,
@@ -98,7 +101,8 @@ static void test_errors_have_positions(void **state)
   expect("{\"hosts\": [{\"name\": 42, \"roles\": [\"edge\"]}]}", 1, 21, "must be a string");
   /* from Windows: a UTF-8 byte order mark is dropped (positions as an editor shows them),
    * UTF-16 is named */
-  expect("\xef\xbb\xbf{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"front-end\"], \"colour\": 1}]}",
+  expect("\xef\xbb\xbf{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"front-end\"], \"colour\": "
+         "1}]}",
          1, 55, "unknown key \"colour\"");
   expect("\xff\xfe{", 1, 1, "UTF-16 text");
   expect("{\"name\": \"a\\tb\", \"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}]}", 1, 10,
@@ -139,7 +143,8 @@ static void test_byte_order_mark(void **state)
   struct topology t;
   struct uc_err err;
   uc_err_clear(&err);
-  char *path = write_tmp("\xef\xbb\xbf{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"edge\"]}]}\r\n");
+  char *path =
+      write_tmp("\xef\xbb\xbf{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"edge\"]}]}\r\n");
   int rc = topo_load_file(&t, path, &test_catalog, &err);
   unlink(path);
   if (rc != 0)
@@ -154,7 +159,9 @@ static void test_targets(void **state)
   (void)state;
   struct topology t;
   struct uc_err err;
-  assert_int_equal(topo_from_targets(&t, "198.18.0.2,dir.contoso.test", "director,edge", &test_catalog, &err), 0);
+  assert_int_equal(
+      topo_from_targets(&t, "198.18.0.2,dir.contoso.test", "director,edge", &test_catalog, &err),
+      0);
   assert_int_equal(t.nhosts, 2);
   assert_string_equal(t.hosts[0].address, "198.18.0.2");
   assert_null(t.hosts[1].address);
@@ -239,19 +246,23 @@ static void test_addresses_that_mean_something_else(void **state)
          "read as the IPv4 address 10.1.1.8");
   expect("{\"hosts\": [{\"name\": \"e.test\", \"address\": \"0.0.0.0\", \"roles\": [\"edge\"]}]}",
          1, 42, "the unspecified address");
-  expect("{\"hosts\": [{\"name\": \"e.test\", \"address\": \"10.1.1.010\", \"roles\": [\"edge\"]}]}",
-         1, 42, "not an IPv4 or IPv6 address");
+  expect(
+      "{\"hosts\": [{\"name\": \"e.test\", \"address\": \"10.1.1.010\", \"roles\": [\"edge\"]}]}",
+      1, 42, "not an IPv4 or IPv6 address");
   struct topology t;
   struct uc_err err;
-  assert_int_equal(topo_from_targets(&t, "198.18.0.2,198.18.0.010", "edge", &test_catalog, &err), -1);
+  assert_int_equal(topo_from_targets(&t, "198.18.0.2,198.18.0.010", "edge", &test_catalog, &err),
+                   -1);
   assert_non_null(strstr(err.text, "read as the IPv4 address 198.18.0.8"));
 }
 
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_valid_topology),   cmocka_unit_test(test_errors_have_positions),
-      cmocka_unit_test(test_binary_and_huge_files), cmocka_unit_test(test_targets),
+      cmocka_unit_test(test_valid_topology),
+      cmocka_unit_test(test_errors_have_positions),
+      cmocka_unit_test(test_binary_and_huge_files),
+      cmocka_unit_test(test_targets),
       cmocka_unit_test(test_hostname_rules),
       cmocka_unit_test(test_addresses_that_mean_something_else),
       cmocka_unit_test(test_byte_order_mark),

@@ -164,8 +164,9 @@ static void test_header_then_features(void **unused)
   fx_init(&f, "contoso.test");
   /* a 1.0 peer owes us features or an error: wait for them */
   assert_int_equal(probe_fx_classify(&f, edge_reply, head), PROBE_MORE);
-  assert_int_equal(probe_fx_classify(&f, edge_reply, head + 5), PROBE_MORE);  /* "<stre" */
-  assert_int_equal(probe_fx_classify(&f, edge_reply, head + 17), PROBE_DONE); /* "<stream:features>" */
+  assert_int_equal(probe_fx_classify(&f, edge_reply, head + 5), PROBE_MORE); /* "<stre" */
+  assert_int_equal(probe_fx_classify(&f, edge_reply, head + 17),
+                   PROBE_DONE); /* "<stream:features>" */
   assert_ok(&f, "XMPP stream opened (from='contoso.test', version 1.0)");
   probe_fx_done(&f);
 
@@ -232,7 +233,8 @@ static void test_pre_1_0_and_variants(void **unused)
                               "<stream:stream\n  xmlns=\"jabber:server\"\n"
                               "  id = \"a>b\"\tversion=\"1.0\">\n  <stream:features/>";
   fx_init(&f, "contoso.test");
-  assert_int_equal(probe_fx_feed(&f, fancy, sizeof(fancy) - 1, 1), sizeof(fancy) - 2); /* at the '/' */
+  assert_int_equal(probe_fx_feed(&f, fancy, sizeof(fancy) - 1, 1),
+                   sizeof(fancy) - 2); /* at the '/' */
   assert_ok(&f, "XMPP stream opened (version 1.0)");
   assert_string_equal(ev_str(&f, "id"), "a>b");
   assert_string_equal(ev_str(&f, "stream"),
