@@ -17,8 +17,8 @@
 #include "listen/plan.h"
 #include "reports/atomic.h"
 #include "reports/report.h"
-#include "scanner/plan.h"
-#include "scanner/topology.h"
+#include "model/plan.h"
+#include "model/topology.h"
 
 #define DEMO_DEFAULT_OUT "ucscan-demo-report.json"
 

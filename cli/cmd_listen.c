@@ -17,7 +17,7 @@
 #include "listen/listen.h"
 #include "listen/plan.h"
 #include "probes/probe.h"
-#include "scanner/topology.h"
+#include "model/topology.h"
 
 enum {
   L_ROLE = 1000,

@@ -20,9 +20,9 @@
 #include "common/fdroom.h"
 #include "scanner/capture.h"
 #include "scanner/engine.h"
-#include "scanner/portspec.h"
+#include "model/portspec.h"
 #include "scanner/privdrop.h"
-#include "scanner/topology.h"
+#include "model/topology.h"
 
 enum {
   O_TOPOLOGY = 1000,

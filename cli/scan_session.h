@@ -7,8 +7,8 @@
 #include <uv.h>
 
 #include "reports/report.h"
-#include "scanner/conf.h"
-#include "scanner/plan.h"
+#include "model/conf.h"
+#include "model/plan.h"
 
 struct scan_output {
   const char *out_file;  /* --out: JSON report written atomically, or NULL */

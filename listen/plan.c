@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scanner/topology.h"
+#include "model/topology.h"
 
 static int cmp_port(const void *a, const void *b)
 {

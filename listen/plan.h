@@ -1,7 +1,7 @@
 /* listen/plan.h - which ports a listener opens: every probeable inbound port of a host's
  * roles, exactly as a scan of that host would check them.
  *
- * The list is derived from the scanner's plan (scanner/plan.h), so the row rules are the
+ * The list is derived from the scanner's plan (model/plan.h), so the row rules are the
  * same by construction: product, roles, when_role, direction inbound or both, probe true.
  * Checks that land on the same (port, transport) already merged there; ranges are expanded
  * here to one entry per port, and where a range port is also a single check (or two ranges
@@ -17,7 +17,7 @@
 #include "catalog/catalog.h"
 #include "common/err.h"
 #include "common/uc.h"
-#include "scanner/plan.h"
+#include "model/plan.h"
 
 struct listen_port {
   uint16_t port;

@@ -39,7 +39,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "../common/uc.h"
+#include "common/uc.h"
 
 enum probe_status { PROBE_MORE = 0, PROBE_DONE = 1 };
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "scanner/plan.h"
+#include "model/plan.h"
 
 #define REPORT_SCHEMA "ucscan-report/1"
 /* jansson dump flags every writer uses: stable key order, short reals. */

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "scanner/conf.h"
-#include "scanner/plan.h"
+#include "model/conf.h"
+#include "model/plan.h"
 
 struct engine;
 struct capture;

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "reports/verdict.h"
+#include "model/verdict.h"
 #include "scanner/engine_int.h"
 
 void results_single(struct host_sched *hs, struct plan_check *c, const struct attempt_result *r,

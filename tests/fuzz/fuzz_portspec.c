@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_portspec.c - the --ports parser (scanner/portspec.h).
+/* tests/fuzz/fuzz_portspec.c - the --ports parser (model/portspec.h).
  *
  * Input: the spec text (cut at the first NUL, as argv would be). Checks, beyond "no crash":
  *   - an error has a message, line 1 and a column inside the spec (or just past it);
@@ -9,7 +9,7 @@
  *     grammar of portspec.h) marks every port of every item in a bitmap per transport, and
  *     the parser's items must mark the same set. */
 #include "fuzz_util.h"
-#include "scanner/portspec.h"
+#include "model/portspec.h"
 
 #define FUZZ_SPEC_MAX 4096
 

@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_topology.c - the topology loader (scanner/topology.h, topo_load_text) against
+/* tests/fuzz/fuzz_topology.c - the topology loader (model/topology.h, topo_load_text) against
  * the built-in catalog (loaded once: the loader only reads it).
  *
  * Checks, beyond "no crash" and no leak (topo_free after success and failure alike):
@@ -16,7 +16,7 @@
 
 #include "catalog/catalog.h"
 #include "fuzz_util.h"
-#include "scanner/topology.h"
+#include "model/topology.h"
 
 #define FUZZ_SRC "fuzz-topology.json"
 

@@ -13,8 +13,8 @@
 
 #include "reports/diff.h"
 #include "reports/report.h"
-#include "reports/verdict.h"
-#include "scanner/plan.h"
+#include "model/verdict.h"
+#include "model/plan.h"
 
 /* ---------------- building reports ---------------- */
 

@@ -10,7 +10,7 @@
 
 #include "tests/support/catalog_fixture.h"
 
-#include "reports/verdict.h"
+#include "model/verdict.h"
 #include "scanner/engine.h"
 
 #define ADDR "127.0.0.61"

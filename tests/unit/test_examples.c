@@ -15,7 +15,7 @@
 
 #include "tests/support/catalog_fixture.h"
 
-#include "scanner/plan.h"
+#include "model/plan.h"
 
 static void example_path(const char *file, char *buf, size_t cap)
 {

@@ -14,8 +14,8 @@
 #include "reports/junit.h"
 #include "reports/report.h"
 #include "reports/report_doc.h"
-#include "reports/verdict.h"
-#include "scanner/plan.h"
+#include "model/verdict.h"
+#include "model/plan.h"
 
 /* ---------------- a strict, small XML reader ---------------- */
 

@@ -23,7 +23,7 @@
 #include "listen/listen.h"
 #include "probes/probe.h"
 #include "scanner/engine.h"
-#include "scanner/topology.h"
+#include "model/topology.h"
 
 static struct sockaddr_in addr4(const char *ip, unsigned port)
 {

@@ -10,8 +10,8 @@
 
 #include "tests/support/catalog_fixture.h"
 
-#include "reports/verdict.h"
-#include "scanner/plan.h"
+#include "model/verdict.h"
+#include "model/plan.h"
 
 static struct plan_check *find(struct plan_host *h, unsigned first, unsigned last,
                                enum uc_transport t)

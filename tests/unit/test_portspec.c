@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "scanner/portspec.h"
+#include "model/portspec.h"
 
 static void expect_error(const char *spec, int col, const char *needle)
 {

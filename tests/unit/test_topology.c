@@ -12,7 +12,7 @@
 
 #include "tests/support/catalog_fixture.h"
 
-#include "scanner/topology.h"
+#include "model/topology.h"
 
 static char *write_tmp(const char *text)
 {

@@ -1,5 +1,5 @@
-/* scanner/conf.c - the two documented profiles (README "Speed and politeness"). */
-#include "scanner/conf.h"
+/* model/conf.c - the two documented profiles (README "Speed and politeness"). */
+#include "model/conf.h"
 
 #include <string.h>
 

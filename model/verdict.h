@@ -1,8 +1,8 @@
-/* reports/verdict.h - the contract's verdict rules, applied to a finished check. */
+/* model/verdict.h - the contract's verdict rules, applied to a finished check. */
 #ifndef UC_VERDICT_H
 #define UC_VERDICT_H
 
-#include "scanner/plan.h"
+#include "model/plan.h"
 
 /* Sets c->res.verdict (and, for ranges, the state and reason) from the result. */
 void verdict_decide(struct plan_check *c);

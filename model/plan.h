@@ -1,4 +1,4 @@
-/* scanner/plan.h - what will be probed: topology x catalog, merged per contract into
+/* model/plan.h - what will be probed: topology x catalog, merged per contract into
  * one check per host and (port or range, transport), each listing every catalog row
  * it satisfies. Checks also hold their results once the engine has run.
  *
@@ -17,8 +17,8 @@
 
 #include "catalog/catalog.h"
 #include "common/uc.h"
-#include "scanner/portspec.h"
-#include "scanner/topology.h"
+#include "model/portspec.h"
+#include "model/topology.h"
 
 struct plan_req {
   const struct cat_row *row;

@@ -1,5 +1,5 @@
-/* scanner/portspec.c - parser for --ports. */
-#include "scanner/portspec.h"
+/* model/portspec.c - parser for --ports. */
+#include "model/portspec.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

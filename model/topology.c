@@ -1,5 +1,5 @@
-/* scanner/topology.c - strict reading of the contract's topology file. */
-#include "scanner/topology.h"
+/* model/topology.c - strict reading of the contract's topology file. */
+#include "model/topology.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -1,5 +1,5 @@
-/* scanner/plan.c - merging catalog rows into checks, per contract. */
-#include "scanner/plan.h"
+/* model/plan.c - merging catalog rows into checks, per contract. */
+#include "model/plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>

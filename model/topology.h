@@ -1,4 +1,4 @@
-/* scanner/topology.h - the deployment to scan: hosts, their addresses and roles.
+/* model/topology.h - the deployment to scan: hosts, their addresses and roles.
  * Read from the contract's topology file, or made from --target/--role on the
  * command line. Strings point into the parsed document (or the argv copies). */
 #ifndef UC_TOPOLOGY_H

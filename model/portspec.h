@@ -1,4 +1,4 @@
-/* scanner/portspec.h - the --ports language: "tcp:1-1024,udp:3478,5060".
+/* model/portspec.h - the --ports language: "tcp:1-1024,udp:3478,5060".
  * A transport prefix applies to the items after it until the next prefix; the first
  * item needs one. Single ports stay single checks; ranges that overlap merge. */
 #ifndef UC_PORTSPEC_H

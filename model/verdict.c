@@ -1,4 +1,4 @@
-/* reports/verdict.c - pass, warn, fail or skip, per contract ("Verdicts").
+/* model/verdict.c - pass, warn, fail or skip, per contract ("Verdicts").
  *
  *  pass  open and the expected protocol answered; a range with no port filtered or
  *        unreachable (closed ports prove the firewall lets traffic through)
@@ -8,7 +8,7 @@
  *        protocol whose live service always answers (STUN, SQL Browser); a range with
  *        filtered ports
  *  skip  an optional port not in use, an outbound row, a row no scanner can test */
-#include "reports/verdict.h"
+#include "model/verdict.h"
 
 #include <stdio.h>
 #include <string.h>
