@@ -21,10 +21,10 @@ static const char *const role_required[] = {"id", "name", NULL};
 static const char *const table_keys[] = {"id", "title", "title_en", "rows", NULL};
 static const char *const table_required[] = {"id", "rows", NULL};
 static const char *const row_keys[] = {
-    "id",   "products", "roles",     "when_role",   "seed_role",   "service",       "seed_service",
-    "port", "ports",    "transport", "protocol",    "application", "seed_protocol", "direction",
-    "peer", "optional", "probe",     "skip_reason", "note",        "revision_note", "source",
-    NULL};
+    "id",   "products",  "roles",     "when_role",   "seed_role",   "service",       "seed_service",
+    "port", "ports",     "transport", "protocol",    "application", "seed_protocol", "direction",
+    "peer", "optional",  "probe",     "skip_reason", "note",        "revision_note", "source",
+    "from", "interface", NULL};
 static const char *const row_required[] = {"id",        "products",  "roles",    "seed_role",
                                            "service",   "transport", "protocol", "seed_protocol",
                                            "direction", "peer",      "optional", "probe",
@@ -33,6 +33,11 @@ static const char *const row_source_keys[] = {"file", "table", "row", NULL};
 static const char *const row_source_required[] = {"file", "table", "row", NULL};
 
 static const char *const direction_names[] = {"inbound", "outbound", "both", "none"};
+
+bool cat_row_from(const struct cat_row *r, enum uc_vantage v)
+{
+  return v == UC_V_ANY || (r->from & (1u << v)) != 0;
+}
 
 const char *cat_direction_name(enum cat_direction d)
 {
@@ -328,6 +333,54 @@ static int load_row_transport(const struct jdoc *d, struct jpath *p, json_t *row
   return 0;
 }
 
+/* "from": a non-empty array of vantages ("any" is a scan's choice, not a row's source).
+ * Absent: every vantage (a site catalog written before contract v2). */
+static int load_row_from(const struct jdoc *d, struct jpath *p, json_t *row, struct cat_row *r,
+                         struct uc_err *err)
+{
+  json_t *arr = json_object_get(row, "from");
+  size_t i;
+  json_t *v;
+  if (!arr) {
+    r->from = UC_VANTAGE_ALL;
+    return 0;
+  }
+  jpath_key(p, "from");
+  if (!json_is_array(arr) || json_array_size(arr) == 0)
+    return jdoc_error(d, p, 0, err,
+                      "\"from\" must be a list of vantages: servers, clients, internet, "
+                      "reverse-proxy, pstn");
+  json_array_foreach(arr, i, v)
+  {
+    enum uc_vantage vt;
+    jpath_index(p, i);
+    if (!json_is_string(v) || uc_vantage_parse(json_string_value(v), &vt) < 0 || vt == UC_V_ANY)
+      return jdoc_error(d, p, 0, err,
+                        "a vantage must be servers, clients, internet, reverse-proxy or pstn");
+    if (r->from & (1u << vt))
+      return jdoc_error(d, p, 0, err, "vantage \"%s\" listed twice", uc_vantage_name(vt));
+    r->from |= 1u << vt;
+    jpath_pop(p);
+  }
+  jpath_pop(p);
+  return 0;
+}
+
+static int load_row_iface(const struct jdoc *d, struct jpath *p, json_t *row, struct cat_row *r,
+                          struct uc_err *err)
+{
+  const char *s = NULL;
+  if (jdoc_get_string_or_null(d, p, row, "interface", &s, err) < 0)
+    return -1;
+  r->iface = UC_IF_NONE;
+  if (s && uc_iface_parse(s, &r->iface) < 0) {
+    jpath_key(p, "interface");
+    return jdoc_error(d, p, 0, err,
+                      "\"interface\" must be internal, access, webconf or av (not \"%s\")", s);
+  }
+  return 0;
+}
+
 static int load_row(struct catalog *c, const struct jdoc *d, struct jpath *p, json_t *row,
                     const char *table_id, const char *table_title, struct uc_err *err)
 {
@@ -383,6 +436,7 @@ static int load_row(struct catalog *c, const struct jdoc *d, struct jpath *p, js
     goto fail;
   }
   if (jdoc_get_string(d, p, row, "peer", 1, &r.peer, err) < 0 ||
+      load_row_from(d, p, row, &r, err) < 0 || load_row_iface(d, p, row, &r, err) < 0 ||
       jdoc_get_bool(d, p, row, "optional", 1, &b, err) < 0)
     goto fail;
   r.optional = b;

@@ -47,6 +47,8 @@ struct cat_row {
   const char *seed_protocol;
   enum cat_direction direction;
   const char *peer;
+  unsigned from;       /* vantages that test the row: bit (1u << UC_V_...); never UC_V_ANY */
+  enum uc_iface iface; /* the Edge interface the row belongs to, or UC_IF_NONE */
   bool optional;
   bool probe;
   const char *skip_reason; /* when !probe */
@@ -84,5 +86,7 @@ const char *catalog_default_product(const struct catalog *c);
 bool cat_row_in_product(const struct cat_row *r, const char *product);
 bool cat_row_has_role(const struct cat_row *r, const char *role);
 const char *cat_direction_name(enum cat_direction d);
+/* Whether a scan from vantage v tests row r (UC_V_ANY tests every row). */
+bool cat_row_from(const struct cat_row *r, enum uc_vantage v);
 
 #endif

@@ -31,6 +31,30 @@ static const char *const state_names[UC_ST_COUNT] = {
 
 static const char *const verdict_names[UC_VERDICT_COUNT] = {"pass", "warn", "fail", "skip"};
 
+static const char *const vantage_names[UC_VANTAGE_COUNT] = {
+    [UC_V_ANY] = "any",
+    [UC_V_SERVERS] = "servers",
+    [UC_V_CLIENTS] = "clients",
+    [UC_V_INTERNET] = "internet",
+    [UC_V_REVERSE_PROXY] = "reverse-proxy",
+    [UC_V_PSTN] = "pstn",
+};
+
+static const char *const vantage_phrases[UC_VANTAGE_COUNT] = {
+    [UC_V_ANY] = "a scan from anywhere",
+    [UC_V_SERVERS] = "a scan from the server network",
+    [UC_V_CLIENTS] = "a scan from the client network",
+    [UC_V_INTERNET] = "a scan from the Internet",
+    [UC_V_REVERSE_PROXY] = "a scan from the reverse proxy",
+    [UC_V_PSTN] = "a scan from the PSTN gateway network",
+};
+
+static const char *const iface_names[UC_IF_COUNT] = {
+    [UC_IF_NONE] = NULL,       [UC_IF_INTERNAL] = "internal",
+    [UC_IF_ACCESS] = "access", [UC_IF_WEBCONF] = "webconf",
+    [UC_IF_AV] = "av",
+};
+
 static int find_name(const char *const *names, size_t n, const char *s)
 {
   for (size_t i = 0; i < n; i++)
@@ -104,5 +128,38 @@ int uc_verdict_parse(const char *s, enum uc_verdict *out)
   if (i < 0)
     return -1;
   *out = (enum uc_verdict)i;
+  return 0;
+}
+
+const char *uc_vantage_name(enum uc_vantage v)
+{
+  return (unsigned)v < UC_VANTAGE_COUNT ? vantage_names[v] : "?";
+}
+
+int uc_vantage_parse(const char *s, enum uc_vantage *out)
+{
+  int i = find_name(vantage_names, UC_VANTAGE_COUNT, s);
+  if (i < 0)
+    return -1;
+  *out = (enum uc_vantage)i;
+  return 0;
+}
+
+const char *uc_vantage_phrase(enum uc_vantage v)
+{
+  return (unsigned)v < UC_VANTAGE_COUNT ? vantage_phrases[v] : "?";
+}
+
+const char *uc_iface_name(enum uc_iface i)
+{
+  return (unsigned)i < UC_IF_COUNT ? iface_names[i] : NULL;
+}
+
+int uc_iface_parse(const char *s, enum uc_iface *out)
+{
+  int i = find_name(iface_names, UC_IF_COUNT, s);
+  if (i <= 0)
+    return -1;
+  *out = (enum uc_iface)i;
   return 0;
 }

@@ -46,6 +46,29 @@ enum uc_state {
 
 enum uc_verdict { UC_PASS = 0, UC_WARN, UC_FAIL, UC_SKIP, UC_VERDICT_COUNT };
 
+/* Where a scan runs from (contract v2, "Vantages"). A catalog row lists the vantages its
+ * documented sources stand in, as a bit set (1u << vantage); UC_V_ANY tests every row. */
+enum uc_vantage {
+  UC_V_ANY = 0,
+  UC_V_SERVERS,
+  UC_V_CLIENTS,
+  UC_V_INTERNET,
+  UC_V_REVERSE_PROXY,
+  UC_V_PSTN,
+  UC_VANTAGE_COUNT
+};
+#define UC_VANTAGE_ALL (((1u << UC_VANTAGE_COUNT) - 1u) & ~(1u << UC_V_ANY))
+
+/* The Edge Server's interfaces (contract v2, "Edge interfaces"); UC_IF_NONE off the Edge. */
+enum uc_iface {
+  UC_IF_NONE = 0,
+  UC_IF_INTERNAL,
+  UC_IF_ACCESS,
+  UC_IF_WEBCONF,
+  UC_IF_AV,
+  UC_IF_COUNT
+};
+
 /* What an application-level exchange proved, on top of the transport state. */
 enum uc_outcome {
   UC_OUT_NONE = 0, /* no application step (plain TCP accept) */
@@ -65,5 +88,13 @@ const char *uc_state_name(enum uc_state s);
 int uc_state_parse(const char *s, enum uc_state *out);
 const char *uc_verdict_name(enum uc_verdict v);
 int uc_verdict_parse(const char *s, enum uc_verdict *out);
+/* "servers", "clients", "internet", "reverse-proxy", "pstn", "any". */
+const char *uc_vantage_name(enum uc_vantage v);
+int uc_vantage_parse(const char *s, enum uc_vantage *out);
+/* Who stands there, for reasons: "a scan from the Internet", "a scan from the server network". */
+const char *uc_vantage_phrase(enum uc_vantage v);
+/* "internal", "access", "webconf", "av"; NULL for UC_IF_NONE. */
+const char *uc_iface_name(enum uc_iface i);
+int uc_iface_parse(const char *s, enum uc_iface *out);
 
 #endif
