@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "common/uc.h"
+
 struct scan_conf {
   const char *profile;      /* "polite" (default) or "fast" */
   unsigned timeout_ms;      /* --timeout: longest wait for one attempt (connect, or the
