@@ -91,4 +91,4 @@ ok=1
 [[ $exact == 1 ]] || ok=0
 awk -v r="$ratio" 'BEGIN {exit !(r <= 0.60)}' || ok=0
 ((u_rss < 32 * 1024)) || ok=0
-((ok)) && echo "bench: targets met" || { echo "bench: targets NOT met"; exit 1; }
+if ((ok)); then echo "bench: targets met"; else echo "bench: targets NOT met"; exit 1; fi

@@ -83,24 +83,24 @@ assert_eq 1 "$rc" "exit status"
 assert_json "$out" .topology e2e-director
 assert_json "$out" .product sfb2015
 c='.hosts[0].checks'
-assert_json "$out" "$c[port=5061].protocol" mtls
-assert_json "$out" "$c[port=5061].probe" tls
-assert_json "$out" "$c[port=5061].verdict" pass
-assert_json "$out" "$c[port=5061].evidence.tls.client_cert_requested" true
-assert_json "$out" "$c[port=5061].evidence.tls.certificate.name_match" true
-assert_json "$out" "$c[port=5061].evidence.tls.certificate.san" '["dir01.contoso.test","pool.contoso.test"]'
-assert_json "$out" "$c[port=5061].requirements[0].id" sfb2015-director-5061-tcp
-assert_json "$out" "$c[port=443].verdict" pass
-assert_json "$out" "$c[port=443].evidence.tls.client_cert_requested" false
-assert_json "$out" "$c[port=444].verdict" warn
-assert_json "$out" "$c[port=444].evidence.tls.certificate.expired" true
-assert_contains "expired" "$(json_get "$out" "$c[port=444].reason")"
-assert_json "$out" "$c[port=80].verdict" pass
-assert_json "$out" "$c[port=5060].verdict" skip
-assert_contains "optional port not in use" "$(json_get "$out" "$c[port=5060].reason")"
-assert_json "$out" "$c[port=1434].protocol" sql-browser
-assert_json "$out" "$c[port=1434].verdict" fail
-assert_json "$out" "$c[port=1434].state" closed
+assert_json "$out" "${c}[port=5061].protocol" mtls
+assert_json "$out" "${c}[port=5061].probe" tls
+assert_json "$out" "${c}[port=5061].verdict" pass
+assert_json "$out" "${c}[port=5061].evidence.tls.client_cert_requested" true
+assert_json "$out" "${c}[port=5061].evidence.tls.certificate.name_match" true
+assert_json "$out" "${c}[port=5061].evidence.tls.certificate.san" '["dir01.contoso.test","pool.contoso.test"]'
+assert_json "$out" "${c}[port=5061].requirements[0].id" sfb2015-director-5061-tcp
+assert_json "$out" "${c}[port=443].verdict" pass
+assert_json "$out" "${c}[port=443].evidence.tls.client_cert_requested" false
+assert_json "$out" "${c}[port=444].verdict" warn
+assert_json "$out" "${c}[port=444].evidence.tls.certificate.expired" true
+assert_contains "expired" "$(json_get "$out" "${c}[port=444].reason")"
+assert_json "$out" "${c}[port=80].verdict" pass
+assert_json "$out" "${c}[port=5060].verdict" skip
+assert_contains "optional port not in use" "$(json_get "$out" "${c}[port=5060].reason")"
+assert_json "$out" "${c}[port=1434].protocol" sql-browser
+assert_json "$out" "${c}[port=1434].verdict" fail
+assert_json "$out" "${c}[port=1434].state" closed
 assert_json "$out" '.hosts[0].summary' '{"fail":1,"pass":3,"skip":1,"warn":1}'
 # the table puts failures first and names the reasons
 head -4 "$NS_TMP/table.txt" | grep -q "fail    1434/udp" || fail "table: failures first"

@@ -332,6 +332,7 @@ private_dns() {
   printf 'nameserver %s\noptions %s\n' "$1" "${2:-timeout:1 attempts:1}" >"$NS_TMP/dns/resolv.conf"
   : >"$NS_TMP/dns/hosts"
   printf 'hosts: files dns\n' >"$NS_TMP/dns/nsswitch.conf"
+  # shellcheck disable=SC2034 # used by the tests that source this file
   PRIVATE_DNS=(unshare -m sh -c 'd=$1; shift
     for f in resolv.conf hosts nsswitch.conf; do
       mount --bind "$d/$f" "/etc/$f" || { echo "private_dns: cannot bind /etc/$f" >&2; exit 97; }

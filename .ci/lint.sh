@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# .ci/lint.sh - formatting, shell scripts and layering, as CI checks them.
+#   clang-format: Debian 12's clang-format 14 (the version .clang-format was applied with);
+#                 another version formats differently, so it is refused, not trusted.
+#   shellcheck:   every shell script in the repository (.shellcheckrc holds the settings).
+#   layers:       .ci/layers.sh (no include goes up a layer).
+# Run from anywhere; exits non-zero on the first kind of finding, after listing them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rc=0
+
+want=14
+ver=$(clang-format --version 2>/dev/null | sed -n 's/.*version \([0-9]*\).*/\1/p')
+if [[ $ver != "$want" ]]; then
+  echo "lint: clang-format $want is needed (Debian 12's clang-format package), found '${ver:-none}'" >&2
+  exit 1
+fi
+mapfile -t csrc < <(git ls-files '*.c' '*.h')
+bad=()
+for f in "${csrc[@]}"; do
+  if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
+    bad+=("$f")
+  fi
+done
+if ((${#bad[@]})); then
+  echo "lint: ${#bad[@]} file(s) not formatted (clang-format -i FILE):" >&2
+  printf '  %s\n' "${bad[@]}" >&2
+  rc=1
+else
+  echo "lint: clang-format: ${#csrc[@]} files formatted"
+fi
+
+mapfile -t scripts < <(git ls-files '*.sh' .ci/run .ci/setup .ci/demo .ci/windows 2>/dev/null |
+  while read -r f; do [[ -f $f ]] && echo "$f"; done)
+if shellcheck "${scripts[@]}"; then
+  echo "lint: shellcheck: ${#scripts[@]} scripts clean"
+else
+  echo "lint: shellcheck found problems (above)" >&2
+  rc=1
+fi
+
+.ci/layers.sh || rc=1
+exit "$rc"
