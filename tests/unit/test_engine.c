@@ -12,6 +12,7 @@
 
 #include "model/verdict.h"
 #include "scanner/engine.h"
+#include "scanner/engine_int.h"
 
 #define ADDR "127.0.0.61"
 
@@ -238,12 +239,53 @@ static void test_tls_deadline(void **state)
   topo_free(&t);
 }
 
+/* A STUN check sends two datagrams per round (Binding, then Allocate). On loopback the first
+ * one's ICMP port unreachable is queued before the second sendto, which then fails with
+ * ECONNREFUSED: the round trip must be measured from the first datagram, never from a send
+ * time not yet set (it was the machine's uptime, ~400,000 ms, and went into the estimator). */
+static void test_udp_refused_rtt(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct port_item items[] = {{UC_UDP, 9, 9, false}};
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, 1, "sfb2015", &err), 0);
+  p.hosts[0].checks[0].protocol = UC_P_STUN;
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  struct engine *e = engine_new(&loop, &p, &conf);
+  uint64_t t0 = uv_hrtime();
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  double wall_ms = (double)(uv_hrtime() - t0) / 1e6;
+  engine_finalize(e);
+  struct check_result *r = &p.hosts[0].checks[0].res;
+  assert_int_equal(r->state, UC_ST_CLOSED);
+  assert_non_null(json_object_get(r->evidence, "icmp")); /* from the error queue */
+  assert_true(r->rtt_ms >= 0);
+  assert_true(r->rtt_ms <= wall_ms);
+  const struct rtt_est *est = &e->hosts[0].rtt;
+  assert_true(est->samples <= 1);
+  assert_true(est->srtt_ms <= wall_ms);
+  engine_free(e);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_closed_range),
       cmocka_unit_test(test_stop_in_flight),
       cmocka_unit_test(test_tls_deadline),
+      cmocka_unit_test(test_udp_refused_rtt),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
