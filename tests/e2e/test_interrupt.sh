@@ -11,8 +11,9 @@
 #   - SIGHUP (the SSH session went away) is handled as SIGTERM is, unless the scan was started
 #     with SIGHUP ignored (nohup): then it goes on
 #   - a scan with nothing to probe (only skipped checks) ends at once, cleanly: exit 0
-#   - a second SIGINT exits at once (status 3), even when the first one's report cannot be
-#     delivered because stdout is a pipe nobody reads; the old --out file is then untouched
+#   - a second SIGINT more than a second after the first exits at once (status 3), even when
+#     the first one's report cannot be delivered because stdout is a pipe nobody reads; the
+#     --out file is then intact (copies within that second: test_interrupt_group.sh)
 # Subnet 198.18.36.0/24; loopback 127.0.0.36 (the silent DNS server).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -196,7 +197,8 @@ assert_json "$OUT" .summary.checks 0
 
 # --- a second SIGINT exits at once ----------------------------------------------------------
 # First SIGINT: the report goes to --out, then to stdout, a pipe that nobody reads (the
-# report is larger than the pipe buffer, so the write blocks). Second SIGINT: exit 3 now.
+# report is larger than the pipe buffer, so the write blocks). Second SIGINT, more than a
+# second later (one within the second is taken for a copy of the first): exit 3 now.
 prev=$(json_get "$OUT" .started_at)
 sleep 1.1 # a new started_at tells the new report from the previous one
 for p in $(seq 7200 7499); do rows+=("$p/tcp/tcp"); done # 300 more closed ports: a big report
@@ -213,7 +215,7 @@ ns_wait_until 10 accepted_since "$before" || fail "tarpits not reached"
 sleep 0.3
 kill -INT "$pid"
 ns_wait_until 5 report_replaced "$prev" || fail "no report after the first SIGINT"
-sleep 0.3
+sleep 1.2
 ns_pid_alive "$pid" || fail "ucscan exited although its stdout is blocked (test premise)"
 t_sig=$(now_ms)
 kill -INT "$pid"
