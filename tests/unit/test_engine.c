@@ -11,6 +11,7 @@
 #include "tests/support/catalog_fixture.h"
 
 #include "model/verdict.h"
+#include "reports/report.h"
 #include "scanner/engine.h"
 #include "scanner/engine_int.h"
 
@@ -279,13 +280,97 @@ static void test_udp_refused_rtt(void **state)
   topo_free(&t);
 }
 
+/* Stopped in the middle of a range (closed ports, a few hundred probes a second): the range
+ * is kept, judged on the ports probed so far and marked partial; the single check that had
+ * finished is there as it was; a range of the next span, never reached, is not checked. In
+ * the report: "partial": true, range.probed below the range's size, the range never reached
+ * under "not_checked", and summary.not_checked. */
+static void test_stop_partial_range(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct port_item items[] = {
+      {UC_TCP, 9, 9, false},
+      {UC_TCP, 20000, 21999, true},
+      {UC_UDP, 30000, 30099, true},
+  };
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, 3, "sfb2015", &err), 0);
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  conf.rate = 400;
+  struct engine *e = engine_new(&loop, &p, &conf);
+  uv_timer_t stopper;
+  uv_timer_init(&loop, &stopper);
+  stopper.data = e;
+  uv_timer_start(&stopper, on_stop_timer, 250, 0);
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  assert_false(engine_complete(e));
+  engine_finalize(e);
+  struct plan_check *single = check_on(&p, 9, false), *range = check_on(&p, 20000, true);
+  struct plan_check *never = check_on(&p, 30000, true);
+  assert_true(single->res.done);
+  assert_int_equal(single->res.state, UC_ST_CLOSED);
+  assert_true(range->res.done);
+  assert_true(range->res.partial);
+  assert_true(range->range->probed > 0 && range->range->probed < 2000);
+  assert_int_equal(range->range->closed, range->range->probed);
+  assert_int_equal(range->res.verdict, UC_WARN);
+  assert_int_equal(range->res.state, UC_ST_CLOSED);
+  assert_non_null(strstr(range->res.reason, "interrupted: "));
+  assert_non_null(strstr(range->res.reason, " of 2000 ports probed"));
+  assert_false(never->res.done);
+  assert_false(never->res.started);
+
+  struct report_meta m = {.topology = "t", .product = "sfb2015", .complete = false};
+  json_t *rep = report_json(&p, &m);
+  json_t *h = json_array_get(json_object_get(rep, "hosts"), 0);
+  json_t *checks = json_object_get(h, "checks");
+  assert_int_equal(json_array_size(checks), 2);
+  json_t *rc = json_array_get(checks, 1);
+  assert_true(json_is_true(json_object_get(rc, "partial")));
+  assert_null(json_object_get(json_array_get(checks, 0), "partial"));
+  assert_int_equal(json_integer_value(json_object_get(json_object_get(rc, "range"), "probed")),
+                   range->range->probed);
+  json_t *nc = json_object_get(h, "not_checked");
+  assert_int_equal(json_array_size(nc), 1);
+  json_t *n0 = json_array_get(nc, 0);
+  assert_string_equal(json_string_value(json_object_get(n0, "transport")), "udp");
+  assert_int_equal(json_integer_value(json_object_get(json_object_get(n0, "range"), "first")),
+                   30000);
+  assert_string_equal(json_string_value(json_object_get(n0, "reason")),
+                      "the scan stopped before reaching it");
+  json_t *sum = json_object_get(rep, "summary");
+  assert_int_equal(json_integer_value(json_object_get(sum, "not_checked")), 1);
+  assert_int_equal(json_integer_value(json_object_get(sum, "checks")), 2);
+  assert_int_equal(json_integer_value(json_object_get(sum, "warn")), 1);
+  json_decref(rep);
+  m.complete = true; /* a complete report has neither key */
+  rep = report_json(&p, &m);
+  h = json_array_get(json_object_get(rep, "hosts"), 0);
+  assert_null(json_object_get(h, "not_checked"));
+  assert_null(json_object_get(json_object_get(rep, "summary"), "not_checked"));
+  json_decref(rep);
+
+  engine_free(e);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_open_closed_range),
-      cmocka_unit_test(test_stop_in_flight),
-      cmocka_unit_test(test_tls_deadline),
-      cmocka_unit_test(test_udp_refused_rtt),
+      cmocka_unit_test(test_open_closed_range),  cmocka_unit_test(test_stop_in_flight),
+      cmocka_unit_test(test_tls_deadline),       cmocka_unit_test(test_udp_refused_rtt),
+      cmocka_unit_test(test_stop_partial_range),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
