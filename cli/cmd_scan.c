@@ -48,6 +48,7 @@ enum {
   O_TCP_METHOD,
   O_NO_EVIDENCE,
   O_PROM,
+  O_FAIL_ON,
   O_HELP
 };
 
@@ -69,6 +70,9 @@ static const struct cli_opt scan_opts[] = {
     {"prom", "FILE", O_PROM,
      "write Prometheus metrics to FILE, atomically\n(node_exporter textfile collector: name it "
      "*.prom)"},
+    {"fail-on", "LEVEL", O_FAIL_ON,
+     "fail (default): exit 1 when a check fails; warn: also when\none warns (strict pipelines; "
+     "JUnit shows warnings as\nfailures)"},
     {"timeout", "MS", O_TIMEOUT, "longest wait for one attempt (default 2000; fast: 1000)"},
     {"retries", "N", O_RETRIES, "extra attempts when nothing answered (default 2)"},
     {"concurrency", "N", O_CONCURRENCY, "probes in flight, all hosts (default 256; fast: 4096)"},
@@ -111,7 +115,7 @@ const struct cli_cmd cli_cmd_scan = {
     "          2 s longest wait, adaptive timeouts no shorter than 100 ms\n"
     "  fast    for labs: 4096 in flight, no rate cap, 1 s longest wait, 20 ms floor\n"
     "\nexit status:\n"
-    "  0  no check failed    1  at least one check failed\n"
+    "  0  no check failed    1  at least one check failed (or warned, with --fail-on warn)\n"
     "  2  bad usage or input, nothing scanned\n"
     "  3  the scan could not finish (SIGINT, SIGTERM, SIGHUP; out of resources): a partial\n"
     "     report is written\n"
@@ -126,6 +130,7 @@ const struct cli_cmd cli_cmd_scan = {
 
 struct scan_args {
   const char *topology, *target, *role, *ports, *product, *catalog, *out, *format, *prom;
+  const char *fail_on;
   struct scan_conf conf;
   bool profile_set;
   bool no_evidence;
@@ -212,6 +217,9 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
       break;
     case O_PROM:
       a->prom = optarg;
+      break;
+    case O_FAIL_ON:
+      a->fail_on = optarg;
       break;
     case O_TIMEOUT:
       rc = opts_uint("timeout", optarg, 1, 600000, &a->timeout);
@@ -332,6 +340,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   if (a->format && !scan_output_format_known(a->format))
     return opts_usage_error("scan", "unknown format \"%s\" (json, table, junit or prometheus)",
                             a->format);
+  if (a->fail_on && strcmp(a->fail_on, "fail") && strcmp(a->fail_on, "warn"))
+    return opts_usage_error("scan", "unknown --fail-on \"%s\" (fail or warn)", a->fail_on);
   if (a->out && a->prom && same_file(a->out, a->prom))
     return opts_usage_error("scan", "%s", "--out and --prom name the same file");
   if (a->out && a->conf.capture_file && same_file(a->out, a->conf.capture_file))
@@ -533,6 +543,7 @@ int cmd_scan(int argc, char **argv)
   struct scan_output sout = {.out_file = a.out,
                              .format = a.format,
                              .prom_file = a.prom,
+                             .fail_on_warn = a.fail_on && strcmp(a.fail_on, "warn") == 0,
                              .host_origin = host_origin,
                              .origin_arg = &topo};
   struct report_meta meta = {.topology = topo.name, .product = product};

@@ -248,7 +248,7 @@ int scan_session_write(const struct scan_output *out, const struct plan *plan,
   else if (fmt && strcmp(fmt, "table") == 0)
     report_table(stdout, plan, meta, isatty(STDOUT_FILENO));
   else if (fmt && strcmp(fmt, "junit") == 0)
-    junit_write(stdout, rep);
+    junit_write_opts(stdout, rep, &(struct junit_opts){.warn_fails = out->fail_on_warn});
   else if (fmt && strcmp(fmt, "prometheus") == 0)
     prom_write(stdout, rep);
   if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -444,6 +444,11 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   meta->capture_drops = drops;
   engine_finalize(r.eng);
   int status = report_exit_status(plan, meta->complete);
+  if (status == 0 && out->fail_on_warn) {
+    struct report_counts c;
+    report_count(plan, &c);
+    status = c.warn ? 1 : 0;
+  }
   if (scan_session_write(out, plan, meta) < 0 && status < 3)
     status = 3;
   struct engine_progress p;

@@ -15,6 +15,7 @@ struct scan_output {
   const char *format;    /* what stdout gets: "json", "table", "junit", "prometheus", or
                             NULL for the default */
   const char *prom_file; /* --prom: Prometheus text written atomically, or NULL */
+  bool fail_on_warn;     /* --fail-on warn: a warning fails the scan (exit 1, JUnit failure) */
   /* Where the plan's host i was given (file, line, column of its name), for input errors
    * found during the scan (a name that does not resolve). NULL: no position known. */
   void (*host_origin)(size_t host, struct uc_err *err, void *arg);
@@ -30,7 +31,8 @@ bool scan_output_format_known(const char *fmt);
 void scan_session_hold_fd(void);
 /* Runs the engine on `loop` until every probe finished or SIGINT/SIGTERM stopped it
  * (other handles on the loop keep running and are the caller's), settles verdicts,
- * writes the outputs and returns the exit status per contract (0, 1, 3; 2 when the
+ * writes the outputs and returns the exit status per contract (0, 1 (also for a warning
+ * with fail_on_warn), 3; 2 when the
  * engine cannot start, or when a host name does not resolve: then nothing was probed,
  * each name is reported on stderr and no report is written). meta's topology and product must be
  * set; times and completeness are filled in. */
