@@ -49,6 +49,10 @@ UDP peers (DATA, EVERY and SIZE do not apply):
   udp-flood           answers every datagram with COUNT (default 2000) junk datagrams
   count-udp           answers nothing (logs every datagram)
   dns-nxdomain        a DNS server that answers every query NXDOMAIN (logs the name asked)
+  dns-nodata          ... NOERROR with no answer (the name exists, without such an address)
+  dns-servfail        ... SERVFAIL (the server cannot answer now)
+  dns-refused         ... REFUSED
+                      (dns-*: servfail=NAME answers SERVFAIL for that one name instead)
 
 Options: data=raw|sip|tls|xmpp|http (what drip/flood/huge send: raw 'A' bytes, a SIP or
 HTTP status line followed by endless header lines, a TLS handshake record that never
@@ -78,7 +82,8 @@ TCP_PEERS = {"tarpit", "drip", "flood", "huge", "garbage-on-tls", "non-tls", "rs
 UDP_PEERS = {"msturn-401", "stun-lying-length", "stun-unknown-attr", "stun-wrong-txid",
              "stun-other-source", "stun-decoy", "stun-huge", "sqlb", "sqlb-truncated",
              "sqlb-lying-length", "sqlb-huge", "udp-flood",
-             "count-udp", "dns-nxdomain"}
+             "count-udp", "dns-nxdomain", "dns-nodata", "dns-servfail", "dns-refused"}
+DNS_RCODES = {"dns-nxdomain": 3, "dns-nodata": 0, "dns-servfail": 2, "dns-refused": 5}
 
 STUN_COOKIE = 0x2112A442
 MSTURN_COOKIE = 0x72C64BC6
@@ -512,7 +517,7 @@ class UdpPeer(asyncio.DatagramProtocol):
                 self.reply(svr_resp(recs[: recs.rfind(b";;", 0, 65000 - 3) + 2]), addr)
             else:
                 self.reply(svr_resp(full, claim=len(full) + 1000), addr)
-        elif kind == "dns-nxdomain":
+        elif kind in DNS_RCODES:
             if len(data) < 12 or data[2] & 0x80:
                 return
             qd = struct.unpack("!H", data[4:6])[0]
@@ -524,8 +529,11 @@ class UdpPeer(asyncio.DatagramProtocol):
             if qd != 1 or qend > len(data):
                 return
             qtype = struct.unpack("!H", data[p + 1:p + 3])[0]
-            log(spec.tag, "query", "%s:%d" % addr, ".".join(labels), "type=%d" % qtype)
-            flags = 0x8000 | (data[2] & 0x79) << 8 | 0x0080 | 3  # QR, opcode+RD kept, RA, NXDOMAIN
+            name = ".".join(labels)
+            log(spec.tag, "query", "%s:%d" % addr, name, "type=%d" % qtype)
+            rcode = 2 if name.lower() == spec.opts.get("servfail") else DNS_RCODES[kind]
+            # QR, opcode+RD kept, RA, the RCODE; no answer in any case
+            flags = 0x8000 | (data[2] & 0x79) << 8 | 0x0080 | rcode
             self.transport.sendto(data[:2] + struct.pack("!HHHHH", flags, 1, 0, 0, 0) +
                                   data[12:qend], addr)
         elif kind == "udp-flood":
