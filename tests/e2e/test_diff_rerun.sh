@@ -29,10 +29,12 @@ cat >"$NS_TMP/topo.json" <<JSON
   {"name": "edge01.contoso.test", "address": "$E", "roles": ["edge"], "pool": "sip.contoso.test"}]}
 JSON
 
+extra=()
+if ((${UC_E2E_SLOW:-1} > 1)); then extra=(--timeout $((2000 * UC_E2E_SLOW))); fi # valgrind
 scan() { # OUT
   local rc=0
-  "$UCSCAN" scan --topology "$NS_TMP/topo.json" --no-progress --out "$1" >/dev/null \
-    2>"$NS_TMP/stderr" || rc=$?
+  "$UCSCAN" scan --topology "$NS_TMP/topo.json" --no-progress "${extra[@]+"${extra[@]}"}" \
+    --out "$1" >/dev/null 2>"$NS_TMP/stderr" || rc=$?
   assert_eq 0 "$rc" "exit status of a scan of the healthy Edge ($(cat "$NS_TMP/stderr"))"
   assert_json "$1" .summary '{"checks":8,"fail":0,"hosts":1,"pass":5,"skip":3,"warn":0}'
 }

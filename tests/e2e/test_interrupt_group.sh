@@ -10,9 +10,9 @@
 #     each time, "complete": false, the checks that had finished in it
 #   - `kill -TERM -- PID -PGID` (the process and its group, from one sender), RUNS times: same
 #   - a wrapper shell in the group that forwards SIGTERM to ucscan, `kill -TERM -PGID`: same
-#   - with the report stuck on a stdout nobody reads: a kill -INT 0.2 s after the first signal
-#     is ignored; a Ctrl-C typed on the terminal (a pty) exits at once; a SIGTERM 1.3 s after
-#     the first exits at once
+#   - with the report stuck on a stdout nobody reads: a kill -INT 0.1 s after a typed Ctrl-C
+#     is ignored; a second Ctrl-C typed on the terminal (a pty) exits at once; a SIGTERM 1.3 s
+#     after the first exits at once
 # Subnet 198.18.70.0/24.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -138,12 +138,12 @@ def new_report():
         return False
 time.sleep(0.5 * slow)                      # the scan is under way
 os.write(m, b"\x03")                         # ^C: stop, write the report
+time.sleep(0.1)
+os.kill(p.pid, signal.SIGINT)               # a copy from kill(2), within the second: ignored
 if not wait_for(new_report, 10 * slow):
     print("no-report"); p.kill(); sys.exit(0)
-time.sleep(0.2)
-os.kill(p.pid, signal.SIGINT)               # a copy from kill(2), within the second: ignored
 time.sleep(0.3)
-alive = p.poll() is None
+alive = p.poll() is None                    # blocked on stdout, the copy ignored
 t = time.monotonic()
 os.write(m, b"\x03")                         # a person's second ^C: exit at once
 try:
@@ -156,7 +156,7 @@ rm -f "$OUT"
 res=$("$(ns_python)" "$NS_TMP/ctty.py" "$OUT" "$NS_TMP/pipe" "$NS_TMP/stderr" "$SLOW" "$UCSCAN" "${BIG[@]}")
 echo "pty: $res" >&2
 [[ $res =~ ^alive=([01])\ rc=([0-9-]+)\ ms=([0-9]+)$ ]] || fail "pty run: $res ($(cat "$NS_TMP/stderr"))"
-assert_eq 1 "${BASH_REMATCH[1]}" "ucscan alive after a kill -INT 0.2 s after the first ^C"
+assert_eq 1 "${BASH_REMATCH[1]}" "ucscan alive after a kill -INT 0.1 s after the first ^C"
 assert_eq 3 "${BASH_REMATCH[2]}" "exit status after the second ^C"
 assert_faster "${BASH_REMATCH[3]}" 300 "exit after the second ^C"
 assert_contains "signal during shutdown: exiting now (status 3)" "$(cat "$NS_TMP/stderr")"

@@ -56,7 +56,7 @@ EOF
 # --- a full-range scan cut off by timeout(1) ---------------------------------------------------
 for method in auto connect; do
   rc=0
-  timeout --preserve-status 2 "$UCSCAN" scan --target "$H" --ports tcp:1-65535 --tcp-method "$method" \
+  timeout --preserve-status $((2 * SLOW)) "$UCSCAN" scan --target "$H" --ports tcp:1-65535 --tcp-method "$method" \
     --no-progress --out "$NS_TMP/range.json" --format junit >"$NS_TMP/range.xml" 2>"$NS_TMP/stderr" || rc=$?
   R=$NS_TMP/range.json
   assert_eq 3 "$rc" "exit status ($method): $(cat "$NS_TMP/stderr")"
@@ -130,6 +130,7 @@ peers_catalog "$NS_TMP/warn.json" warnlab 443/tcp/tls 5061/tcp/mtls 4443/tcp/tls
 printf '{"name": "e2e-warn", "hosts": [{"name": "warn.contoso.test", "address": "%s", "roles": ["warnlab"]}]}\n' \
   "$W" >"$NS_TMP/warn-topo.json"
 WSCAN=(scan --topology "$NS_TMP/warn-topo.json" --catalog "$NS_TMP/warn.json" --no-progress)
+if ((SLOW > 1)); then WSCAN+=(--timeout $((2000 * SLOW))); fi # valgrind: slow handshakes
 rc=0
 "$UCSCAN" "${WSCAN[@]}" --out "$NS_TMP/w.json" --format junit >"$NS_TMP/w.xml" 2>"$NS_TMP/stderr" || rc=$?
 assert_eq 0 "$rc" "exit status of a scan with warnings only ($(cat "$NS_TMP/stderr"))"
