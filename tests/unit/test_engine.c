@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "tests/support/catalog_fixture.h"
@@ -365,12 +366,51 @@ static void test_stop_partial_range(void **state)
   topo_free(&t);
 }
 
+/* The loop's clock is read once per iteration: work started late in a long iteration (a busy
+ * machine, many handshakes at once) would arm its deadline from a time already past, and it
+ * fired at once: "no answer to 1 connection attempts (last waited 0 ms)" for a port that
+ * accepted. A deadline counts from when its attempt starts. */
+static void test_deadline_from_now(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct server srv;
+  server_start(&loop, &srv);
+  struct port_item items[] = {{UC_TCP, (uint16_t)srv.port, (uint16_t)srv.port, false}};
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, 1, "sfb2015", &err), 0);
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  conf.timeout_ms = 200;
+  conf.retries = 0;
+  struct engine *e = engine_new(&loop, &p, &conf);
+  uv_update_time(&loop);
+  usleep(500 * 1000); /* the loop's clock is now 500 ms behind, as after a long iteration */
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  engine_finalize(e);
+  struct check_result *r = &p.hosts[0].checks[0].res;
+  if (r->state != UC_ST_OPEN)
+    fail_msg("%s: %s", uc_state_name(r->state), r->reason);
+  engine_free(e);
+  server_stop(&srv);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_closed_range),  cmocka_unit_test(test_stop_in_flight),
       cmocka_unit_test(test_tls_deadline),       cmocka_unit_test(test_udp_refused_rtt),
-      cmocka_unit_test(test_stop_partial_range),
+      cmocka_unit_test(test_stop_partial_range), cmocka_unit_test(test_deadline_from_now),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
