@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -48,6 +50,8 @@ enum {
   O_TCP_METHOD,
   O_NO_EVIDENCE,
   O_PROM,
+  O_FROM,
+  O_SOURCE,
   O_HELP
 };
 
@@ -59,6 +63,13 @@ static const struct cli_opt scan_opts[] = {
      "ad hoc ports instead of roles, no catalog:\ntcp:1-1024,udp:3478,5060 (a prefix applies to "
      "what follows)"},
     {"product", "ID", O_PRODUCT, "sfb2015 (default) or lync2013; overrides the topology's"},
+    {"from", "VANTAGE", O_FROM,
+     "where this scan runs: servers, clients, internet,\nreverse-proxy, pstn, or any (default: "
+     "the topology's\n\"vantage\", else any). Rows the documentation tests\nfrom elsewhere are "
+     "skipped, naming who can test them"},
+    {"source", "ADDR", O_SOURCE,
+     "send every probe from ADDR, an address of this machine\n(a scanner with a leg in the DMZ "
+     "and one in the LAN)"},
     {"catalog", "FILE", O_CATALOG,
      "site catalog that extends (or, with \"mode\": \"replace\",\nreplaces) the built-in port "
      "tables"},
@@ -126,6 +137,7 @@ const struct cli_cmd cli_cmd_scan = {
 
 struct scan_args {
   const char *topology, *target, *role, *ports, *product, *catalog, *out, *format, *prom;
+  const char *from; /* --from, or NULL: the topology's vantage, else any */
   struct scan_conf conf;
   bool profile_set;
   bool no_evidence;
@@ -175,6 +187,32 @@ static bool same_file(const char *a_given, const char *b_given)
   return strcmp(a, b) == 0;
 }
 
+/* --source must be an address of this machine: bound once here, so a typo is an input error
+ * (exit 2) rather than a scan whose every probe fails. */
+static int check_source(const char *addr)
+{
+  struct sockaddr_storage ss;
+  socklen_t len;
+  memset(&ss, 0, sizeof(ss));
+  if (uv_ip4_addr(addr, 0, (struct sockaddr_in *)&ss) == 0)
+    len = sizeof(struct sockaddr_in);
+  else if (uv_ip6_addr(addr, 0, (struct sockaddr_in6 *)&ss) == 0)
+    len = sizeof(struct sockaddr_in6);
+  else
+    return opts_usage_error("scan", "--source \"%s\" is not an IPv4 or IPv6 address", addr);
+  int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0) {
+    int err = errno;
+    if (fd >= 0)
+      close(fd);
+    fprintf(stderr, "ucscan: --source %s: not an address of this machine (%s); nothing scanned\n",
+            addr, strerror(err));
+    return 2;
+  }
+  close(fd);
+  return 0;
+}
+
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
   if (opts_check_argv(&cli_cmd_scan, argc, argv) != 0)
@@ -212,6 +250,12 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
       break;
     case O_PROM:
       a->prom = optarg;
+      break;
+    case O_FROM:
+      a->from = optarg;
+      break;
+    case O_SOURCE:
+      a->conf.source_addr = optarg;
       break;
     case O_TIMEOUT:
       rc = opts_uint("timeout", optarg, 1, 600000, &a->timeout);
@@ -294,7 +338,15 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   base.progress = a->conf.progress;
   base.tcp_method = a->conf.tcp_method ? a->conf.tcp_method : base.tcp_method;
   base.evidence_capture = !a->no_evidence;
+  base.source_addr = a->conf.source_addr;
   a->conf = base;
+  if (a->from && uc_vantage_parse(a->from, &a->conf.vantage) < 0)
+    return opts_usage_error("scan",
+                            "unknown vantage \"%s\" for --from (servers, clients, internet, "
+                            "reverse-proxy, pstn or any)",
+                            a->from);
+  if (a->conf.source_addr && check_source(a->conf.source_addr) != 0)
+    return 2;
   if (a->set & S_TIMEOUT)
     a->conf.timeout_ms = a->timeout;
   if (a->set & S_RETRIES)
@@ -500,6 +552,8 @@ int cmd_scan(int argc, char **argv)
             product ? product : "");
     goto out;
   }
+  if (!a.from && topo.has_vantage)
+    a.conf.vantage = topo.vantage;
   if (a.ports) {
     if (portspec_parse(a.ports, &items, &nitems, &err) < 0) {
       input_error(&err);
@@ -509,7 +563,7 @@ int cmd_scan(int argc, char **argv)
       input_error(&err);
       goto out;
     }
-  } else if (plan_from_catalog(&plan, &topo, &cat, product, &err) < 0) {
+  } else if (plan_build(&plan, &topo, &cat, product, a.conf.vantage, &err) < 0) {
     input_error(&err);
     goto out;
   }
@@ -535,7 +589,12 @@ int cmd_scan(int argc, char **argv)
                              .prom_file = a.prom,
                              .host_origin = host_origin,
                              .origin_arg = &topo};
-  struct report_meta meta = {.topology = topo.name, .product = product};
+  char scanner[256];
+  size_t slen = sizeof(scanner);
+  struct report_meta meta = {.topology = topo.name,
+                             .product = product,
+                             .vantage = a.conf.vantage,
+                             .scanner = uv_os_gethostname(scanner, &slen) == 0 ? scanner : NULL};
   if (!enough_files()) {
     char what[160];
     struct rlimit rl = {0};

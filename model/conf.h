@@ -23,6 +23,9 @@ struct scan_conf {
   bool progress;            /* live progress line on stderr */
   bool evidence_capture;    /* try libpcap for ICMP/TTL evidence (needs CAP_NET_RAW) */
   const char *tcp_method;   /* range ports: "auto" (raw SYN when permitted), "connect", "syn" */
+  enum uc_vantage vantage;  /* --from (or the topology's "vantage"): which rows this scan tests;
+                               UC_V_ANY (the default) tests every inbound row */
+  const char *source_addr;  /* --source: local address every probe is bound to, or NULL */
 };
 
 /* Production defaults: polite to servers in service. */

@@ -254,7 +254,7 @@ static void app_start(struct tcp_attempt *ta)
 static void tls_judge(struct tcp_attempt *ta)
 {
   const struct scan_conf *conf = ta->a.eng->conf;
-  struct tls_judge_opts jo = {.host = ta->a.hs->h->name,
+  struct tls_judge_opts jo = {.host = plan_target_name(ta->a.hs->h, ta->a.hs->tg),
                               .pool = ta->a.hs->h->pool,
                               .expect_client_cert = ta->pc.expect_client_cert,
                               .now = time(NULL),
@@ -435,7 +435,7 @@ static void after_connect(struct tcp_attempt *ta)
   }
   if (ta->pc.tls) {
     ta->phase = PH_TLS;
-    ta->tls = tls_conn_new(ta->a.eng->tls_ctx, 0, ta->a.hs->h->name);
+    ta->tls = tls_conn_new(ta->a.eng->tls_ctx, 0, plan_target_name(ta->a.hs->h, ta->a.hs->tg));
     if (!ta->tls) {
       finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL, "out of memory");
       return;
@@ -506,16 +506,22 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
   struct tcp_attempt *ta = calloc(1, sizeof(*ta));
   if (!ta)
     return UV_ENOMEM;
-  struct plan_host *h = hs->h;
   if (w->check)
     probe_choose(UC_TCP, w->check->protocol, w->check->application, &ta->pc);
   else
     probe_choose_range(UC_TCP, &ta->pc);
-  ta->dst = h->addr;
+  ta->dst = hs->tg->addr;
   if (ta->dst.ss_family == AF_INET)
     ((struct sockaddr_in *)&ta->dst)->sin_port = htons(w->port);
   else
     ((struct sockaddr_in6 *)&ta->dst)->sin6_port = htons(w->port);
+  struct sockaddr_storage src;
+  socklen_t srclen;
+  int has_src = engine_source_for(e, ta->dst.ss_family, &src, &srclen);
+  if (has_src < 0) {
+    free(ta);
+    return has_src;
+  }
   /* The socket is made now: EMFILE is then a start error with nothing to close. */
   int rc = uv_tcp_init_ex(e->loop, &ta->tcp, ta->dst.ss_family);
   if (rc != 0) {
@@ -530,11 +536,16 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
   engine_attempt_link(e, &ta->a, hs, w);
   ta->a.cancel = cancel;
   ta->rtt_ms = -1;
-  ta->tgt.host = h->name;
-  ta->tgt.pool = h->pool;
+  ta->tgt.host = plan_target_name(hs->h, hs->tg);
+  ta->tgt.pool = hs->h->pool;
   ta->tgt.addr = (const struct sockaddr *)&ta->dst;
   ta->tgt.port = w->port;
   ta->tgt.protocol = w->check ? w->check->protocol : UC_P_TCP;
+  if (has_src && (rc = uv_tcp_bind(&ta->tcp, (const struct sockaddr *)&src, 0)) != 0) {
+    finish(ta, engine_is_resource_error(rc) ? ATT_RESOURCE : ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE,
+           NULL, "cannot send from --source %s: %s", e->conf->source_addr, uv_strerror(rc));
+    return 0;
+  }
   rc = uv_tcp_connect(&ta->creq, &ta->tcp, (const struct sockaddr *)&ta->dst, on_connect);
   if (rc != 0) {
     on_connect_error_now(ta, rc);

@@ -277,11 +277,20 @@ static void on_poll(uv_poll_t *p, int status, int events)
 
 int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work *w)
 {
-  struct plan_host *h = hs->h;
-  int family = h->addr.ss_family;
+  int family = hs->tg->addr.ss_family;
+  struct sockaddr_storage src;
+  socklen_t srclen;
+  int has_src = engine_source_for(e, family, &src, &srclen);
+  if (has_src < 0)
+    return has_src;
   int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return -errno; /* libuv error codes are negated errno values on Unix */
+  if (has_src && bind(fd, (struct sockaddr *)&src, srclen) != 0) {
+    int err = -errno;
+    close(fd);
+    return err;
+  }
   int one = 1;
   if (family == AF_INET)
     setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
@@ -313,7 +322,7 @@ int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work
   ua->open_handles = 2;
   engine_attempt_link(e, &ua->a, hs, w);
   ua->a.cancel = cancel;
-  ua->dst = h->addr;
+  ua->dst = hs->tg->addr;
   if (family == AF_INET) {
     ((struct sockaddr_in *)&ua->dst)->sin_port = htons(w->port);
     ua->dst_len = sizeof(struct sockaddr_in);
@@ -321,8 +330,8 @@ int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work
     ((struct sockaddr_in6 *)&ua->dst)->sin6_port = htons(w->port);
     ua->dst_len = sizeof(struct sockaddr_in6);
   }
-  ua->tgt.host = h->name;
-  ua->tgt.pool = h->pool;
+  ua->tgt.host = plan_target_name(hs->h, hs->tg);
+  ua->tgt.pool = hs->h->pool;
   ua->tgt.addr = (const struct sockaddr *)&ua->dst;
   ua->tgt.port = w->port;
   ua->tgt.protocol = w->check ? w->check->protocol : UC_P_UDP;

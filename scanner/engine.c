@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "probes/probe.h"
 #include "probes/tls.h"
@@ -61,6 +63,101 @@ static unsigned fd_budget(unsigned want)
   return avail < want ? (unsigned)avail : want;
 }
 
+/* One scheduler entry per target with something to probe; `out` NULL: only counts them. */
+static size_t make_scheds(struct engine *e, struct plan *plan, struct host_sched *out)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < plan->nhosts; i++) {
+    struct plan_host *h = &plan->hosts[i];
+    size_t k = 0;
+    for (size_t t = 0; t < h->ntargets; t++) {
+      size_t first = k;
+      while (k < h->nchecks && h->checks[k].target == t)
+        k++;
+      if (!h->targets[t].probe)
+        continue;
+      if (out) {
+        out[n].eng = e;
+        out[n].h = h;
+        out[n].tg = &h->targets[t];
+        out[n].checks = &h->checks[first];
+        out[n].nchecks = k - first;
+      }
+      n++;
+    }
+  }
+  return n;
+}
+
+int engine_source_for(const struct engine *e, int family, struct sockaddr_storage *out,
+                      socklen_t *len)
+{
+  if (e->source.ss_family == AF_UNSPEC)
+    return 0;
+  if (e->source.ss_family != family)
+    return UV_EAFNOSUPPORT;
+  *out = e->source;
+  *len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+  return 1;
+}
+
+/* The local address the kernel sends from to reach hs's target (a UDP socket's connect()
+ * picks it from the routing table and sends nothing), recorded once per distinct address. */
+static void note_source(struct host_sched *hs)
+{
+  struct engine *e = hs->eng;
+  struct sockaddr_storage dst = hs->tg->addr, local, src;
+  socklen_t len = sizeof(local), srclen;
+  char text[64];
+  int fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return;
+  if (dst.ss_family == AF_INET)
+    ((struct sockaddr_in *)&dst)->sin_port = htons(9);
+  else
+    ((struct sockaddr_in6 *)&dst)->sin6_port = htons(9);
+  socklen_t dlen =
+      dst.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+  bool ok = (engine_source_for(e, dst.ss_family, &src, &srclen) != 1 ||
+             bind(fd, (struct sockaddr *)&src, srclen) == 0) &&
+            connect(fd, (struct sockaddr *)&dst, dlen) == 0 &&
+            getsockname(fd, (struct sockaddr *)&local, &len) == 0;
+  close(fd);
+  if (!ok)
+    return; /* no route: the probes will say so */
+  if (local.ss_family == AF_INET)
+    ((struct sockaddr_in *)&local)->sin_port = 0;
+  else
+    ((struct sockaddr_in6 *)&local)->sin6_port = 0;
+  probe_addr_str((struct sockaddr *)&local, text, sizeof(text));
+  for (size_t i = 0; i < e->nsources; i++)
+    if (strcmp(e->sources[i], text) == 0)
+      return;
+  if (e->nsources < ENGINE_MAX_SOURCES)
+    snprintf(e->sources[e->nsources++], sizeof(e->sources[0]), "%s", text);
+}
+
+size_t engine_sources(const struct engine *e, const char *out[], size_t cap)
+{
+  size_t n = e->nsources < cap ? e->nsources : cap;
+  for (size_t i = 0; i < n; i++)
+    out[i] = e->sources[i];
+  return n;
+}
+
+/* --source as a socket address (the command line checked it is one of ours). */
+static void parse_source(struct engine *e, const char *text)
+{
+  struct sockaddr_in s4;
+  struct sockaddr_in6 s6;
+  if (!text)
+    return;
+  if (uv_ip4_addr(text, 0, &s4) == 0)
+    memcpy(&e->source, &s4, sizeof(s4));
+  else if (uv_ip6_addr(text, 0, &s6) == 0)
+    memcpy(&e->source, &s6, sizeof(s6));
+}
+
 struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_conf *conf)
 {
   struct engine *e = calloc(1, sizeof(*e));
@@ -69,16 +166,14 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   e->loop = loop;
   e->plan = plan;
   e->conf = conf;
-  e->nhosts = plan->nhosts;
+  e->nhosts = make_scheds(e, plan, NULL);
   e->hosts = calloc(e->nhosts ? e->nhosts : 1, sizeof(*e->hosts));
   if (!e->hosts) {
     free(e);
     return NULL;
   }
-  for (size_t i = 0; i < e->nhosts; i++) {
-    e->hosts[i].eng = e;
-    e->hosts[i].h = &plan->hosts[i];
-  }
+  make_scheds(e, plan, e->hosts);
+  parse_source(e, conf->source_addr);
   e->max_inflight = fd_budget(conf->concurrency ? conf->concurrency : 1);
   e->eff_inflight = e->max_inflight;
   uv_timer_init(loop, &e->pump_timer);
@@ -96,12 +191,12 @@ static bool host_has_work(const struct host_sched *hs)
     return false;
   if (hs->retry_head)
     return true;
-  for (size_t i = hs->next_check; i < hs->h->nchecks; i++) {
-    const struct plan_check *c = &hs->h->checks[i];
+  for (size_t i = hs->next_check; i < hs->nchecks; i++) {
+    const struct plan_check *c = &hs->checks[i];
     if (c->probe && !c->is_range)
       return true;
   }
-  return hs->span_idx < hs->h->nspans;
+  return hs->span_idx < hs->tg->nspans;
 }
 
 int engine_push_retry(struct host_sched *hs, const struct work *w, bool front)
@@ -139,8 +234,8 @@ static bool take_work(struct host_sched *hs, struct work *out)
     free(n);
     return true;
   }
-  while (hs->next_check < hs->h->nchecks) {
-    struct plan_check *c = &hs->h->checks[hs->next_check++];
+  while (hs->next_check < hs->nchecks) {
+    struct plan_check *c = &hs->checks[hs->next_check++];
     if (c->probe && !c->is_range) {
       out->check = c;
       out->port = c->first;
@@ -148,8 +243,8 @@ static bool take_work(struct host_sched *hs, struct work *out)
       return true;
     }
   }
-  while (hs->span_idx < hs->h->nspans) {
-    const struct plan_span *s = &hs->h->spans[hs->span_idx];
+  while (hs->span_idx < hs->tg->nspans) {
+    const struct plan_span *s = &hs->tg->spans[hs->span_idx];
     if (hs->span_next < s->first)
       hs->span_next = s->first;
     if (hs->span_next <= s->last) {
@@ -221,11 +316,11 @@ void engine_capture_filter(const struct engine *e, char *buf, size_t cap)
                                  "(icmp and (icmp[0] == 3 or icmp[0] == 11)) or "
                                  "(icmp6 and (ip6[40] == 1 or ip6[40] == 3))");
   for (size_t i = 0; i < e->nhosts && used + 80 < cap; i++) {
-    const struct plan_host *h = e->hosts[i].h;
-    if (!h->resolved)
+    const struct plan_target *tg = e->hosts[i].tg;
+    if (!tg->resolved)
       continue;
     char ip[64];
-    struct sockaddr_storage a = h->addr;
+    struct sockaddr_storage a = tg->addr;
     if (a.ss_family == AF_INET)
       ((struct sockaddr_in *)&a)->sin_port = 0;
     else
@@ -354,7 +449,13 @@ void engine_pump(struct engine *e)
     }
     /* Could not even start, and nothing to close: record it as an error. */
     struct attempt_result r = {.status = ATT_FINAL, .state = UC_ST_ERROR, .rtt_ms = -1};
-    snprintf(r.reason, sizeof(r.reason), "could not start the probe: %s", uv_strerror(rc));
+    if (rc == UV_EAFNOSUPPORT && e->source.ss_family != AF_UNSPEC)
+      snprintf(r.reason, sizeof(r.reason),
+               "no probe can go from --source %s to this target: the addresses are of "
+               "different families (IPv4, IPv6)",
+               e->conf->source_addr);
+    else
+      snprintf(r.reason, sizeof(r.reason), "could not start the probe: %s", uv_strerror(rc));
     if (w.check)
       results_single(hs, w.check, &r, w.attempt + 1);
     else
@@ -488,11 +589,12 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
 
 static void host_resolved(struct host_sched *hs, const struct sockaddr *sa, socklen_t len)
 {
-  struct plan_host *h = hs->h;
-  memcpy(&h->addr, sa, len);
-  h->resolved = true;
-  probe_addr_str(sa, h->addr_text, sizeof(h->addr_text));
+  struct plan_target *tg = hs->tg;
+  memcpy(&tg->addr, sa, len);
+  tg->resolved = true;
+  probe_addr_str(sa, tg->addr_text, sizeof(tg->addr_text));
   hs->ready = true;
+  note_source(hs);
 }
 
 size_t engine_unresolved(const struct engine *e)
@@ -578,8 +680,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   if (status == 0 && res) {
     host_resolved(hs, res->ai_addr, res->ai_addrlen);
   } else if (status != UV_ECANCELED) {
-    snprintf(hs->h->resolve_error, sizeof(hs->h->resolve_error), "name \"%s\" does not resolve: %s",
-             hs->h->name, uv_strerror(status));
+    snprintf(hs->tg->resolve_error, sizeof(hs->tg->resolve_error),
+             "name \"%s\" does not resolve: %s", hs->tg->spec, uv_strerror(status));
     hs->failed = true;
     /* A name that does not exist is bad input; a resolver that cannot answer right now
      * (EAI_AGAIN: DNS down or slow) is this host's problem: it is reported unreachable
@@ -596,8 +698,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 
 static int start_resolution(struct engine *e, struct host_sched *hs)
 {
-  struct plan_host *h = hs->h;
-  const char *literal = h->address;
+  struct plan_target *tg = hs->tg;
+  const char *literal = tg->literal ? tg->spec : NULL;
   struct sockaddr_in6 s6;
   struct sockaddr_in s4;
   if (literal) {
@@ -611,17 +713,17 @@ static int start_resolution(struct engine *e, struct host_sched *hs)
   }
   struct addrinfo hints;
   memset(&hints, 0, sizeof(hints));
-  hints.ai_family = AF_UNSPEC;
+  hints.ai_family = e->source.ss_family; /* AF_UNSPEC without --source */
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_ADDRCONFIG;
   hs->gai.data = hs;
   hs->resolving = true;
   e->resolving++;
-  int rc = uv_getaddrinfo(e->loop, &hs->gai, on_resolved, h->name, NULL, &hints);
+  int rc = uv_getaddrinfo(e->loop, &hs->gai, on_resolved, tg->spec, NULL, &hints);
   if (rc != 0) {
     hs->resolving = false;
     e->resolving--;
-    snprintf(h->resolve_error, sizeof(h->resolve_error), "cannot resolve \"%s\": %s", h->name,
+    snprintf(tg->resolve_error, sizeof(tg->resolve_error), "cannot resolve \"%s\": %s", tg->spec,
              uv_strerror(rc));
     hs->failed = true;
     results_host_unresolved(hs);

@@ -17,6 +17,8 @@
 #include "scanner/ratelimit.h"
 #include "scanner/rtt.h"
 
+#define ENGINE_MAX_SOURCES 8
+
 /* One unit of work: a single check, or one port of a host's span. */
 struct work {
   struct work *next;
@@ -26,9 +28,14 @@ struct work {
   unsigned attempt; /* 0 = first */
 };
 
+/* One target being probed: a host's address, or one of an Edge's interfaces. Its checks are
+ * the slice of the host's checks on that target (plan.h sorts them by target). */
 struct host_sched {
   struct engine *eng;
   struct plan_host *h;
+  struct plan_target *tg;
+  struct plan_check *checks;
+  size_t nchecks;
   bool ready;    /* address known */
   bool failed;   /* name did not resolve */
   bool bad_name; /* ... because it does not exist (an input error) */
@@ -152,6 +159,11 @@ struct engine {
     uint32_t host;
     uint64_t sent_ns;
   } syn_rtt[64];
+  /* --source: the local address every probe is bound to (ss_family AF_UNSPEC: none) */
+  struct sockaddr_storage source;
+  /* local addresses probes went out from, for the report's vantage.source_addresses */
+  char sources[ENGINE_MAX_SOURCES][64];
+  size_t nsources;
   uint8_t readbuf[65536]; /* shared: read callbacks consume it before returning */
 };
 
@@ -171,6 +183,10 @@ void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched 
 /* 32 random bytes for probe modules (transaction ids, nonces). */
 void engine_random(uint8_t out[32]);
 bool engine_is_resource_error(int uv_err);
+/* The --source address for a socket of `family` (port 0). Returns 1 with *out filled, 0 when
+ * no --source was given, or UV_EAFNOSUPPORT when --source is of the other family. */
+int engine_source_for(const struct engine *e, int family, struct sockaddr_storage *out,
+                      socklen_t *len);
 
 /* engine_syn.c: raw SYN probes. syn_open opens the raw socket (privileged, before the
  * scan starts); syn_setup prepares the hosts once their addresses are known. */
@@ -190,6 +206,9 @@ int evidence_setup(struct engine *e); /* after resolution: host index, answer ta
 void evidence_teardown(struct engine *e);
 void evidence_on_packet(void *arg, const struct pkt_info *p);
 struct host_sched *evidence_host(struct engine *e, const struct pkt_addr *a);
+/* Whether captured packets of hs's address are attributed to hs (false for a second target
+ * on an address another target already has). */
+bool evidence_owns(struct engine *e, const struct host_sched *hs);
 /* A connect attempt ended (status: 0, or the libuv error; UV_ETIMEDOUT for our own
  * deadline). Drains the capture and looks for the packet that answered: a SYN-ACK or RST
  * sets a->answer_ttl; an ICMP error fills r (state, reason naming who sent it,

@@ -181,23 +181,30 @@ void syn_setup(struct engine *e)
     return;
   for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
-    struct plan_host *h = hs->h;
-    if (!hs->ready || h->addr.ss_family != AF_INET)
+    const struct plan_target *tg = hs->tg;
+    if (!hs->ready || tg->addr.ss_family != AF_INET)
+      continue;
+    /* Answers are matched by address: a second target on the same address (two Edge
+     * interface names for one address) uses connect() for its ranges. */
+    if (!evidence_owns(e, hs))
       continue;
     uint32_t lo = 65536, hi = 0;
-    for (size_t k = 0; k < h->nspans; k++) {
-      if (h->spans[k].transport != UC_TCP)
+    for (size_t k = 0; k < tg->nspans; k++) {
+      if (tg->spans[k].transport != UC_TCP)
         continue;
-      if (h->spans[k].first < lo)
-        lo = h->spans[k].first;
-      if (h->spans[k].last > hi)
-        hi = h->spans[k].last;
+      if (tg->spans[k].first < lo)
+        lo = tg->spans[k].first;
+      if (tg->spans[k].last > hi)
+        hi = tg->spans[k].last;
     }
     if (lo > hi)
       continue;
-    hs->daddr_be = ((struct sockaddr_in *)&h->addr)->sin_addr.s_addr;
-    if (synscan_source_for(hs->daddr_be, &hs->saddr_be) < 0)
-      continue; /* no route: connect() will say so */
+    hs->daddr_be = ((struct sockaddr_in *)&tg->addr)->sin_addr.s_addr;
+    if (e->source.ss_family == AF_INET)
+      hs->saddr_be = ((struct sockaddr_in *)&e->source)->sin_addr.s_addr;
+    else if (e->source.ss_family != AF_UNSPEC ||
+             synscan_source_for(hs->daddr_be, &hs->saddr_be) < 0)
+      continue; /* no route (connect() will say so), or an IPv6 --source */
     hs->syn_state = calloc(hi - lo + 1, 1);
     if (!hs->syn_state)
       continue;

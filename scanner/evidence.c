@@ -251,6 +251,12 @@ struct host_sched *evidence_host(struct engine *e, const struct pkt_addr *a)
   }
 }
 
+bool evidence_owns(struct engine *e, const struct host_sched *hs)
+{
+  struct pkt_addr a;
+  return sockaddr_to_pkt(&hs->tg->addr, &a) && evidence_host(e, &a) == hs;
+}
+
 int evidence_setup(struct engine *e)
 {
   uint32_t n = 16;
@@ -261,9 +267,8 @@ int evidence_setup(struct engine *e)
     return -1;
   e->by_addr_mask = n - 1;
   for (size_t i = 0; i < e->nhosts; i++) {
-    struct plan_host *h = e->hosts[i].h;
     struct pkt_addr a;
-    if (!e->hosts[i].ready || !sockaddr_to_pkt(&h->addr, &a) || evidence_host(e, &a))
+    if (!e->hosts[i].ready || !sockaddr_to_pkt(&e->hosts[i].tg->addr, &a) || evidence_host(e, &a))
       continue; /* two names for one address: the first gets the evidence */
     uint32_t k = addr_hash(&a);
     while (e->by_addr[k & e->by_addr_mask].host1)
@@ -377,7 +382,7 @@ bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct atte
   struct ev_key k;
   memset(&k, 0, sizeof(k));
   struct pkt_addr ra;
-  if (!sockaddr_to_pkt(&a->hs->h->addr, &ra))
+  if (!sockaddr_to_pkt(&a->hs->tg->addr, &ra))
     return false;
   k.family = (uint8_t)ra.family;
   k.proto = IPPROTO_TCP;
@@ -444,10 +449,9 @@ void evidence_range_icmp(struct host_sched *hs, enum uc_transport t, uint16_t po
     return; /* a router rejecting a whole range: one look per host, not one per port */
   if (icmp_classify(ii->v6, ii->type, ii->code, &meaning) == UC_ST_CLOSED)
     return; /* a closed port is reachable: nothing to explain */
-  struct plan_host *h = hs->h;
   bool missing = false;
-  for (size_t i = 0; i < h->nchecks; i++) {
-    struct plan_check *c = &h->checks[i];
+  for (size_t i = 0; i < hs->nchecks; i++) {
+    struct plan_check *c = &hs->checks[i];
     if (!c->is_range || !c->probe || c->transport != t)
       continue;
     if (c->res.evidence && json_object_get(c->res.evidence, "icmp"))
@@ -472,9 +476,8 @@ void evidence_finalize_checks(struct engine *e)
 {
   for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
-    struct plan_host *h = hs->h;
-    for (size_t k = 0; k < h->nchecks; k++) {
-      struct plan_check *c = &h->checks[k];
+    for (size_t k = 0; k < hs->nchecks; k++) {
+      struct plan_check *c = &hs->checks[k];
       struct check_result *res = &c->res;
       if (c->is_range || !res->done || c->transport != UC_TCP || res->state != UC_ST_CLOSED ||
           !res->evidence || json_object_get(res->evidence, "icmp"))
@@ -496,9 +499,9 @@ void evidence_finalize_checks(struct engine *e)
 void evidence_finalize_ranges(struct engine *e)
 {
   for (size_t i = 0; i < e->nhosts; i++) {
-    struct plan_host *h = e->hosts[i].h;
-    for (size_t k = 0; k < h->nchecks; k++) {
-      struct plan_check *c = &h->checks[k];
+    const struct plan_target *tg = e->hosts[i].tg;
+    for (size_t k = 0; k < e->hosts[i].nchecks; k++) {
+      struct plan_check *c = &e->hosts[i].checks[k];
       json_t *icmp =
           c->is_range && c->res.evidence ? json_object_get(c->res.evidence, "icmp") : NULL;
       if (!icmp || !c->res.done)
@@ -510,7 +513,7 @@ void evidence_finalize_ranges(struct engine *e)
       ii.v6 = strchr(ii.from, ':') != NULL;
       ii.type = (int)json_integer_value(json_object_get(icmp, "type"));
       ii.code = (int)json_integer_value(json_object_get(icmp, "code"));
-      ii.from_target = h->resolved && strcmp(ii.from, h->addr_text) == 0;
+      ii.from_target = tg->resolved && strcmp(ii.from, tg->addr_text) == 0;
       char why[UC_REASON_MAX];
       icmp_reason(&ii, why, sizeof(why));
       size_t used = strlen(c->res.reason);

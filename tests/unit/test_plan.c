@@ -67,15 +67,15 @@ static void test_front_end_merge(void **state)
   assert_non_null(find(h, 49152, 65535, UC_TCP));
   assert_non_null(find(h, 49152, 57500, UC_UDP));
   size_t tcp_spans = 0, udp_spans = 0;
-  for (size_t i = 0; i < h->nspans; i++) {
-    if (h->spans[i].transport == UC_TCP) {
+  for (size_t i = 0; i < h->targets[0].nspans; i++) {
+    if (h->targets[0].spans[i].transport == UC_TCP) {
       tcp_spans++;
-      assert_int_equal(h->spans[i].first, 49152);
-      assert_int_equal(h->spans[i].last, 65535);
+      assert_int_equal(h->targets[0].spans[i].first, 49152);
+      assert_int_equal(h->targets[0].spans[i].last, 65535);
     } else {
       udp_spans++;
-      assert_int_equal(h->spans[i].first, 49152);
-      assert_int_equal(h->spans[i].last, 65535);
+      assert_int_equal(h->targets[0].spans[i].first, 49152);
+      assert_int_equal(h->targets[0].spans[i].last, 65535);
     }
   }
   assert_int_equal(tcp_spans, 1);
