@@ -356,14 +356,20 @@ static int host_targets(struct plan_host *h, const struct topo_host *th)
   return 0;
 }
 
-/* Where a row of host th is probed. */
+/* Where a row of host th is probed: its interface's target; a row of no interface on an
+ * Edge given only by interfaces goes to the internal one (the server's own side). */
 static size_t row_target(const struct plan_host *h, const struct topo_host *th,
                          const struct cat_row *row)
 {
-  if (!th->has_ifaces || row->iface == UC_IF_NONE)
+  enum uc_iface f = row->iface;
+  if (!th->has_ifaces)
+    return 0;
+  if (f == UC_IF_NONE && !th->address && th->ifaces[UC_IF_INTERNAL])
+    f = UC_IF_INTERNAL;
+  if (f == UC_IF_NONE)
     return 0;
   for (size_t i = 0; i < h->ntargets; i++)
-    if (h->targets[i].ifaces & (1u << row->iface))
+    if (h->targets[i].ifaces & (1u << f))
       return i;
   return 0;
 }
