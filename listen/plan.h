@@ -40,6 +40,12 @@ int listen_plan_from_host(struct listen_plan *lp, const struct plan_host *h, str
  * application strings point into `cat`, which must outlive lp. */
 int listen_plan_for_roles(struct listen_plan *lp, const struct catalog *cat, const char *product,
                           const char *roles, struct uc_err *err);
+/* The same for one interface of an Edge Server (roles must include edge): the rows of that
+ * interface only, as a scan of that interface's address checks them. UC_IF_NONE: every row
+ * (listen_plan_for_roles). */
+int listen_plan_for_interface(struct listen_plan *lp, const struct catalog *cat,
+                              const char *product, const char *roles, enum uc_iface iface,
+                              struct uc_err *err);
 /* The entry for (port, transport), or NULL. */
 const struct listen_port *listen_plan_find(const struct listen_plan *lp, uint16_t port,
                                            enum uc_transport t);
