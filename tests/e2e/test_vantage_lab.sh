@@ -53,7 +53,7 @@ ns_nft fw "table inet lab {
   counter servers_to_external {}
   counter inet_to_external {}
   counter servers_to_internal {}
-  chain fwd {
+  chain filter_forward {
     type filter hook forward priority filter; policy drop;
     ip saddr 198.18.81.0/24 ip daddr { 198.18.80.0/24, 198.18.82.0/24 } counter name inet_to_internal drop
     ip saddr 198.18.80.0/24 ip daddr 198.18.83.0/24 counter name servers_to_external drop
