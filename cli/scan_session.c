@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/push.h"
 #include "common/fdroom.h"
 #include "reports/atomic.h"
 #include "reports/junit.h"
@@ -211,6 +212,9 @@ int scan_session_write(const struct scan_output *out, const struct plan *plan,
     fprintf(stderr, "ucscan: report written to %s\n", out->out_file);
   if (prom_ok)
     fprintf(stderr, "ucscan: metrics written to %s\n", out->prom_file);
+  /* Last: whatever the network does, the report and the files are out already. */
+  if (out->push_url && push_report(out->push_url, rep) < 0)
+    rc = -1;
   free(text);
   json_decref(rep);
   return rc;
