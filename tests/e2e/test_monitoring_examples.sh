@@ -16,7 +16,9 @@
 #  6. examples/systemd/: `systemd-analyze verify` of ucscan-scan@.service and .timer as an
 #     instance (ExecStart pointed at the ucscan under test, the man page on MANPATH) prints
 #     nothing; a copy with an unknown key is refused, so the check can fail; every option
-#     ExecStart gives is one `ucscan scan --help` lists.
+#     ExecStart gives is one `ucscan scan --help` lists (last: --from comes with contract v2);
+#  7. --push with a malformed URL: exit 2 and the reason, nothing scanned (127.0.0.55 is
+#     never probed: the usage error comes first).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -140,6 +142,16 @@ sed -i 's/^SuccessExitStatus=1$/SuccessExitStatus=1\nAmbientCapability=CAP_NET_R
 out=$(verify "$TMP/bad") || true
 assert_contains "Unknown key" "$out" "systemd-analyze verify of a unit with a misspelt key"
 ok "systemd-analyze verify: the service and timer as instance contoso"
+
+# ---- 7. --push: a bad URL is bad usage, before anything is scanned -----------------------------
+for url in "pg:9091" "ftp://pg" "http://user:pw@pg:9091" "http://pg:9091/metrics" "http://pg:70000" \
+  "http://pg:9091/?x=1"; do
+  err=$("$UCSCAN" scan --target 127.0.0.55 --ports tcp:9 --no-progress --push "$url" 2>&1 >/dev/null) &&
+    rc=0 || rc=$?
+  assert_eq 2 "$rc" "exit status of --push $url"
+  assert_contains "ucscan scan: --push $url: " "$err"
+done
+ok "--push refuses malformed URLs with exit status 2"
 
 # ExecStart's options, as the unit passes them, are options of `ucscan scan`
 help=$("$UCSCAN" scan --help)
