@@ -175,6 +175,9 @@ def check():
             "job": "ucscan-textfile", "instance": "198.18.56.2:9100"}
     assert all(m.get(k) == w for k, w in want.items()), m
     assert "interface" not in m, m
+    # node_exporter read the file without complaint
+    m, v = one('node_textfile_scrape_error{job="ucscan-textfile"}')
+    assert v == 0, "the textfile collector refused the file"
     # nothing for 5062 from the clients vantage: skipped checks have no series
     assert query('ucscan_check_success{vantage="clients",port="5062"}') == []
     m, v = one('ucscan_checks{topology="%s",vantage="clients",verdict="skip"}' % TOPO)
