@@ -6,11 +6,12 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "cli/outputs.h"
+#include "cli/push.h"
 #include "reports/atomic.h"
 #include "reports/diff.h"
 #include "reports/merge.h"
 
-enum { M_OUT = 1000, M_FORMAT, M_PROM, M_FORCE, M_HELP };
+enum { M_OUT = 1000, M_FORMAT, M_PROM, M_PUSH, M_FORCE, M_HELP };
 
 static const struct cli_opt merge_opts[] = {
     {"out", "FILE", M_OUT, "write the merged JSON report to FILE, atomically"},
@@ -18,6 +19,9 @@ static const struct cli_opt merge_opts[] = {
      "what stdout gets: json, table, junit or prometheus\n(default: json without --out; with "
      "--out, a table on a\nterminal, else nothing)"},
     {"prom", "FILE", M_PROM, "write Prometheus metrics to FILE, atomically"},
+    {"push", "URL", M_PUSH,
+     "PUT the Prometheus metrics to a Pushgateway, after the\nreport is written; a failed push: "
+     "exit 3"},
     {"force", NULL, M_FORCE, "merge reports of different topologies or products"},
     {"help", NULL, M_HELP, "this help"},
     {NULL, NULL, 0, NULL},
@@ -26,7 +30,7 @@ static const struct cli_opt merge_opts[] = {
 const struct cli_cmd cli_cmd_merge = {
     "merge",
     "ucscan merge REPORT... [--out FILE] [--format json|table|junit|prometheus]\n"
-    "                    [--prom FILE] [--force]",
+    "                    [--prom FILE] [--push URL] [--force]",
     "Joins the reports of scans run from several vantages (--from servers, clients,\n"
     "internet, reverse-proxy, pstn) into one report: each check comes from the vantage\n"
     "entitled to test it (the sources the documentation names); when several are, the\n"
@@ -75,6 +79,9 @@ static int parse_args(int argc, char **argv, struct merge_args *a)
     case M_PROM:
       a->out.prom_file = optarg;
       break;
+    case M_PUSH:
+      a->out.push_url = optarg;
+      break;
     case M_FORCE:
       a->force = true;
       break;
@@ -96,6 +103,10 @@ static int parse_args(int argc, char **argv, struct merge_args *a)
   if (a->out.format && !scan_output_format_known(a->out.format))
     return opts_usage_error("merge", "unknown format \"%s\" (json, table, junit or prometheus)",
                             a->out.format);
+  struct push_target pt;
+  char why[300];
+  if (a->out.push_url && push_parse_url(a->out.push_url, &pt, why, sizeof(why)) < 0)
+    return opts_usage_error("merge", "--push %s: %s", a->out.push_url, why);
   if (optind >= argc)
     return opts_usage_error("merge", "%s", "give the reports to merge: REPORT...");
   return 0;

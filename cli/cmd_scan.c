@@ -15,6 +15,7 @@
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "cli/push.h"
 #include "probes/tls.h"
 #include "reports/atomic.h"
 #include "reports/report.h"
@@ -52,6 +53,7 @@ enum {
   O_PROM,
   O_FROM,
   O_SOURCE,
+  O_PUSH,
   O_HELP
 };
 
@@ -80,6 +82,9 @@ static const struct cli_opt scan_opts[] = {
     {"prom", "FILE", O_PROM,
      "write Prometheus metrics to FILE, atomically\n(node_exporter textfile collector: name it "
      "*.prom)"},
+    {"push", "URL", O_PUSH,
+     "PUT the Prometheus metrics to a Pushgateway, after the\nreport is written "
+     "(http://HOST:9091; grouping key job\nucscan, topology, vantage); a failed push: exit 3"},
     {"timeout", "MS", O_TIMEOUT, "longest wait for one attempt (default 2000; fast: 1000)"},
     {"retries", "N", O_RETRIES, "extra attempts when nothing answered (default 2)"},
     {"concurrency", "N", O_CONCURRENCY, "probes in flight, all hosts (default 256; fast: 4096)"},
@@ -110,7 +115,7 @@ static const struct cli_opt scan_opts[] = {
 const struct cli_cmd cli_cmd_scan = {
     "scan",
     "ucscan scan --topology FILE [--out FILE] [--format json|table|junit|prometheus]\n"
-    "                   [--prom FILE] [options]\n"
+    "                   [--prom FILE] [--push URL] [options]\n"
     "       ucscan scan --target HOST[,HOST...] --role ROLE[,ROLE...] [options]\n"
     "       ucscan scan --target HOST[,HOST...] --ports SPEC [options]",
     "Checks every host's ports against Microsoft's port tables for its roles (or the ports\n"
@@ -132,11 +137,13 @@ const struct cli_cmd cli_cmd_scan = {
     "  ucscan scan --target 198.18.1.20 --ports tcp:1-65535 --fast\n"
     "  ucscan scan --topology contoso.json --out report.json --format junit > junit.xml\n"
     "  ucscan scan --topology contoso.json --out report.json \\\n"
-    "              --prom /var/lib/prometheus/node-exporter/ucscan.prom\n",
+    "              --prom /var/lib/prometheus/node-exporter/ucscan.prom\n"
+    "  ucscan scan --topology contoso.json --out report.json \\\n"
+    "              --push http://pushgateway.example:9091\n",
 };
 
 struct scan_args {
-  const char *topology, *target, *role, *ports, *product, *catalog, *out, *format, *prom;
+  const char *topology, *target, *role, *ports, *product, *catalog, *out, *format, *prom, *push;
   const char *from; /* --from, or NULL: the topology's vantage, else any */
   struct scan_conf conf;
   bool profile_set;
@@ -256,6 +263,9 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
       break;
     case O_SOURCE:
       a->conf.source_addr = optarg;
+      break;
+    case O_PUSH:
+      a->push = optarg;
       break;
     case O_TIMEOUT:
       rc = opts_uint("timeout", optarg, 1, 600000, &a->timeout);
@@ -384,6 +394,10 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   if (a->format && !scan_output_format_known(a->format))
     return opts_usage_error("scan", "unknown format \"%s\" (json, table, junit or prometheus)",
                             a->format);
+  struct push_target pt;
+  char why[300];
+  if (a->push && push_parse_url(a->push, &pt, why, sizeof(why)) < 0)
+    return opts_usage_error("scan", "--push %s: %s", a->push, why);
   if (a->out && a->prom && same_file(a->out, a->prom))
     return opts_usage_error("scan", "%s", "--out and --prom name the same file");
   if (a->out && a->conf.capture_file && same_file(a->out, a->conf.capture_file))
@@ -587,6 +601,7 @@ int cmd_scan(int argc, char **argv)
   struct scan_output sout = {.out_file = a.out,
                              .format = a.format,
                              .prom_file = a.prom,
+                             .push_url = a.push,
                              .host_origin = host_origin,
                              .origin_arg = &topo};
   char scanner[256];

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/push.h"
 #include "reports/atomic.h"
 #include "reports/junit.h"
 #include "reports/prom.h"
@@ -84,6 +85,8 @@ int scan_output_emit(const struct scan_output *out, const json_t *rep, scan_tabl
     fprintf(stderr, "ucscan: report written to %s\n", out->out_file);
   if (prom_ok)
     fprintf(stderr, "ucscan: metrics written to %s\n", out->prom_file);
+  if (out->push_url && push_report(out->push_url, rep) < 0)
+    rc = -1;
   free(text);
   return rc;
 }

@@ -15,8 +15,9 @@
 #  1. --format junit: well-formed, the JUnit schema's structure element by element, names,
 #     classnames, failure/skipped/system-out per verdict, counts equal to the report's summary;
 #  2. --prom FILE: written atomically (a new inode, no temporary file left, mode 0644), parsed
-#     back, verdict state sets equal to the report's verdicts, the certificate's notAfter equal
-#     to the certificate openssl made; --format prometheus on stdout is the same text;
+#     back, verdict state sets and ucscan_check_success equal to the report's verdicts (no
+#     per-check series for skipped checks), the certificate's notAfter equal to the
+#     certificate openssl made; --format prometheus on stdout is the same text;
 #  3. --cert-warn-days 0 turns the expiry warning off (443 passes);
 #  4. --prom into a directory that cannot be written: exit 2 before anything is scanned.
 set -euo pipefail
@@ -227,12 +228,18 @@ for v in ("pass", "warn", "fail", "skip"):
 n = 0
 for h in rep["hosts"]:
     for c in h["checks"]:
+        if c["verdict"] == "skip":   # counted in ucscan_checks only
+            continue
         port = str(c["port"]) if c["range"] is None else "%d-%d" % (c["range"]["first"], c["range"]["last"])
-        for v in ("pass", "warn", "fail", "skip"):
+        for v in ("pass", "warn", "fail"):
             assert get("ucscan_check_verdict", host=h["name"], port=port, transport=c["transport"],
-                       protocol=c["protocol"], verdict=v) == (1 if v == c["verdict"] else 0)
+                       protocol=c["protocol"], state=c["state"], vantage="any",
+                       verdict=v) == (1 if v == c["verdict"] else 0)
+        assert get("ucscan_check_success", host=h["name"], port=port, transport=c["transport"],
+                   state=c["state"]) == (0 if c["verdict"] == "fail" else 1)
         n += 1
-assert sum(1 for (nm, _) in series if nm == "ucscan_check_verdict") == 4 * n
+assert sum(1 for (nm, _) in series if nm == "ucscan_check_verdict") == 3 * n
+assert sum(1 for (nm, _) in series if nm == "ucscan_check_success") == n
 assert get("ucscan_tls_certificate_not_after_timestamp_seconds", host="edge01.contoso.test",
            port="443") == edge_na
 assert get("ucscan_tls_certificate_not_after_timestamp_seconds", host="owa01.contoso.test",
