@@ -173,14 +173,20 @@ static json_t *merge_evidence(json_t *into, json_t *more)
 }
 
 /* The app module has its outcome: combine it with the TLS result when the exchange ran
- * inside TLS (there it is secondary: a silent SIP stack does not fail the handshake). */
+ * inside TLS. There it is secondary: a SIP stack that does not answer, or answers badly, does
+ * not fail the handshake. But another protocol answering (a web server on the Edge's 443
+ * where Access Edge SIP belongs) is a different fact from silence: the port is served by the
+ * wrong thing, and a person must look (issue 11). */
 static void app_done(struct tcp_attempt *ta, struct probe_outcome *o)
 {
   json_t *ev = merge_evidence(ta->evidence, o->evidence);
   ta->evidence = NULL;
   o->evidence = NULL;
   if (ta->pc.tls && ta->pc.app_is_secondary) {
-    finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s; %s", ta->tls_reason, o->reason);
+    enum uc_outcome oc = ta->tls_outcome;
+    if (o->foreign && oc < UC_OUT_WARN)
+      oc = UC_OUT_WARN;
+    finish(ta, ATT_FINAL, UC_ST_OPEN, oc, ev, "%s; %s", ta->tls_reason, o->reason);
     return;
   }
   finish(ta, ATT_FINAL, UC_ST_OPEN, o->outcome, ev, "%s", o->reason);
@@ -322,6 +328,21 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
   buf->len = sizeof(ta->a.eng->readbuf);
 }
 
+/* TLS 1.3: the server judged our empty Certificate once our side had finished, and refused to
+ * go on. That refusal, not the application's silence, is what the port answered. */
+static bool finish_if_cert_refused(struct tcp_attempt *ta)
+{
+  if (!ta->tls || !tls_conn_cert_refused(ta->tls))
+    return false;
+  json_decref(ta->evidence);
+  ta->evidence = NULL;
+  tls_judge(ta);
+  json_t *ev = ta->evidence;
+  ta->evidence = NULL;
+  finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
+  return true;
+}
+
 static void on_tls_plaintext(struct tcp_attempt *ta)
 {
   uint8_t buf[CHUNK];
@@ -335,7 +356,7 @@ static void on_tls_plaintext(struct tcp_attempt *ta)
         return;
       continue;
     }
-    if (n < 0)
+    if (n < 0 && !finish_if_cert_refused(ta))
       app_finish(ta, PROBE_END_EOF);
     return;
   }

@@ -435,9 +435,20 @@ static void test_tls13_required_cert_alert_after_done(void **state)
   assert_int_equal(tls_conn_read(r.c, buf, sizeof(buf)), -1);
   assert_string_equal(tls_conn_error(r.c), "TLS alert from server: certificate required (116)");
   json_t *ev = judge(f, &r, 1, 0, &oc, reason, sizeof(reason));
+  /* Issue 11: the refusal keeps its reason ("client certificate required"), as with TLS 1.2. */
+  assert_int_equal(tls_conn_cert_refused(r.c), 1);
+  assert_int_equal(tls_conn_alert(r.c), 116);
   assert_int_equal(oc, UC_OUT_OK);
-  assert_string_equal(reason, "TLS 1.3 handshake completed; client certificate requested");
+  assert_string_equal(reason, "client certificate required: TLS 1.3 server requested a client "
+                              "certificate and refused to go on without one (alert certificate "
+                              "required (116))");
   assert_true(json_is_true(json_object_get(ev, "client_cert_requested")));
+  json_decref(ev);
+  ev = judge(f, &r, 0, 0, &oc, reason, sizeof(reason));
+  assert_int_equal(oc, UC_OUT_WARN);
+  assert_string_equal(reason, "client certificate required (not an MTLS row): TLS 1.3 server "
+                              "requested a client certificate and refused to go on without one "
+                              "(alert certificate required (116))");
   json_decref(ev);
   run_free(&r);
 }
@@ -460,8 +471,9 @@ static void test_tls12_required_cert_refused(void **state)
 
   json_t *ev = judge(f, &r, 1, 0, &oc, reason, sizeof(reason));
   assert_int_equal(oc, UC_OUT_OK);
-  assert_string_equal(reason, "TLS 1.2 server requested a client certificate and refused to go "
-                              "on without one (alert handshake failure (40))");
+  assert_string_equal(reason, "client certificate required: TLS 1.2 server requested a client "
+                              "certificate and refused to go on without one (alert handshake "
+                              "failure (40))");
   assert_json(ev, "{\"version\": \"TLSv1.2\","
                   " \"cipher\": \"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\","
                   " \"client_cert_requested\": true, \"certificate\": " STD_CERT_JSON "}");
@@ -469,8 +481,9 @@ static void test_tls12_required_cert_refused(void **state)
 
   ev = judge(f, &r, 0, 0, &oc, reason, sizeof(reason));
   assert_int_equal(oc, UC_OUT_WARN);
-  assert_string_equal(reason, "server requires a client certificate (alert handshake failure "
-                              "(40))");
+  assert_string_equal(reason, "client certificate required (not an MTLS row): TLS 1.2 server "
+                              "requested a client certificate and refused to go on without one "
+                              "(alert handshake failure (40))");
   json_decref(ev);
   run_free(&r);
 }
@@ -500,7 +513,8 @@ static void test_expired(void **state)
   json_t *cj;
   judge_cert(f, x, 0, 30, &oc, reason, sizeof(reason), &cj);
   assert_int_equal(oc, UC_OUT_WARN);
-  assert_string_equal(reason, "certificate expired on 2024-01-01");
+  assert_string_equal(reason, "certificate expired on 2024-01-01"
+                              "; TLS 1.3 handshake completed; no client certificate requested");
   assert_json(cj, "{\"subject\": \"CN=fe01.contoso.test\", \"issuer\": \"CN=Contoso Root CA\","
                   " \"san\": [\"fe01.contoso.test\"], \"not_before\": \"2022-01-01T00:00:00Z\","
                   " \"not_after\": \"2024-01-01T00:00:00Z\", \"expired\": true,"
@@ -519,7 +533,8 @@ static void test_not_yet_valid(void **state)
   json_t *cj;
   judge_cert(f, x, 0, 30, &oc, reason, sizeof(reason), &cj);
   assert_int_equal(oc, UC_OUT_WARN);
-  assert_string_equal(reason, "certificate not valid before 2030-01-01");
+  assert_string_equal(reason, "certificate not valid before 2030-01-01"
+                              "; TLS 1.3 handshake completed; no client certificate requested");
   assert_true(json_is_false(json_object_get(cj, "expired")));
   assert_true(json_is_true(json_object_get(cj, "not_yet_valid")));
   assert_null(json_object_get(cj, "days_left"));
@@ -538,7 +553,8 @@ static void test_wrong_name(void **state)
   judge_cert(f, x, 0, 0, &oc, reason, sizeof(reason), &cj);
   assert_int_equal(oc, UC_OUT_WARN);
   assert_string_equal(
-      reason, "certificate names fe01.other.test, not fe01.contoso.test or pool.contoso.test");
+      reason, "certificate names fe01.other.test, not fe01.contoso.test or pool.contoso.test"
+              "; TLS 1.3 handshake completed; no client certificate requested");
   assert_true(json_is_false(json_object_get(cj, "name_match")));
   json_decref(cj);
   X509_free(x);
@@ -557,7 +573,8 @@ static void test_wrong_name_without_pool(void **state)
   json_t *ev = tls_conn_evidence(r.c, &o, &oc, reason, sizeof(reason));
   assert_int_equal(oc, UC_OUT_WARN);
   assert_string_equal(
-      reason, "certificate names a.other.test, b.other.test, 198.18.9.9, not fe01.contoso.test");
+      reason, "certificate names a.other.test, b.other.test, 198.18.9.9, not fe01.contoso.test"
+              "; TLS 1.3 handshake completed; no client certificate requested");
   assert_json(json_object_get(json_object_get(ev, "certificate"), "san"),
               "[\"a.other.test\", \"b.other.test\", \"198.18.9.9\"]");
   json_decref(ev);
@@ -633,7 +650,8 @@ static void test_cn_ignored_with_dns_san(void **state)
   judge_cert(f, x, 0, 0, &oc, reason, sizeof(reason), &cj);
   assert_int_equal(oc, UC_OUT_WARN);
   assert_string_equal(reason, "certificate names other.contoso.test, not fe01.contoso.test or "
-                              "pool.contoso.test");
+                              "pool.contoso.test; TLS 1.3 handshake completed; no client "
+                              "certificate requested");
   assert_true(json_is_false(json_object_get(cj, "name_match")));
   json_decref(cj);
   X509_free(x);
@@ -650,7 +668,8 @@ static void test_expiring_soon(void **state)
 
   judge_cert(f, x, 0, 30, &oc, reason, sizeof(reason), &cj);
   assert_int_equal(oc, UC_OUT_WARN);
-  assert_string_equal(reason, "certificate expires 2026-12-01 (10 days left)");
+  assert_string_equal(reason, "certificate expires 2026-12-01 (10 days left)"
+                              "; TLS 1.3 handshake completed; no client certificate requested");
   assert_int_equal(json_integer_value(json_object_get(cj, "days_left")), 10);
   json_decref(cj);
 
@@ -676,7 +695,9 @@ static void test_mtls_without_request(void **state)
   run_std(&r, f->std, f->key, TLS_CLIENT_CERT_NONE);
   json_t *ev = judge(f, &r, 1, 0, &oc, reason, sizeof(reason));
   assert_int_equal(oc, UC_OUT_WARN);
-  assert_string_equal(reason, "server did not request a client certificate (MTLS expected)");
+  assert_string_equal(reason,
+                      "server did not request a client certificate (MTLS expected); TLS 1.3 "
+                      "handshake completed");
   assert_true(json_is_false(json_object_get(ev, "client_cert_requested")));
   json_decref(ev);
   run_free(&r);
@@ -695,7 +716,8 @@ static void test_several_warnings(void **state)
   assert_int_equal(oc, UC_OUT_WARN);
   assert_string_equal(reason, "certificate expired on 2024-01-01; certificate names "
                               "fe01.other.test, not fe01.contoso.test or pool.contoso.test; "
-                              "server did not request a client certificate (MTLS expected)");
+                              "server did not request a client certificate (MTLS expected); "
+                              "TLS 1.3 handshake completed");
   json_decref(ev);
 
   /* A small reason buffer truncates, never overflows. */
