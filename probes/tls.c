@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probes/cert.h"
 #include "probes/probe.h"
@@ -528,6 +529,40 @@ int tls_conn_alert(const struct tls_conn *c)
 const SSL *tls_conn_ssl(const struct tls_conn *c)
 {
   return c ? c->ssl : NULL;
+}
+
+/* ---- names to offer by SNI ---- */
+
+static int tls_name_eq(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  if (la && a[la - 1] == '.')
+    la--;
+  if (lb && b[lb - 1] == '.')
+    lb--;
+  return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+int tls_sni_alternative(const char *host, const char *pool, unsigned i, char *buf, size_t cap)
+{
+  const char *cand[3];
+  size_t n = 0;
+  const char *dot = host ? strchr(host, '.') : NULL;
+  const char *domain = dot && strchr(dot + 1, '.') ? dot + 1 : NULL;
+  if (host && cert_ip_literal(host, NULL, NULL))
+    domain = NULL; /* an address: no SNI was sent, nothing to derive */
+  if (pool && *pool && !cert_ip_literal(pool, NULL, NULL) && !(host && tls_name_eq(pool, host)))
+    cand[n++] = pool;
+  if (domain && !(pool && tls_name_eq(domain, pool)))
+    cand[n++] = domain;
+  cand[n++] = "";
+  if (i >= n || cap == 0)
+    return 0;
+  size_t len = strlen(cand[i]);
+  if (len >= cap)
+    return 0;
+  memcpy(buf, cand[i], len + 1);
+  return 1;
 }
 
 /* ---- evidence ---- */

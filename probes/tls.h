@@ -120,6 +120,13 @@ int tls_conn_alert(const struct tls_conn *c);
 const SSL *tls_conn_ssl(const struct tls_conn *c);
 void tls_conn_free(struct tls_conn *c);
 
+/* The names to offer by SNI, in turn, after a server refused the host's own name with alert
+ * 112 (unrecognized name: it serves other names): i = 0, 1, ... gives the pool name, the
+ * host's domain (its name less the first label, when that still has a dot: "contoso.test"
+ * for "edge01.contoso.test"), then no SNI at all (buf ""), skipping names already offered.
+ * Returns 1 with the name in buf, 0 when there is none left (or cap is too small). */
+int tls_sni_alternative(const char *host, const char *pool, unsigned i, char *buf, size_t cap);
+
 /* How to judge a client connection. */
 struct tls_judge_opts {
   const char *host;       /* topology name, or NULL: no name check */

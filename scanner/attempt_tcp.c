@@ -43,6 +43,13 @@ struct tcp_attempt {
   json_t *evidence; /* tls evidence, then app evidence merged in */
   enum uc_outcome tls_outcome;
   char tls_reason[UC_REASON_MAX];
+  /* A server that refuses the SNI name (alert 112) is alive: the attempt reconnects and offers
+   * the next name (tls_sni_alternative) until one is accepted or none is left. */
+  char sni[256];       /* the name offered on this connection ("": none) */
+  unsigned sni_next;   /* next alternative */
+  json_t *sni_refused; /* names refused so far, or NULL */
+  bool reconnecting;   /* the TCP handle is closing for a new connection */
+  bool tcp_gone;       /* ... and could not be made again: nothing left to close */
 };
 
 struct write_req {
@@ -60,6 +67,7 @@ static void on_close(uv_handle_t *h)
   free(ta->app_state);
   free(ta->rx);
   json_decref(ta->evidence);
+  json_decref(ta->sni_refused);
   engine_attempt_release(&ta->a);
 }
 
@@ -70,6 +78,8 @@ static void close_all(struct tcp_attempt *ta)
   ta->phase = PH_CLOSING;
   uv_timer_stop(&ta->timer);
   uv_close((uv_handle_t *)&ta->timer, on_close);
+  if (ta->reconnecting || ta->tcp_gone)
+    return; /* the handle is closing already: on_reconnect_closed sees PH_CLOSING */
   if (uv_is_active((uv_handle_t *)&ta->tcp))
     uv_read_stop((uv_stream_t *)&ta->tcp);
   if (!ta->established || uv_tcp_close_reset(&ta->tcp, on_close) != 0)
@@ -257,7 +267,56 @@ static void app_start(struct tcp_attempt *ta)
 
 /* --- TLS phase --- */
 
-static void tls_judge(struct tcp_attempt *ta)
+/* Appends s to buf, cut to fit. */
+static void reason_append(char *buf, size_t cap, const char *s)
+{
+  size_t used = strlen(buf), n = strlen(s);
+  if (used + 1 >= cap)
+    return;
+  if (n > cap - used - 1)
+    n = cap - used - 1;
+  memcpy(buf + used, s, n);
+  buf[used + n] = '\0';
+}
+
+/* The server refused the names in ta->sni_refused and this connection offered ta->sni: the
+ * port is alive and speaks TLS, so the check never fails for it; a person should know which
+ * name the server refused (the host's own name in the certificate's SNI is what clients send)
+ * and what it accepted. evidence.tls gets "sni_refused" and "sni" (null: none offered). */
+static void sni_judge(struct tcp_attempt *ta)
+{
+  char names[160] = "", accepted[300];
+  size_t n = json_array_size(ta->sni_refused);
+  for (size_t i = 0; i < n; i++) {
+    const char *v = json_string_value(json_array_get(ta->sni_refused, i));
+    size_t used = strlen(names);
+    snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "", v ? v : "?");
+  }
+  if (ta->sni[0])
+    snprintf(accepted, sizeof(accepted), "with SNI %s", ta->sni);
+  else
+    snprintf(accepted, sizeof(accepted), "without SNI");
+  char tail[UC_REASON_MAX];
+  snprintf(tail, sizeof(tail), "%s", ta->tls_reason);
+  snprintf(ta->tls_reason, sizeof(ta->tls_reason), "server refused the SNI name%s ",
+           n == 1 ? "" : "s");
+  const char *parts[] = {names, " (alert unrecognized name (112)); ", accepted, ": ", tail};
+  for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+    reason_append(ta->tls_reason, sizeof(ta->tls_reason), parts[i]);
+  if (ta->tls_outcome != UC_OUT_WARN)
+    ta->tls_outcome = UC_OUT_WARN; /* alive and reachable: never a failure of the port */
+  if (!ta->evidence)
+    ta->evidence = json_object();
+  if (ta->evidence) {
+    json_object_set(ta->evidence, "sni_refused", ta->sni_refused);
+    json_object_set_new(ta->evidence, "sni", ta->sni[0] ? json_string(ta->sni) : json_null());
+  }
+}
+
+/* Judges the connection into ta->evidence ({"tls": ...}), ta->tls_outcome and ta->tls_reason.
+ * `failure`: the engine's words for a failed handshake (a timeout, a reset), used as the
+ * reason when the handshake failed; NULL after a completed one. */
+static void tls_judge(struct tcp_attempt *ta, const char *failure)
 {
   const struct scan_conf *conf = ta->a.eng->conf;
   struct tls_judge_opts jo = {.host = ta->a.hs->h->name,
@@ -267,23 +326,30 @@ static void tls_judge(struct tcp_attempt *ta)
                               .cert_warn_days = (int)conf->cert_warn_days};
   ta->evidence =
       tls_conn_evidence(ta->tls, &jo, &ta->tls_outcome, ta->tls_reason, sizeof(ta->tls_reason));
+  if (ta->tls_outcome == UC_OUT_FAIL && failure && *failure)
+    snprintf(ta->tls_reason, sizeof(ta->tls_reason), "%s", failure);
+  if (ta->sni_refused)
+    sni_judge(ta);
   if (ta->evidence) {
     json_t *wrap = json_pack("{s:o}", "tls", ta->evidence);
     ta->evidence = wrap;
   }
 }
 
+static bool sni_retry(struct tcp_attempt *ta);
+static void on_connect(uv_connect_t *req, int status);
+static void on_connect_timeout(uv_timer_t *t);
+
 static void tls_failed(struct tcp_attempt *ta, const char *why)
 {
-  tls_judge(ta);
+  if (sni_retry(ta))
+    return;
+  /* A server that asked for a client certificate and refused to go on without one is not a
+   * failure (tls_judge says so); otherwise the engine's words say best what went wrong. */
+  tls_judge(ta, why);
   json_t *ev = ta->evidence;
   ta->evidence = NULL;
-  if (ta->tls_outcome != UC_OUT_FAIL) {
-    /* A server that asked for a client certificate and refused to go on without one. */
-    finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
-    return;
-  }
-  finish(ta, ATT_FINAL, UC_ST_OPEN, UC_OUT_FAIL, ev, "%s", why && *why ? why : ta->tls_reason);
+  finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
 }
 
 static void tls_step(struct tcp_attempt *ta)
@@ -299,8 +365,10 @@ static void tls_step(struct tcp_attempt *ta)
   }
   if (st != TLS_STEP_DONE)
     return;
-  tls_judge(ta);
+  tls_judge(ta, NULL);
   if (ta->pc.app) {
+    if (ta->sni_refused && ta->sni[0])
+      ta->tgt.host = ta->sni; /* speak to the name the server said it serves */
     app_start(ta);
     return;
   }
@@ -336,7 +404,7 @@ static bool finish_if_cert_refused(struct tcp_attempt *ta)
     return false;
   json_decref(ta->evidence);
   ta->evidence = NULL;
-  tls_judge(ta);
+  tls_judge(ta, NULL);
   json_t *ev = ta->evidence;
   ta->evidence = NULL;
   finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
@@ -456,7 +524,7 @@ static void after_connect(struct tcp_attempt *ta)
   }
   if (ta->pc.tls) {
     ta->phase = PH_TLS;
-    ta->tls = tls_conn_new(ta->a.eng->tls_ctx, 0, ta->a.hs->h->name);
+    ta->tls = tls_conn_new(ta->a.eng->tls_ctx, 0, ta->sni[0] ? ta->sni : NULL);
     if (!ta->tls) {
       finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL, "out of memory");
       return;
@@ -473,6 +541,11 @@ static void on_connect(uv_connect_t *req, int status)
   struct tcp_attempt *ta = req->data;
   if (ta->phase == PH_CLOSING || status == UV_ECANCELED)
     return;
+  if (ta->sni_refused && status == 0) { /* a connection to offer another SNI name */
+    ta->established = true;
+    after_connect(ta);
+    return;
+  }
   ta->rtt_ms = elapsed_ms(ta);
   if (finish_from_capture(ta, status))
     return;
@@ -511,6 +584,64 @@ static void on_connect(uv_connect_t *req, int status)
     finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL, "connect failed: %s",
            uv_strerror(status));
   }
+}
+
+/* The refused connection is closed: open the next one (same attempt, same deadlines). */
+static void on_reconnect_closed(uv_handle_t *h)
+{
+  struct tcp_attempt *ta = h->data;
+  ta->reconnecting = false;
+  if (ta->phase == PH_CLOSING) { /* cancelled meanwhile: the handle counts as closed */
+    on_close(h);
+    return;
+  }
+  int rc = uv_tcp_init_ex(ta->a.eng->loop, &ta->tcp, ta->dst.ss_family);
+  if (rc != 0) {
+    ta->tcp_gone = true;
+    ta->open_handles--;
+    finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL,
+           "cannot reconnect to offer another SNI name: %s", uv_strerror(rc));
+    return;
+  }
+  ta->tcp.data = ta;
+  ta->creq.data = ta;
+  rc = uv_tcp_connect(&ta->creq, &ta->tcp, (const struct sockaddr *)&ta->dst, on_connect);
+  if (rc != 0) {
+    finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL,
+           "cannot reconnect to offer another SNI name: %s", uv_strerror(rc));
+    return;
+  }
+  restart_timer(ta, ta->a.eng->conf->timeout_ms, on_connect_timeout);
+}
+
+/* The server answered our SNI name with alert 112 (unrecognized name): it is alive and speaks
+ * TLS, for other names. Closes this connection and offers the next name on a new one; false
+ * when it was not that alert or no name is left to offer. */
+static bool sni_retry(struct tcp_attempt *ta)
+{
+  char next[256];
+  if (ta->phase != PH_TLS || !ta->tls || tls_conn_alert(ta->tls) != 112 ||
+      !tls_sni_alternative(ta->a.hs->h->name, ta->a.hs->h->pool, ta->sni_next, next, sizeof(next)))
+    return false;
+  if (!ta->sni_refused && !(ta->sni_refused = json_array()))
+    return false;
+  json_array_append_new(ta->sni_refused, json_string(ta->sni[0] ? ta->sni : "(none)"));
+  ta->sni_next++;
+  snprintf(ta->sni, sizeof(ta->sni), "%s", next);
+  tls_conn_free(ta->tls);
+  ta->tls = NULL;
+  ta->tls_bytes = 0;
+  ta->phase = PH_CONNECT;
+  ta->lport = 0; /* the capture's evidence belongs to the first connection */
+  uv_timer_stop(&ta->timer);
+  if (uv_is_active((uv_handle_t *)&ta->tcp))
+    uv_read_stop((uv_stream_t *)&ta->tcp);
+  ta->reconnecting = true;
+  bool reset = ta->established;
+  ta->established = false;
+  if (!reset || uv_tcp_close_reset(&ta->tcp, on_reconnect_closed) != 0)
+    uv_close((uv_handle_t *)&ta->tcp, on_reconnect_closed);
+  return true;
 }
 
 /* connect() failed before any packet: the same mapping as an asynchronous failure. */
@@ -556,6 +687,7 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
   ta->tgt.addr = (const struct sockaddr *)&ta->dst;
   ta->tgt.port = w->port;
   ta->tgt.protocol = w->check ? w->check->protocol : UC_P_TCP;
+  snprintf(ta->sni, sizeof(ta->sni), "%s", h->name);
   rc = uv_tcp_connect(&ta->creq, &ta->tcp, (const struct sockaddr *)&ta->dst, on_connect);
   if (rc != 0) {
     on_connect_error_now(ta, rc);

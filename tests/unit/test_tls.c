@@ -315,6 +315,69 @@ static void test_sni(void **state)
   }
 }
 
+/* A server that serves only "contoso.test" (prosody, issue 11): any other SNI name gets alert
+ * 112, no SNI is accepted. */
+static int refuse_other_names(SSL *ssl, int *alert, void *arg)
+{
+  const char *sn = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (!sn || strcmp(sn, "contoso.test") == 0)
+    return SSL_TLSEXT_ERR_OK;
+  *alert = SSL_AD_UNRECOGNIZED_NAME;
+  return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+static void test_sni_refused(void **state)
+{
+  struct fx *f = *state;
+  struct run r;
+  enum uc_outcome oc;
+  char reason[UC_REASON_MAX];
+  run_init(&r, f->std, f->key, TLS_CLIENT_CERT_NONE, NULL);
+  SSL_CTX_set_tlsext_servername_callback(r.sctx, refuse_other_names);
+  run_conns(&r, HOST);
+  run_pump(&r);
+  assert_int_equal(r.cs, TLS_STEP_FAILED);
+  assert_int_equal(tls_conn_alert(r.c), 112);
+  assert_int_equal(tls_conn_cert_refused(r.c), 0);
+  assert_string_equal(tls_conn_error(r.c), "TLS alert from server: unrecognized name (112)");
+  json_decref(judge(f, &r, 0, 0, &oc, reason, sizeof(reason)));
+  assert_int_equal(oc, UC_OUT_FAIL); /* one connection alone cannot say more: the engine retries */
+  run_free(&r);
+
+  /* the names the engine offers next: pool, domain, none */
+  char name[64];
+  assert_int_equal(tls_sni_alternative(HOST, POOL, 0, name, sizeof(name)), 1);
+  assert_string_equal(name, POOL);
+  assert_int_equal(tls_sni_alternative(HOST, POOL, 1, name, sizeof(name)), 1);
+  assert_string_equal(name, "contoso.test");
+  assert_int_equal(tls_sni_alternative(HOST, POOL, 2, name, sizeof(name)), 1);
+  assert_string_equal(name, "");
+  assert_int_equal(tls_sni_alternative(HOST, POOL, 3, name, sizeof(name)), 0);
+  /* no pool, or a pool that is the host or the domain: not offered twice */
+  assert_int_equal(tls_sni_alternative(HOST, NULL, 0, name, sizeof(name)), 1);
+  assert_string_equal(name, "contoso.test");
+  assert_int_equal(tls_sni_alternative(HOST, "FE01.contoso.test.", 0, name, sizeof(name)), 1);
+  assert_string_equal(name, "contoso.test");
+  assert_int_equal(tls_sni_alternative(HOST, "contoso.test", 1, name, sizeof(name)), 1);
+  assert_string_equal(name, "");
+  /* a single-label domain is never offered; neither is anything for an address */
+  assert_int_equal(tls_sni_alternative("edge.test", NULL, 0, name, sizeof(name)), 1);
+  assert_string_equal(name, "");
+  assert_int_equal(tls_sni_alternative("198.18.1.11", NULL, 0, name, sizeof(name)), 1);
+  assert_string_equal(name, "");
+  assert_int_equal(tls_sni_alternative("198.18.1.11", NULL, 1, name, sizeof(name)), 0);
+  assert_int_equal(tls_sni_alternative(HOST, POOL, 0, name, 4), 0); /* does not fit */
+
+  /* the domain is accepted */
+  run_init(&r, f->std, f->key, TLS_CLIENT_CERT_NONE, NULL);
+  SSL_CTX_set_tlsext_servername_callback(r.sctx, refuse_other_names);
+  run_conns(&r, "contoso.test");
+  run_pump(&r);
+  assert_int_equal(r.cs, TLS_STEP_DONE);
+  assert_int_equal(tls_conn_alert(r.c), -1);
+  run_free(&r);
+}
+
 /* ---- plaintext after the handshake ---- */
 
 static ssize_t read_all(struct tls_conn *c, uint8_t *buf, size_t cap)
@@ -1132,6 +1195,7 @@ int main(void)
       cmocka_unit_test(test_tls10_legacy_server),
       cmocka_unit_test(test_bytewise_handshake),
       cmocka_unit_test(test_sni),
+      cmocka_unit_test(test_sni_refused),
       cmocka_unit_test(test_plaintext_exchange),
       cmocka_unit_test(test_plaintext_large),
       cmocka_unit_test(test_read_write_before_done),
