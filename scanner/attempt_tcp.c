@@ -40,7 +40,9 @@ struct tcp_attempt {
   uint8_t *rx;
   size_t rx_len;
   double rtt_ms;
-  json_t *evidence; /* tls evidence, then app evidence merged in */
+  bool rtt_kernel;    /* rtt_ms is the kernel's handshake RTT (TCP_INFO) */
+  int64_t sent_rt_ns; /* when connect() sent the SYN, CLOCK_REALTIME */
+  json_t *evidence;   /* tls evidence, then app evidence merged in */
   enum uc_outcome tls_outcome;
   char tls_reason[UC_REASON_MAX];
   /* A server that refuses the SNI name (alert 112) is alive: the attempt reconnects and offers
@@ -99,8 +101,12 @@ static void finish(struct tcp_attempt *ta, enum attempt_status st, enum uc_state
 static void finish(struct tcp_attempt *ta, enum attempt_status st, enum uc_state state,
                    enum uc_outcome oc, json_t *evidence, const char *fmt, ...)
 {
-  struct attempt_result r = {
-      .status = st, .state = state, .outcome = oc, .rtt_ms = ta->rtt_ms, .evidence = evidence};
+  struct attempt_result r = {.status = st,
+                             .state = state,
+                             .outcome = oc,
+                             .rtt_ms = ta->rtt_ms,
+                             .rtt_kernel = ta->rtt_kernel,
+                             .evidence = evidence};
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(r.reason, sizeof(r.reason), fmt, ap);
@@ -129,6 +135,14 @@ static double kernel_rtt_ms(const uv_tcp_t *t)
       getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 || ti.tcpi_rtt == 0)
     return -1;
   return (double)ti.tcpi_rtt / 1000.0;
+}
+
+/* ICMP errors about our SYN go to the socket's error queue too (evidence_socket_opts). */
+static void tcp_socket_opts(struct tcp_attempt *ta)
+{
+  uv_os_fd_t fd;
+  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0)
+    evidence_socket_opts(fd, ta->dst.ss_family);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -338,6 +352,39 @@ static void tls_judge(struct tcp_attempt *ta, const char *failure)
 
 static bool sni_retry(struct tcp_attempt *ta);
 static void on_connect(uv_connect_t *req, int status);
+/* The socket's error queue has the ICMP error that failed the connect (IP_RECVERR, no
+ * privileges needed): the same state, reason and evidence as the capture gives, so that one
+ * network reads the same from a root and a non-root scan (issue 11: "administratively
+ * prohibited" was filtered with the capture and unreachable from EHOSTUNREACH). */
+static bool finish_from_errqueue(struct tcp_attempt *ta)
+{
+  uv_os_fd_t fd;
+  struct icmp_info ii;
+  int64_t rx_ns;
+  const char *meaning;
+  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) != 0 ||
+      !evidence_errqueue(fd, &ta->dst, &ii, &rx_ns))
+    return false;
+  enum uc_state st = icmp_classify(ii.v6, ii.type, ii.code, &meaning);
+  if (st == UC_ST_NONE)
+    return false;
+  struct attempt_result r = {.status = ATT_FINAL, .state = st, .rtt_ms = ta->rtt_ms};
+  if (rx_ns > 0 && ta->sent_rt_ns > 0 && rx_ns >= ta->sent_rt_ns) {
+    r.rtt_ms = (double)(rx_ns - ta->sent_rt_ns) / 1e6;
+    r.rtt_kernel = true;
+  }
+  icmp_reason(&ii, r.reason, sizeof(r.reason));
+  r.evidence = json_pack("{s:o}", "icmp", icmp_evidence(&ii));
+  r.has_icmp = true;
+  r.icmp = ii;
+  if (!ta->a.reported)
+    engine_attempt_done(&ta->a, &r);
+  else
+    json_decref(r.evidence);
+  close_all(ta);
+  return true;
+}
+
 static void on_connect_timeout(uv_timer_t *t);
 
 static void tls_failed(struct tcp_attempt *ta, const char *why)
@@ -485,6 +532,17 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 /* --- connecting --- */
 
+/* The round trip from the capture's timestamp of the answer (a RST, an ICMP error), when it
+ * saw one: the kernel's clock, comparable with an accepted port's TCP_INFO. */
+static void capture_rtt(const struct tcp_attempt *ta, double *rtt_ms, bool *kernel)
+{
+  int64_t rx = ta->a.answer_rx_ns;
+  if (rx > 0 && ta->sent_rt_ns > 0 && rx >= ta->sent_rt_ns) {
+    *rtt_ms = (double)(rx - ta->sent_rt_ns) / 1e6;
+    *kernel = true;
+  }
+}
+
 /* What the capture saw settles the attempt: an ICMP error about this connect (or a RST
  * that our deadline beat to the socket). False: carry on with the socket's word. */
 static bool finish_from_capture(struct tcp_attempt *ta, int status)
@@ -493,6 +551,7 @@ static bool finish_from_capture(struct tcp_attempt *ta, int status)
   if (!evidence_connect(&ta->a, ta->lport, status, &r))
     return false;
   r.rtt_ms = ta->rtt_ms;
+  capture_rtt(ta, &r.rtt_ms, &r.rtt_kernel);
   if (!ta->a.reported)
     engine_attempt_done(&ta->a, &r);
   else
@@ -506,6 +565,8 @@ static void on_connect_timeout(uv_timer_t *t)
   struct tcp_attempt *ta = t->data;
   if (finish_from_capture(ta, UV_ETIMEDOUT))
     return;
+  if (finish_from_errqueue(ta))
+    return; /* the ICMP came in time; the loop ran this timer before the socket's callback */
   finish(ta, ATT_NO_ANSWER, UC_ST_FILTERED, UC_OUT_NONE, NULL,
          "no answer to %u connection attempts (last waited %.0f ms)", ta->a.w.attempt + 1,
          elapsed_ms(ta));
@@ -549,6 +610,8 @@ static void on_connect(uv_connect_t *req, int status)
   ta->rtt_ms = elapsed_ms(ta);
   if (finish_from_capture(ta, status))
     return;
+  if (status != 0 && status != UV_ECONNREFUSED && finish_from_errqueue(ta))
+    return;
   switch (status) {
   case 0: {
     ta->established = true;
@@ -556,13 +619,16 @@ static void on_connect(uv_connect_t *req, int status)
      * network's round trip */
     rtt_sample(&ta->a.hs->rtt, ta->rtt_ms);
     double k = kernel_rtt_ms(&ta->tcp);
-    if (k >= 0 && k < ta->rtt_ms)
+    if (k >= 0 && k < ta->rtt_ms) {
       ta->rtt_ms = k;
+      ta->rtt_kernel = true;
+    }
     after_connect(ta);
     return;
   }
   case UV_ECONNREFUSED:
     rtt_sample(&ta->a.hs->rtt, ta->rtt_ms);
+    capture_rtt(ta, &ta->rtt_ms, &ta->rtt_kernel);
     finish(ta, ATT_FINAL, UC_ST_CLOSED, UC_OUT_NONE, NULL, "connection refused (RST)");
     return;
   case UV_EHOSTUNREACH:
@@ -605,6 +671,7 @@ static void on_reconnect_closed(uv_handle_t *h)
   }
   ta->tcp.data = ta;
   ta->creq.data = ta;
+  tcp_socket_opts(ta);
   rc = uv_tcp_connect(&ta->creq, &ta->tcp, (const struct sockaddr *)&ta->dst, on_connect);
   if (rc != 0) {
     finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL,
@@ -675,6 +742,7 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
     return rc;
   }
   ta->tcp.data = ta;
+  tcp_socket_opts(ta);
   uv_timer_init(e->loop, &ta->timer);
   ta->timer.data = ta;
   ta->open_handles = 2;
@@ -688,6 +756,7 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
   ta->tgt.port = w->port;
   ta->tgt.protocol = w->check ? w->check->protocol : UC_P_TCP;
   snprintf(ta->sni, sizeof(ta->sni), "%s", h->name);
+  ta->sent_rt_ns = evidence_realtime_ns();
   rc = uv_tcp_connect(&ta->creq, &ta->tcp, (const struct sockaddr *)&ta->dst, on_connect);
   if (rc != 0) {
     on_connect_error_now(ta, rc);
