@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "probes/cert.h"
 #include "probes/tls.h"
 #include "scanner/engine_int.h"
 
@@ -352,39 +353,6 @@ static void tls_judge(struct tcp_attempt *ta, const char *failure)
 
 static bool sni_retry(struct tcp_attempt *ta);
 static void on_connect(uv_connect_t *req, int status);
-/* The socket's error queue has the ICMP error that failed the connect (IP_RECVERR, no
- * privileges needed): the same state, reason and evidence as the capture gives, so that one
- * network reads the same from a root and a non-root scan (issue 11: "administratively
- * prohibited" was filtered with the capture and unreachable from EHOSTUNREACH). */
-static bool finish_from_errqueue(struct tcp_attempt *ta)
-{
-  uv_os_fd_t fd;
-  struct icmp_info ii;
-  int64_t rx_ns;
-  const char *meaning;
-  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) != 0 ||
-      !evidence_errqueue(fd, &ta->dst, &ii, &rx_ns))
-    return false;
-  enum uc_state st = icmp_classify(ii.v6, ii.type, ii.code, &meaning);
-  if (st == UC_ST_NONE)
-    return false;
-  struct attempt_result r = {.status = ATT_FINAL, .state = st, .rtt_ms = ta->rtt_ms};
-  if (rx_ns > 0 && ta->sent_rt_ns > 0 && rx_ns >= ta->sent_rt_ns) {
-    r.rtt_ms = (double)(rx_ns - ta->sent_rt_ns) / 1e6;
-    r.rtt_kernel = true;
-  }
-  icmp_reason(&ii, r.reason, sizeof(r.reason));
-  r.evidence = json_pack("{s:o}", "icmp", icmp_evidence(&ii));
-  r.has_icmp = true;
-  r.icmp = ii;
-  if (!ta->a.reported)
-    engine_attempt_done(&ta->a, &r);
-  else
-    json_decref(r.evidence);
-  close_all(ta);
-  return true;
-}
-
 static void on_connect_timeout(uv_timer_t *t);
 
 static void tls_failed(struct tcp_attempt *ta, const char *why)
@@ -394,6 +362,14 @@ static void tls_failed(struct tcp_attempt *ta, const char *why)
   /* A server that asked for a client certificate and refused to go on without one is not a
    * failure (tls_judge says so); otherwise the engine's words say best what went wrong. */
   tls_judge(ta, why);
+  if (ta->tls_outcome == UC_OUT_FAIL && !ta->sni_refused && tls_conn_alert(ta->tls) == 112) {
+    /* refused for its name, and no other name to offer: alive all the same */
+    char was[UC_REASON_MAX];
+    snprintf(was, sizeof(was), "%s", ta->tls_reason);
+    snprintf(ta->tls_reason, sizeof(ta->tls_reason),
+             "server serves other names and none is known to offer by SNI: %.190s", was);
+    ta->tls_outcome = UC_OUT_WARN;
+  }
   json_t *ev = ta->evidence;
   ta->evidence = NULL;
   finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
@@ -560,6 +536,39 @@ static bool finish_from_capture(struct tcp_attempt *ta, int status)
   return true;
 }
 
+/* The socket's error queue has the ICMP error that failed the connect (IP_RECVERR, no
+ * privileges needed): the same state, reason and evidence as the capture gives, so that one
+ * network reads the same from a root and a non-root scan (issue 11: "administratively
+ * prohibited" was filtered with the capture and unreachable from EHOSTUNREACH). */
+static bool finish_from_errqueue(struct tcp_attempt *ta)
+{
+  uv_os_fd_t fd;
+  struct icmp_info ii;
+  int64_t rx_ns;
+  const char *meaning;
+  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) != 0 ||
+      !evidence_errqueue(fd, &ta->dst, &ii, &rx_ns))
+    return false;
+  enum uc_state st = icmp_classify(ii.v6, ii.type, ii.code, &meaning);
+  if (st == UC_ST_NONE)
+    return false;
+  struct attempt_result r = {.status = ATT_FINAL, .state = st, .rtt_ms = ta->rtt_ms};
+  if (rx_ns > 0 && ta->sent_rt_ns > 0 && rx_ns >= ta->sent_rt_ns) {
+    r.rtt_ms = (double)(rx_ns - ta->sent_rt_ns) / 1e6;
+    r.rtt_kernel = true;
+  }
+  icmp_reason(&ii, r.reason, sizeof(r.reason));
+  r.evidence = json_pack("{s:o}", "icmp", icmp_evidence(&ii));
+  r.has_icmp = true;
+  r.icmp = ii;
+  if (!ta->a.reported)
+    engine_attempt_done(&ta->a, &r);
+  else
+    json_decref(r.evidence);
+  close_all(ta);
+  return true;
+}
+
 static void on_connect_timeout(uv_timer_t *t)
 {
   struct tcp_attempt *ta = t->data;
@@ -687,13 +696,16 @@ static void on_reconnect_closed(uv_handle_t *h)
 static bool sni_retry(struct tcp_attempt *ta)
 {
   char next[256];
-  if (ta->phase != PH_TLS || !ta->tls || tls_conn_alert(ta->tls) != 112 ||
-      !tls_sni_alternative(ta->a.hs->h->name, ta->a.hs->h->pool, ta->sni_next, next, sizeof(next)))
+  const struct plan_host *h = ta->a.hs->h;
+  if (ta->phase != PH_TLS || !ta->tls || tls_conn_alert(ta->tls) != 112)
     return false;
+  do { /* never the name just refused again (no SNI for an address, then no SNI) */
+    if (!tls_sni_alternative(h->name, h->pool, ta->sni_next++, next, sizeof(next)))
+      return false;
+  } while (strcmp(next, ta->sni) == 0);
   if (!ta->sni_refused && !(ta->sni_refused = json_array()))
     return false;
   json_array_append_new(ta->sni_refused, json_string(ta->sni[0] ? ta->sni : "(none)"));
-  ta->sni_next++;
   snprintf(ta->sni, sizeof(ta->sni), "%s", next);
   tls_conn_free(ta->tls);
   ta->tls = NULL;
@@ -755,7 +767,8 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
   ta->tgt.addr = (const struct sockaddr *)&ta->dst;
   ta->tgt.port = w->port;
   ta->tgt.protocol = w->check ? w->check->protocol : UC_P_TCP;
-  snprintf(ta->sni, sizeof(ta->sni), "%s", h->name);
+  /* the name the first handshake offers by SNI: none for an address (tls_conn_new) */
+  snprintf(ta->sni, sizeof(ta->sni), "%s", cert_ip_literal(h->name, NULL, NULL) ? "" : h->name);
   ta->sent_rt_ns = evidence_realtime_ns();
   rc = uv_tcp_connect(&ta->creq, &ta->tcp, (const struct sockaddr *)&ta->dst, on_connect);
   if (rc != 0) {
