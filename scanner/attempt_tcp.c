@@ -21,7 +21,10 @@
 #define TLS_CAP (256u * 1024u)
 #define CHUNK 16384
 
-enum phase { PH_CONNECT, PH_TLS, PH_APP, PH_CLOSING };
+/* PH_SETTLE: a TLS 1.3 handshake done, a client certificate requested, no application to
+ * speak: a short wait for the server's verdict on our empty Certificate (alert 116 comes only
+ * after our side finished), so a refusal reads the same as with TLS 1.2. */
+enum phase { PH_CONNECT, PH_TLS, PH_SETTLE, PH_APP, PH_CLOSING };
 
 struct tcp_attempt {
   struct attempt a; /* first: the engine frees through it */
@@ -375,6 +378,37 @@ static void tls_failed(struct tcp_attempt *ta, const char *why)
   finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
 }
 
+/* Reports the check as tls_judge left it. */
+static void finish_tls_judged(struct tcp_attempt *ta)
+{
+  json_t *ev = ta->evidence;
+  ta->evidence = NULL;
+  finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
+}
+
+/* No refusal came in time: the server let the handshake stand without a certificate. */
+static void on_settle_timeout(uv_timer_t *t)
+{
+  finish_tls_judged(t->data);
+}
+
+static bool finish_if_cert_refused(struct tcp_attempt *ta);
+
+/* PH_SETTLE: whatever the server sent after the handshake (a session ticket, an alert, a
+ * close) has been fed; a refusal decides the check, a close or data lets the handshake
+ * stand. */
+static void settle_read(struct tcp_attempt *ta, bool ended)
+{
+  uint8_t buf[CHUNK];
+  ssize_t n = tls_conn_read(ta->tls, buf, sizeof(buf));
+  flush_tls(ta);
+  if (n == 0 && !ended)
+    return; /* a session ticket, or nothing yet: wait for the verdict or the deadline */
+  if (n < 0 && finish_if_cert_refused(ta))
+    return;
+  finish_tls_judged(ta);
+}
+
 static void tls_step(struct tcp_attempt *ta)
 {
   enum tls_step st = tls_conn_handshake(ta->tls);
@@ -395,9 +429,14 @@ static void tls_step(struct tcp_attempt *ta)
     app_start(ta);
     return;
   }
-  json_t *ev = ta->evidence;
-  ta->evidence = NULL;
-  finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
+  if (SSL_version(tls_conn_ssl(ta->tls)) == TLS1_3_VERSION && tls_conn_cert_requested(ta->tls)) {
+    const struct scan_conf *c = ta->a.eng->conf;
+    ta->phase = PH_SETTLE;
+    restart_timer(ta, rtt_deadline_ms(&ta->a.hs->rtt, 0, c->min_rto_ms, c->timeout_ms),
+                  on_settle_timeout);
+    return;
+  }
+  finish_tls_judged(ta);
 }
 
 static void on_tls_timeout(uv_timer_t *t)
@@ -472,6 +511,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                  nread == UV_ECONNRESET ? "reset" : uv_strerror((int)nread), ta->tls_bytes);
         tls_failed(ta, why);
       }
+    } else if (ta->phase == PH_SETTLE) {
+      if (eof)
+        tls_conn_eof(ta->tls);
+      settle_read(ta, true);
     } else if (ta->phase == PH_APP) {
       if (ta->tls && eof) {
         tls_conn_eof(ta->tls);
@@ -493,6 +536,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
     tls_conn_feed(ta->tls, (const uint8_t *)buf->base, (size_t)nread);
     tls_step(ta);
+    return;
+  }
+  if (ta->phase == PH_SETTLE) {
+    tls_conn_feed(ta->tls, (const uint8_t *)buf->base, (size_t)nread);
+    settle_read(ta, false);
     return;
   }
   if (ta->phase == PH_APP) {

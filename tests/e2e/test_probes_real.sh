@@ -44,10 +44,13 @@ srv_nginx lab "$EDGE" 4443 "$edge_crt" "$edge_key"
 srv_turnserver lab "$EDGE" 3478
 srv_tls lab "$FE" 5061 "$fe_crt" "$fe_key" -- -Verify 1 -tls1_3
 srv_tls lab "$FE" 5062 "$fe_crt" "$fe_key" -- -Verify 1 -tls1_3
+srv_tls lab "$FE" 8061 "$fe_crt" "$fe_key" -- -Verify 1 -tls1_3
+srv_tls lab "$FE" 8060 "$fe_crt" "$fe_key" -- -verify 1 -tls1_3
 
 peers_catalog "$NS_TMP/edge.json" realedge 443/tcp/tls/sip 4443/tcp/https 5269/tcp/xmpp/xmpp \
   23456/tcp/mtls/xmpp 3478/udp/stun
-peers_catalog "$NS_TMP/fe.json" realfe 5061/tcp/mtls/sip 5062/tcp/tls/sip
+peers_catalog "$NS_TMP/fe.json" realfe 5061/tcp/mtls/sip 5062/tcp/tls/sip 8061/tcp/mtls \
+  8060/tcp/mtls
 # one site catalog with both roles
 "$(ns_python)" - "$NS_TMP/edge.json" "$NS_TMP/fe.json" >"$NS_TMP/site.json" <<'PY'
 import json, sys
@@ -106,4 +109,9 @@ assert_json "$out" '.hosts[1].checks[port=5061].evidence.tls.client_cert_request
 assert_json "$out" '.hosts[1].checks[port=5061].evidence.tls.version' TLSv1.3
 assert_check "$out" $F 5062/tcp warn open \
   '^client certificate required \(not an MTLS row\): TLS 1\.3 server requested a client certificate'
+# an MTLS row with no application to speak: the server's verdict after the handshake is still
+# read (as with TLS 1.2, where it ends the handshake); a server that only asks lets it stand
+assert_check "$out" $F 8061/tcp pass open \
+  '^client certificate required: TLS 1\.3 server requested a client certificate and refused to go on without one \(alert certificate required \(116\)\)$'
+assert_check "$out" $F 8060/tcp pass open '^TLS 1\.3 handshake completed; client certificate requested$'
 echo "ok"
