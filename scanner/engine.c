@@ -552,6 +552,14 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
       return;
     }
     if (!w.check && w.transport == UC_UDP && !hs->udp_listener) {
+      if (w.attempt == 0 && hs->udp_span_closed > 0 && hs->udp_span_closed >= hs->udp_silent.n) {
+        /* A host that answers port unreachable at least as often as it is silent: a silent
+         * port's answer may be what got lost. One more datagram, after the rest. */
+        w.attempt = 1;
+        engine_push_retry(hs, &w, false);
+        json_decref(r->evidence);
+        return;
+      }
       port_list_add(&hs->udp_silent, w.port);
       e->done++;
       json_decref(r->evidence);
@@ -569,6 +577,8 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
   case ATT_FINAL:
     if (r->listener && w.transport == UC_UDP && !hs->udp_listener)
       listener_found(e, hs);
+    if (!w.check && w.transport == UC_UDP && r->state == UC_ST_CLOSED)
+      hs->udp_span_closed++;
     break;
   }
   if (e->eff_inflight < e->max_inflight)

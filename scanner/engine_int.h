@@ -49,6 +49,7 @@ struct host_sched {
   struct rtt_est rtt;
   bool udp_listener;           /* a ucscan listener answered on one of its UDP ports */
   struct port_list udp_silent; /* span UDP ports silent so far, before any listener */
+  uint32_t udp_span_closed;    /* span UDP ports that answered port unreachable */
   /* Raw SYN probes for the TCP span ports (scanner/engine_syn.c). */
   bool syn;
   uint32_t saddr_be, daddr_be;
@@ -91,9 +92,11 @@ struct attempt_result {
   double rtt_ms;    /* < 0: none */
   json_t *evidence; /* handed over */
   bool listener;
-  unsigned sends; /* times the request went out within this attempt (UDP retransmits; 0: once) */
-  int sys_err;    /* ATT_RESOURCE: the libuv error */
-  bool has_icmp;  /* the result is an ICMP error's: */
+  unsigned sends;  /* times the request went out within this attempt (UDP retransmits; 0: once) */
+  int sys_err;     /* ATT_RESOURCE: the libuv error */
+  bool rtt_kernel; /* rtt_ms is the kernel's measure (TCP_INFO, receive timestamps), not the
+                      event loop's time from the request to the callback that saw the answer */
+  bool has_icmp;   /* the result is an ICMP error's: */
   struct icmp_info icmp; /* which (a range check keeps the first that blocked a port) */
 };
 
@@ -103,8 +106,9 @@ struct attempt {
   struct host_sched *hs;
   struct work w;
   uint64_t start_ns;
-  bool reported;  /* engine_attempt_done() was called (or the attempt was cancelled) */
-  int answer_ttl; /* TTL of the SYN-ACK or RST that answered the connect, or -1 */
+  bool reported;        /* engine_attempt_done() was called (or the attempt was cancelled) */
+  int answer_ttl;       /* TTL of the SYN-ACK or RST that answered the connect, or -1 */
+  int64_t answer_rx_ns; /* when the capture saw that answer (CLOCK_REALTIME), or 0 */
   void (*cancel)(struct attempt *a);
 };
 
@@ -217,6 +221,18 @@ bool evidence_owns(struct engine *e, const struct host_sched *hs);
 bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct attempt_result *r);
 /* The result of a single check is being recorded: adds evidence.ttl. */
 void evidence_result(struct attempt *a, struct attempt_result *r);
+/* Asks the kernel for ICMP details on a socket: IP_RECVERR / IPV6_RECVERR (an ICMP error about
+ * this socket's packets is queued with its type, code and sender; for a TCP connect() as for
+ * UDP, and without privileges) and SO_TIMESTAMPNS (answers and queued errors carry the time
+ * the kernel received them). Best effort: a kernel that refuses just gives less evidence. */
+void evidence_socket_opts(int fd, int family);
+/* Reads one ICMP error from fd's error queue. True with *ii filled (from_target judged against
+ * dst, whose port is ignored) and *rx_ns the kernel's receive time (CLOCK_REALTIME, ns; 0 when
+ * unknown); false when the queue holds no ICMP error. */
+bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_info *ii,
+                       int64_t *rx_ns);
+/* CLOCK_REALTIME in ns, to pair with kernel receive times. */
+int64_t evidence_realtime_ns(void);
 /* A port of a range was blocked by an ICMP error: the range's first one becomes evidence. */
 void evidence_range_icmp(struct host_sched *hs, enum uc_transport t, uint16_t port,
                          const struct icmp_info *ii);

@@ -6,10 +6,14 @@
  * answer-table insert. No allocation. */
 #include "scanner/evidence.h"
 
+#include <errno.h>
+#include <time.h> /* before linux/errqueue.h, which uses struct timespec */
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/icmp.h"
 #include "scanner/engine_int.h"
@@ -328,6 +332,7 @@ static void on_icmp(struct engine *e, const struct pkt_info *p)
   if (!ev_key_of_quote(p, &a.key))
     return;
   a.seen_ns = uv_hrtime();
+  a.rx_ns = p->ts_ns;
   a.kind = EV_ICMP;
   a.ttl = p->ttl;
   a.tcp_flags = 0;
@@ -360,6 +365,7 @@ void evidence_on_packet(void *arg, const struct pkt_info *p)
   if (!ev_key_of_answer(p, &a.key))
     return;
   a.seen_ns = uv_hrtime();
+  a.rx_ns = p->ts_ns;
   a.kind = EV_TCP;
   a.ttl = p->ttl;
   a.tcp_flags = l->tcp_flags;
@@ -367,6 +373,78 @@ void evidence_on_packet(void *arg, const struct pkt_info *p)
   a.icmp_type = a.icmp_code = 0;
   a.from = l->src;
   ev_table_put(&e->answers, &a);
+}
+
+/* --- socket error queues --- */
+
+void evidence_socket_opts(int fd, int family)
+{
+  int one = 1;
+  if (family == AF_INET)
+    setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
+  else
+    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof(one));
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+}
+
+int64_t evidence_realtime_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_info *ii,
+                       int64_t *rx_ns)
+{
+  uint8_t data[512], ctrl[512];
+  struct sockaddr_storage orig;
+  struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+  struct msghdr mh = {.msg_name = &orig,
+                      .msg_namelen = sizeof(orig),
+                      .msg_iov = &iov,
+                      .msg_iovlen = 1,
+                      .msg_control = ctrl,
+                      .msg_controllen = sizeof(ctrl)};
+  *rx_ns = 0;
+  ssize_t n;
+  do
+    n = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return false;
+  const struct sock_extended_err *ee = NULL;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+      *rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    bool v4 = cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR;
+    bool v6 = cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR;
+    if (v4 || v6) {
+      const struct sock_extended_err *e = (const struct sock_extended_err *)CMSG_DATA(cm);
+      if (e->ee_origin == SO_EE_ORIGIN_ICMP || e->ee_origin == SO_EE_ORIGIN_ICMP6)
+        ee = e;
+    }
+  }
+  if (!ee)
+    return false;
+  memset(ii, 0, sizeof(*ii));
+  ii->v6 = ee->ee_origin == SO_EE_ORIGIN_ICMP6;
+  ii->type = ee->ee_type;
+  ii->code = ee->ee_code;
+  probe_addr_str(SO_EE_OFFENDER(ee), ii->from, sizeof(ii->from));
+  /* probe_addr_str prints a port when set; offenders carry none */
+  struct sockaddr_storage target = *dst;
+  if (target.ss_family == AF_INET)
+    ((struct sockaddr_in *)&target)->sin_port = 0;
+  else
+    ((struct sockaddr_in6 *)&target)->sin6_port = 0;
+  char tstr[64];
+  probe_addr_str((struct sockaddr *)&target, tstr, sizeof(tstr));
+  ii->from_target = strcmp(tstr, ii->from) == 0;
+  return true;
 }
 
 /* --- attempts --- */
@@ -392,6 +470,7 @@ bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct atte
   struct ev_answer ans;
   if (!ev_table_take(&e->answers, &k, a->start_ns, uv_hrtime(), &ans))
     return false;
+  a->answer_rx_ns = ans.rx_ns;
   if (ans.kind == EV_TCP) {
     a->answer_ttl = ans.ttl;
     if (status != UV_ETIMEDOUT || !(ans.tcp_flags & PKT_TCP_RST))
@@ -432,6 +511,15 @@ bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct atte
 
 void evidence_result(struct attempt *a, struct attempt_result *r)
 {
+  if (r->status == ATT_FINAL && r->rtt_ms >= 0) {
+    /* which clock measured rtt_ms: the kernel's (TCP_INFO, socket or capture timestamps), or
+     * the event loop's, which adds the scanner's own delays under load */
+    if (!r->evidence)
+      r->evidence = json_object();
+    if (json_is_object(r->evidence))
+      json_object_set_new(r->evidence, "rtt_source",
+                          json_string(r->rtt_kernel ? "kernel" : "loop"));
+  }
   if (a->answer_ttl < 0 || r->has_icmp || r->status != ATT_FINAL ||
       (r->state != UC_ST_OPEN && r->state != UC_ST_CLOSED))
     return;
