@@ -124,6 +124,29 @@ static void test_known_rows(void **state)
   catalog_free(&c);
 }
 
+/* Ids are English and say what they are: no -2/-3 suffix hiding a second service on a port,
+ * no Spanish slug copied from a seed cell. */
+static void test_ids_english_and_descriptive(void **state)
+{
+  (void)state;
+  struct catalog c = {0};
+  struct uc_err err;
+  assert_int_equal(catalog_load_builtin(&c, &err), 0);
+  static const char *const spanish[] = {"servidor", "entrante",     "saliente",  "salida",
+                                        "clientes", "perimetral",   "mediacion", "conferencia",
+                                        "operador", "aplicaciones", "compartid", NULL};
+  for (size_t i = 0; i < c.nrows; i++) {
+    const char *id = c.rows[i].id;
+    size_t n = strlen(id);
+    if (n > 2 && id[n - 2] == '-' && id[n - 1] >= '0' && id[n - 1] <= '9')
+      fail_msg("row %s: a numbered suffix instead of the service's name", id);
+    for (size_t k = 0; spanish[k]; k++)
+      if (strstr(id, spanish[k]))
+        fail_msg("row %s: Spanish word \"%s\" in the id", id, spanish[k]);
+  }
+  catalog_free(&c);
+}
+
 static void expect_error(const char *text, int line, int col, const char *needle)
 {
   struct catalog c = {0};
@@ -219,6 +242,7 @@ int main(void)
       cmocka_unit_test(test_row_counts_per_seed_table),
       cmocka_unit_test(test_source_rows_contiguous),
       cmocka_unit_test(test_known_rows),
+      cmocka_unit_test(test_ids_english_and_descriptive),
       cmocka_unit_test(test_malformed_files_name_line_and_column),
       cmocka_unit_test(test_site_file_extends),
   };
