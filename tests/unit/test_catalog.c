@@ -124,6 +124,42 @@ static void test_known_rows(void **state)
   catalog_free(&c);
 }
 
+/* The audit of issue 10: rows whose seed role is the side that connects out are checked on
+ * the side that accepts; the collocated-Mediation VIP row asks for mediation in the pool. */
+static void test_rows_on_the_receiving_side(void **state)
+{
+  (void)state;
+  struct catalog c = {0};
+  struct uc_err err;
+  assert_int_equal(catalog_load_builtin(&c, &err), 0);
+  static const char *const products[] = {"sfb2015", "lync2013"};
+  for (size_t i = 0; i < 2; i++) {
+    char id[96];
+    snprintf(id, sizeof(id), "%s-central-management-store-445-tcp", products[i]);
+    const struct cat_row *r = row_by_id(&c, id);
+    assert_non_null(r);
+    assert_int_equal(r->direction, CAT_INBOUND);
+    assert_false(cat_row_has_role(r, "central-management-store"));
+    assert_false(cat_row_has_role(r, "edge")); /* the Edge's replica comes over 4443 */
+    assert_true(cat_row_has_role(r, "front-end") && cat_row_has_role(r, "mediation") &&
+                cat_row_has_role(r, "director") && cat_row_has_role(r, "persistent-chat"));
+    for (int port = 80; port <= 443; port += 363) {
+      snprintf(id, sizeof(id), "%s-director-%d-tcp", products[i], port);
+      r = row_by_id(&c, id);
+      assert_non_null(r);
+      assert_false(cat_row_has_role(r, "director"));
+      assert_true(cat_row_has_role(r, "front-end") && cat_row_has_role(r, "lb-front-end"));
+    }
+    snprintf(id, sizeof(id), "%s-lb-front-end-5070-tcp", products[i]);
+    r = row_by_id(&c, id);
+    assert_non_null(r);
+    assert_int_equal(r->nroles, 1);
+    assert_string_equal(r->roles[0], "lb-front-end");
+    assert_string_equal(r->when_role, "mediation");
+  }
+  catalog_free(&c);
+}
+
 /* Ids are English and say what they are: no -2/-3 suffix hiding a second service on a port,
  * no Spanish slug copied from a seed cell. */
 static void test_ids_english_and_descriptive(void **state)
@@ -243,6 +279,7 @@ int main(void)
       cmocka_unit_test(test_source_rows_contiguous),
       cmocka_unit_test(test_known_rows),
       cmocka_unit_test(test_ids_english_and_descriptive),
+      cmocka_unit_test(test_rows_on_the_receiving_side),
       cmocka_unit_test(test_malformed_files_name_line_and_column),
       cmocka_unit_test(test_site_file_extends),
   };
