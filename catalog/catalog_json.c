@@ -83,15 +83,19 @@ static json_t *row_json(const struct cat_row *r)
   return o;
 }
 
-/* The table `r` was read from, without its rows: id, the source document, titles. */
+/* The table `r` was read from, without its rows: id, the source document (its "file" the
+ * rows' own, so that every row loads back under it), titles. */
 static json_t *table_head(const struct cat_row *r)
 {
   json_t *t = json_object();
-  if (!t)
+  json_t *src = r->source_json ? json_deep_copy(r->source_json) : json_object();
+  if (!t || !src || json_object_set_new(src, "file", json_string(r->src_file)) < 0) {
+    json_decref(t);
+    json_decref(src);
     return NULL;
+  }
   json_object_set_new(t, "id", json_string(r->src_table));
-  if (r->source_json)
-    json_object_set_new(t, "source", json_deep_copy(r->source_json));
+  json_object_set_new(t, "source", src);
   const char *title = json_string_value(json_object_get(r->table_json, "title"));
   const char *title_en = json_string_value(json_object_get(r->table_json, "title_en"));
   if (title)
@@ -100,6 +104,25 @@ static json_t *table_head(const struct cat_row *r)
     json_object_set_new(t, "title_en", json_string(title_en ? title_en : r->table_title));
   json_object_set_new(t, "rows", json_array());
   return t;
+}
+
+/* The rows array of the output table for (r's file, r's table), made on first use: one table
+ * per source table, however the catalog's documents spread its rows. */
+static json_t *rows_of(json_t *tables, const struct cat_row *r)
+{
+  size_t i;
+  json_t *t;
+  json_array_foreach(tables, i, t)
+  {
+    const char *id = json_string_value(json_object_get(t, "id"));
+    const char *file = json_string_value(json_object_get(json_object_get(t, "source"), "file"));
+    if (id && file && strcmp(id, r->src_table) == 0 && strcmp(file, r->src_file) == 0)
+      return json_object_get(t, "rows");
+  }
+  t = table_head(r);
+  if (!t || json_array_append_new(tables, t) < 0)
+    return NULL;
+  return json_object_get(t, "rows");
 }
 
 /* Products and roles a site catalog defined (the built-in ones load anyway). */
@@ -133,23 +156,13 @@ json_t *catalog_to_json(const struct catalog *c, bool (*keep)(const struct cat_r
     return NULL;
   }
   site_definitions(c, doc);
-  json_t *rows = NULL;
-  const struct cat_row *last = NULL;
   for (size_t i = 0; i < c->nrows; i++) {
     const struct cat_row *r = &c->rows[i];
     if (keep && !keep(r, arg))
       continue;
-    /* rows of one table are contiguous in the catalog: a new table starts a new object */
-    if (!last || r->table_json != last->table_json || strcmp(r->src_file, last->src_file) != 0 ||
-        strcmp(r->src_table, last->src_table) != 0) {
-      json_t *t = table_head(r);
-      if (!t || json_array_append_new(tables, t) < 0)
-        goto oom;
-      rows = json_object_get(t, "rows");
-    }
-    if (json_array_append_new(rows, row_json(r)) < 0)
+    json_t *rows = rows_of(tables, r);
+    if (!rows || json_array_append_new(rows, row_json(r)) < 0)
       goto oom;
-    last = r;
   }
   json_object_set_new(doc, "tables", tables);
   return doc;

@@ -158,8 +158,8 @@ static int parse_roles(const char *list, const struct catalog *cat, struct role_
 static void source_label(const struct cat_row *r, char *buf, size_t cap)
 {
   const char *f = json_string_value(json_object_get(r->source_json, "file"));
-  if (!f) {
-    snprintf(buf, cap, "%s", r->src_file); /* a site catalog without a "source" */
+  if (!f || json_object_size(r->source_json) == 1) { /* no "source", or only a file name */
+    snprintf(buf, cap, "%s", r->src_file);
     return;
   }
   const char *product = json_string_value(json_object_get(r->source_json, "product"));

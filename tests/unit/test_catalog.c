@@ -346,6 +346,19 @@ static bool same_list(const char **a, size_t na, const char **b, size_t nb)
   return true;
 }
 
+/* The document a row names: its table's or file's "source", else just its file. */
+static bool same_source(const struct cat_row *a, const struct cat_row *b)
+{
+  json_t *sa =
+      a->source_json ? json_incref(a->source_json) : json_pack("{s:s}", "file", a->src_file);
+  json_t *sb =
+      b->source_json ? json_incref(b->source_json) : json_pack("{s:s}", "file", b->src_file);
+  bool same = json_equal(sa, sb);
+  json_decref(sa);
+  json_decref(sb);
+  return same;
+}
+
 /* Every field a row has, as loaded (the JSON it was read from aside). */
 static bool same_row(const struct cat_row *a, const struct cat_row *b)
 {
@@ -363,8 +376,7 @@ static bool same_row(const struct cat_row *a, const struct cat_row *b)
          same_str(a->skip_reason, b->skip_reason) && same_str(a->note, b->note) &&
          same_str(a->revision_note, b->revision_note) && same_str(a->src_file, b->src_file) &&
          same_str(a->src_table, b->src_table) && a->src_row == b->src_row &&
-         same_str(a->table_title, b->table_title) &&
-         ((!a->source_json && !b->source_json) || json_equal(a->source_json, b->source_json));
+         same_str(a->table_title, b->table_title) && same_source(a, b);
 }
 
 /* `catalog --json` is a catalog file: the whole built-in catalog written out and loaded back
@@ -433,6 +445,43 @@ static void test_json_selection_and_site_roles(void **state)
   catalog_free(&a);
 }
 
+/* A site file may add rows to a built-in source table (same document, same table id): the
+ * written catalog holds that table once, and loads back. */
+static void test_json_table_spread_over_files(void **state)
+{
+  (void)state;
+  struct catalog a = {0}, b = {0};
+  struct uc_err err;
+  assert_int_equal(catalog_load_builtin(&a, &err), 0);
+  char row[1024], buf[2048];
+  row_with(row, sizeof(row), "{\"file\": \"site\", \"table\": \"t\", \"row\": 1}",
+           "{\"file\": \"001_18653db6862f62fb.txt\", \"table\": \"server\", \"row\": 54}");
+  snprintf(buf, sizeof(buf),
+           "{\"schema\": \"ucscan-catalog/1\", \"source\": {\"file\": "
+           "\"001_18653db6862f62fb.txt\"}, \"tables\": [{\"id\": \"server\", \"rows\": [%s]}]}",
+           row);
+  assert_int_equal(catalog_load_text(&a, "site.json", buf, strlen(buf), 1, &err), 0);
+  json_t *doc = catalog_to_json(&a, NULL, NULL);
+  size_t servers = 0, i;
+  json_t *t;
+  json_array_foreach(json_object_get(doc, "tables"), i, t)
+  {
+    const char *f = json_string_value(json_object_get(json_object_get(t, "source"), "file"));
+    servers += strcmp(json_string_value(json_object_get(t, "id")), "server") == 0 && f &&
+               strcmp(f, "001_18653db6862f62fb.txt") == 0;
+  }
+  assert_int_equal(servers, 1);
+  char *text = json_dumps(doc, 0);
+  json_decref(doc);
+  assert_int_equal(catalog_load_builtin(&b, &err), 0);
+  if (catalog_load_text(&b, "all.json", text, strlen(text), 1, &err) < 0)
+    fail_msg("all.json:%d:%d: %s", err.line, err.column, err.text);
+  assert_int_equal(b.nrows, a.nrows);
+  free(text);
+  catalog_free(&b);
+  catalog_free(&a);
+}
+
 /* Tables may carry their own "source" (a file that gathers several documents); ids are
  * unique per source document, and rows must name their table's document. */
 static void test_table_sources(void **state)
@@ -471,6 +520,7 @@ int main(void)
       cmocka_unit_test(test_site_file_extends),
       cmocka_unit_test(test_json_round_trip),
       cmocka_unit_test(test_json_selection_and_site_roles),
+      cmocka_unit_test(test_json_table_spread_over_files),
       cmocka_unit_test(test_table_sources),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
