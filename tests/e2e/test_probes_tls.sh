@@ -43,11 +43,13 @@ edge_peers_log=$SRV_LOG
 srv_tls lab "$EDGE" 443 "$other_crt" "$other_key"
 srv_tls lab "$EDGE" 23456 "$edge_crt" "$edge_key"
 srv_tls lab "$EDGE" 4443 "$edge_crt" "$edge_key" -- -Verify 1 -tls1_2
-# Director: 443 pool-name certificate, 444 expired, 5061 answers plain HTTP, 80 plain TCP.
+# Director, also its pool's load balancer VIP (a Director takes no 443 row of its own: the
+# seed's Director 443 is traffic to the web farm): 443 pool-name certificate, 444 expired,
+# 5061 answers plain HTTP, 445 plain TCP.
 srv_tls lab "$DIR" 444 "$old_crt" "$old_key"
 srv_peers lab --cert "$pool_crt" --key "$pool_key" "non-tls@$DIR:5061" "tls:http@$DIR:443"
 dir_peers_log=$SRV_LOG
-srv_tcp_listen lab "$DIR" 80
+srv_tcp_listen lab "$DIR" 445
 
 peers_catalog "$NS_TMP/site.json" tlslab 4443/tcp/mtls
 cat >"$NS_TMP/topo.json" <<JSON
@@ -55,7 +57,7 @@ cat >"$NS_TMP/topo.json" <<JSON
  "hosts": [
   {"name": "edge01.contoso.test", "address": "$EDGE", "roles": ["edge", "tlslab"],
    "pool": "edgepool.contoso.test"},
-  {"name": "dir01.contoso.test", "address": "$DIR", "roles": ["director"],
+  {"name": "dir01.contoso.test", "address": "$DIR", "roles": ["director", "lb-director"],
    "pool": "pool.contoso.test"}]}
 JSON
 
@@ -122,6 +124,6 @@ assert_json "$out" '.hosts[1].checks[port=444].evidence.tls.certificate.expired'
 
 assert_check "$out" $D 5061/tcp fail open '^server sent non-TLS bytes: "HTTP/1\.1 400 Bad Request"$'
 assert_eq 1 "$(peers_count "$dir_peers_log" accept "$DIR:5061")" "connections to the non-TLS peer"
-assert_check "$out" $D 80/tcp pass open '^TCP connection accepted$'
+assert_check "$out" $D 445/tcp pass open '^TCP connection accepted$'
 assert_check "$out" $D 5060/tcp skip closed 'optional port not in use'
 echo "ok"
