@@ -67,10 +67,13 @@ ok "scan --catalog takes the written catalog: the same checks"
 # ---- 4. the table: vantages, interfaces, outbound rows ---------------------------------------
 "$UCSCAN" catalog --product sfb2015 --role edge >"$TMP/edge.txt"
 head -n 2 "$TMP/edge.txt" | tail -n 1 | grep -q ' FROM  *IFACE ' || fail "no FROM/IFACE columns"
-assert_match 'edge-public-im-443-tcp-in .* internet +access +Access Edge SIP' "$(cat "$TMP/edge.txt")"
-assert_match 'edge-xmpp-23456-tcp-in .* servers +internal ' "$(cat "$TMP/edge.txt")"
-assert_match 'edge-public-im-3478-udp-out .*\[outbound: not probed from here\]' "$(cat "$TMP/edge.txt")"
-if grep '^edge-.*-in ' "$TMP/edge.txt" | grep -q 'not probed from here'; then
+assert_match 'sfb2015-edge-external-webconf-psom-443-tcp-in .* internet +webconf +Web Conferencing Edge' \
+  "$(cat "$TMP/edge.txt")"
+assert_match 'sfb2015-edge-internal-web-conferencing-8057-tcp-in .* servers +internal ' \
+  "$(cat "$TMP/edge.txt")"
+assert_match 'sfb2015-edge-external-access-dns-53-udp-out .*\[outbound: not probed from here\]' \
+  "$(cat "$TMP/edge.txt")"
+if grep '^sfb2015-edge-.*-in ' "$TMP/edge.txt" | grep -q 'not probed from here'; then
   fail "an inbound row is marked not probed"
 fi
 assert_match 'lync2013-front-end-5061-tcp .* servers,clients +- ' \

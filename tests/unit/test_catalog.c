@@ -53,7 +53,7 @@ static void test_row_counts_per_seed_table(void **state)
   for (size_t i = 0; i < c.nrows; i++)
     refs += ends_with(c.rows[i].src_file, ".es-ES.md");
   assert_int_equal(c.nrows, total + refs);
-  assert_int_equal(refs, 0);
+  assert_int_equal(refs, 226);
   catalog_free(&c);
 }
 
@@ -121,13 +121,23 @@ static void test_known_rows(void **state)
       assert_int_equal(c.rows[i].first, 5060);
     }
   assert_int_equal(opt, 4);
-  /* Edge rows belong to both products; they name their interface. */
+  /* Seed 004 is a Lync 2013 page: its rows are lync2013's only; XMPP federation is optional. */
   r = row_by_id(&c, "edge-xmpp-5269-tcp-in");
   assert_non_null(r);
-  assert_true(cat_row_in_product(r, "sfb2015") && cat_row_in_product(r, "lync2013"));
+  assert_true(cat_row_in_product(r, "lync2013") && !cat_row_in_product(r, "sfb2015"));
   assert_int_equal(r->protocol, UC_P_XMPP);
+  assert_true(r->optional);
   assert_int_equal(r->iface, UC_IF_ACCESS);
   assert_int_equal(r->from, 1u << UC_V_INTERNET);
+  /* Windows Live Messenger rows stay, optional (the service ended in 2013). */
+  size_t wlm = 0;
+  for (size_t i = 0; i < c.nrows; i++)
+    if (strstr(c.rows[i].service, "Windows Live Messenger")) {
+      wlm++;
+      assert_true(c.rows[i].optional);
+      assert_non_null(strstr(c.rows[i].note, "ended in 2013"));
+    }
+  assert_int_equal(wlm, 12); /* seed 004 and the three Lync pages with public IM tables */
   /* Unprobeable rows say why. */
   for (size_t i = 0; i < c.nrows; i++)
     if (!c.rows[i].probe)
@@ -165,9 +175,10 @@ static void test_from_and_interface(void **state)
       {"sfb2015-front-end-5061-tcp", (1u << UC_V_SERVERS) | (1u << UC_V_CLIENTS), UC_IF_NONE},
       {"sfb2015-mediation-5067-tcp", 1u << UC_V_PSTN, UC_IF_NONE},
       {"sfb2015-lb-front-end-4443-tcp", 1u << UC_V_REVERSE_PROXY, UC_IF_NONE},
-      {"edge-public-im-443-tcp-in", 1u << UC_V_INTERNET, UC_IF_ACCESS},
-      {"edge-public-im-3478-udp-in", 1u << UC_V_INTERNET, UC_IF_AV},
-      {"edge-xmpp-23456-tcp-in", 1u << UC_V_SERVERS, UC_IF_INTERNAL},
+      {"sfb2015-edge-external-webconf-psom-443-tcp-in", 1u << UC_V_INTERNET, UC_IF_WEBCONF},
+      {"sfb2015-edge-external-av-stun-443-tcp-in", 1u << UC_V_INTERNET, UC_IF_AV},
+      {"sfb2015-edge-internal-web-conferencing-8057-tcp-in", 1u << UC_V_SERVERS, UC_IF_INTERNAL},
+      {"lync2013-edge-nat-external-access-sip-5061-tcp-in", 1u << UC_V_INTERNET, UC_IF_ACCESS},
   };
   for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
     const struct cat_row *r = row_by_id(&c, want[i].id);
@@ -176,6 +187,36 @@ static void test_from_and_interface(void **state)
     assert_int_equal(r->from, want[i].from);
     assert_int_equal(r->iface, want[i].iface);
   }
+  catalog_free(&c);
+}
+
+/* Each product's Edge rows come from its own documents: sfb2015 from the SfB 2015 Edge page
+ * (and the seed's IPsec table), lync2013 from seed 004 and the Lync 2013 pages. */
+static void test_edge_rows_per_product(void **state)
+{
+  (void)state;
+  struct catalog c = {0};
+  struct uc_err err;
+  assert_int_equal(catalog_load_builtin(&c, &err), 0);
+  size_t sfb = 0, lync = 0;
+  for (size_t i = 0; i < c.nrows; i++) {
+    const struct cat_row *r = &c.rows[i];
+    if (!cat_row_has_role(r, "edge"))
+      continue;
+    if (cat_row_in_product(r, "sfb2015")) {
+      sfb++;
+      if (strcmp(r->src_file, "sfb2015-edge-environmental-requirements.es-ES.md") != 0 &&
+          strcmp(r->src_table, "ipsec") != 0)
+        fail_msg("sfb2015 Edge row %s comes from %s", r->id, r->src_file);
+      assert_false(cat_row_in_product(r, "lync2013"));
+    } else {
+      lync++;
+      if (strncmp(r->src_file, "004_", 4) != 0 && strncmp(r->src_file, "lync2013-", 9) != 0)
+        fail_msg("lync2013 Edge row %s comes from %s", r->id, r->src_file);
+    }
+  }
+  assert_int_equal(sfb, 55 + 4);
+  assert_int_equal(lync, 10 + 37 * 3 + 33 + 3);
   catalog_free(&c);
 }
 
@@ -516,6 +557,7 @@ int main(void)
       cmocka_unit_test(test_ids_english_and_descriptive),
       cmocka_unit_test(test_rows_on_the_receiving_side),
       cmocka_unit_test(test_from_and_interface),
+      cmocka_unit_test(test_edge_rows_per_product),
       cmocka_unit_test(test_malformed_files_name_line_and_column),
       cmocka_unit_test(test_site_file_extends),
       cmocka_unit_test(test_json_round_trip),

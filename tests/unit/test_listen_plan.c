@@ -213,7 +213,13 @@ static void test_edge_and_errors(void **state)
   assert_int_equal(need(&lp, 5269, UC_TCP)->protocol, UC_P_XMPP);
   assert_int_equal(need(&lp, 23456, UC_TCP)->protocol, UC_P_MTLS);
   assert_null(listen_plan_find(&lp, 50000, UC_TCP)); /* outbound media range */
-  assert_int_equal(lp.n, 5);
+  /* the internal interface's rows (SfB 2015 Edge page) */
+  assert_int_equal(need(&lp, 8057, UC_TCP)->protocol, UC_P_MTLS);
+  assert_int_equal(need(&lp, 5062, UC_TCP)->protocol, UC_P_MTLS);
+  assert_int_equal(need(&lp, 4443, UC_TCP)->protocol, UC_P_HTTPS);
+  assert_int_equal(need(&lp, 50002, UC_TCP)->protocol, UC_P_TCP);
+  /* 443, 3478, 5061, 5062, 5269, 8057, 4443, 23456, 50001-50003 */
+  assert_int_equal(lp.n, 11);
   listen_plan_free(&lp);
 
   assert_int_equal(listen_plan_for_roles(&lp, &cat, "sfb2015", "no-such-role", &err), -1);

@@ -134,11 +134,16 @@ static void test_products_differ(void **state)
   make_plan(&p, &t, "edge", "lync2013");
   c = find(&p.hosts[0], 5061, 5061, UC_TCP);
   assert_non_null(c);
-  assert_int_equal(c->nreqs, 3); /* federation out, public IM in and out */
+  /* seed 004: federation out, public IM in and out (3); each single or DNS-pool Edge page:
+   * external, internal, public IM in and out and federation out (3 x 7); the HLB page's
+   * external and internal VIPs in and out (4) */
+  assert_int_equal(c->nreqs, 28);
   assert_true(c->probe);
   assert_int_equal(c->protocol, UC_P_MTLS);
+  /* outbound media, and inbound only for partners still on OCS 2007: probed, optional */
   c = find(&p.hosts[0], 50000, 59999, UC_TCP);
-  assert_false(c->probe);
+  assert_true(c->probe);
+  assert_true(c->optional);
   plan_free(&p);
   topo_free(&t);
 }
