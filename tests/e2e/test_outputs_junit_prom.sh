@@ -7,7 +7,8 @@
 #  edge01.contoso.test 127.0.0.41, role edge:
 #    443/tcp   TLS, certificate expiring in 10 days      -> warn (--cert-warn-days 30)
 #    5061/tcp  TLS asking for a client certificate       -> pass
-#    5269/tcp, 23456/tcp, 3478/udp closed                -> fail
+#    3478/udp, 8057/tcp (internal interface) closed     -> fail
+#    5269/tcp, 23456/tcp closed (XMPP: optional)         -> skip
 #    outbound rows and the IPsec rows                    -> skip
 #  owa01.contoso.test 127.0.0.42, role office-web-apps:
 #    443/tcp   HTTPS, certificate valid 400 days         -> pass
@@ -64,7 +65,9 @@ assert_exit 1 "$UCSCAN" "${SCAN[@]}" --out "$NS_TMP/report.json" --prom "$PROMDI
 R=$NS_TMP/report.json
 assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=443].verdict' warn
 assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=5061].verdict' pass
-assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=5269].verdict' fail
+assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=3478].verdict' fail
+assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=8057].verdict' fail
+assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=5269].verdict' skip
 assert_json "$R" '.hosts[name=owa01.contoso.test].checks[port=443].verdict' pass
 assert_match "certificate expires [0-9-]+ \((9|10) days left\)" \
   "$(json_get "$R" '.hosts[name=edge01.contoso.test].checks[port=443].reason')" "443 reason"
