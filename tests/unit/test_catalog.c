@@ -9,13 +9,43 @@
 
 #include "catalog/catalog.h"
 
+/* A seed row whose connection goes from one role's host to another's is in the catalog twice:
+ * outbound on the source's role (reported skip there) and inbound on the receiving roles
+ * (checked there). Such a twin is the same source row seen from the other end. */
+static bool is_twin(const struct cat_row *a, const struct cat_row *b)
+{
+  return a != b && strcmp(a->src_file, b->src_file) == 0 &&
+         strcmp(a->src_table, b->src_table) == 0 && a->src_row == b->src_row &&
+         (a->direction == CAT_OUTBOUND) != (b->direction == CAT_OUTBOUND);
+}
+
+/* The outbound half of a twin (counted once, with its inbound half). */
+static bool twin_outbound(const struct catalog *c, const struct cat_row *r)
+{
+  if (r->direction != CAT_OUTBOUND)
+    return false;
+  for (size_t k = 0; k < c->nrows; k++)
+    if (is_twin(r, &c->rows[k]))
+      return true;
+  return false;
+}
+
+/* Source rows of a seed table in the catalog (a twin counts once). */
 static size_t count_rows(const struct catalog *c, const char *file_prefix, const char *table)
 {
   size_t n = 0;
   for (size_t i = 0; i < c->nrows; i++)
     if (strncmp(c->rows[i].src_file, file_prefix, strlen(file_prefix)) == 0 &&
-        strcmp(c->rows[i].src_table, table) == 0)
+        strcmp(c->rows[i].src_table, table) == 0 && !twin_outbound(c, &c->rows[i]))
       n++;
+  return n;
+}
+
+static size_t count_twins(const struct catalog *c)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < c->nrows; i++)
+    n += twin_outbound(c, &c->rows[i]);
   return n;
 }
 
@@ -52,8 +82,10 @@ static void test_row_counts_per_seed_table(void **state)
   size_t refs = 0;
   for (size_t i = 0; i < c.nrows; i++)
     refs += ends_with(c.rows[i].src_file, ".es-ES.md");
-  assert_int_equal(c.nrows, total + refs);
+  assert_int_equal(c.nrows, total + refs + count_twins(&c));
   assert_int_equal(refs, 226);
+  /* the Central Management Store's 445 push and the Director's 80/443 to the web farm */
+  assert_int_equal(count_twins(&c), 6);
   catalog_free(&c);
 }
 
@@ -69,12 +101,14 @@ static void test_source_rows_contiguous(void **state)
     size_t n = 0, seen = 0;
     for (size_t k = 0; k < c.nrows; k++) {
       if (strcmp(c.rows[k].src_file, r->src_file) == 0 &&
-          strcmp(c.rows[k].src_table, r->src_table) == 0) {
+          strcmp(c.rows[k].src_table, r->src_table) == 0 && !twin_outbound(&c, &c.rows[k])) {
         n++;
         if (c.rows[k].src_row == r->src_row)
           seen++;
       }
     }
+    if (twin_outbound(&c, r))
+      seen = 1; /* its inbound twin holds the number */
     if (seen != 1 || r->src_row < 1 || (size_t)r->src_row > n)
       fail_msg("row %s: source row %d of %zu (seen %zu times)", r->id, r->src_row, n, seen);
   }
