@@ -61,7 +61,7 @@ static int from_host(struct listen_plan *lp, const struct plan_host *h, size_t t
       e->port = (uint16_t)p;
       e->transport = c->transport;
       e->protocol = c->protocol;
-      e->application = c->application;
+      e->proto = c->proto;
       e->in_range = c->is_range;
     }
   }

@@ -310,6 +310,8 @@ static int finish_host(struct plan_host *h)
   qsort(h->checks, h->nchecks, sizeof(*h->checks), cmp_checks);
   for (size_t i = 0; i < h->nchecks; i++) {
     struct plan_check *c = &h->checks[i];
+    c->proto = c->is_range ? probe_range(c->transport)
+                           : probe_lookup(c->transport, c->protocol, c->application);
     if (c->probe)
       h->targets[c->target].probe = true;
     if (c->is_range) {

@@ -19,6 +19,7 @@
 #include "common/uc.h"
 #include "model/portspec.h"
 #include "model/topology.h"
+#include "probes/registry.h"
 
 struct plan_req {
   const struct cat_row *row;
@@ -65,6 +66,8 @@ struct plan_check {
   unsigned from;           /* vantages entitled to test the check: union of its probeable rows' */
   enum uc_proto protocol;  /* most demanding among the probeable requirements */
   const char *application; /* e.g. "sip", from the row that set the protocol */
+  const struct probe_choice *proto; /* what the port means (probes/registry.h): what the
+                                       scanner asks, what the listener answers */
   struct plan_req *reqs;
   size_t nreqs;
   bool probe;    /* false: reported skip with skip_reason */

@@ -140,7 +140,6 @@ static json_t *requirement_json(const struct plan_req *q)
 static json_t *check_json(const struct plan_host *h, const struct plan_check *c)
 {
   const struct check_result *res = &c->res;
-  struct probe_choice pc;
   json_t *o = json_object();
   const char *addr = plan_target_address(plan_check_target(h, c));
   json_object_set_new(o, "port", c->is_range ? json_null() : json_integer(c->first));
@@ -151,15 +150,7 @@ static json_t *check_json(const struct plan_host *h, const struct plan_check *c)
   /* ours, beyond the contract: the vantages entitled to test the check (merge reads it) */
   json_object_set_new(o, "from", vantages_json(c->from));
   json_object_set_new(o, "protocol", json_string(uc_proto_name(c->protocol)));
-  if (!c->probe) {
-    json_object_set_new(o, "probe", json_null());
-  } else {
-    if (c->is_range)
-      probe_choose_range(c->transport, &pc);
-    else
-      probe_choose(c->transport, c->protocol, c->application, &pc);
-    json_object_set_new(o, "probe", json_string(pc.name));
-  }
+  json_object_set_new(o, "probe", c->probe ? json_string(c->proto->name) : json_null());
   json_object_set_new(
       o, "state", res->state == UC_ST_NONE ? json_null() : json_string(uc_state_name(res->state)));
   json_object_set_new(o, "verdict", json_string(uc_verdict_name(res->verdict)));

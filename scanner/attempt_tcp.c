@@ -218,6 +218,13 @@ static void app_done(struct tcp_attempt *ta, struct probe_outcome *o)
     finish(ta, ATT_FINAL, UC_ST_OPEN, oc, ev, "%s; %s", ta->tls_reason, o->reason);
     return;
   }
+  if (ta->pc.app_is_secondary) { /* plain TCP: the accept decides, the answer is evidence */
+    enum uc_outcome oc = o->foreign                ? UC_OUT_WARN
+                         : o->outcome == UC_OUT_OK ? UC_OUT_OK
+                                                   : UC_OUT_NONE;
+    finish(ta, ATT_FINAL, UC_ST_OPEN, oc, ev, "connection accepted; %s", o->reason);
+    return;
+  }
   finish(ta, ATT_FINAL, UC_ST_OPEN, o->outcome, ev, "%s", o->reason);
 }
 
@@ -798,9 +805,9 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
   if (!ta)
     return UV_ENOMEM;
   if (w->check)
-    probe_choose(UC_TCP, w->check->protocol, w->check->application, &ta->pc);
+    ta->pc = *w->check->proto;
   else
-    probe_choose_range(UC_TCP, &ta->pc);
+    ta->pc = *probe_range(UC_TCP);
   ta->dst = hs->tg->addr;
   if (ta->dst.ss_family == AF_INET)
     ((struct sockaddr_in *)&ta->dst)->sin_port = htons(w->port);

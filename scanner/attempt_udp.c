@@ -321,12 +321,7 @@ int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work
     close(fd);
     return UV_ENOMEM;
   }
-  struct probe_choice pc;
-  if (w->check)
-    probe_choose(UC_UDP, w->check->protocol, w->check->application, &pc);
-  else
-    probe_choose_range(UC_UDP, &pc);
-  ua->mod = pc.app;
+  ua->mod = (w->check ? w->check->proto : probe_range(UC_UDP))->app;
   ua->state = calloc(1, ua->mod->state_size ? ua->mod->state_size : 1);
   int rc = ua->state ? uv_poll_init_socket(e->loop, &ua->poll, fd) : UV_ENOMEM;
   if (rc != 0) {

@@ -109,7 +109,7 @@ static void test_mediation(void **state)
   assert_int_equal(lp.nudp, 1 + 8349);
   assert_int_equal(lp.n, lp.ntcp + lp.nudp);
   assert_int_equal(need(&lp, 5070, UC_TCP)->protocol, UC_P_MTLS);
-  assert_string_equal(need(&lp, 5070, UC_TCP)->application, "sip");
+  assert_int_equal(need(&lp, 5070, UC_TCP)->proto->responder, PROBE_RESP_SIP);
   assert_int_equal(need(&lp, 5067, UC_TCP)->protocol, UC_P_TLS);
   assert_int_equal(need(&lp, 5068, UC_TCP)->protocol, UC_P_TCP);
   assert_false(need(&lp, 5068, UC_TCP)->in_range);
@@ -189,7 +189,7 @@ static void test_merge_rank(void **state)
   const struct listen_port *p = need(&lp, 45005, UC_TCP);
   assert_int_equal(p->protocol, UC_P_MTLS); /* the single check outranks the range */
   assert_false(p->in_range);
-  assert_string_equal(p->application, "sip");
+  assert_int_equal(p->proto->responder, PROBE_RESP_SIP);
   assert_int_equal(need(&lp, 45005, UC_UDP)->protocol, UC_P_RTP);
   assert_true(need(&lp, 45005, UC_UDP)->in_range);
   assert_int_equal(need(&lp, 45012, UC_TCP)->protocol, UC_P_TCP); /* direction "both" */
