@@ -62,7 +62,7 @@ check_report() {
   assert_json "$r" .schema ucscan-report/1
   assert_json "$r" .complete true
   assert_json "$r" .topology contoso-demo
-  assert_json "$r" .summary '{"checks":67,"fail":1,"hosts":4,"pass":52,"skip":12,"warn":2}'
+  assert_json "$r" .summary '{"checks":69,"fail":1,"hosts":4,"pass":52,"skip":14,"warn":2}'
   assert_json "$r" ".hosts[name=dir01.contoso.test].checks[port=$p444].reason" "connection refused (RST)"
   local med='.hosts[name=med01.contoso.test].checks[port=5070]'
   assert_json "$r" "$med.evidence.tls.client_cert_requested" false
