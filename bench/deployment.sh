@@ -78,8 +78,17 @@ for h in rep["hosts"]:
             ports.add("%d-%d" % (c["range"]["first"], c["range"]["last"]))
     if ports and h["address"]:
         groups[",".join(sorted(ports, key=lambda p: int(p.split("-")[0])))].append(h["address"])
+def merged(spec):  # nmap warns on overlapping ranges: join them
+    runs = sorted(tuple(int(x) for x in (p.split("-") * 2)[:2]) for p in spec.split(","))
+    out = []
+    for a, b in runs:
+        if out and a <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return ",".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in out)
 for ports, hosts in groups.items():
-    print(ports, " ".join(hosts))
+    print(merged(ports), " ".join(hosts))
 PY
 }
 

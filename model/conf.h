@@ -15,7 +15,10 @@ struct scan_conf {
   unsigned retries;         /* --retries: extra attempts for probes that got no answer */
   unsigned concurrency;     /* --concurrency: probes in flight, all hosts together */
   unsigned per_host;        /* --per-host: probes in flight against one host */
-  unsigned rate;            /* --rate: new probes per second, 0 = unlimited */
+  unsigned rate;            /* --rate: new probes per second to one target (politeness: what a
+                               server in service receives), 0 = unlimited */
+  unsigned max_rate;        /* --max-rate: new probes per second, all targets together (the
+                               scanner's own link), 0 = unlimited */
   unsigned cert_warn_days;  /* --cert-warn-days: warn when a certificate expires sooner */
   const char *ca_file;      /* --ca: verify certificate chains against these CAs */
   const char *capture_file; /* --capture: pcap of the scan's traffic */

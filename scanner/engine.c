@@ -176,27 +176,84 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   parse_source(e, conf->source_addr);
   e->max_inflight = fd_budget(conf->concurrency ? conf->concurrency : 1);
   e->eff_inflight = e->max_inflight;
+  /* SYNs hold no socket: their window only bounds the deadline heap; --rate paces them */
+  e->syn_window = (conf->concurrency ? conf->concurrency : 1) * 16u;
+  e->sweep.fd[0] = e->sweep.fd[1] = -1;
   uv_timer_init(loop, &e->pump_timer);
   e->pump_timer.data = e;
   uv_timer_init(loop, &e->syn_timer);
   e->syn_timer.data = e;
+  uv_timer_init(loop, &e->sweep.settle);
+  e->sweep.settle.data = e;
+  uc_handles_open(&e->handles, 3);
   return e;
+}
+
+/* --- counters: the engine changes them, through these --- */
+
+void engine_probe_sent(struct engine *e)
+{
+  e->sent++;
+}
+
+void engine_probe_done(struct engine *e)
+{
+  e->done++;
+}
+
+void engine_target_answered(struct host_sched *hs)
+{
+  hs->answers++;
+}
+
+void engine_target_silent(struct host_sched *hs)
+{
+  hs->silences++;
+}
+
+bool engine_retry_silence(const struct host_sched *hs, const struct work *w)
+{
+  if (w->attempt >= hs->eng->conf->retries)
+    return false;
+  /* range ports of a target that has answered nothing at all: another attempt cannot
+   * change the verdict (single checks always get theirs) */
+  return w->check || hs->answers > 0 || hs->silences < SILENT_HOST_PROBES;
 }
 
 /* --- work queues --- */
 
-static bool host_has_work(const struct host_sched *hs)
+/* The kind of hs's next work (take_work's order), without taking it. False: no work. */
+static bool peek_work(const struct host_sched *hs, bool *single, enum uc_transport *t)
 {
-  if (!hs->ready || hs->failed || !hs->eng->probing)
-    return false;
-  if (hs->retry_head)
+  if (hs->retry_head) {
+    *single = hs->retry_head->check != NULL;
+    *t = hs->retry_head->transport;
     return true;
+  }
   for (size_t i = hs->next_check; i < hs->nchecks; i++) {
     const struct plan_check *c = &hs->checks[i];
-    if (c->probe && !c->is_range)
+    if (c->probe && !c->is_range) {
+      *single = true;
+      *t = c->transport;
       return true;
+    }
   }
-  return hs->span_idx < hs->tg->nspans;
+  for (size_t k = hs->span_idx; k < hs->tg->nspans; k++) {
+    const struct plan_span *sp = &hs->tg->spans[k];
+    if (k > hs->span_idx || hs->span_next <= sp->last) {
+      *single = false;
+      *t = sp->transport;
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool host_has_work(const struct host_sched *hs)
+{
+  bool single;
+  enum uc_transport t;
+  return hs->ready && !hs->failed && hs->eng->probing && peek_work(hs, &single, &t);
 }
 
 int engine_push_retry(struct host_sched *hs, const struct work *w, bool front)
@@ -280,7 +337,7 @@ static bool any_work(const struct engine *e)
 
 static void maybe_done(struct engine *e)
 {
-  if (e->finished || !e->started || e->inflight)
+  if (e->finished || !e->started || uc_count_get(&e->inflight) || uc_count_get(&e->syn_inflight))
     return;
   /* A running getaddrinfo() cannot be cancelled (a DNS server that never answers holds it
    * for timeout x attempts): a stopped scan does not wait for it. engine_progress() still
@@ -288,12 +345,13 @@ static void maybe_done(struct engine *e)
    * until it completes, and normally just exits. */
   if (e->resolving && !e->stopping)
     return;
-  if (!e->stopping && any_work(e))
+  if (!e->stopping && (any_work(e) || sweep_busy(e)))
     return;
   e->finished = true;
   uv_timer_stop(&e->pump_timer);
   e->pump_timer_armed = false;
   syn_stop(e);
+  sweep_stop(e);
   if (e->capture) {
     /* The last answers count and go to the dump file; the count is the file's. */
     capture_drain(e->capture);
@@ -378,16 +436,48 @@ static void arm_pump(struct engine *e, uint64_t ms)
   uv_timer_start(&e->pump_timer, on_pump_timer, ms ? ms : 1, 0);
 }
 
-static struct host_sched *next_host(struct engine *e)
+/* Whether work of this kind holds a socket while it waits for its answer: an attempt
+ * (attempt_tcp.c, attempt_udp.c) does; a raw SYN and a swept UDP port do not. */
+static bool needs_socket(const struct host_sched *hs, bool single, enum uc_transport t)
+{
+  if (single)
+    return true;
+  return t == UC_TCP ? !hs->syn : !hs->udp_state;
+}
+
+/* Round robin over the targets: the next whose next work fits (a free socket slot of its
+ * own, --per-host, and of the engine's for work that holds one; room in the SYN window for a
+ * SYN) and whose own rate bucket (--rate) has a token; the work is taken. *wait_ms: how long
+ * until a target held back by its rate has a token (0: none is). */
+static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_ms)
 {
   unsigned per_host = e->conf->per_host ? e->conf->per_host : 1;
+  bool sockets = uc_count_get(&e->inflight) < e->eff_inflight;
+  bool syns = uc_count_get(&e->syn_inflight) < e->syn_window;
+  uint64_t now = uv_hrtime();
+  *wait_ms = 0;
   for (size_t k = 0; k < e->nhosts; k++) {
     size_t i = (e->rr + k) % e->nhosts;
     struct host_sched *hs = &e->hosts[i];
-    if (hs->inflight < per_host && host_has_work(hs)) {
-      e->rr = (i + 1) % e->nhosts;
-      return hs;
+    bool single;
+    enum uc_transport t;
+    if (!host_has_work(hs) || !peek_work(hs, &single, &t))
+      continue;
+    if (needs_socket(hs, single, t) ? !sockets || uc_count_get(&hs->inflight) >= per_host
+                                    : t == UC_TCP && !syns)
+      continue;
+    if (!ratelimit_take(&hs->rl, now)) {
+      uint64_t ms = ratelimit_wait_ms(&hs->rl, now);
+      if (!*wait_ms || ms < *wait_ms)
+        *wait_ms = ms;
+      continue;
     }
+    if (!take_work(hs, w)) {
+      ratelimit_give_back(&hs->rl);
+      continue;
+    }
+    e->rr = (i + 1) % e->nhosts;
+    return hs;
   }
   return NULL;
 }
@@ -395,23 +485,24 @@ static struct host_sched *next_host(struct engine *e)
 static void resource_wait(struct engine *e, int err)
 {
   e->resource_waits++;
-  if (e->inflight == 0 && ++e->starved >= STARVE_LIMIT && !e->stop_why[0])
+  unsigned inflight = uc_count_get(&e->inflight);
+  if (inflight == 0 && ++e->starved >= STARVE_LIMIT && !e->stop_why[0])
     snprintf(e->stop_why, sizeof(e->stop_why),
              "no socket could be opened for %u ms with no probe in flight (%s): raise the "
              "open-file limit (ulimit -n)",
              STARVE_LIMIT * RESOURCE_PAUSE_MS, err ? uv_strerror(err) : "resource error");
-  if (err == UV_EMFILE && e->inflight > 0) {
+  if (err == UV_EMFILE && inflight > 0) {
     /* Out of descriptors: the probes open now are as many as fit (fd_budget() only guesses
      * at what the rest of the process holds). Keep to that for the rest of the scan and go
      * on as probes finish, without a pause: lowering the cap by one and raising it back on
      * each success would hit the limit and pause 20 ms on every round, a few hundred probes
      * a second. */
-    if (e->inflight < e->max_inflight)
-      e->max_inflight = e->inflight;
+    if (inflight < e->max_inflight)
+      e->max_inflight = inflight;
     e->eff_inflight = e->max_inflight;
     return;
   }
-  unsigned cap = e->inflight > 1 ? e->inflight - 1 : 1;
+  unsigned cap = inflight > 1 ? inflight - 1 : 1;
   if (cap < e->eff_inflight)
     e->eff_inflight = cap;
   arm_pump(e, RESOURCE_PAUSE_MS);
@@ -423,22 +514,27 @@ void engine_pump(struct engine *e)
     maybe_done(e);
     return;
   }
-  while (e->inflight < e->eff_inflight && !e->pump_timer_armed) {
-    struct host_sched *hs = next_host(e);
-    if (!hs)
-      break;
+  while (!e->pump_timer_armed) {
     if (!ratelimit_take(&e->rl, uv_hrtime())) {
       arm_pump(e, ratelimit_wait_ms(&e->rl, uv_hrtime()));
       break;
     }
     struct work w;
-    if (!take_work(hs, &w))
+    uint64_t wait_ms;
+    struct host_sched *hs = pick(e, &w, &wait_ms);
+    if (!hs) {
+      ratelimit_give_back(&e->rl);
+      if (wait_ms)
+        arm_pump(e, wait_ms); /* every target with work waits for its own rate */
+      break;
+    }
+    if (!w.check && w.transport == UC_TCP && hs->syn && syn_start(e, hs, &w))
       continue;
-    if (hs->syn && !w.check && w.transport == UC_TCP && syn_start(e, hs, &w))
+    if (!w.check && w.transport == UC_UDP && sweep_start(e, hs, &w))
       continue;
     int rc = w.transport == UC_TCP ? attempt_tcp_start(e, hs, &w) : attempt_udp_start(e, hs, &w);
     if (rc == 0) {
-      e->sent++;
+      engine_probe_sent(e);
       e->starved = 0;
       continue;
     }
@@ -460,7 +556,7 @@ void engine_pump(struct engine *e)
       results_single(hs, w.check, &r, w.attempt + 1);
     else
       results_span_port(hs, w.transport, w.port, UC_ST_ERROR);
-    e->done++;
+    engine_probe_done(e);
   }
   if (e->stop_why[0]) {
     engine_stop(e); /* a partial report says what was done; the session says why */
@@ -491,8 +587,8 @@ void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched 
   if (e->attempts)
     e->attempts->prev = a;
   e->attempts = a;
-  e->inflight++;
-  hs->inflight++;
+  uc_count_inc(&e->inflight);
+  uc_count_inc(&hs->inflight);
 }
 
 void engine_attempt_release(struct attempt *a)
@@ -504,8 +600,8 @@ void engine_attempt_release(struct attempt *a)
     e->attempts = a->next;
   if (a->next)
     a->next->prev = a->prev;
-  e->inflight--;
-  a->hs->inflight--;
+  uc_count_dec(&e->inflight);
+  uc_count_dec(&a->hs->inflight);
   free(a);
   engine_pump(e);
 }
@@ -518,7 +614,7 @@ static void listener_found(struct engine *e, struct host_sched *hs)
   for (size_t i = 0; i < hs->udp_silent.n; i++) {
     struct work w = {.port = hs->udp_silent.v[i], .transport = UC_UDP, .attempt = 1};
     if (engine_push_retry(hs, &w, false) == 0 && e->done > 0)
-      e->done--;
+      e->done--; /* counted done as silent; it goes out again */
   }
   port_list_free(&hs->udp_silent);
 }
@@ -545,7 +641,8 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
     json_decref(r->evidence);
     return;
   case ATT_NO_ANSWER:
-    if (w.transport == UC_TCP && w.attempt < e->conf->retries) {
+    engine_target_silent(hs);
+    if (w.transport == UC_TCP && engine_retry_silence(hs, &w)) {
       w.attempt++;
       engine_push_retry(hs, &w, true);
       json_decref(r->evidence);
@@ -561,7 +658,7 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
         return;
       }
       port_list_add(&hs->udp_silent, w.port);
-      e->done++;
+      engine_probe_done(e);
       json_decref(r->evidence);
       return;
     }
@@ -575,6 +672,8 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
     }
     break;
   case ATT_FINAL:
+    if (r->state != UC_ST_ERROR)
+      engine_target_answered(hs);
     if (r->listener && w.transport == UC_UDP && !hs->udp_listener)
       listener_found(e, hs);
     if (!w.check && w.transport == UC_UDP && r->state == UC_ST_CLOSED)
@@ -592,7 +691,7 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
     results_span_port(hs, w.transport, w.port, st);
     json_decref(r->evidence);
   }
-  e->done++;
+  engine_probe_done(e);
 }
 
 /* --- resolution --- */
@@ -677,6 +776,7 @@ static void begin_probing(struct engine *e)
       syn_setup(e);
     }
   }
+  sweep_setup(e);
   e->probing = true;
   engine_pump(e);
 }
@@ -757,7 +857,10 @@ int engine_start(struct engine *e, engine_done_cb done_cb, void *arg)
   e->done_cb = done_cb;
   e->done_arg = arg;
   e->total = plan_probe_count(e->plan);
-  ratelimit_init(&e->rl, e->conf->rate, uv_hrtime());
+  uint64_t now = uv_hrtime();
+  ratelimit_init(&e->rl, e->conf->max_rate, now);
+  for (size_t i = 0; i < e->nhosts; i++)
+    ratelimit_init(&e->hosts[i].rl, e->conf->rate, now);
   if (plan_needs_tls(e->plan)) {
     e->tls_ctx = tls_client_ctx_new(e->conf->ca_file, e->tls_ctx_error, sizeof(e->tls_ctx_error));
     if (!e->tls_ctx)
@@ -790,6 +893,7 @@ void engine_stop(struct engine *e)
   uv_timer_stop(&e->pump_timer);
   e->pump_timer_armed = false;
   syn_stop(e);
+  sweep_stop(e);
   maybe_done(e);
 }
 
@@ -798,7 +902,7 @@ void engine_progress(const struct engine *e, struct engine_progress *out)
   out->total = e->total;
   out->done = e->done;
   out->sent = e->sent;
-  out->inflight = e->inflight;
+  out->inflight = uc_count_get(&e->inflight) + uc_count_get(&e->syn_inflight);
   out->hosts_resolving = e->resolving;
 }
 
@@ -809,11 +913,15 @@ void engine_finalize(struct engine *e)
   evidence_finalize_ranges(e);
 }
 
+void engine_handle_closed(struct engine *e)
+{
+  if (uc_handles_closed(&e->handles))
+    free(e);
+}
+
 static void on_engine_closed(uv_handle_t *h)
 {
-  struct engine *e = h->data;
-  if (--e->open_handles == 0)
-    free(e);
+  engine_handle_closed(h->data);
 }
 
 void engine_free(struct engine *e)
@@ -822,6 +930,7 @@ void engine_free(struct engine *e)
     return;
   syn_teardown(e);
   evidence_teardown(e);
+  sweep_close(e); /* its polls close with the timers below; the engine goes with the last */
   for (size_t i = 0; i < e->nhosts; i++) {
     free_retries(&e->hosts[i]);
     port_list_free(&e->hosts[i].udp_silent);
@@ -834,7 +943,7 @@ void engine_free(struct engine *e)
   if (e->capture)
     capture_close(e->capture);
   e->capture = NULL;
-  e->open_handles = 2;
   uv_close((uv_handle_t *)&e->pump_timer, on_engine_closed);
   uv_close((uv_handle_t *)&e->syn_timer, on_engine_closed);
+  uv_close((uv_handle_t *)&e->sweep.settle, on_engine_closed);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "common/count.h"
 #include "common/icmp.h"
 #include "probes/registry.h"
 #include "scanner/capture.h"
@@ -45,11 +46,21 @@ struct host_sched {
   size_t span_idx;    /* cursor over spans */
   uint32_t span_next; /* next port in spans[span_idx] */
   struct work *retry_head, *retry_tail;
-  unsigned inflight;
+  struct uc_count inflight; /* attempts holding a socket (connect, TLS, a UDP exchange) */
+  struct ratelimit rl;      /* --rate: new probes per second to this target */
+  uint64_t answers;         /* probes the target answered (anything but silence) */
+  uint64_t silences;        /* probes that got nothing back */
   struct rtt_est rtt;
   bool udp_listener;           /* a ucscan listener answered on one of its UDP ports */
   struct port_list udp_silent; /* span UDP ports silent so far, before any listener */
   uint32_t udp_span_closed;    /* span UDP ports that answered port unreachable */
+  /* UDP span ports swept from one socket (scanner/udp_sweep.c) */
+  uint8_t *udp_state; /* per port from udp_base: SWEEP_SENT | SWEEP_DONE */
+  uint16_t udp_base;
+  uint32_t udp_len;
+  struct uc_count udp_waiting; /* sent, neither answered nor settled */
+  uint32_t udp_closed;         /* port unreachable answers */
+  unsigned udp_pass;           /* resend passes so far */
   /* Raw SYN probes for the TCP span ports (scanner/engine_syn.c). */
   bool syn;
   uint32_t saddr_be, daddr_be;
@@ -60,8 +71,21 @@ struct host_sched {
   uint8_t range_icmp_full; /* bit per transport: every range check has its first ICMP */
 };
 
+/* A TCP span port's byte in syn_state: SYN_DONE (decided) | SYN_INFLIGHT (a SYN of attempt
+ * SYN_ATTEMPT(byte) waits for its answer). */
 #define SYN_DONE 0x80
+#define SYN_INFLIGHT 0x40
+#define SYN_ATTEMPT_MASK 0x3f
 #define SYN_MAX_ATTEMPTS 21
+
+/* A UDP span port's byte in udp_state. */
+#define SWEEP_SENT 0x01 /* its datagram went out in the current pass */
+#define SWEEP_DONE 0x02 /* decided: answered, an ICMP error, or settled silent */
+
+/* A target that has answered nothing to this many probes is silent as a whole (a dead
+ * address, or a firewall dropping everything): its range ports get no retries, which would
+ * only multiply the wait without changing the verdict. */
+#define SILENT_HOST_PROBES 64
 
 struct syn_entry {
   uint64_t deadline_ns;
@@ -112,18 +136,31 @@ struct attempt {
   void (*cancel)(struct attempt *a);
 };
 
+/* UDP range ports without a socket per port (scanner/udp_sweep.c). */
+struct udp_sweep {
+  int fd[2]; /* AF_INET, AF_INET6; -1: not open */
+  uv_poll_t poll[2];
+  uv_timer_t settle; /* one settle interval after the last datagram */
+  bool settling;
+  struct host_sched **targets; /* swept targets, sorted by address */
+  size_t ntargets;
+  void *mod_state; /* the generic UDP probe's state: one nonce for the sweep */
+  uint8_t payload[64];
+  size_t payload_len;
+};
+
 struct engine {
   uv_loop_t *loop;
   struct plan *plan;
   const struct scan_conf *conf;
   struct host_sched *hosts;
   size_t nhosts;
-  size_t rr; /* round-robin cursor over hosts */
-  unsigned inflight;
-  unsigned max_inflight; /* the configured concurrency, capped by the fd limit */
-  unsigned eff_inflight; /* lowered on local resource errors, raised back on success */
-  struct ratelimit rl;
-  uv_timer_t pump_timer; /* rate cap and resource back-off */
+  size_t rr;                /* round-robin cursor over hosts */
+  struct uc_count inflight; /* attempts holding a socket, all targets */
+  unsigned max_inflight;    /* the configured concurrency, capped by the fd limit */
+  unsigned eff_inflight;    /* lowered on local resource errors, raised back on success */
+  struct ratelimit rl;      /* --max-rate: new probes per second, all targets */
+  uv_timer_t pump_timer;    /* rate cap and resource back-off */
   bool pump_timer_armed;
   bool started, stopping, finished;
   unsigned resolving;
@@ -148,13 +185,14 @@ struct engine {
   uint32_t by_addr_mask;
   unsigned long capture_packets;
   unsigned capture_drops;
-  int open_handles;
-  bool probing; /* resolution finished, probes may start */
+  struct uc_handles handles; /* the engine's own timers and polls, until closed */
+  bool probing;              /* resolution finished, probes may start */
   /* raw SYN probing */
   bool syn_on;
   struct synscan syn;
   struct syn_heap syn_heap;
-  unsigned syn_inflight;
+  struct uc_count syn_inflight; /* SYNs awaiting an answer (no socket: a window, not slots) */
+  unsigned syn_window;
   uv_timer_t syn_timer;
   bool syn_timer_armed;
   uint64_t syn_timer_due;
@@ -168,6 +206,7 @@ struct engine {
   /* local addresses probes went out from, for the report's vantage.source_addresses */
   char sources[ENGINE_MAX_SOURCES][64];
   size_t nsources;
+  struct udp_sweep sweep;
   uint8_t readbuf[65536]; /* shared: read callbacks consume it before returning */
 };
 
@@ -184,6 +223,17 @@ void engine_attempt_release(struct attempt *a);
 /* Links a new attempt into the in-flight list. */
 void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched *hs,
                          const struct work *w);
+/* The engine's progress counters, changed only through these: a probe went out (first
+ * attempt or retry), a planned probe is decided. */
+void engine_probe_sent(struct engine *e);
+void engine_probe_done(struct engine *e);
+/* A target answered (anything but silence) / stayed silent: the silent-host rule. */
+void engine_target_answered(struct host_sched *hs);
+void engine_target_silent(struct host_sched *hs);
+/* Whether a probe to hs that got no answer deserves another attempt. */
+bool engine_retry_silence(const struct host_sched *hs, const struct work *w);
+/* Close callback of the engine's own handles (the sweep's polls, its timers). */
+void engine_handle_closed(struct engine *e);
 /* 32 random bytes for probe modules (transaction ids, nonces). */
 void engine_random(uint8_t out[32]);
 bool engine_is_resource_error(int uv_err);
@@ -191,6 +241,20 @@ bool engine_is_resource_error(int uv_err);
  * no --source was given, or UV_EAFNOSUPPORT when --source is of the other family. */
 int engine_source_for(const struct engine *e, int family, struct sockaddr_storage *out,
                       socklen_t *len);
+
+/* udp_sweep.c: UDP range ports from one socket per family. sweep_setup after resolution
+ * (targets without a sweep go port by port, attempt_udp.c); sweep_start sends one port's
+ * datagram (false: not swept, use an attempt); sweep_busy while a pass settles;
+ * sweep_queued: hs still has UDP span ports to hand out; sweep_finish_stopped decides the
+ * silent ports of a stopped scan; sweep_close before the engine is freed. */
+void sweep_setup(struct engine *e);
+void sweep_off(struct engine *e);
+bool sweep_start(struct engine *e, struct host_sched *hs, const struct work *w);
+bool sweep_busy(const struct engine *e);
+bool sweep_queued(const struct host_sched *hs);
+void sweep_stop(struct engine *e);
+void sweep_finish_stopped(struct engine *e);
+void sweep_close(struct engine *e);
 
 /* engine_syn.c: raw SYN probes. syn_open opens the raw socket (privileged, before the
  * scan starts); syn_setup prepares the hosts once their addresses are known. */
@@ -233,6 +297,10 @@ bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_i
                        int64_t *rx_ns);
 /* CLOCK_REALTIME in ns, to pair with kernel receive times. */
 int64_t evidence_realtime_ns(void);
+/* An ICMP error on fd's error queue, whatever the destination: *orig is the destination
+ * (address and port) of the datagram that caused it. False when none is queued. */
+bool evidence_errqueue_any(int fd, struct sockaddr_storage *orig, struct icmp_info *ii,
+                           int64_t *rx_ns);
 /* A port of a range was blocked by an ICMP error: the range's first one becomes evidence. */
 void evidence_range_icmp(struct host_sched *hs, enum uc_transport t, uint16_t port,
                          const struct icmp_info *ii);

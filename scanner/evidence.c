@@ -394,19 +394,32 @@ int64_t evidence_realtime_ns(void)
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_info *ii,
-                       int64_t *rx_ns)
+/* ii->from_target: the ICMP error came from the target itself (its port not compared). */
+static void judge_from_target(const struct sockaddr_storage *dst, struct icmp_info *ii)
+{
+  struct sockaddr_storage target = *dst;
+  if (target.ss_family == AF_INET)
+    ((struct sockaddr_in *)&target)->sin_port = 0;
+  else
+    ((struct sockaddr_in6 *)&target)->sin6_port = 0;
+  char tstr[64];
+  probe_addr_str((struct sockaddr *)&target, tstr, sizeof(tstr));
+  ii->from_target = strcmp(tstr, ii->from) == 0;
+}
+
+bool evidence_errqueue_any(int fd, struct sockaddr_storage *orig, struct icmp_info *ii,
+                           int64_t *rx_ns)
 {
   uint8_t data[512], ctrl[512];
-  struct sockaddr_storage orig;
   struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
-  struct msghdr mh = {.msg_name = &orig,
-                      .msg_namelen = sizeof(orig),
+  struct msghdr mh = {.msg_name = orig,
+                      .msg_namelen = sizeof(*orig),
                       .msg_iov = &iov,
                       .msg_iovlen = 1,
                       .msg_control = ctrl,
                       .msg_controllen = sizeof(ctrl)};
   *rx_ns = 0;
+  memset(orig, 0, sizeof(*orig));
   ssize_t n;
   do
     n = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
@@ -435,15 +448,17 @@ bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_i
   ii->type = ee->ee_type;
   ii->code = ee->ee_code;
   probe_addr_str(SO_EE_OFFENDER(ee), ii->from, sizeof(ii->from));
-  /* probe_addr_str prints a port when set; offenders carry none */
-  struct sockaddr_storage target = *dst;
-  if (target.ss_family == AF_INET)
-    ((struct sockaddr_in *)&target)->sin_port = 0;
-  else
-    ((struct sockaddr_in6 *)&target)->sin6_port = 0;
-  char tstr[64];
-  probe_addr_str((struct sockaddr *)&target, tstr, sizeof(tstr));
-  ii->from_target = strcmp(tstr, ii->from) == 0;
+  judge_from_target(orig, ii);
+  return true;
+}
+
+bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_info *ii,
+                       int64_t *rx_ns)
+{
+  struct sockaddr_storage orig;
+  if (!evidence_errqueue_any(fd, &orig, ii, rx_ns))
+    return false;
+  judge_from_target(dst, ii); /* a connected socket's: its destination, whatever the name */
   return true;
 }
 

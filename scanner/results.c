@@ -81,6 +81,8 @@ void results_finalize(struct engine *e)
         results_span_port(hs, UC_UDP, hs->udp_silent.v[k], UC_ST_OPEN_FILTERED);
     port_list_free(&hs->udp_silent);
   }
+  if (e->stopping)
+    sweep_finish_stopped(e);
   /* Every check of the plan, probed or not (a target with nothing to probe has no
    * scheduler entry). */
   for (size_t i = 0; i < e->plan->nhosts; i++) {
