@@ -30,6 +30,7 @@ enum {
   L_ALLOW_PARTIAL,
   L_RATE,
   L_CATALOG,
+  L_INTERFACE,
   L_HELP
 };
 
@@ -52,6 +53,10 @@ static const struct cli_opt listen_opts[] = {
     {"rate", "N", L_RATE,
      "replies per second, all ports together (default 20000);\nbeyond it replies are dropped"},
     {"catalog", "FILE", L_CATALOG, "site catalog that extends or replaces the built-in tables"},
+    {"interface", "NAME", L_INTERFACE,
+     "Edge Server only: answer the rows of one interface\n(internal, access, webconf or av), as "
+     "a scan of that\ninterface's address checks them; run one listener per\ninterface address "
+     "(default: every row)"},
     {"help", NULL, L_HELP, "this help"},
     {NULL, NULL, 0, NULL},
 };
@@ -83,7 +88,7 @@ const struct cli_cmd cli_cmd_listen = {
 };
 
 struct listen_args {
-  const char *role, *product, *bind, *name, *cert, *key, *catalog;
+  const char *role, *product, *bind, *name, *cert, *key, *catalog, *iface;
   unsigned duration, rate;
   bool allow_partial;
 };
@@ -119,6 +124,9 @@ static int parse_args(int argc, char **argv, struct listen_args *a)
     case L_CATALOG:
       a->catalog = optarg;
       break;
+    case L_INTERFACE:
+      a->iface = optarg;
+      break;
     case L_DURATION:
       rc = opts_uint("duration", optarg, 1, 31536000, &a->duration) ? 2 : 0;
       break;
@@ -150,6 +158,10 @@ static int parse_args(int argc, char **argv, struct listen_args *a)
                             "say which roles this host will hold: --role ROLE[,ROLE...]");
   if (a->key && !a->cert)
     return opts_usage_error("listen", "%s", "--key goes with --cert");
+  enum uc_iface f;
+  if (a->iface && uc_iface_parse(a->iface, &f) < 0)
+    return opts_usage_error("listen", "unknown interface \"%s\" (internal, access, webconf or av)",
+                            a->iface);
   if (a->name && !topo_valid_hostname(a->name) && !topo_address_family(a->name))
     return opts_usage_error("listen", "--name: \"%s\" is not a host name", a->name);
   return 0;
@@ -348,7 +360,10 @@ int cmd_listen(int argc, char **argv)
     goto out;
   }
   const char *product = a.product ? a.product : catalog_default_product(&cat);
-  if (listen_plan_for_roles(&plan, &cat, product ? product : "", a.role, &err) < 0) {
+  enum uc_iface iface = UC_IF_NONE;
+  if (a.iface)
+    uc_iface_parse(a.iface, &iface);
+  if (listen_plan_for_interface(&plan, &cat, product ? product : "", a.role, iface, &err) < 0) {
     uc_err_format(&err, msg, sizeof(msg));
     fprintf(stderr, "ucscan listen: %s\n", msg);
     goto out;
