@@ -64,7 +64,7 @@ rc=0
 assert_eq 0 "$rc" "diff exit status ($(cat "$NS_TMP/stderr"))"
 assert_json "$NS_TMP/diff.json" '.changes|length' 0
 assert_json "$NS_TMP/diff.json" .summary \
-  '{"changed":0,"degraded":0,"improved":0,"new":0,"recovered":0,"regression":0,"unchanged":8,"vanished":0}'
+  '{"changed":0,"degraded":0,"improved":0,"new":0,"recovered":0,"regression":0,"unchanged":18,"vanished":0}'
 assert_json "$NS_TMP/diff.json" .regressed false
 rc=0
 "$UCSCAN" diff "$A" "$B" >"$NS_TMP/diff.txt" 2>&1 || rc=$?
