@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "common/count.h"
 #include "listen/listen.h"
 #include "listen/rate.h"
 #include "listen/session.h"
@@ -38,7 +39,7 @@ struct listen_conn {
   uv_timer_t idle;
   uv_shutdown_t sreq;
   struct listen_session *s;
-  int open_handles;
+  struct uc_handles handles; /* tcp and idle timer, until their close callbacks ran */
   bool closing, shutting_down;
 };
 
@@ -55,9 +56,9 @@ struct listener {
   struct sockaddr_storage addr;
   X509 *cert, *expired_cert;
   EVP_PKEY *key;
-  SSL_CTX *ctx[2][2];    /* [expired certificate][client certificate requested] */
-  unsigned open_handles; /* handles not yet closed (ports and connections) */
-  uv_timer_t keeper;     /* never started: makes listen_stop's callback asynchronous */
+  SSL_CTX *ctx[2][2];        /* [expired certificate][client certificate requested] */
+  struct uc_handles handles; /* handles not yet closed (keeper, ports, connections) */
+  uv_timer_t keeper;         /* never started: makes listen_stop's callback asynchronous */
   bool stopping;
   listen_stopped_cb stop_cb;
   void *stop_arg;

@@ -32,7 +32,7 @@ static void free_listener(struct listener *l)
 
 void listen_handle_closed(struct listener *l)
 {
-  if (--l->open_handles > 0 || !l->stopping)
+  if (!uc_handles_closed(&l->handles) || !l->stopping)
     return;
   listen_stopped_cb cb = l->stop_cb;
   void *arg = l->stop_arg;
@@ -293,7 +293,7 @@ static void open_all(struct listener *l, const struct listen_conf *c, struct lis
       rc = listen_tcp_open(l, sock);
     }
     if (sock->inited)
-      l->open_handles++;
+      uc_handles_open(&l->handles, 1);
     if (rc != 0) {
       res->status = LISTEN_FAILED;
       res->error = rc;
@@ -349,7 +349,7 @@ struct listener *listen_start(uv_loop_t *loop, const struct listen_conf *c,
   /* One handle that always exists, so listen_stop always calls back from the loop. */
   uv_timer_init(loop, &l->keeper);
   l->keeper.data = l;
-  l->open_handles = 1;
+  uc_handles_open(&l->handles, 1);
   open_all(l, c, rep);
   return l;
 }

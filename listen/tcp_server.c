@@ -21,7 +21,7 @@ static void on_conn_closed(uv_handle_t *h)
 {
   struct listen_conn *c = h->data;
   struct listener *l = c->l;
-  if (--c->open_handles == 0) {
+  if (uc_handles_closed(&c->handles)) {
     listen_session_free(c->s);
     free(c);
   }
@@ -150,8 +150,8 @@ static void on_connection(uv_stream_t *server, int status)
   uv_tcp_init(l->loop, &c->tcp);
   uv_timer_init(l->loop, &c->idle);
   c->tcp.data = c->idle.data = c;
-  c->open_handles = 2;
-  l->open_handles += 2;
+  uc_handles_open(&c->handles, 2);
+  uc_handles_open(&l->handles, 2);
   c->next = l->conns;
   if (l->conns)
     l->conns->prev = c;

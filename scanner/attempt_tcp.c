@@ -33,9 +33,9 @@ struct tcp_attempt {
   uv_timer_t timer;
   uv_connect_t creq;
   struct sockaddr_storage dst;
-  uint16_t lport; /* our port, for the capture's evidence (0: unknown) */
-  int open_handles;
-  bool established; /* the connect succeeded: close with RST */
+  uint16_t lport;            /* our port, for the capture's evidence (0: unknown) */
+  struct uc_handles handles; /* tcp and timer, until their close callbacks ran */
+  bool established;          /* the connect succeeded: close with RST */
   enum phase phase;
   struct probe_choice pc;
   struct probe_target tgt;
@@ -67,7 +67,7 @@ struct write_req {
 static void on_close(uv_handle_t *h)
 {
   struct tcp_attempt *ta = h->data;
-  if (--ta->open_handles > 0)
+  if (!uc_handles_closed(&ta->handles))
     return;
   if (ta->tls)
     tls_conn_free(ta->tls);
@@ -738,14 +738,15 @@ static void on_reconnect_closed(uv_handle_t *h)
     on_close(h);
     return;
   }
+  uc_handles_closed(&ta->handles); /* the refused connection's; the timer stays open */
   int rc = uv_tcp_init_ex(ta->a.eng->loop, &ta->tcp, ta->dst.ss_family);
   if (rc != 0) {
     ta->tcp_gone = true;
-    ta->open_handles--;
     finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL,
            "cannot reconnect to offer another SNI name: %s", uv_strerror(rc));
     return;
   }
+  uc_handles_open(&ta->handles, 1);
   ta->tcp.data = ta;
   ta->creq.data = ta;
   tcp_socket_opts(ta);
@@ -831,7 +832,7 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
   tcp_socket_opts(ta);
   uv_timer_init(e->loop, &ta->timer);
   ta->timer.data = ta;
-  ta->open_handles = 2;
+  uc_handles_open(&ta->handles, 2);
   ta->creq.data = ta;
   engine_attempt_link(e, &ta->a, hs, w);
   ta->a.cancel = cancel;

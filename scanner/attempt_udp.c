@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/count.h"
 #include "common/icmp.h"
 #include "scanner/engine_int.h"
 
@@ -24,7 +25,7 @@ struct udp_attempt {
   uv_poll_t poll;
   uv_timer_t timer;
   int fd;
-  int open_handles;
+  struct uc_handles handles; /* poll and timer, until their close callbacks ran */
   bool closing;
   const struct probe_module *mod;
   void *state;
@@ -40,7 +41,7 @@ struct udp_attempt {
 static void on_close(uv_handle_t *h)
 {
   struct udp_attempt *ua = h->data;
-  if (--ua->open_handles > 0)
+  if (!uc_handles_closed(&ua->handles))
     return;
   if (ua->fd >= 0)
     close(ua->fd);
@@ -342,7 +343,7 @@ int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work
   ua->poll.data = ua;
   uv_timer_init(e->loop, &ua->timer);
   ua->timer.data = ua;
-  ua->open_handles = 2;
+  uc_handles_open(&ua->handles, 2);
   engine_attempt_link(e, &ua->a, hs, w);
   ua->a.cancel = cancel;
   ua->dst = hs->tg->addr;

@@ -179,12 +179,12 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   e->bo.max_inflight = fd_budget(conf->concurrency ? conf->concurrency : 1);
   e->bo.eff_inflight = e->bo.max_inflight;
   /* SYNs hold no socket: their window only bounds the deadline heap; --rate paces them */
-  e->syn_window = (conf->concurrency ? conf->concurrency : 1) * 16u;
+  e->sp.window = (conf->concurrency ? conf->concurrency : 1) * 16u;
   e->sweep.fd[0] = e->sweep.fd[1] = -1;
   uv_timer_init(loop, &e->pump_timer);
   e->pump_timer.data = e;
-  uv_timer_init(loop, &e->syn_timer);
-  e->syn_timer.data = e;
+  uv_timer_init(loop, &e->sp.timer);
+  e->sp.timer.data = e;
   uv_timer_init(loop, &e->sweep.settle);
   e->sweep.settle.data = e;
   uc_handles_open(&e->handles, 3);
@@ -248,7 +248,7 @@ static bool any_work(const struct engine *e)
 
 static void maybe_done(struct engine *e)
 {
-  if (e->finished || !e->started || uc_count_get(&e->inflight) || uc_count_get(&e->syn_inflight))
+  if (e->finished || !e->started || uc_count_get(&e->inflight) || uc_count_get(&e->sp.inflight))
     return;
   /* A running getaddrinfo() cannot be cancelled (a DNS server that never answers holds it
    * for timeout x attempts): a stopped scan does not wait for it. engine_progress() still
@@ -365,8 +365,8 @@ static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_
   struct admit_view v = {.per_host = e->conf->per_host,
                          .inflight = uc_count_get(&e->inflight),
                          .max_inflight = e->bo.eff_inflight,
-                         .syn_inflight = uc_count_get(&e->syn_inflight),
-                         .syn_window = e->syn_window};
+                         .syn_inflight = uc_count_get(&e->sp.inflight),
+                         .syn_window = e->sp.window};
   uint64_t now = uv_hrtime();
   *wait_ms = 0;
   for (size_t k = 0; k < e->nhosts; k++) {
@@ -807,7 +807,7 @@ void engine_progress(const struct engine *e, struct engine_progress *out)
   out->total = e->total;
   out->done = e->done;
   out->sent = e->sent;
-  out->inflight = uc_count_get(&e->inflight) + uc_count_get(&e->syn_inflight);
+  out->inflight = uc_count_get(&e->inflight) + uc_count_get(&e->sp.inflight);
   out->hosts_resolving = e->resolving;
 }
 
@@ -849,6 +849,6 @@ void engine_free(struct engine *e)
     capture_close(e->capture);
   e->capture = NULL;
   uv_close((uv_handle_t *)&e->pump_timer, on_engine_closed);
-  uv_close((uv_handle_t *)&e->syn_timer, on_engine_closed);
+  uv_close((uv_handle_t *)&e->sp.timer, on_engine_closed);
   uv_close((uv_handle_t *)&e->sweep.settle, on_engine_closed);
 }
