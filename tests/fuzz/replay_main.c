@@ -6,9 +6,9 @@
  * violated one: a replay fails as the fuzzer would.
  *
  *   replay_<name> -t NAME      everything of target NAME below $UC_SOURCE_DIR (default .):
- *                              tests/fuzz/seeds/NAME/, tests/fuzz/regressions/NAME/, and the
- *                              data cases tests/data/NAME/<case>/input and
- *                              tests/data/NAME-<variant>/<case>/input
+ *                              tests/fuzz/seeds/NAME/, tests/fuzz/regressions/NAME/, the data
+ *                              cases tests/data/NAME/<case>/input, and the tests/data kinds
+ *                              tests/fuzz/seed-kinds lists for NAME
  *   replay_<name> PATH...      these files; a directory gives its files and the `input` file
  *                              of each subdirectory (a tests/data/<kind> directory)
  *
@@ -143,6 +143,31 @@ static void run_path(struct replay *r, const char *path)
     run_file(r, path);
 }
 
+/* The kinds tests/fuzz/seed-kinds lists for target `name` ("name: kind kind ..."), run. */
+static void run_listed_kinds(struct replay *r, const char *src, const char *name)
+{
+  char path[REPLAY_PATH_MAX], line[1024];
+  snprintf(path, sizeof(path), "%s/tests/fuzz/seed-kinds", src);
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "replay: cannot read %s: %s\n", path, strerror(errno));
+    r->failed = 1;
+    return;
+  }
+  size_t len = strlen(name);
+  while (fgets(line, sizeof(line), f)) {
+    if (strncmp(line, name, len) != 0 || line[len] != ':')
+      continue;
+    char *save = NULL;
+    for (char *k = strtok_r(line + len + 1, " \t\r\n", &save); k;
+         k = strtok_r(NULL, " \t\r\n", &save)) {
+      snprintf(path, sizeof(path), "%s/tests/data/%s", src, k);
+      run_dir(r, path);
+    }
+  }
+  fclose(f);
+}
+
 /* Everything of target `name` below the source tree (see the top of this file). */
 static void run_target(struct replay *r, const char *name)
 {
@@ -153,18 +178,9 @@ static void run_target(struct replay *r, const char *name)
   run_dir(r, path);
   snprintf(path, sizeof(path), "%s/tests/fuzz/regressions/%s", src, name);
   run_dir(r, path);
-  snprintf(path, sizeof(path), "%s/tests/data", src);
-  size_t n;
-  char **kinds = list_dir(path, &n);
-  size_t len = strlen(name);
-  for (size_t i = 0; kinds && i < n; i++) {
-    if (strncmp(kinds[i], name, len) == 0 && (kinds[i][len] == '\0' || kinds[i][len] == '-')) {
-      snprintf(path, sizeof(path), "%s/tests/data/%s", src, kinds[i]);
-      run_dir(r, path);
-    }
-    free(kinds[i]);
-  }
-  free(kinds);
+  snprintf(path, sizeof(path), "%s/tests/data/%s", src, name);
+  run_dir(r, path);
+  run_listed_kinds(r, src, name);
 }
 
 int main(int argc, char **argv)
