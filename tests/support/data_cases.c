@@ -91,6 +91,22 @@ static char **case_names(const char *dir, size_t *n)
   return v;
 }
 
+uint8_t *data_case_input(const char *kind, const char *name, size_t *len)
+{
+  const char *src = getenv("UC_SOURCE_DIR");
+  char path[DATA_PATH_MAX];
+  if (snprintf(path, sizeof(path), "%s/tests/data/%s/%s/input", src && *src ? src : ".", kind,
+               name) >= (int)sizeof(path))
+    fail_msg("path too long: %s", src);
+  char *text = slurp(path, len);
+  if (!text)
+    fail_msg("cannot read %s: %s (is UC_SOURCE_DIR set?)", path, strerror(errno));
+  uint8_t *copy = test_malloc(*len + 1);
+  memcpy(copy, text, *len + 1);
+  free(text);
+  return copy;
+}
+
 char *data_case_printf(const char *fmt, ...)
 {
   va_list ap;

@@ -46,6 +46,11 @@ size_t data_cases_run(const char *kind, enum data_expect how, data_case_fn fn, v
 const char *data_case_env(const struct data_case *c, const char *key, const char *dflt, char *buf,
                           size_t cap);
 
+/* The input of tests/data/<kind>/<name>/, NUL-terminated, in a test_malloc block (test_free
+ * it), for the C tests that take a case's bytes further than one reply; a test failure when
+ * it cannot be read. */
+uint8_t *data_case_input(const char *kind, const char *name, size_t *len);
+
 /* A heap string, printf-style (never NULL). */
 char *data_case_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
