@@ -132,6 +132,15 @@ char *data_case_err(const struct uc_err *e, const char *source)
   return data_case_printf("%s\n", buf);
 }
 
+char *data_case_load_result(const struct data_case *c, int rc, const struct uc_err *err)
+{
+  if (rc == 0)
+    return data_case_printf("accepted\n");
+  if (strcmp(err->source, c->path) != 0)
+    return data_case_printf("error from \"%s\", not the file: %s\n", err->source, err->text);
+  return data_case_err(err, "input");
+}
+
 const char *data_case_env(const struct data_case *c, const char *key, const char *dflt, char *buf,
                           size_t cap)
 {

@@ -54,6 +54,11 @@ uint8_t *data_case_input(const char *kind, const char *name, size_t *len);
 /* A heap string, printf-style (never NULL). */
 char *data_case_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* What loading the case's input file gave, for the kinds whose expect is an error message:
+ * "accepted\n" when rc is 0; else the error as data_case_err(err, "input") makes it, after
+ * checking that it names the file (c->path) as its source. */
+char *data_case_load_result(const struct data_case *c, int rc, const struct uc_err *err);
+
 /* An input error as the user sees it (uc_err_format), its source replaced by `source` when
  * not NULL, and a newline: "input:3:13: unknown role ...\n". */
 char *data_case_err(const struct uc_err *e, const char *source);

@@ -133,31 +133,34 @@ static void setup(struct probe_case *p, const struct data_case *c, const struct 
   p->t.port = (uint16_t)portnum;
 }
 
-/* classify() on an exact-size heap copy, so that a read past len trips ASan or valgrind. */
-static enum probe_status classify(struct probe_case *p, void *st, const uint8_t *buf, size_t len,
-                                  struct probe_outcome *out)
+/* An exact-size heap copy (1 byte for none), so that a read past len trips ASan or valgrind. */
+static uint8_t *exact_copy(const uint8_t *buf, size_t len)
 {
   uint8_t *copy = malloc(len ? len : 1);
   if (!copy)
     abort();
   if (len)
     memcpy(copy, buf, len);
+  return copy;
+}
+
+static enum probe_status classify(struct probe_case *p, void *st, const uint8_t *buf, size_t len,
+                                  struct probe_outcome *out)
+{
+  uint8_t *copy = exact_copy(buf, len);
   const struct sockaddr *from = p->from_none ? NULL : (const struct sockaddr *)&p->from;
   enum probe_status s = p->m->classify(st, &p->t, copy, len, from, out);
   free(copy);
   return s;
 }
 
+/* finish(): a stream module gets what came, a datagram module nothing. */
 static void finish(struct probe_case *p, void *st, const uint8_t *buf, size_t len,
                    struct probe_outcome *out)
 {
-  uint8_t *copy = malloc(len ? len : 1);
-  if (!copy)
-    abort();
-  if (len)
-    memcpy(copy, buf, len);
-  p->m->finish(st, &p->t, p->end, p->m->transport == UC_TCP ? copy : NULL,
-               p->m->transport == UC_TCP ? len : 0, out);
+  int stream = p->m->transport == UC_TCP;
+  uint8_t *copy = exact_copy(buf, stream ? len : 0);
+  p->m->finish(st, &p->t, p->end, stream ? copy : NULL, stream ? len : 0, out);
   free(copy);
 }
 

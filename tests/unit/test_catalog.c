@@ -327,11 +327,7 @@ static char *catalog_case(const struct data_case *c, void *arg)
     return data_case_printf("built-in catalog: %s\n", err.text);
   int rc = catalog_load_file(&cat, c->path, &err);
   catalog_free(&cat);
-  if (rc == 0)
-    return data_case_printf("accepted\n");
-  if (strcmp(err.source, c->path) != 0)
-    return data_case_printf("error from \"%s\", not the file: %s\n", err.source, err.text);
-  return data_case_err(&err, "input");
+  return data_case_load_result(c, rc, &err);
 }
 
 static void test_data_cases(void **state)

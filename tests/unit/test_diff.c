@@ -561,13 +561,10 @@ static char *report_case(const struct data_case *c, void *arg)
   struct jdoc d;
   struct uc_err err;
   uc_err_clear(&err);
-  if (diff_load(&d, c->path, &err) == 0) {
+  int rc = diff_load(&d, c->path, &err);
+  if (rc == 0)
     jdoc_free(&d);
-    return data_case_printf("accepted\n");
-  }
-  if (strcmp(err.source, c->path) != 0)
-    return data_case_printf("error from \"%s\", not the file: %s\n", err.source, err.text);
-  return data_case_err(&err, "input");
+  return data_case_load_result(c, rc, &err);
 }
 
 static void test_data_cases(void **state)

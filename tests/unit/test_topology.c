@@ -59,13 +59,10 @@ static char *topology_case(const struct data_case *c, void *arg)
   struct topology t;
   struct uc_err err;
   uc_err_clear(&err);
-  if (topo_load_file(&t, c->path, &test_catalog, &err) == 0) {
+  int rc = topo_load_file(&t, c->path, &test_catalog, &err);
+  if (rc == 0)
     topo_free(&t);
-    return data_case_printf("accepted\n");
-  }
-  if (strcmp(err.source, c->path) != 0)
-    return data_case_printf("error from \"%s\", not the file: %s\n", err.source, err.text);
-  return data_case_err(&err, "input");
+  return data_case_load_result(c, rc, &err);
 }
 
 static void test_data_cases(void **state)
