@@ -8,8 +8,8 @@
  * tests/data/<target>/<case>/input (tests/data/README.md).
  *
  * UC_REGEN=1 writes each case's expect file from what the code gives now, instead of
- * comparing (review the diff before committing it). UC_CASE=PATTERN (fnmatch) runs only the
- * cases whose name matches. */
+ * comparing (review the diff before committing it). UC_CASE=PATTERN ('*' and '?' wildcards)
+ * runs only the cases whose name matches. */
 #ifndef UC_TEST_DATA_CASES_H
 #define UC_TEST_DATA_CASES_H
 
