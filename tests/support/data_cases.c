@@ -203,6 +203,12 @@ static int run_case(struct data_case *c, enum data_expect how, data_case_fn fn, 
   c->input_len = inlen;
   c->env = env ? env : "";
   char *got = fn(c, arg);
+  if (!got) {
+    print_error("%s/%s: failed (above)\n", c->kind, c->name);
+    free(env);
+    free(input);
+    return 0;
+  }
   char *want = slurp(expath, &exlen);
   int ok = want && same(how, want, got);
   if (!ok && regen) {

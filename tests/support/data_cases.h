@@ -32,7 +32,9 @@ struct data_case {
  * hand-written expect may be formatted as its writer likes). */
 enum data_expect { DATA_TEXT, DATA_JSON };
 
-/* What one case gives: a heap string (malloc) that data_cases_run frees. */
+/* What one case gives: a heap string (malloc) that data_cases_run frees, or NULL when the case
+ * fails whatever its expect file says (the function has said why with print_error; UC_REGEN
+ * writes nothing for it). */
 typedef char *(*data_case_fn)(const struct data_case *c, void *arg);
 
 /* Runs fn on every case of tests/data/<kind>/, in name order, and compares what it gives with

@@ -223,11 +223,17 @@ char *probe_case_run(const struct data_case *c, void *arg)
     }
     json_decref(seg);
   }
-  if (differ) /* never in an expect file: the case fails, showing each step that differed */
+  if (differ) /* the case fails, showing each step that differed; never an expect file */
     json_object_set_new(whole, "steps that differ", differ);
   char *text = json_dumps(whole, JSON_INDENT(2) | JSON_SORT_KEYS);
   json_decref(whole);
   char *got = data_case_printf("%s\n", text ? text : "null");
   free(text);
+  if (differ) {
+    print_error("%s/%s: delivered in segments (STEPS), the input gives another outcome:\n%s",
+                c->kind, c->name, got);
+    free(got);
+    return NULL;
+  }
   return got;
 }
