@@ -203,5 +203,8 @@ int listen_tcp_open(struct listener *l, struct listen_sock *sock)
   rc = uv_tcp_bind(&sock->u.tcp, (const struct sockaddr *)&a, 0);
   if (rc != 0)
     return rc;
+  /* Windows: one pending AcceptEx per port instead of 32, each of which holds a socket (a
+   * front end's 16,000 ports would hold half a million); nothing elsewhere. */
+  uv_tcp_simultaneous_accepts(&sock->u.tcp, 0);
   return uv_listen((uv_stream_t *)&sock->u.tcp, SOMAXCONN, on_connection);
 }

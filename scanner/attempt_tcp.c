@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/platform.h"
 #include "probes/tls.h"
 #include "scanner/engine_int.h"
 
@@ -113,12 +114,9 @@ static double elapsed_ms(const struct tcp_attempt *ta)
 static double kernel_rtt_ms(const uv_tcp_t *t)
 {
   uv_os_fd_t fd;
-  struct tcp_info ti;
-  socklen_t len = sizeof(ti);
-  if (uv_fileno((const uv_handle_t *)t, &fd) != 0 ||
-      getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 || ti.tcpi_rtt == 0)
+  if (uv_fileno((const uv_handle_t *)t, &fd) != 0)
     return -1;
-  return (double)ti.tcpi_rtt / 1000.0;
+  return plat_tcp_rtt_ms((uv_os_sock_t)fd); /* Linux: TCP_INFO */
 }
 
 static void on_write(uv_write_t *req, int status)

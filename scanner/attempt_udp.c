@@ -8,7 +8,9 @@
  * prohibited by a router". */
 #include <errno.h>
 #include <time.h> /* before linux/errqueue.h, which uses struct timespec */
+#ifndef _WIN32
 #include <linux/errqueue.h>
+#endif
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/icmp.h"
+#include "common/platform.h"
 #include "scanner/engine_int.h"
 
 struct udp_attempt {
@@ -42,7 +45,7 @@ static void on_close(uv_handle_t *h)
   if (--ua->open_handles > 0)
     return;
   if (ua->fd >= 0)
-    close(ua->fd);
+    plat_sock_close(ua->fd);
   free(ua->state);
   engine_attempt_release(&ua->a);
 }
@@ -86,11 +89,12 @@ static int send_all(struct udp_attempt *ua)
     if (n == 0)
       break;
     if (sendto(ua->fd, buf, n, 0, (struct sockaddr *)&ua->dst, ua->dst_len) < 0) {
-      if (errno == EINTR) {
+      int err = plat_sock_errno();
+      if (err == EINTR) {
         i--;
         continue;
       }
-      return -errno;
+      return -err;
     }
     ua->datagrams++;
   }
@@ -170,6 +174,10 @@ static void on_timer(uv_timer_t *t)
 /* An ICMP error from the error queue. Returns true when it ended the attempt. */
 static bool read_errqueue(struct udp_attempt *ua)
 {
+#ifdef _WIN32
+  (void)ua; /* no error queue: a port unreachable fails recvfrom (port_unreachable_win) */
+  return false;
+#else
   uint8_t data[512], ctrl[512];
   struct sockaddr_storage orig;
   struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
@@ -217,7 +225,30 @@ static bool read_errqueue(struct udp_attempt *ua)
     return true;
   }
   return false;
+#endif
 }
+
+#ifdef _WIN32
+/* Windows reports an ICMP port unreachable only as WSAECONNRESET on the next recvfrom(),
+ * without the sender's address: closed, as on Linux, but the evidence cannot say who sent
+ * it ("from": null). */
+static void port_unreachable_win(struct udp_attempt *ua)
+{
+  struct icmp_info ii = {.v6 = ua->dst.ss_family == AF_INET6};
+  ii.type = ii.v6 ? 1 : 3;
+  ii.code = ii.v6 ? 4 : 3;
+  const char *meaning;
+  struct attempt_result r = {.status = ATT_FINAL,
+                             .state = icmp_classify(ii.v6, ii.type, ii.code, &meaning),
+                             .rtt_ms = rtt_now(ua)};
+  snprintf(r.reason, sizeof(r.reason),
+           "%s (ICMP%s %d/%d; Windows does not say who sent it: WSAECONNRESET)", meaning,
+           ii.v6 ? "v6" : "", ii.type, ii.code);
+  r.evidence = json_pack("{s:{s:i, s:i, s:n, s:s}}", "icmp", "type", ii.type, "code", ii.code,
+                         "from", "meaning", meaning);
+  report(ua, &r);
+}
+#endif
 
 static void on_poll(uv_poll_t *p, int status, int events)
 {
@@ -250,12 +281,24 @@ static void on_poll(uv_poll_t *p, int status, int events)
     ssize_t n =
         recvfrom(ua->fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &flen);
     if (n < 0) {
-      if (errno == EINTR)
+      int err = plat_sock_errno();
+      if (err == EINTR)
         continue;
+#ifdef _WIN32
+      if (err == ECONNRESET) {
+        port_unreachable_win(ua);
+        return;
+      }
+      if (err == EMSGSIZE) /* larger than cap: its first cap bytes are in buf */
+        n = (ssize_t)cap;
+      else
+        return;
+#else
       /* EAGAIN: drained. ECONNREFUSED and friends: the error queue has the details. */
-      if (errno != EAGAIN && errno != EWOULDBLOCK && read_errqueue(ua))
+      if (err != EAGAIN && err != EWOULDBLOCK && read_errqueue(ua))
         return;
       return;
+#endif
     }
     size_t len = (size_t)n > cap ? cap : (size_t)n;
     struct probe_outcome o = {.state = UC_ST_OPEN};
@@ -279,17 +322,12 @@ int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work
 {
   struct plan_host *h = hs->h;
   int family = h->addr.ss_family;
-  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = plat_udp_socket(family); /* IP_RECVERR on Linux */
   if (fd < 0)
-    return -errno; /* libuv error codes are negated errno values on Unix */
-  int one = 1;
-  if (family == AF_INET)
-    setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
-  else
-    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof(one));
+    return fd;
   struct udp_attempt *ua = calloc(1, sizeof(*ua));
   if (!ua) {
-    close(fd);
+    plat_sock_close(fd);
     return UV_ENOMEM;
   }
   struct probe_choice pc;
@@ -303,7 +341,7 @@ int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work
   if (rc != 0) {
     free(ua->state);
     free(ua);
-    close(fd);
+    plat_sock_close(fd);
     return rc;
   }
   ua->fd = fd;

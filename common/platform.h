@@ -1,0 +1,53 @@
+/* common/platform.h - what differs between the Linux and the Windows build, behind one
+ * interface: common/platform_posix.c and common/platform_win.c implement it (each compiles
+ * to nothing on the other system). Everything else is written once, against libuv and
+ * POSIX; the POSIX names mingw lacks come from common/wincompat/ (Windows build only).
+ *
+ * Kept here: process start (Winsock, the console), the few sockets ucscan opens without
+ * libuv, replacing a file atomically, and the kernel's view of a TCP round trip. */
+#ifndef UC_PLATFORM_H
+#define UC_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+#ifdef _WIN32
+#define PLAT_NULL_DEVICE "NUL"
+#define PLAT_OS_NAME "Windows"
+#else
+#define PLAT_NULL_DEVICE "/dev/null"
+#define PLAT_OS_NAME "Linux"
+#endif
+
+/* First thing in main(). Linux: nothing. Windows: Winsock 2.2; standard output and error
+ * in binary mode (the same bytes as on Linux: "\n", not "\r\n"); a console, when there is
+ * one, set to UTF-8 output (restored at exit) and, where it can, to ANSI escape codes
+ * (Windows 10 / Server 2016), which isatty() then reports (common/wincompat). */
+void plat_init(void);
+
+/* A duplicate of `fd` that child processes do not inherit; -1 with errno on failure. */
+int plat_dup_cloexec(int fd);
+
+/* Renames `from` over `to`, replacing `to` if it exists, atomically for readers of `to`:
+ * rename(2) on Linux; MoveFileEx with MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH on
+ * Windows (whose rename() refuses an existing target). 0, or -1 with errno set. */
+int plat_replace_file(const char *from, const char *to);
+
+/* A non-blocking UDP socket of `family`, not inherited by child processes, that learns of
+ * ICMP errors: Linux puts them on its error queue (IP_RECVERR / IPV6_RECVERR, read with
+ * recvmsg(MSG_ERRQUEUE)); on Windows a port unreachable makes the next recvfrom() fail
+ * with WSAECONNRESET (SIO_UDP_CONNRESET, turned on explicitly) and no other ICMP error is
+ * reported. Returns the socket (an int on both systems), or a libuv error code (< 0). */
+int plat_udp_socket(int family);
+/* Closes a socket from plat_udp_socket (close(2); closesocket on Windows). */
+void plat_sock_close(int fd);
+/* The errno value (EAGAIN, ECONNRESET, EMSGSIZE, EHOSTUNREACH, ...) for the last socket
+ * call that failed on this thread: errno on Linux, WSAGetLastError() translated on Windows. */
+int plat_sock_errno(void);
+
+/* The round trip of a connected TCP socket as the kernel measured it, in milliseconds
+ * (Linux TCP_INFO; Windows SIO_TCP_INFO, Windows 10 1703 and later); -1 when unknown. */
+double plat_tcp_rtt_ms(uv_os_sock_t sock);
+
+#endif

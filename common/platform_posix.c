@@ -1,0 +1,64 @@
+/* common/platform_posix.c - common/platform.h on Linux (and other POSIX systems). */
+#ifndef _WIN32
+#include "common/platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+void plat_init(void)
+{
+}
+
+int plat_dup_cloexec(int fd)
+{
+  return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+int plat_replace_file(const char *from, const char *to)
+{
+  return rename(from, to);
+}
+
+int plat_udp_socket(int family)
+{
+  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -errno; /* libuv error codes are negated errno values on Unix */
+  int one = 1;
+#ifdef IP_RECVERR
+  if (family == AF_INET)
+    setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
+  else
+    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof(one));
+#endif
+  (void)one;
+  return fd;
+}
+
+void plat_sock_close(int fd)
+{
+  close(fd);
+}
+
+int plat_sock_errno(void)
+{
+  return errno;
+}
+
+double plat_tcp_rtt_ms(uv_os_sock_t sock)
+{
+#ifdef TCP_INFO
+  struct tcp_info ti;
+  socklen_t len = sizeof(ti);
+  if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_rtt != 0)
+    return (double)ti.tcpi_rtt / 1000.0;
+#endif
+  (void)sock;
+  return -1;
+}
+#endif

@@ -1,0 +1,196 @@
+/* common/wincompat/uc_wincompat.h - the POSIX pieces ucscan uses that mingw-w64 lacks, for
+ * the Windows build only. CMake force-includes it (-include) in every source of that build,
+ * before anything else: Winsock comes before <windows.h>, the macros of the Windows headers
+ * that clash with ordinary words are removed, and the missing names are supplied, each as
+ * a macro onto a plat_ function of common/platform_win.c or onto the CRT's own spelling.
+ *
+ * What is emulated, and how far (the rest of the code relies on no more than this):
+ *   getrlimit/setrlimit  fail (ENOSYS), as where a limit cannot be read: Windows sockets
+ *                        are handles, not descriptors, with no per-process limit to raise
+ *                        (under Wine the Unix limit of the wineserver applies, unseen)
+ *   geteuid/getuid       0: the Windows build has no Unix users; nothing it does depends
+ *                        on root (no capture, no privileged ports, no --user)
+ *   sigaction            SIGINT, SIGTERM and SIGBREAK through the CRT's signal(); other
+ *                        signals (SIGHUP, SIGPIPE) have no CRT handler and are accepted
+ *                        and ignored. sigprocmask holds nothing (Windows delivers console
+ *                        events on their own thread, not in the middle of a write)
+ *   lstat, S_ISLNK       there are no symbolic links the CRT can see: lstat is stat
+ *   realpath             GetFullPathName of an existing file (NULL and ENOENT otherwise)
+ *   fsync, fchmod        _commit; fchmod keeps the CRT's read-only bit only
+ *   timegm               _mkgmtime
+ *   open_memstream       a temporary file that fclose() reads back into the buffer;
+ *                        *buf and *len are set by fclose() only, not by fflush()
+ *   inet_aton            its own parser of the forms glibc's accepts (Windows has none)
+ *   isatty               a console that takes ANSI escape codes (colours, the progress
+ *                        line): Windows 10 / Server 2016 consoles once plat_init() has
+ *                        turned the codes on; older consoles count as not a terminal
+ * The headers that do not exist in mingw (sys/socket.h, netinet/in.h, ...) are files in
+ * this directory that include nothing more than this. */
+#ifndef UC_WINCOMPAT_H
+#define UC_WINCOMPAT_H
+
+#ifdef _WIN32
+
+#ifndef _POSIX_THREAD_SAFE_FUNCTIONS
+#define _POSIX_THREAD_SAFE_FUNCTIONS 200112L /* gmtime_r, localtime_r */
+#endif
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <io.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Words the Windows headers define as macros. */
+#undef interface
+#undef ERROR
+#undef DELETE
+#undef IN
+#undef OUT
+#undef OPTIONAL
+#undef small
+
+/* Formats: for gcc on Windows, format(printf, ...) means Microsoft's printf, which knows
+ * neither %zu nor %jd; ucscan's own printf (__USE_MINGW_ANSI_STDIO) is the GNU one. The
+ * project's declarations say format(printf, ...); the system headers spell it
+ * __format__, which this leaves alone. */
+#define format(archetype, fmt, first) format(gnu_printf, fmt, first)
+
+/* --- users ---------------------------------------------------------------------------- */
+typedef unsigned int uid_t;
+typedef unsigned int gid_t;
+#define geteuid() 0u
+#define getuid() 0u
+#define getegid() 0u
+#define getgid() 0u
+
+/* --- descriptors and files -------------------------------------------------------------- */
+#ifndef O_CLOEXEC
+#define O_CLOEXEC _O_NOINHERIT
+#endif
+#ifndef O_DIRECTORY
+#define O_DIRECTORY 0 /* open() of a directory fails on Windows: callers skip what needs it */
+#endif
+#ifndef S_ISLNK
+#define S_ISLNK(m) 0
+#endif
+#define lstat stat
+#define fsync _commit
+int plat_fchmod(int fd, mode_t mode);
+#define fchmod plat_fchmod
+int plat_readlink(const char *path, char *buf, size_t cap);
+#define readlink plat_readlink
+char *plat_realpath(const char *path, char *resolved);
+#define realpath plat_realpath
+#define timegm _mkgmtime
+int plat_isatty(int fd);
+#define isatty plat_isatty
+
+/* open_memstream: a temporary file (deleted on close) whose bytes fclose() copies into
+ * *buf / *len. Only fclose() publishes them (never fflush()): that is all the code asks. */
+FILE *plat_open_memstream(char **buf, size_t *len);
+int plat_fclose(FILE *f);
+#define open_memstream plat_open_memstream
+#define fclose plat_fclose
+
+/* --- resource limits ---------------------------------------------------------------------- */
+typedef unsigned long long rlim_t;
+struct rlimit {
+  rlim_t rlim_cur, rlim_max;
+};
+#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY (~(rlim_t)0)
+int plat_getrlimit(int resource, struct rlimit *rl);
+int plat_setrlimit(int resource, const struct rlimit *rl);
+#define getrlimit plat_getrlimit
+#define setrlimit plat_setrlimit
+
+/* --- signals ------------------------------------------------------------------------------- */
+#ifndef _POSIX
+typedef _sigset_t sigset_t;
+#endif
+#ifndef SIGHUP
+#define SIGHUP 1 /* as libuv's uv/win.h: a closed console window */
+#endif
+#ifndef SIGPIPE
+#define SIGPIPE 13 /* never raised: a write to a reset socket fails with an error */
+#endif
+struct plat_sigaction {
+  void (*sa_handler)(int);
+  sigset_t sa_mask;
+  int sa_flags;
+};
+int plat_sigaction(int sig, const struct plat_sigaction *act, struct plat_sigaction *old);
+#define sigaction plat_sigaction
+static inline int plat_sigemptyset(sigset_t *set)
+{
+  *set = 0;
+  return 0;
+}
+static inline int plat_sigaddset(sigset_t *set, int sig)
+{
+  *set |= (sigset_t)1 << sig;
+  return 0;
+}
+static inline int plat_sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+  (void)how;
+  (void)set;
+  if (old)
+    *old = 0;
+  return 0;
+}
+#define sigemptyset plat_sigemptyset
+#define sigaddset plat_sigaddset
+#define sigprocmask plat_sigprocmask
+#define SIG_BLOCK 0
+#define SIG_SETMASK 2
+
+/* --- sockets -------------------------------------------------------------------------------- */
+/* Windows sockets opened by ucscan itself are always non-blocking, and a datagram larger than
+ * the buffer fails with WSAEMSGSIZE (the first bytes are in the buffer): callers that
+ * pass these flags handle that error (common/platform.h). */
+#define MSG_DONTWAIT 0
+#define MSG_TRUNC 0
+/* The resolver's lenient IPv4 forms (a, a.b, a.b.c, octal 010, hex 0x0a), as glibc's. */
+int plat_inet_aton(const char *s, struct in_addr *out);
+#define inet_aton plat_inet_aton
+/* Winsock takes char buffers and int lengths where POSIX takes void and size_t. */
+static inline ssize_t plat_sendto(SOCKET s, const void *buf, size_t len, int flags,
+                                  const struct sockaddr *to, socklen_t tolen)
+{
+  return sendto(s, (const char *)buf, (int)len, flags, to, tolen);
+}
+static inline ssize_t plat_recvfrom(SOCKET s, void *buf, size_t len, int flags,
+                                    struct sockaddr *from, socklen_t *fromlen)
+{
+  return recvfrom(s, (char *)buf, (int)len, flags, from, fromlen);
+}
+static inline int plat_setsockopt(SOCKET s, int level, int name, const void *val, socklen_t len)
+{
+  return setsockopt(s, level, name, (const char *)val, len);
+}
+static inline int plat_getsockopt(SOCKET s, int level, int name, void *val, socklen_t *len)
+{
+  return getsockopt(s, level, name, (char *)val, len);
+}
+#define sendto plat_sendto
+#define recvfrom plat_recvfrom
+#define setsockopt plat_setsockopt
+#define getsockopt plat_getsockopt
+
+#endif /* _WIN32 */
+#endif
