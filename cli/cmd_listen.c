@@ -14,6 +14,7 @@
 #include "common/certgen.h"
 #include "common/fdroom.h"
 #include "listen/fdlimit.h"
+#include "listen/firewall.h"
 #include "listen/listen.h"
 #include "listen/plan.h"
 #include "probes/probe.h"
@@ -30,6 +31,7 @@ enum {
   L_ALLOW_PARTIAL,
   L_RATE,
   L_CATALOG,
+  L_FIREWALL_RULES,
   L_HELP
 };
 
@@ -52,6 +54,9 @@ static const struct cli_opt listen_opts[] = {
     {"rate", "N", L_RATE,
      "replies per second, all ports together (default 20000);\nbeyond it replies are dropped"},
     {"catalog", "FILE", L_CATALOG, "site catalog that extends or replaces the built-in tables"},
+    {"firewall-rules", "FORMAT", L_FIREWALL_RULES,
+     "print the Windows Firewall rules the ports need, as\nPowerShell New-NetFirewallRule lines "
+     "(FORMAT: powershell),\nand exit without listening"},
     {"help", NULL, L_HELP, "this help"},
     {NULL, NULL, 0, NULL},
 };
@@ -83,7 +88,7 @@ const struct cli_cmd cli_cmd_listen = {
 };
 
 struct listen_args {
-  const char *role, *product, *bind, *name, *cert, *key, *catalog;
+  const char *role, *product, *bind, *name, *cert, *key, *catalog, *firewall_rules;
   unsigned duration, rate;
   bool allow_partial;
 };
@@ -119,6 +124,9 @@ static int parse_args(int argc, char **argv, struct listen_args *a)
     case L_CATALOG:
       a->catalog = optarg;
       break;
+    case L_FIREWALL_RULES:
+      a->firewall_rules = optarg;
+      break;
     case L_DURATION:
       rc = opts_uint("duration", optarg, 1, 31536000, &a->duration) ? 2 : 0;
       break;
@@ -150,6 +158,9 @@ static int parse_args(int argc, char **argv, struct listen_args *a)
                             "say which roles this host will hold: --role ROLE[,ROLE...]");
   if (a->key && !a->cert)
     return opts_usage_error("listen", "%s", "--key goes with --cert");
+  if (a->firewall_rules && strcmp(a->firewall_rules, "powershell") != 0)
+    return opts_usage_error("listen", "unknown --firewall-rules format \"%s\" (powershell)",
+                            a->firewall_rules);
   if (a->name && !topo_valid_hostname(a->name) && !topo_address_family(a->name))
     return opts_usage_error("listen", "--name: \"%s\" is not a host name", a->name);
   return 0;
@@ -248,6 +259,11 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
     printf(", certificate for %s made in memory\n", host);
   if (fds.soft != fds.soft_before)
     printf("ucscan listen: RLIMIT_NOFILE raised from %lu to %lu\n", fds.soft_before, fds.soft);
+#ifdef _WIN32 /* Windows Firewall blocks inbound ports by default */
+  printf("ucscan listen: Windows Firewall must let these ports in; the rules, for an elevated "
+         "PowerShell (ucscan never changes the firewall):\n");
+  listen_firewall_powershell(stdout, plan, a->role, product, bind);
+#endif
   fflush(stdout); /* the header before any warning, when both go to one file */
   char note[200] = "";
   if (!fds.enough) {
@@ -361,6 +377,11 @@ int cmd_listen(int argc, char **argv)
   bool bind_is_name;
   if (resolve_bind(a.bind, bind, sizeof(bind), &bind_is_name) != 0)
     goto out;
+  if (a.firewall_rules) { /* the rules only: nothing is opened */
+    listen_firewall_powershell(stdout, &plan, a.role, product, bind);
+    status = 0;
+    goto out;
+  }
   const char *host = a.name;
   if (!host && bind_is_name)
     host = a.bind;
