@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <direct.h>
 #include <io.h>
 #include <mstcpip.h>
 #include <stdio.h>
@@ -277,6 +278,50 @@ int plat_setrlimit(int resource, const struct rlimit *rl)
     return -1;
   }
   return 0;
+}
+
+char *plat_strndup(const char *s, size_t n)
+{
+  size_t len = strnlen(s, n);
+  char *d = malloc(len + 1);
+  if (d) {
+    memcpy(d, s, len);
+    d[len] = '\0';
+  }
+  return d;
+}
+
+void *plat_memmem(const void *hay, size_t hlen, const void *needle, size_t nlen)
+{
+  const unsigned char *h = hay;
+  if (nlen == 0)
+    return (void *)hay;
+  for (size_t i = 0; nlen <= hlen && i <= hlen - nlen; i++)
+    if (h[i] == *(const unsigned char *)needle && memcmp(h + i, needle, nlen) == 0)
+      return (void *)(h + i);
+  return NULL;
+}
+
+char *plat_mkdtemp(char *tmpl)
+{
+  for (int tries = 0; tries < 100; tries++) {
+    char name[MAX_PATH];
+    size_t len = strlen(tmpl);
+    if (len < 6 || len >= sizeof(name) || strcmp(tmpl + len - 6, "XXXXXX") != 0) {
+      errno = EINVAL;
+      return NULL;
+    }
+    memcpy(name, tmpl, len + 1);
+    if (_mktemp_s(name, len + 1) != 0)
+      return NULL;
+    if (_mkdir(name) == 0) {
+      memcpy(tmpl, name, len + 1);
+      return tmpl;
+    }
+    if (errno != EEXIST)
+      return NULL;
+  }
+  return NULL;
 }
 
 /* The open memory streams: up to PLAT_MEMSTREAMS at once (the code never holds more than

@@ -173,8 +173,10 @@ fi
 
 # --- 4. build ------------------------------------------------------------------------------
 exec 9>"$cache/.lock"
-say "waiting for the build lock ($cache/.lock)"
-flock 9
+if ! flock -n 9; then
+  say "another checkout is building the dependencies: waiting for it ($cache/.lock)"
+  flock 9
+fi
 if [[ -f $prefix/.complete ]]; then # built by another checkout while we waited
   echo "$prefix"
   exit 0
@@ -194,8 +196,11 @@ unpack() { # pkg -> prints the unpacked directory
 cmake_cross() { # source dir, build dir, extra args...
   local s=$1 b=$2
   shift 2
+  # C99 printf (%zu, %lld, %g as glibc writes it) from mingw's own stdio, as in ucscan:
+  # jansson formats numbers with snprintf, cmocka its messages.
   cmake -S "$s" -B "$b" -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DUC_WIN_PREFIX="$stage" \
-    -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$stage" -DCMAKE_INSTALL_LIBDIR=lib "$@"
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$stage" -DCMAKE_INSTALL_LIBDIR=lib \
+    -DCMAKE_C_FLAGS="-D__USE_MINGW_ANSI_STDIO=1" "$@"
 }
 
 step() { # name, function: runs it with its output in the log, times it

@@ -18,6 +18,7 @@
  *   realpath             GetFullPathName of an existing file (NULL and ENOENT otherwise)
  *   fsync, fchmod        _commit; fchmod keeps the CRT's read-only bit only
  *   timegm               _mkgmtime
+ *   strndup, memmem      plain implementations; mkdtemp: _mktemp_s, then _mkdir
  *   open_memstream       a temporary file that fclose() reads back into the buffer;
  *                        *buf and *len are set by fclose() only, not by fflush()
  *   inet_aton            its own parser of the forms glibc's accepts (Windows has none)
@@ -62,6 +63,11 @@
 #undef OUT
 #undef OPTIONAL
 #undef small
+#undef near
+#undef far
+/* cmocka declares its printf-like functions format(__printf__, ...), which gcc takes for
+ * Microsoft's printf on Windows; this build's printf is the GNU one. */
+#define __printf__ __gnu_printf__
 
 /* Formats: for gcc on Windows, format(printf, ...) means Microsoft's printf, which knows
  * neither %zu nor %jd; ucscan's own printf (__USE_MINGW_ANSI_STDIO) is the GNU one. The
@@ -105,6 +111,14 @@ FILE *plat_open_memstream(char **buf, size_t *len);
 int plat_fclose(FILE *f);
 #define open_memstream plat_open_memstream
 #define fclose plat_fclose
+
+/* GNU and POSIX string and file functions mingw lacks. */
+char *plat_strndup(const char *s, size_t n);
+void *plat_memmem(const void *hay, size_t hlen, const void *needle, size_t nlen);
+char *plat_mkdtemp(char *tmpl);
+#define strndup plat_strndup
+#define memmem plat_memmem
+#define mkdtemp plat_mkdtemp
 
 /* --- resource limits ---------------------------------------------------------------------- */
 typedef unsigned long long rlim_t;
@@ -187,6 +201,16 @@ static inline int plat_getsockopt(SOCKET s, int level, int name, void *val, sock
 {
   return getsockopt(s, level, name, (char *)val, len);
 }
+static inline ssize_t plat_send(SOCKET s, const void *buf, size_t len, int flags)
+{
+  return send(s, (const char *)buf, (int)len, flags);
+}
+static inline ssize_t plat_recv(SOCKET s, void *buf, size_t len, int flags)
+{
+  return recv(s, (char *)buf, (int)len, flags);
+}
+#define send plat_send
+#define recv plat_recv
 #define sendto plat_sendto
 #define recvfrom plat_recvfrom
 #define setsockopt plat_setsockopt

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "tests/support/catalog_fixture.h"
+#include "tests/support/under_wine.h"
 
 #include "model/verdict.h"
 #include "scanner/engine.h"
@@ -136,8 +137,12 @@ static void test_open_closed_range(void **state)
   assert_int_equal(c->range->closed, 10);
   assert_int_equal(c->res.verdict, UC_PASS);
   c = check_on(&p, 9, false);
-  assert_int_equal(c->res.state, UC_ST_CLOSED); /* ICMP port unreachable, from the queue */
-  assert_non_null(json_object_get(c->res.evidence, "icmp"));
+  if (test_under_wine()) { /* Wine passes no ICMP error to a UDP socket: silence */
+    assert_int_equal(c->res.state, UC_ST_OPEN_FILTERED);
+  } else {
+    assert_int_equal(c->res.state, UC_ST_CLOSED); /* ICMP port unreachable, from the queue */
+    assert_non_null(json_object_get(c->res.evidence, "icmp"));
+  }
 
   engine_free(e);
   server_stop(&srv);
