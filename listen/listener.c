@@ -44,6 +44,9 @@ void listen_handle_closed(struct listener *l)
 static void on_sock_closed(uv_handle_t *h)
 {
   struct listen_sock *sock = h->data;
+#ifdef _WIN32
+  listen_tcp_closed_win(sock); /* the socket under a Windows accept watcher */
+#endif
   listen_handle_closed(sock->l);
 }
 
