@@ -65,5 +65,5 @@ wine_exe() {
 }
 
 wine_stop() {
-  _wine_env "$1" "$WINESERVER" -k 2>/dev/null || true
+  _wine_env "$1" "$WINESERVER" -k >/dev/null 2>&1 || true
 }
