@@ -34,6 +34,11 @@ int plat_dup_cloexec(int fd);
  * Windows (whose rename() refuses an existing target). 0, or -1 with errno set. */
 int plat_replace_file(const char *from, const char *to);
 
+/* Do two paths name one existing file (hard links too)? 1 or 0; -1 when either does not
+ * exist. Linux: device and inode; Windows: volume serial number and file index (stat()'s
+ * st_ino is always 0 there). */
+int plat_same_file(const char *a, const char *b);
+
 /* A non-blocking UDP socket of `family`, not inherited by child processes, that learns of
  * ICMP errors: Linux puts them on its error queue (IP_RECVERR / IPV6_RECVERR, read with
  * recvmsg(MSG_ERRQUEUE)); on Windows a port unreachable makes the next recvfrom() fail

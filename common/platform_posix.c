@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void plat_init(void)
@@ -22,6 +23,14 @@ int plat_dup_cloexec(int fd)
 int plat_replace_file(const char *from, const char *to)
 {
   return rename(from, to);
+}
+
+int plat_same_file(const char *a, const char *b)
+{
+  struct stat sa, sb;
+  if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+    return -1;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 int plat_udp_socket(int family)

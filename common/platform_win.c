@@ -144,6 +144,30 @@ int plat_replace_file(const char *from, const char *to)
   return rc;
 }
 
+/* The identity of an existing file: volume and file index; false when it cannot be opened. */
+static bool file_id(const char *path, BY_HANDLE_FILE_INFORMATION *info)
+{
+  wchar_t *w = wide_path(path);
+  HANDLE h = w ? CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                             OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL)
+               : INVALID_HANDLE_VALUE;
+  free(w);
+  if (h == INVALID_HANDLE_VALUE)
+    return false;
+  bool ok = GetFileInformationByHandle(h, info);
+  CloseHandle(h);
+  return ok;
+}
+
+int plat_same_file(const char *a, const char *b)
+{
+  BY_HANDLE_FILE_INFORMATION ia, ib;
+  if (!file_id(a, &ia) || !file_id(b, &ib))
+    return -1;
+  return ia.dwVolumeSerialNumber == ib.dwVolumeSerialNumber &&
+         ia.nFileIndexHigh == ib.nFileIndexHigh && ia.nFileIndexLow == ib.nFileIndexLow;
+}
+
 int plat_udp_socket(int family)
 {
   SOCKET s = WSASocketW(family, SOCK_DGRAM, IPPROTO_UDP, NULL, 0,

@@ -105,13 +105,18 @@ build of ucscan has no packet capture (Npcap is not available); nothing scanned"
 refused "--user" "switching users is not available on Windows" --user nobody --out u.json
 [[ ! -e x.pcap && ! -e u.json ]] || fail "a refused scan left files behind"
 
-# --- --out replaces an existing report in one step (MoveFileEx) ----------------------------
+# --- --out and --prom replace existing files in one step (MoveFileEx); two existing files
+# are two files (Windows' stat() gives every file inode 0), one named twice is refused -------
 printf 'old report\n' >replace.json
+printf 'old metrics\n' >replace.prom
 rc=0
 wine_exe "$WP" scan --target "$H" --ports tcp:5066 --no-progress --out replace.json \
-  >/dev/null 2>&1 || rc=$?
-assert_eq 0 "$rc" "exit status of a clean scan"
+  --prom replace.prom >/dev/null 2>"$NS_TMP/replace.err" || rc=$?
+assert_eq 0 "$rc" "exit status of a clean scan: $(cat "$NS_TMP/replace.err")"
 assert_json "$NS_TMP/replace.json" .complete true
+assert_contains "ucscan_scan_info" "$(cat replace.prom)"
+refused "--out and --prom alike" "--out and --prom name the same file" --out replace.json \
+  --prom ./replace.json
 assert_json "$NS_TMP/replace.json" '.hosts[0].checks[0].verdict' pass
 [[ -z $(find "$NS_TMP" -maxdepth 1 -name '.replace.json.tmp-*') ]] || fail "a temporary file was left"
 
