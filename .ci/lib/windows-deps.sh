@@ -9,10 +9,11 @@
 #      source`, the versions apt would install), cross-built for x86_64-w64-mingw32 as
 #      static libraries into a prefix OUTSIDE the checkout:
 #        ${UC_WIN_CACHE:-/var/cache/ucscan-windows}/<key>/
-#      where <key> hashes this script, the toolchain file, the compiler and the four source
-#      versions. A prefix is built in a temporary directory and renamed into place when
-#      complete, under a lock: an interrupted build leaves no half prefix, two checkouts
-#      never build it twice at once, and a second run finds it and takes a second or two.
+#      where <key> hashes the build recipe of this script, the toolchain file, the compiler
+#      and the four source versions. A prefix is built in a temporary directory and renamed
+#      into place when complete, under a lock: an interrupted build leaves no half prefix,
+#      two checkouts never build it twice at once, and a second run finds it and takes a
+#      second or two. Prefixes unused for 30 days are removed.
 #
 # Nothing is downloaded except through apt. No libpcap: Npcap is not packaged, so the
 # Windows build has no packet capture.
@@ -155,37 +156,9 @@ for p in "${sources[@]}"; do
   version[$p]=$(fetch_source "$p") || die "no source of $p could be downloaded (apt-get source $p)"
 done
 
-toolchain=$src_root/cmake/mingw-w64.cmake
-key=$(
-  {
-    cat "${BASH_SOURCE[0]}" "$toolchain"
-    "$cc" --version | head -n1
-    dpkg-query -W -f='${Version}\n' mingw-w64-x86-64-dev
-    for p in "${sources[@]}"; do echo "$p ${version[$p]}"; done
-  } | sha256sum | cut -c1-16
-)
-prefix=$cache/$key
-if [[ -f $prefix/.complete ]]; then
-  say "cached: $prefix ($(for p in "${sources[@]}"; do printf '%s %s, ' "$p" "${version[$p]}"; done | sed 's/, $//'))"
-  echo "$prefix"
-  exit 0
-fi
-
-# --- 4. build ------------------------------------------------------------------------------
-exec 9>"$cache/.lock"
-if ! flock -n 9; then
-  say "another checkout is building the dependencies: waiting for it ($cache/.lock)"
-  flock 9
-fi
-if [[ -f $prefix/.complete ]]; then # built by another checkout while we waited
-  echo "$prefix"
-  exit 0
-fi
-work=$(mktemp -d "$cache/build.XXXXXX")
-stage=$work/prefix
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$stage/include" "$stage/lib"
-
+# >>> recipe: how the prefix is built. The cache key hashes this block (with the toolchain
+# file, the compiler and the source versions), not the whole script: the rest can change
+# without a rebuild; a change here makes a new prefix.
 unpack() { # pkg -> prints the unpacked directory
   local pkg=$1 v=${version[$1]}
   (cd "$work" && dpkg-source --no-check -x "$cache/sources/${pkg}_${v#*:}.dsc" "$pkg") \
@@ -248,6 +221,53 @@ build_cmocka() {
   cp "$s/include/cmocka.h" "$stage/include/"
   cp "$work/cmocka-build/src/libcmocka-static.a" "$stage/lib/libcmocka.a"
 }
+# <<< recipe
+
+toolchain=$src_root/cmake/mingw-w64.cmake
+key=$(
+  {
+    sed -n '/^# >>> recipe/,/^# <<< recipe/p' "${BASH_SOURCE[0]}"
+    cat "$toolchain"
+    "$cc" --version | head -n1
+    dpkg-query -W -f='${Version}\n' mingw-w64-x86-64-dev
+    for p in "${sources[@]}"; do echo "$p ${version[$p]}"; done
+  } | sha256sum | cut -c1-16
+)
+prefix=$cache/$key
+
+# Prefixes no checkout has used for 30 days (another recipe, older sources) go. Each use of a
+# prefix touches its .used.
+prune() {
+  local d
+  for d in "$cache"/*/.complete; do
+    d=${d%/.complete}
+    [[ -d $d && $d != "$prefix" && -n $(find "$d" -maxdepth 1 -name .used -mtime +30) ]] || continue
+    say "removing $d: unused for 30 days"
+    rm -rf "$d"
+  done
+}
+
+if [[ -f $prefix/.complete ]]; then
+  touch "$prefix/.used"
+  say "cached: $prefix ($(for p in "${sources[@]}"; do printf '%s %s, ' "$p" "${version[$p]}"; done | sed 's/, $//'))"
+  echo "$prefix"
+  exit 0
+fi
+
+# --- 4. build ------------------------------------------------------------------------------
+exec 9>"$cache/.lock"
+if ! flock -n 9; then
+  say "another checkout is building the dependencies: waiting for it ($cache/.lock)"
+  flock 9
+fi
+if [[ -f $prefix/.complete ]]; then # built by another checkout while we waited
+  echo "$prefix"
+  exit 0
+fi
+work=$(mktemp -d "$cache/build.XXXXXX")
+stage=$work/prefix
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$stage/include" "$stage/lib"
 
 t_all=$(date +%s)
 for p in "${sources[@]}"; do
@@ -262,5 +282,7 @@ done
 } >"$stage/.complete"
 rm -rf "$prefix"
 mv "$stage" "$prefix"
+touch "$prefix/.used"
+prune
 say "dependencies built in $(($(date +%s) - t_all)) s: $prefix"
 echo "$prefix"
