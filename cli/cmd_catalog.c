@@ -15,7 +15,7 @@ enum { C_PRODUCT = 1000, C_ROLE, C_JSON, C_CATALOG, C_HELP };
 static const struct cli_opt catalog_opts[] = {
     {"product", "ID", C_PRODUCT, "only rows of this product (sfb2015, lync2013)"},
     {"role", "ROLE[,ROLE...]", C_ROLE, "only rows that apply to one of these roles"},
-    {"json", NULL, C_JSON, "print the rows as JSON"},
+    {"json", NULL, C_JSON, "print the rows as a catalog file (--catalog loads it back)"},
     {"catalog", "FILE", C_CATALOG, "load a site catalog too (extends or replaces)"},
     {"help", NULL, C_HELP, "this help"},
     {NULL, NULL, 0, NULL},
@@ -26,7 +26,9 @@ const struct cli_cmd cli_cmd_catalog = {
     "ucscan catalog [--product ID] [--role ROLE[,ROLE...]] [--json] [--catalog FILE]",
     "Prints the port tables ucscan checks against: every row of Microsoft's tables for\n"
     "Skype for Business Server 2015 (2020 revision) and Lync Server 2013, with the role,\n"
-    "port, transport, expected protocol, direction and whether it is probed.",
+    "port, transport, expected protocol, direction, the vantages that test it (FROM), the\n"
+    "Edge interface it belongs to and whether it is probed. --json writes the rows as a\n"
+    "catalog file (\"mode\": \"replace\") that --catalog loads back.",
     catalog_opts,
     "examples:\n"
     "  ucscan catalog --role director\n"
@@ -66,46 +68,24 @@ static void roles_text(const struct cat_row *r, char *buf, size_t cap)
     snprintf(buf + 37, cap - 37, "...");
 }
 
-static json_t *row_json(const struct cat_row *r)
+/* "servers,clients", "any" for a site row that names no vantage. */
+static void from_text(const struct cat_row *r, char *buf, size_t cap)
 {
-  json_t *o = json_object();
-  json_t *products = json_array(), *roles = json_array(), *tr = json_array();
-  for (size_t i = 0; i < r->nproducts; i++)
-    json_array_append_new(products, json_string(r->products[i]));
-  for (size_t i = 0; i < r->nroles; i++)
-    json_array_append_new(roles, json_string(r->roles[i]));
-  for (int t = 0; t < UC_TRANSPORT_COUNT; t++)
-    if (r->transports & (1u << t))
-      json_array_append_new(tr, json_string(uc_transport_name((enum uc_transport)t)));
-  json_object_set_new(o, "id", json_string(r->id));
-  json_object_set_new(o, "products", products);
-  json_object_set_new(o, "roles", roles);
-  json_object_set_new(o, "when_role", r->when_role ? json_string(r->when_role) : json_null());
-  json_object_set_new(o, "service", json_string(r->service));
-  if (r->any_port)
-    json_object_set_new(o, "ports", json_string("any"));
-  else if (r->is_range)
-    json_object_set_new(o, "ports", json_pack("{s:i, s:i}", "first", r->first, "last", r->last));
-  else
-    json_object_set_new(o, "port", json_integer(r->first));
-  json_object_set_new(o, "transport", tr);
-  json_object_set_new(o, "protocol", json_string(uc_proto_name(r->protocol)));
-  json_object_set_new(o, "application", r->application ? json_string(r->application) : json_null());
-  json_object_set_new(o, "direction", json_string(cat_direction_name(r->direction)));
-  json_object_set_new(o, "peer", json_string(r->peer));
-  json_object_set_new(o, "optional", json_boolean(r->optional));
-  json_object_set_new(o, "probe", json_boolean(r->probe));
-  json_object_set_new(o, "skip_reason", r->skip_reason ? json_string(r->skip_reason) : json_null());
-  json_object_set_new(o, "note", json_string(r->note));
-  json_object_set_new(o, "revision_note",
-                      r->revision_note ? json_string(r->revision_note) : json_null());
-  json_object_set_new(o, "seed",
-                      json_pack("{s:s, s:s?, s:s}", "role", r->seed_role, "service",
-                                r->seed_service, "protocol", r->seed_protocol));
-  json_object_set_new(
-      o, "source",
-      json_pack("{s:s, s:s, s:i}", "file", r->src_file, "table", r->src_table, "row", r->src_row));
-  return o;
+  size_t used = 0;
+  buf[0] = '\0';
+  if (!r->from_given) {
+    snprintf(buf, cap, "any");
+    return;
+  }
+  for (int v = 0; v < UC_VANTAGE_COUNT && used < cap; v++) {
+    if (v == UC_V_ANY || !(r->from & (1u << v)))
+      continue;
+    int w = snprintf(buf + used, cap - used, "%s%s", used ? "," : "",
+                     uc_vantage_name((enum uc_vantage)v));
+    if (w < 0)
+      break;
+    used += (size_t)w;
+  }
 }
 
 #define CATALOG_MAX_ROLES 32
@@ -115,6 +95,12 @@ struct role_filter {
   char *buf;
   const char *v[CATALOG_MAX_ROLES];
   size_t n;
+};
+
+/* What the rows are filtered by: --product and --role. */
+struct row_filter {
+  const char *product;
+  const struct role_filter *roles;
 };
 
 static bool row_selected(const struct cat_row *r, const char *product, const struct role_filter *rf)
@@ -127,6 +113,12 @@ static bool row_selected(const struct cat_row *r, const char *product, const str
     if (cat_row_has_role(r, rf->v[i]))
       return true;
   return false;
+}
+
+static bool row_kept(const struct cat_row *r, void *arg)
+{
+  const struct row_filter *f = arg;
+  return row_selected(r, f->product, f->roles);
 }
 
 /* Splits and checks --role: 0, or a message and 2. */
@@ -161,26 +153,70 @@ static int parse_roles(const char *list, const struct catalog *cat, struct role_
 }
 
 /* Where a table comes from, for its heading: "Skype for Business Server 2015, revision
- * 2020; seed 001, es-ES", from the "source" of the catalog file that holds `file`. */
-static void source_label(const struct catalog *cat, const char *file, char *buf, size_t cap)
+ * 2020; seed 001, es-ES" or "...; page sfb2015-edge-environmental-requirements, es-ES", from
+ * the "source" of the row's table or file. */
+static void source_label(const struct cat_row *r, char *buf, size_t cap)
 {
-  for (size_t i = 0; i < cat->ndocs; i++) {
-    json_t *src = json_object_get(cat->docs[i].root, "source");
-    const char *f = json_string_value(json_object_get(src, "file"));
-    if (!f || strcmp(f, file) != 0)
-      continue;
-    const char *product = json_string_value(json_object_get(src, "product"));
-    const char *rev = json_string_value(json_object_get(src, "revision"));
-    const char *lang = json_string_value(json_object_get(src, "language"));
-    /* the seeds are named NNN_<hash>.txt; a site catalog's source may be anything */
-    bool seed = strlen(f) > 4 && isdigit((unsigned char)f[0]) && isdigit((unsigned char)f[1]) &&
-                isdigit((unsigned char)f[2]) && f[3] == '_';
-    snprintf(buf, cap, "%s%s%s; %s %.*s%s%s", product ? product : file, rev ? ", revision " : "",
-             rev ? rev : "", seed ? "seed" : "source", seed ? 3 : (int)strlen(f), f,
-             lang ? ", " : "", lang ? lang : "");
+  const char *f = json_string_value(json_object_get(r->source_json, "file"));
+  if (!f || json_object_size(r->source_json) == 1) { /* no "source", or only a file name */
+    snprintf(buf, cap, "%s", r->src_file);
     return;
   }
-  snprintf(buf, cap, "%s", file); /* a site catalog without a "source" */
+  const char *product = json_string_value(json_object_get(r->source_json, "product"));
+  const char *rev = json_string_value(json_object_get(r->source_json, "revision"));
+  const char *lang = json_string_value(json_object_get(r->source_json, "language"));
+  /* the seeds are named NNN_<hash>.txt, the reference pages <name>.<language>.md; a site
+   * catalog's source may be anything */
+  size_t n = strlen(f);
+  bool seed = n > 4 && isdigit((unsigned char)f[0]) && isdigit((unsigned char)f[1]) &&
+              isdigit((unsigned char)f[2]) && f[3] == '_';
+  bool page = !seed && n > 3 && strcmp(f + n - 3, ".md") == 0;
+  int shown = seed ? 3 : (int)n;
+  if (page) {
+    shown = (int)n - 3;
+    if (lang && (size_t)shown > strlen(lang) + 1 &&
+        strncmp(f + shown - strlen(lang), lang, strlen(lang)) == 0 &&
+        f[shown - strlen(lang) - 1] == '.')
+      shown -= (int)strlen(lang) + 1;
+  }
+  snprintf(buf, cap, "%s%s%s; %s %.*s%s%s", product ? product : f, rev ? ", revision " : "",
+           rev ? rev : "", seed ? "seed" : (page ? "page" : "source"), shown, f, lang ? ", " : "",
+           lang ? lang : "");
+}
+
+/* The rows as a table, one heading per source table. */
+static void print_table(const struct catalog *cat, const char *product,
+                        const struct role_filter *rf)
+{
+  const struct cat_row *last = NULL;
+  size_t shown = 0;
+  for (size_t i = 0; i < cat->nrows; i++) {
+    const struct cat_row *r = &cat->rows[i];
+    if (!row_selected(r, product, rf))
+      continue;
+    if (!last || strcmp(last->table_title, r->table_title) != 0 ||
+        strcmp(last->src_file, r->src_file) != 0) {
+      char from[300];
+      source_label(r, from, sizeof(from));
+      fprintf(stdout, "%s== %s  (%s)\n", shown ? "\n" : "", r->table_title, from);
+      fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %-22s %-8s %s\n", "ID", "ROLES", "PORT",
+              "PROTOCOL", "DIRECTION", "FROM", "IFACE", "SERVICE / NOTES");
+    }
+    char ports[40], roles[120], vantages[80];
+    ports_text(r, ports, sizeof(ports));
+    roles_text(r, roles, sizeof(roles));
+    from_text(r, vantages, sizeof(vantages));
+    const char *iface = uc_iface_name(r->iface);
+    bool outbound = r->probe && r->direction == CAT_OUTBOUND;
+    fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %-22s %-8s %s%s%s%s%s%s\n", r->id, roles, ports,
+            uc_proto_name(r->protocol), cat_direction_name(r->direction), vantages,
+            iface ? iface : "-", r->service, r->optional ? " [optional]" : "",
+            outbound ? " [outbound: not probed from here]" : "",
+            r->probe ? "" : " [not probed: ", r->probe ? "" : r->skip_reason, r->probe ? "" : "]");
+    last = r;
+    shown++;
+  }
+  fprintf(stdout, "\n%zu rows\n", shown);
 }
 
 int cmd_catalog(int argc, char **argv)
@@ -244,40 +280,19 @@ int cmd_catalog(int argc, char **argv)
     return rc;
   }
   if (as_json) {
-    json_t *rows = json_array();
-    for (size_t i = 0; i < cat.nrows; i++)
-      if (row_selected(&cat.rows[i], product, &rf))
-        json_array_append_new(rows, row_json(&cat.rows[i]));
-    json_dumpf(rows, stdout, JSON_INDENT(2));
-    fputc('\n', stdout);
-    json_decref(rows);
-  } else {
-    const char *last_table = NULL;
-    size_t shown = 0;
-    for (size_t i = 0; i < cat.nrows; i++) {
-      const struct cat_row *r = &cat.rows[i];
-      if (!row_selected(r, product, &rf))
-        continue;
-      if (!last_table || strcmp(last_table, r->table_title) != 0 ||
-          (i && strcmp(cat.rows[i - 1].src_file, r->src_file) != 0)) {
-        char from[200];
-        source_label(&cat, r->src_file, from, sizeof(from));
-        fprintf(stdout, "%s== %s  (%s)\n", shown ? "\n" : "", r->table_title, from);
-        fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %s\n", "ID", "ROLES", "PORT", "PROTOCOL",
-                "DIRECTION", "SERVICE / NOTES");
-        last_table = r->table_title;
-      }
-      char ports[40], roles[120];
-      ports_text(r, ports, sizeof(ports));
-      roles_text(r, roles, sizeof(roles));
-      fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %s%s%s%s%s\n", r->id, roles, ports,
-              uc_proto_name(r->protocol), cat_direction_name(r->direction), r->service,
-              r->optional ? " [optional]" : "",
-              r->probe ? "" : " [not probed: ", r->probe ? "" : r->skip_reason,
-              r->probe ? "" : "]");
-      shown++;
+    struct row_filter f = {product, &rf};
+    json_t *doc = catalog_to_json(&cat, row_kept, &f);
+    if (!doc) {
+      fprintf(stderr, "ucscan: out of memory\n");
+      free(rf.buf);
+      catalog_free(&cat);
+      return 2;
     }
-    fprintf(stdout, "\n%zu rows\n", shown);
+    json_dumpf(doc, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+    json_decref(doc);
+  } else {
+    print_table(&cat, product, &rf);
   }
   free(rf.buf);
   catalog_free(&cat);

@@ -32,6 +32,7 @@ enum {
   L_RATE,
   L_CATALOG,
   L_FIREWALL_RULES,
+  L_INTERFACE,
   L_HELP
 };
 
@@ -57,6 +58,10 @@ static const struct cli_opt listen_opts[] = {
     {"firewall-rules", "FORMAT", L_FIREWALL_RULES,
      "print the Windows Firewall rules the ports need, as\nPowerShell New-NetFirewallRule lines "
      "(FORMAT: powershell),\nand exit without listening"},
+    {"interface", "NAME", L_INTERFACE,
+     "Edge Server only: answer the rows of one interface\n(internal, access, webconf or av), as "
+     "a scan of that\ninterface's address checks them; run one listener per\ninterface address "
+     "(default: every row)"},
     {"help", NULL, L_HELP, "this help"},
     {NULL, NULL, 0, NULL},
 };
@@ -88,7 +93,8 @@ const struct cli_cmd cli_cmd_listen = {
 };
 
 struct listen_args {
-  const char *role, *product, *bind, *name, *cert, *key, *catalog, *firewall_rules;
+  const char *role, *product, *bind, *name, *cert, *key, *catalog, *iface;
+  const char *firewall_rules; /* --firewall-rules: print them and exit */
   unsigned duration, rate;
   bool allow_partial;
 };
@@ -127,6 +133,9 @@ static int parse_args(int argc, char **argv, struct listen_args *a)
     case L_FIREWALL_RULES:
       a->firewall_rules = optarg;
       break;
+    case L_INTERFACE:
+      a->iface = optarg;
+      break;
     case L_DURATION:
       rc = opts_uint("duration", optarg, 1, 31536000, &a->duration) ? 2 : 0;
       break;
@@ -161,6 +170,10 @@ static int parse_args(int argc, char **argv, struct listen_args *a)
   if (a->firewall_rules && strcmp(a->firewall_rules, "powershell") != 0)
     return opts_usage_error("listen", "unknown --firewall-rules format \"%s\" (powershell)",
                             a->firewall_rules);
+  enum uc_iface f;
+  if (a->iface && uc_iface_parse(a->iface, &f) < 0)
+    return opts_usage_error("listen", "unknown interface \"%s\" (internal, access, webconf or av)",
+                            a->iface);
   if (a->name && !topo_valid_hostname(a->name) && !topo_address_family(a->name))
     return opts_usage_error("listen", "--name: \"%s\" is not a host name", a->name);
   return 0;
@@ -364,7 +377,10 @@ int cmd_listen(int argc, char **argv)
     goto out;
   }
   const char *product = a.product ? a.product : catalog_default_product(&cat);
-  if (listen_plan_for_roles(&plan, &cat, product ? product : "", a.role, &err) < 0) {
+  enum uc_iface iface = UC_IF_NONE;
+  if (a.iface)
+    uc_iface_parse(a.iface, &iface);
+  if (listen_plan_for_interface(&plan, &cat, product ? product : "", a.role, iface, &err) < 0) {
     uc_err_format(&err, msg, sizeof(msg));
     fprintf(stderr, "ucscan listen: %s\n", msg);
     goto out;

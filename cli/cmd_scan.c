@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "cli/push.h"
 #include "probes/tls.h"
 #include "reports/atomic.h"
 #include "reports/report.h"
@@ -39,6 +42,7 @@ enum {
   O_CONCURRENCY,
   O_PER_HOST,
   O_RATE,
+  O_MAX_RATE,
   O_PROFILE,
   O_FAST,
   O_CERT_WARN_DAYS,
@@ -49,6 +53,9 @@ enum {
   O_TCP_METHOD,
   O_NO_EVIDENCE,
   O_PROM,
+  O_FROM,
+  O_SOURCE,
+  O_PUSH,
   O_HELP
 };
 
@@ -60,6 +67,13 @@ static const struct cli_opt scan_opts[] = {
      "ad hoc ports instead of roles, no catalog:\ntcp:1-1024,udp:3478,5060 (a prefix applies to "
      "what follows)"},
     {"product", "ID", O_PRODUCT, "sfb2015 (default) or lync2013; overrides the topology's"},
+    {"from", "VANTAGE", O_FROM,
+     "where this scan runs: servers, clients, internet,\nreverse-proxy, pstn, or any (default: "
+     "the topology's\n\"vantage\", else any). Rows the documentation tests\nfrom elsewhere are "
+     "skipped, naming who can test them"},
+    {"source", "ADDR", O_SOURCE,
+     "send every probe from ADDR, an address of this machine\n(a scanner with a leg in the DMZ "
+     "and one in the LAN)"},
     {"catalog", "FILE", O_CATALOG,
      "site catalog that extends (or, with \"mode\": \"replace\",\nreplaces) the built-in port "
      "tables"},
@@ -70,11 +84,17 @@ static const struct cli_opt scan_opts[] = {
     {"prom", "FILE", O_PROM,
      "write Prometheus metrics to FILE, atomically\n(node_exporter textfile collector: name it "
      "*.prom)"},
+    {"push", "URL", O_PUSH,
+     "PUT the Prometheus metrics to a Pushgateway, after the\nreport is written "
+     "(http://HOST:9091; grouping key job\nucscan, topology, vantage); a failed push: exit 3"},
     {"timeout", "MS", O_TIMEOUT, "longest wait for one attempt (default 2000; fast: 1000)"},
     {"retries", "N", O_RETRIES, "extra attempts when nothing answered (default 2)"},
     {"concurrency", "N", O_CONCURRENCY, "probes in flight, all hosts (default 256; fast: 4096)"},
     {"per-host", "N", O_PER_HOST, "probes in flight per host (default 16; fast: 4096)"},
-    {"rate", "N", O_RATE, "new probes per second, 0 = no cap (default 1000; fast: 0)"},
+    {"rate", "N", O_RATE,
+     "new probes per second to one target, 0 = no cap\n(default 2000; fast: 0)"},
+    {"max-rate", "N", O_MAX_RATE,
+     "new probes per second, all targets together, 0 = no\ncap (default 20000; fast: 0)"},
     {"profile", "NAME", O_PROFILE, "polite (default, production) or fast (labs)"},
     {"fast", NULL, O_FAST, "same as --profile fast"},
     {"cert-warn-days", "N", O_CERT_WARN_DAYS,
@@ -100,7 +120,7 @@ static const struct cli_opt scan_opts[] = {
 const struct cli_cmd cli_cmd_scan = {
     "scan",
     "ucscan scan --topology FILE [--out FILE] [--format json|table|junit|prometheus]\n"
-    "                   [--prom FILE] [options]\n"
+    "                   [--prom FILE] [--push URL] [options]\n"
     "       ucscan scan --target HOST[,HOST...] --role ROLE[,ROLE...] [options]\n"
     "       ucscan scan --target HOST[,HOST...] --ports SPEC [options]",
     "Checks every host's ports against Microsoft's port tables for its roles (or the ports\n"
@@ -108,8 +128,10 @@ const struct cli_cmd cli_cmd_scan = {
     "SQL Browser) and writes a pass/warn/fail/skip report.",
     scan_opts,
     "profiles:\n"
-    "  polite  (default) 16 probes in flight per host, 256 in all, 1000 new probes/s,\n"
-    "          2 s longest wait, adaptive timeouts no shorter than 100 ms\n"
+    "  polite  (default) per target: 2000 new probes/s, 16 connections in flight;\n"
+    "          in all: 20000 new probes/s, 256 connections; 2 s longest wait, adaptive\n"
+    "          timeouts no shorter than 100 ms (raw SYNs and UDP range datagrams hold\n"
+    "          no connection: the rates pace them)\n"
     "  fast    for labs: 4096 in flight, no rate cap, 1 s longest wait, 20 ms floor\n"
     "\nexit status:\n"
     "  0  no check failed    1  at least one check failed\n"
@@ -122,19 +144,30 @@ const struct cli_cmd cli_cmd_scan = {
     "  ucscan scan --target 198.18.1.20 --ports tcp:1-65535 --fast\n"
     "  ucscan scan --topology contoso.json --out report.json --format junit > junit.xml\n"
     "  ucscan scan --topology contoso.json --out report.json \\\n"
-    "              --prom /var/lib/prometheus/node-exporter/ucscan.prom\n",
+    "              --prom /var/lib/prometheus/node-exporter/ucscan.prom\n"
+    "  ucscan scan --topology contoso.json --out report.json \\\n"
+    "              --push http://pushgateway.example:9091\n",
 };
 
 struct scan_args {
-  const char *topology, *target, *role, *ports, *product, *catalog, *out, *format, *prom;
+  const char *topology, *target, *role, *ports, *product, *catalog, *out, *format, *prom, *push;
+  const char *from; /* --from, or NULL: the topology's vantage, else any */
   struct scan_conf conf;
   bool profile_set;
   bool no_evidence;
-  unsigned timeout, retries, concurrency, per_host, rate, cert_warn_days;
+  unsigned timeout, retries, concurrency, per_host, rate, max_rate, cert_warn_days;
   unsigned set; /* bit per numeric option given */
 };
 
-enum { S_TIMEOUT = 1, S_RETRIES = 2, S_CONC = 4, S_PERHOST = 8, S_RATE = 16, S_CWD = 32 };
+enum {
+  S_TIMEOUT = 1,
+  S_RETRIES = 2,
+  S_CONC = 4,
+  S_PERHOST = 8,
+  S_RATE = 16,
+  S_CWD = 32,
+  S_MAXRATE = 64
+};
 
 /* The file a path names once written: realpath() of the file, or of its directory when the
  * file does not exist yet (./r.json and r.json, or a link and its target, are one file). */
@@ -176,6 +209,32 @@ static bool same_file(const char *a_given, const char *b_given)
   return strcmp(a, b) == 0;
 }
 
+/* --source must be an address of this machine: bound once here, so a typo is an input error
+ * (exit 2) rather than a scan whose every probe fails. */
+static int check_source(const char *addr)
+{
+  struct sockaddr_storage ss;
+  socklen_t len;
+  memset(&ss, 0, sizeof(ss));
+  if (uv_ip4_addr(addr, 0, (struct sockaddr_in *)&ss) == 0)
+    len = sizeof(struct sockaddr_in);
+  else if (uv_ip6_addr(addr, 0, (struct sockaddr_in6 *)&ss) == 0)
+    len = sizeof(struct sockaddr_in6);
+  else
+    return opts_usage_error("scan", "--source \"%s\" is not an IPv4 or IPv6 address", addr);
+  int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0) {
+    int err = errno;
+    if (fd >= 0)
+      plat_sock_close(fd);
+    fprintf(stderr, "ucscan: --source %s: not an address of this machine (%s); nothing scanned\n",
+            addr, strerror(err));
+    return 2;
+  }
+  plat_sock_close(fd);
+  return 0;
+}
+
 static int parse_args(int argc, char **argv, struct scan_args *a)
 {
   if (opts_check_argv(&cli_cmd_scan, argc, argv) != 0)
@@ -214,6 +273,15 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
     case O_PROM:
       a->prom = optarg;
       break;
+    case O_FROM:
+      a->from = optarg;
+      break;
+    case O_SOURCE:
+      a->conf.source_addr = optarg;
+      break;
+    case O_PUSH:
+      a->push = optarg;
+      break;
     case O_TIMEOUT:
       rc = opts_uint("timeout", optarg, 1, 600000, &a->timeout);
       a->set |= S_TIMEOUT;
@@ -233,6 +301,10 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
     case O_RATE:
       rc = opts_uint("rate", optarg, 0, 100000000, &a->rate);
       a->set |= S_RATE;
+      break;
+    case O_MAX_RATE:
+      rc = opts_uint("max-rate", optarg, 0, 100000000, &a->max_rate);
+      a->set |= S_MAXRATE;
       break;
     case O_CERT_WARN_DAYS:
       rc = opts_uint("cert-warn-days", optarg, 0, 36500, &a->cert_warn_days);
@@ -295,7 +367,15 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   base.progress = a->conf.progress;
   base.tcp_method = a->conf.tcp_method ? a->conf.tcp_method : base.tcp_method;
   base.evidence_capture = !a->no_evidence;
+  base.source_addr = a->conf.source_addr;
   a->conf = base;
+  if (a->from && uc_vantage_parse(a->from, &a->conf.vantage) < 0)
+    return opts_usage_error("scan",
+                            "unknown vantage \"%s\" for --from (servers, clients, internet, "
+                            "reverse-proxy, pstn or any)",
+                            a->from);
+  if (a->conf.source_addr && check_source(a->conf.source_addr) != 0)
+    return 2;
   if (a->set & S_TIMEOUT)
     a->conf.timeout_ms = a->timeout;
   if (a->set & S_RETRIES)
@@ -306,6 +386,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
     a->conf.per_host = a->per_host;
   if (a->set & S_RATE)
     a->conf.rate = a->rate;
+  if (a->set & S_MAXRATE)
+    a->conf.max_rate = a->max_rate;
   if (a->set & S_CWD)
     a->conf.cert_warn_days = a->cert_warn_days;
   if (a->conf.min_rto_ms > a->conf.timeout_ms)
@@ -333,6 +415,10 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   if (a->format && !scan_output_format_known(a->format))
     return opts_usage_error("scan", "unknown format \"%s\" (json, table, junit or prometheus)",
                             a->format);
+  struct push_target pt;
+  char why[300];
+  if (a->push && push_parse_url(a->push, &pt, why, sizeof(why)) < 0)
+    return opts_usage_error("scan", "--push %s: %s", a->push, why);
   if (a->out && a->prom && same_file(a->out, a->prom))
     return opts_usage_error("scan", "%s", "--out and --prom name the same file");
   if (a->out && a->conf.capture_file && same_file(a->out, a->conf.capture_file))
@@ -501,6 +587,8 @@ int cmd_scan(int argc, char **argv)
             product ? product : "");
     goto out;
   }
+  if (!a.from && topo.has_vantage)
+    a.conf.vantage = topo.vantage;
   if (a.ports) {
     if (portspec_parse(a.ports, &items, &nitems, &err) < 0) {
       input_error(&err);
@@ -510,7 +598,7 @@ int cmd_scan(int argc, char **argv)
       input_error(&err);
       goto out;
     }
-  } else if (plan_from_catalog(&plan, &topo, &cat, product, &err) < 0) {
+  } else if (plan_build(&plan, &topo, &cat, product, a.conf.vantage, &err) < 0) {
     input_error(&err);
     goto out;
   }
@@ -534,9 +622,15 @@ int cmd_scan(int argc, char **argv)
   struct scan_output sout = {.out_file = a.out,
                              .format = a.format,
                              .prom_file = a.prom,
+                             .push_url = a.push,
                              .host_origin = host_origin,
                              .origin_arg = &topo};
-  struct report_meta meta = {.topology = topo.name, .product = product};
+  char scanner[256];
+  size_t slen = sizeof(scanner);
+  struct report_meta meta = {.topology = topo.name,
+                             .product = product,
+                             .vantage = a.conf.vantage,
+                             .scanner = uv_os_gethostname(scanner, &slen) == 0 ? scanner : NULL};
   if (!enough_files()) {
     char what[160];
     struct rlimit rl = {0};

@@ -30,6 +30,7 @@ struct session {
   unsigned closing; /* our handles whose close callback has not run yet */
   bool show_progress;
   uint64_t started_ns;
+  const char *sources[8]; /* the engine's, for the report's vantage.source_addresses */
 };
 
 uint64_t scan_now_ms(void)
@@ -114,37 +115,6 @@ static void on_done(struct engine *e, void *arg)
   uv_stop(r->loop); /* the caller's other handles (demo listeners) may keep the loop alive */
 }
 
-bool scan_output_format_known(const char *fmt)
-{
-  static const char *const known[] = {"json", "table", "junit", "prometheus", NULL};
-  for (const char *const *k = known; *k; k++)
-    if (fmt && strcmp(fmt, *k) == 0)
-      return true;
-  return false;
-}
-
-static int write_file(const char *path, const char *text, size_t len, bool newline)
-{
-  struct uc_err err;
-  char *file = malloc(len + 2);
-  if (!file) {
-    fprintf(stderr, "ucscan: %s: out of memory\n", path);
-    return -1;
-  }
-  memcpy(file, text, len);
-  if (newline)
-    file[len++] = '\n';
-  file[len] = '\0';
-  int rc = atomic_write(path, file, len, &err);
-  free(file);
-  if (rc < 0) {
-    char msg[800];
-    uc_err_format(&err, msg, sizeof(msg));
-    fprintf(stderr, "ucscan: %s\n", msg);
-  }
-  return rc;
-}
-
 /* One descriptor, held from before the event loop exists until the outputs are written:
  * when the open-file limit is what stopped the scan, or kept it from starting, the report
  * can still be written. Process-wide, like the limit it guards against. */
@@ -164,54 +134,30 @@ static void give_back_fd(void)
   spare_fd = -1;
 }
 
+struct table_arg {
+  const struct plan *plan;
+  const struct report_meta *meta;
+};
+
+static void plan_table(FILE *f, const json_t *rep, void *arg)
+{
+  const struct table_arg *t = arg;
+  (void)rep;
+  report_table(f, t->plan, t->meta, isatty(fileno(f)));
+}
+
 int scan_session_write(const struct scan_output *out, const struct plan *plan,
                        const struct report_meta *meta)
 {
   give_back_fd();
   /* The JSON report is the one source every output is made from. */
   json_t *rep = report_json(plan, meta);
-  char *text = rep ? json_dumps(rep, REPORT_DUMP_FLAGS) : NULL;
-  if (!text) {
-    json_decref(rep);
+  if (!rep) {
     fprintf(stderr, "ucscan: out of memory writing the report\n");
     return -1;
   }
-  int rc = 0;
-  bool out_ok = false, prom_ok = false;
-  if (out->out_file) {
-    out_ok = write_file(out->out_file, text, strlen(text), true) == 0;
-    rc = out_ok ? rc : -1;
-  }
-  if (out->prom_file) {
-    size_t len;
-    char *prom = prom_render(rep, &len);
-    if (!prom)
-      fprintf(stderr, "ucscan: %s: out of memory\n", out->prom_file);
-    prom_ok = prom && write_file(out->prom_file, prom, len, false) == 0;
-    rc = prom_ok ? rc : -1;
-    free(prom);
-  }
-  /* Contract: without --out and without --format, stdout gets the JSON report. */
-  const char *fmt = out->format ? out->format : (out->out_file ? NULL : "json");
-  if (!fmt && isatty(STDOUT_FILENO))
-    fmt = "table";
-  if (fmt && strcmp(fmt, "json") == 0)
-    printf("%s\n", text);
-  else if (fmt && strcmp(fmt, "table") == 0)
-    report_table(stdout, plan, meta, isatty(STDOUT_FILENO));
-  else if (fmt && strcmp(fmt, "junit") == 0)
-    junit_write(stdout, rep);
-  else if (fmt && strcmp(fmt, "prometheus") == 0)
-    prom_write(stdout, rep);
-  if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "ucscan: cannot write to standard output\n");
-    rc = -1;
-  }
-  if (out_ok)
-    fprintf(stderr, "ucscan: report written to %s\n", out->out_file);
-  if (prom_ok)
-    fprintf(stderr, "ucscan: metrics written to %s\n", out->prom_file);
-  free(text);
+  struct table_arg ta = {plan, meta};
+  int rc = scan_output_emit(out, rep, plan_table, &ta);
   json_decref(rep);
   return rc;
 }
@@ -222,17 +168,20 @@ static void report_unresolved(const struct plan *plan, const struct scan_output 
   size_t bad = 0;
   for (size_t i = 0; i < plan->nhosts; i++) {
     const struct plan_host *h = &plan->hosts[i];
-    if (h->resolved || !h->resolve_error[0])
-      continue;
-    struct uc_err err;
-    char msg[800];
-    uc_err_clear(&err);
-    if (out->host_origin)
-      out->host_origin(i, &err, out->origin_arg);
-    snprintf(err.text, sizeof(err.text), "%s", h->resolve_error);
-    uc_err_format(&err, msg, sizeof(msg));
-    fprintf(stderr, "ucscan: %s\n", msg);
-    bad++;
+    for (size_t t = 0; t < h->ntargets; t++) {
+      const struct plan_target *tg = &h->targets[t];
+      if (tg->resolved || !tg->resolve_error[0])
+        continue;
+      struct uc_err err;
+      char msg[800];
+      uc_err_clear(&err);
+      if (out->host_origin)
+        out->host_origin(i, &err, out->origin_arg);
+      snprintf(err.text, sizeof(err.text), "%s", tg->resolve_error);
+      uc_err_format(&err, msg, sizeof(msg));
+      fprintf(stderr, "ucscan: %s\n", msg);
+      bad++;
+    }
   }
   fprintf(stderr, "ucscan: %zu host name%s %s not resolve: nothing scanned\n", bad,
           bad == 1 ? "" : "s", bad == 1 ? "does" : "do");
@@ -391,6 +340,8 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   meta->capture_file = avail ? conf->capture_file : NULL;
   meta->capture_packets = packets;
   meta->capture_drops = drops;
+  meta->nsources = engine_sources(r.eng, r.sources, sizeof(r.sources) / sizeof(r.sources[0]));
+  meta->sources = r.sources;
   engine_finalize(r.eng);
   int status = report_exit_status(plan, meta->complete);
   if (scan_session_write(out, plan, meta) < 0 && status < 3)

@@ -6,23 +6,10 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "cli/outputs.h"
 #include "reports/report.h"
 #include "model/conf.h"
 #include "model/plan.h"
-
-struct scan_output {
-  const char *out_file;  /* --out: JSON report written atomically, or NULL */
-  const char *format;    /* what stdout gets: "json", "table", "junit", "prometheus", or
-                            NULL for the default */
-  const char *prom_file; /* --prom: Prometheus text written atomically, or NULL */
-  /* Where the plan's host i was given (file, line, column of its name), for input errors
-   * found during the scan (a name that does not resolve). NULL: no position known. */
-  void (*host_origin)(size_t host, struct uc_err *err, void *arg);
-  void *origin_arg;
-};
-
-/* Is `fmt` a --format value scan_session_write knows? */
-bool scan_output_format_known(const char *fmt);
 
 /* Holds one descriptor for the outputs, given back when they are written: call it before
  * the event loop is made, so that a scan stopped by the open-file limit (or unable to

@@ -38,7 +38,7 @@ uc_win_import(CMOCKA LIBS cmocka)
 # run there); C99 printf formats (%zu, %llu) from mingw's own stdio, not msvcrt's.
 add_compile_definitions(_WIN32_WINNT=0x0603 WINVER=0x0603 WIN32_LEAN_AND_MEAN NOMINMAX
                         __USE_MINGW_ANSI_STDIO=1)
-# The POSIX pieces mingw lacks, for every source (common/wincompat/README.md).
+# The POSIX pieces mingw lacks, for every source (common/wincompat/uc_wincompat.h).
 include_directories(BEFORE SYSTEM ${CMAKE_SOURCE_DIR}/common/wincompat)
 add_compile_options(-include ${CMAKE_SOURCE_DIR}/common/wincompat/uc_wincompat.h)
 add_link_options(-static -static-libgcc)
@@ -47,5 +47,7 @@ add_link_options(-static -static-libgcc)
 #   test_fdroom       RLIMIT_NOFILE and the descriptor table (fcntl F_GETFD)
 #   test_listen_loop  raw POSIX sockets, /proc/self and RLIMIT_NOFILE around the listener;
 #                     the listener under Wine is tested end to end (tests/windows/)
+#   test_push         its Pushgateway stand-in is a POSIX thread on blocking sockets
 set(UC_WIN_SKIP_TESTS ${CMAKE_SOURCE_DIR}/tests/unit/test_fdroom.c
-                      ${CMAKE_SOURCE_DIR}/tests/unit/test_listen_loop.c)
+                      ${CMAKE_SOURCE_DIR}/tests/unit/test_listen_loop.c
+                      ${CMAKE_SOURCE_DIR}/tests/unit/test_push.c)

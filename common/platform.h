@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #ifdef _WIN32
@@ -39,17 +40,27 @@ int plat_replace_file(const char *from, const char *to);
  * st_ino is always 0 there). */
 int plat_same_file(const char *a, const char *b);
 
-/* A non-blocking UDP socket of `family`, not inherited by child processes, that learns of
- * ICMP errors: Linux puts them on its error queue (IP_RECVERR / IPV6_RECVERR, read with
- * recvmsg(MSG_ERRQUEUE)); on Windows a port unreachable makes the next recvfrom() fail
- * with WSAECONNRESET (SIO_UDP_CONNRESET, turned on explicitly) and no other ICMP error is
- * reported. Returns the socket (an int on both systems), or a libuv error code (< 0). */
+/* A non-blocking UDP socket of `family`, not inherited by child processes. Linux: a plain
+ * socket (evidence_socket_opts asks for ICMP details). Windows: a port unreachable makes the
+ * next recvfrom() fail with WSAECONNRESET (SIO_UDP_CONNRESET, turned on explicitly), and no
+ * other ICMP error is reported. Returns the socket (an int on both systems), or a libuv error
+ * code (< 0). */
 int plat_udp_socket(int family);
 /* Closes a socket from plat_udp_socket (close(2); closesocket on Windows). */
 void plat_sock_close(int fd);
 /* The errno value (EAGAIN, ECONNRESET, EMSGSIZE, EHOSTUNREACH, ...) for the last socket
  * call that failed on this thread: errno on Linux, WSAGetLastError() translated on Windows. */
 int plat_sock_errno(void);
+/* The same error as a libuv error code: -errno on Linux; on Windows, whose libuv codes are
+ * not negated errno values, uv_translate_sys_error(WSAGetLastError()). */
+int plat_sock_uverr(void);
+
+/* A libuv handle's uv_fileno() as the int socket the socket calls (and plat_udp_socket)
+ * use: the descriptor itself on Linux; on Windows the SOCKET, whose value fits in an int. */
+static inline int plat_fd_sock(uv_os_fd_t fd)
+{
+  return (int)(intptr_t)fd;
+}
 
 /* The round trip of a connected TCP socket as the kernel measured it, in milliseconds
  * (Linux TCP_INFO; Windows SIO_TCP_INFO, Windows 10 1703 and later); -1 when unknown. */

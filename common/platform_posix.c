@@ -36,17 +36,7 @@ int plat_same_file(const char *a, const char *b)
 int plat_udp_socket(int family)
 {
   int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -errno; /* libuv error codes are negated errno values on Unix */
-  int one = 1;
-#ifdef IP_RECVERR
-  if (family == AF_INET)
-    setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
-  else
-    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof(one));
-#endif
-  (void)one;
-  return fd;
+  return fd < 0 ? -errno : fd; /* libuv error codes are negated errno values on Unix */
 }
 
 void plat_sock_close(int fd)
@@ -57,6 +47,11 @@ void plat_sock_close(int fd)
 int plat_sock_errno(void)
 {
   return errno;
+}
+
+int plat_sock_uverr(void)
+{
+  return -errno;
 }
 
 double plat_tcp_rtt_ms(uv_os_sock_t sock)

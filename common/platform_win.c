@@ -168,23 +168,34 @@ int plat_same_file(const char *a, const char *b)
          ia.nFileIndexHigh == ib.nFileIndexHigh && ia.nFileIndexLow == ib.nFileIndexLow;
 }
 
+int plat_socket(int family, int type, int protocol)
+{
+  SOCKET s = WSASocketW(family, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), protocol, NULL, 0,
+                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (s == INVALID_SOCKET) {
+    errno = plat_sock_errno();
+    return -1;
+  }
+  u_long nonblocking = 1;
+  if ((type & SOCK_NONBLOCK) && ioctlsocket(s, FIONBIO, &nonblocking) != 0) {
+    errno = plat_sock_errno();
+    closesocket(s);
+    return -1;
+  }
+  return (int)s; /* socket handles are small numbers: they fit */
+}
+
 int plat_udp_socket(int family)
 {
-  SOCKET s = WSASocketW(family, SOCK_DGRAM, IPPROTO_UDP, NULL, 0,
-                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-  if (s == INVALID_SOCKET)
-    return uv_translate_sys_error(WSAGetLastError());
-  u_long nonblocking = 1;
+  int fd = plat_socket(family, SOCK_DGRAM | SOCK_NONBLOCK, IPPROTO_UDP);
+  if (fd < 0)
+    return plat_sock_uverr();
+  /* On by default; said explicitly, since it is the only ICMP error Windows reports. */
   BOOL report = TRUE;
   DWORD bytes = 0;
-  if (ioctlsocket(s, FIONBIO, &nonblocking) != 0) {
-    int e = WSAGetLastError();
-    closesocket(s);
-    return uv_translate_sys_error(e);
-  }
-  /* On by default; said explicitly, since it is the only ICMP error Windows reports. */
-  WSAIoctl(s, SIO_UDP_CONNRESET, &report, sizeof(report), NULL, 0, &bytes, NULL, NULL);
-  return (int)s; /* socket handles are small numbers: they fit */
+  WSAIoctl((SOCKET)(unsigned)fd, SIO_UDP_CONNRESET, &report, sizeof(report), NULL, 0, &bytes, NULL,
+           NULL);
+  return fd;
 }
 
 void plat_sock_close(int fd)
@@ -230,6 +241,11 @@ int plat_sock_errno(void)
   default:
     return EIO;
   }
+}
+
+int plat_sock_uverr(void)
+{
+  return uv_translate_sys_error(WSAGetLastError());
 }
 
 double plat_tcp_rtt_ms(uv_os_sock_t sock)

@@ -59,8 +59,8 @@ static void decide_range(struct plan_check *c)
              "partly verified: %u of %u ports proven reachable (%u open, %u closed); %u gave no "
              "answer%s%s",
              verdict_range_proven(r), size, r->open, r->closed, unverified,
-             r->silent ? " (open|filtered: targets rate-limit ICMP; run `ucscan listen` on the "
-                         "host to prove every port)"
+             r->silent ? " (open|filtered: open, filtered, or a port unreachable that never came "
+                         "back; run `ucscan listen` on the host to prove every port)"
                        : "",
              r->errors ? " or could not be probed" : "");
   } else {

@@ -17,6 +17,12 @@
 struct report_meta {
   const char *topology;
   const char *product;
+  /* Where the scan ran (report "vantage"): the vantage, the local addresses its probes were
+   * sent from, and the scanner's host name (NULL: unknown). */
+  enum uc_vantage vantage;
+  const char *const *sources;
+  size_t nsources;
+  const char *scanner;
   uint64_t started_ms; /* Unix time in milliseconds */
   uint64_t finished_ms;
   bool complete;

@@ -78,7 +78,7 @@ void report_table(FILE *out, const struct plan *p, const struct report_meta *m, 
     }
     qsort(rows, n, sizeof(*rows), cmp_rows);
     fprintf(out, "%s%s%s (%s)", color ? "\033[1m" : "", h->name, color ? reset : "",
-            h->resolved ? h->addr_text : (h->address ? h->address : "unresolved"));
+            plan_host_address(h) ? plan_host_address(h) : "unresolved");
     for (size_t k = 0; k < h->nroles; k++)
       fprintf(out, "%s%s", k ? ", " : "  ", h->roles[k]);
     fprintf(out, "\n  %u pass, %u warn, %u fail, %u skip\n", cnt[UC_PASS], cnt[UC_WARN],

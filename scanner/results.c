@@ -23,9 +23,8 @@ void results_single(struct host_sched *hs, struct plan_check *c, const struct at
 
 void results_span_port(struct host_sched *hs, enum uc_transport t, uint16_t port, enum uc_state st)
 {
-  struct plan_host *h = hs->h;
-  for (size_t i = 0; i < h->nchecks; i++) {
-    struct plan_check *c = &h->checks[i];
+  for (size_t i = 0; i < hs->nchecks; i++) {
+    struct plan_check *c = &hs->checks[i];
     if (!c->is_range || !c->probe || c->transport != t || port < c->first || port > c->last)
       continue;
     struct range_result *rr = c->range;
@@ -60,16 +59,15 @@ void results_span_port(struct host_sched *hs, enum uc_transport t, uint16_t port
 
 void results_host_unresolved(struct host_sched *hs)
 {
-  struct plan_host *h = hs->h;
-  for (size_t i = 0; i < h->nchecks; i++) {
-    struct plan_check *c = &h->checks[i];
+  for (size_t i = 0; i < hs->nchecks; i++) {
+    struct plan_check *c = &hs->checks[i];
     if (!c->probe || c->res.done)
       continue;
     c->res.done = true;
     c->res.state = UC_ST_UNREACHABLE;
     c->res.outcome = UC_OUT_NONE;
     c->res.attempts = 0;
-    snprintf(c->res.reason, sizeof(c->res.reason), "%s", h->resolve_error);
+    snprintf(c->res.reason, sizeof(c->res.reason), "%s", hs->tg->resolve_error);
   }
 }
 
@@ -82,7 +80,13 @@ void results_finalize(struct engine *e)
       for (size_t k = 0; k < hs->udp_silent.n; k++)
         results_span_port(hs, UC_UDP, hs->udp_silent.v[k], UC_ST_OPEN_FILTERED);
     port_list_free(&hs->udp_silent);
-    struct plan_host *h = hs->h;
+  }
+  if (e->stopping)
+    sweep_finish_stopped(e);
+  /* Every check of the plan, probed or not (a target with nothing to probe has no
+   * scheduler entry). */
+  for (size_t i = 0; i < e->plan->nhosts; i++) {
+    struct plan_host *h = &e->plan->hosts[i];
     for (size_t k = 0; k < h->nchecks; k++) {
       struct plan_check *c = &h->checks[k];
       if (!c->probe)

@@ -182,32 +182,58 @@ static inline int plat_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 /* The resolver's lenient IPv4 forms (a, a.b, a.b.c, octal 010, hex 0x0a), as glibc's. */
 int plat_inet_aton(const char *s, struct in_addr *out);
 #define inet_aton plat_inet_aton
-/* Winsock takes char buffers and int lengths where POSIX takes void and size_t. */
+/* Winsock takes char buffers and int lengths where POSIX takes void and size_t, and sets
+ * no errno: these wrappers cast, and on failure set errno to the POSIX value of the Winsock
+ * error (plat_sock_errno), so that `if (errno == EAGAIN)` after a socket call means on
+ * Windows what it means on Linux. A datagram larger than recvfrom's buffer (WSAEMSGSIZE) is
+ * not an error: its first len bytes are in the buffer, and len is returned, as Linux does
+ * without MSG_TRUNC. */
+int plat_sock_errno(void);
+static inline int plat_sock_ret(int rc)
+{
+  if (rc == SOCKET_ERROR)
+    errno = plat_sock_errno();
+  return rc;
+}
 static inline ssize_t plat_sendto(SOCKET s, const void *buf, size_t len, int flags,
                                   const struct sockaddr *to, socklen_t tolen)
 {
-  return sendto(s, (const char *)buf, (int)len, flags, to, tolen);
+  return plat_sock_ret(sendto(s, (const char *)buf, (int)len, flags, to, tolen));
 }
 static inline ssize_t plat_recvfrom(SOCKET s, void *buf, size_t len, int flags,
                                     struct sockaddr *from, socklen_t *fromlen)
 {
-  return recvfrom(s, (char *)buf, (int)len, flags, from, fromlen);
+  int n = recvfrom(s, (char *)buf, (int)len, flags, from, fromlen);
+  if (n == SOCKET_ERROR && WSAGetLastError() == WSAEMSGSIZE)
+    return (ssize_t)len;
+  return plat_sock_ret(n);
 }
 static inline int plat_setsockopt(SOCKET s, int level, int name, const void *val, socklen_t len)
 {
-  return setsockopt(s, level, name, (const char *)val, len);
+  return plat_sock_ret(setsockopt(s, level, name, (const char *)val, len));
 }
 static inline int plat_getsockopt(SOCKET s, int level, int name, void *val, socklen_t *len)
 {
-  return getsockopt(s, level, name, (char *)val, len);
+  return plat_sock_ret(getsockopt(s, level, name, (char *)val, len));
 }
 static inline ssize_t plat_send(SOCKET s, const void *buf, size_t len, int flags)
 {
-  return send(s, (const char *)buf, (int)len, flags);
+  return plat_sock_ret(send(s, (const char *)buf, (int)len, flags));
 }
 static inline ssize_t plat_recv(SOCKET s, void *buf, size_t len, int flags)
 {
-  return recv(s, (char *)buf, (int)len, flags);
+  return plat_sock_ret(recv(s, (char *)buf, (int)len, flags));
+}
+/* socket() with Linux's type flags: SOCK_NONBLOCK (FIONBIO) and SOCK_CLOEXEC (a handle
+ * child processes do not inherit; Windows sockets are inheritable by default). Returns the
+ * SOCKET as an int (kernel handle values fit), or -1 with errno set. Such a socket is closed
+ * with plat_sock_close(), never close(). */
+#define SOCK_NONBLOCK 0x40000000
+#define SOCK_CLOEXEC 0x20000000
+int plat_socket(int family, int type, int protocol);
+static inline int plat_bind(SOCKET s, const struct sockaddr *addr, socklen_t len)
+{
+  return plat_sock_ret(bind(s, addr, len));
 }
 #define send plat_send
 #define recv plat_recv
@@ -215,6 +241,8 @@ static inline ssize_t plat_recv(SOCKET s, void *buf, size_t len, int flags)
 #define recvfrom plat_recvfrom
 #define setsockopt plat_setsockopt
 #define getsockopt plat_getsockopt
+#define bind(s, addr, len) plat_bind(s, addr, len)
+#define socket(family, type, protocol) plat_socket(family, type, protocol)
 
 #endif /* _WIN32 */
 #endif

@@ -110,12 +110,13 @@ assert_check "$out" $N 7016/tcp fail open '^HTTP reply headers exceed 16384 byte
 assert_check "$out" $N 7017/tcp fail open "^incomplete XMPP stream header \\(timeout\\): '<"
 # Inside a completed TLS handshake the application exchange is secondary (issue 3: a TLS port
 # whose SIP stack does not answer properly still passes its TLS check); the reason says what
-# the SIP, HTTP or XMPP peer did wrong.
+# the SIP, HTTP or XMPP peer did wrong. Bytes of another protocol are not a silent stack but
+# the wrong thing on the port (issue 11): a warning.
 tls_ok='^TLS 1\.[23] handshake completed; no client certificate requested; '
 assert_check "$out" $N 7018/tcp pass open "${tls_ok}SIP reply headers exceed 16384 bytes$"
 assert_check "$out" $N 7019/tcp pass open "${tls_ok}incomplete SIP reply \\(timeout\\): 'S[A-Z/0-9. ]*'$"
 assert_check "$out" $N 7020/tcp pass open "${tls_ok}no HTTP answer to HEAD / \\(timeout\\)$"
-assert_check "$out" $N 7021/tcp pass open "${tls_ok}not an XMPP stream: 'A+'$"
+assert_check "$out" $N 7021/tcp warn open "${tls_ok}not an XMPP stream: 'A+'$"
 # the neighbours
 assert_check "$out" $N 7100/tcp pass open '^SIP OPTIONS answered 200 OK \(Server: RTC/6\.0\)$'
 assert_check "$out" $N 7101/tcp pass open "${tls_ok}SIP OPTIONS answered 200 OK \\(Server: RTC/6\\.0\\)$"
@@ -123,7 +124,7 @@ assert_check "$out" $N 7102/tcp pass open "^XMPP stream opened \\(from='peer\\.u
 assert_check "$out" $N 7103/tcp pass open "${tls_ok}HTTP 200 OK \\(Server: Microsoft-IIS/8\\.5\\)$"
 assert_check "$out" $N 7104/tcp pass open '^TCP connection accepted$'
 assert_check "$out" $N 7105/tcp fail closed '^connection refused \(RST\)$'
-assert_json "$out" .summary '{"checks":28,"fail":19,"hosts":1,"pass":9,"skip":0,"warn":0}'
+assert_json "$out" .summary '{"checks":28,"fail":19,"hosts":1,"pass":8,"skip":0,"warn":1}'
 
 # Each hostile connection, as its peer saw it: one per port, closed by us within the deadlines.
 sleep 0.2

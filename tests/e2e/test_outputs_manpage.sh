@@ -248,8 +248,10 @@ ok "help for an unknown command, -h, and write errors on stdout"
 "$UCSCAN" catalog --role edge,director --product sfb2015 >"$TMP/cat.txt"
 assert_match '== Required server ports \(by server role\)  \(Skype for Business Server 2015, revision 2020; seed 001, es-ES\)' \
   "$(cat "$TMP/cat.txt")" "catalog heading for seed 001"
+assert_match '== Firewall summary: internal ports  \(Skype for Business Server 2015, revision 2022-02-05; page sfb2015-edge-environmental-requirements, es-ES\)' \
+  "$(cat "$TMP/cat.txt")" "catalog heading for a reference page"
 assert_match '== Firewall summary: SIP federation  \(Lync Server 2013, revision 2015-03-09; seed 004, es-ES\)' \
-  "$(cat "$TMP/cat.txt")" "catalog heading for seed 004"
+  "$("$UCSCAN" catalog --role edge --product lync2013)" "catalog heading for seed 004 (a Lync 2013 page)"
 n_edge=$("$UCSCAN" catalog --role edge --product sfb2015 | tail -n 1)
 n_dir=$("$UCSCAN" catalog --role director --product sfb2015 | tail -n 1)
 assert_eq "$((${n_edge% rows} + ${n_dir% rows})) rows" "$(tail -n 1 "$TMP/cat.txt")" \

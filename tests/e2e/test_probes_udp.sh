@@ -49,7 +49,7 @@ assert_json "$out" "$c.probe" stun
 assert_json "$out" "$c.evidence.stun.variant" rfc5389
 assert_match '^198\.18\.31\.1:[0-9]+$' "$(json_get "$out" "$c.evidence.stun.mapped_address")"
 assert_match '^Coturn' "$(json_get "$out" "$c.evidence.stun.software")"
-assert_json "$out" "$c.requirements|length" 2 # inbound rows of two tables merged
+assert_json "$out" "$c.requirements|length" 8 # the SfB Edge page: external, HLB external and external VIP, internal, HLB internal and internal VIP rows merged
 
 # MS-TURN only: the Binding request is ignored, the Allocate gets 401 with the realm
 assert_check "$out" edge02.contoso.test 3478/udp pass open \

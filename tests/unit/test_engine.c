@@ -243,12 +243,123 @@ static void test_tls_deadline(void **state)
   topo_free(&t);
 }
 
+/* A TLS server that answers every connection with a fatal alert 112 (unrecognized name), as
+ * prosody does for a name it does not serve. */
+struct alert_server {
+  uv_tcp_t listener;
+  uv_tcp_t conns[8];
+  uv_write_t writes[8];
+  int nconns;
+  int port;
+};
+
+static const uint8_t alert_112[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70};
+
+static void alert_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+  static char sink[4096];
+  (void)h;
+  (void)suggested;
+  *buf = uv_buf_init(sink, sizeof(sink));
+}
+
+static void alert_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+  struct alert_server *srv = s->data;
+  (void)buf;
+  if (n < 0) {
+    uv_read_stop(s);
+    if (!uv_is_closing((uv_handle_t *)s))
+      uv_close((uv_handle_t *)s, on_conn_closed);
+    return;
+  }
+  int i = (int)((uv_tcp_t *)s - srv->conns);
+  if (n > 0 && srv->writes[i].data == NULL) { /* the ClientHello: refuse its name, once */
+    srv->writes[i].data = srv;
+    uv_buf_t b = uv_buf_init((char *)alert_112, sizeof(alert_112));
+    uv_write(&srv->writes[i], s, &b, 1, NULL);
+  }
+}
+
+static void alert_on_connection(uv_stream_t *s, int status)
+{
+  struct alert_server *srv = s->data;
+  if (status != 0 || srv->nconns == 8)
+    return;
+  uv_tcp_t *c = &srv->conns[srv->nconns++];
+  uv_tcp_init(s->loop, c);
+  c->data = srv;
+  if (uv_accept(s, (uv_stream_t *)c) != 0 ||
+      uv_read_start((uv_stream_t *)c, alert_alloc, alert_on_read) != 0)
+    uv_close((uv_handle_t *)c, on_conn_closed);
+}
+
+/* Issue 11: a server that refuses the SNI name is alive. The attempt reconnects and offers the
+ * pool name, the domain, then no SNI (four connections), never fails the port, and leaves no
+ * handle behind (each reconnect closes one TCP handle and opens another). */
+static void test_sni_refused_reconnects(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct alert_server srv;
+  memset(&srv, 0, sizeof(srv));
+  struct sockaddr_in a;
+  uv_ip4_addr(ADDR, 0, &a);
+  assert_int_equal(uv_tcp_init(&loop, &srv.listener), 0);
+  srv.listener.data = &srv;
+  assert_int_equal(uv_tcp_bind(&srv.listener, (struct sockaddr *)&a, 0), 0);
+  assert_int_equal(uv_listen((uv_stream_t *)&srv.listener, 16, alert_on_connection), 0);
+  int len = sizeof(a);
+  uv_tcp_getsockname(&srv.listener, (struct sockaddr *)&a, &len);
+  char topo[256];
+  snprintf(topo, sizeof(topo),
+           "{\"hosts\": [{\"name\": \"fe01.contoso.test\", \"address\": \"%s\", "
+           "\"pool\": \"pool.contoso.test\", \"roles\": [\"office-web-apps\"]}]}",
+           ADDR);
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_load_text(&t, "t", topo, strlen(topo), &test_catalog, &err), 0);
+  assert_int_equal(plan_from_catalog(&p, &t, &test_catalog, "sfb2015", &err), 0);
+  p.hosts[0].checks[0].first = p.hosts[0].checks[0].last = ntohs(a.sin_port);
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  conf.timeout_ms = 2000;
+  struct engine *e = engine_new(&loop, &p, &conf);
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  engine_finalize(e);
+  struct check_result *r = &p.hosts[0].checks[0].res;
+  assert_int_equal(srv.nconns, 4);
+  assert_int_equal(r->state, UC_ST_OPEN);
+  assert_int_equal(r->verdict, UC_WARN);
+  assert_string_equal(r->reason,
+                      "server refused the SNI names fe01.contoso.test, pool.contoso.test, "
+                      "contoso.test (alert unrecognized name (112)); without SNI: TLS alert from "
+                      "server: unrecognized name (112)");
+  json_t *tls = json_object_get(r->evidence, "tls");
+  assert_int_equal(json_array_size(json_object_get(tls, "sni_refused")), 3);
+  assert_true(json_is_null(json_object_get(tls, "sni")));
+  engine_free(e);
+  for (int i = 0; i < srv.nconns; i++)
+    if (!uv_is_closing((uv_handle_t *)&srv.conns[i]))
+      uv_close((uv_handle_t *)&srv.conns[i], on_conn_closed);
+  uv_close((uv_handle_t *)&srv.listener, on_conn_closed);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_closed_range),
       cmocka_unit_test(test_stop_in_flight),
       cmocka_unit_test(test_tls_deadline),
+      cmocka_unit_test(test_sni_refused_reconnects),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }

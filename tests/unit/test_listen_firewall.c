@@ -37,8 +37,8 @@ static void test_mediation_lines(void **state)
 {
   (void)state;
   static const struct listen_port med[] = {
-      {5067, UC_TCP, UC_P_TLS, "sip", false},        {5068, UC_TCP, UC_P_TCP, "sip", false},
-      {5070, UC_TCP, UC_P_MTLS, "sip", false},       {49152, UC_TCP, UC_P_RTP, NULL, true},
+      {5067, UC_TCP, UC_P_TLS, NULL, false},         {5068, UC_TCP, UC_P_TCP, NULL, false},
+      {5070, UC_TCP, UC_P_MTLS, NULL, false},        {49152, UC_TCP, UC_P_RTP, NULL, true},
       {49153, UC_TCP, UC_P_RTP, NULL, true},         {49154, UC_TCP, UC_P_RTP, NULL, true},
       {1434, UC_UDP, UC_P_SQL_BROWSER, NULL, false}, {49152, UC_UDP, UC_P_RTP, NULL, true},
       {49153, UC_UDP, UC_P_RTP, NULL, true},
@@ -65,7 +65,7 @@ static void test_mediation_lines(void **state)
 static void test_local_address(void **state)
 {
   (void)state;
-  static const struct listen_port one[] = {{443, UC_TCP, UC_P_TLS, "web", false}};
+  static const struct listen_port one[] = {{443, UC_TCP, UC_P_TLS, NULL, false}};
   char *text = render(one, 1, "director", "198.18.75.10");
   assert_non_null(strstr(text, " -Protocol TCP -LocalAddress '198.18.75.10' -LocalPort '443'\n"));
   free(text);
@@ -81,8 +81,8 @@ static void test_local_address(void **state)
 static void test_one_transport(void **state)
 {
   (void)state;
-  static const struct listen_port web[] = {{80, UC_TCP, UC_P_HTTP, "web", false},
-                                           {443, UC_TCP, UC_P_HTTPS, "web", false}};
+  static const struct listen_port web[] = {{80, UC_TCP, UC_P_HTTP, NULL, false},
+                                           {443, UC_TCP, UC_P_HTTPS, NULL, false}};
   char *text = render(web, 2, "office-web-apps", NULL);
   assert_non_null(strstr(text, "-Protocol TCP -LocalPort '80','443'\n"));
   assert_null(strstr(text, "-Protocol UDP"));

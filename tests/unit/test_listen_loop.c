@@ -103,11 +103,12 @@ static void test_start_answer_stop(void **state)
   const char *ip = "127.0.0.21";
   unsigned base = free_ports(ip, 46100, 5);
   struct listen_port ports[] = {
-      {(uint16_t)base, UC_TCP, UC_P_TCP, "sip", false},
-      {(uint16_t)(base + 1), UC_TCP, UC_P_MTLS, "sip", false},
-      {(uint16_t)(base + 2), UC_UDP, UC_P_RTP, "media", true},
-      {(uint16_t)(base + 3), UC_UDP, UC_P_STUN, "media", false},
-      {(uint16_t)(base + 4), UC_UDP, UC_P_SQL_BROWSER, NULL, false},
+      {(uint16_t)base, UC_TCP, UC_P_TCP, probe_lookup(UC_TCP, UC_P_TCP, "sip"), false},
+      {(uint16_t)(base + 1), UC_TCP, UC_P_MTLS, probe_lookup(UC_TCP, UC_P_MTLS, "sip"), false},
+      {(uint16_t)(base + 2), UC_UDP, UC_P_RTP, probe_lookup(UC_UDP, UC_P_RTP, "media"), true},
+      {(uint16_t)(base + 3), UC_UDP, UC_P_STUN, probe_lookup(UC_UDP, UC_P_STUN, "media"), false},
+      {(uint16_t)(base + 4), UC_UDP, UC_P_SQL_BROWSER, probe_lookup(UC_UDP, UC_P_SQL_BROWSER, NULL),
+       false},
   };
   struct listen_plan plan = {.v = ports, .n = 5, .ntcp = 2, .nudp = 3};
   uv_loop_t loop;
@@ -173,7 +174,8 @@ static void test_idle_timeout(void **state)
   (void)state;
   const char *ip = "127.0.0.21";
   unsigned base = free_ports(ip, 46150, 1);
-  struct listen_port ports[] = {{(uint16_t)base, UC_TCP, UC_P_TCP, NULL, false}};
+  struct listen_port ports[] = {
+      {(uint16_t)base, UC_TCP, UC_P_TCP, probe_lookup(UC_TCP, UC_P_TCP, NULL), false}};
   struct listen_plan plan = {.v = ports, .n = 1, .ntcp = 1};
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -256,9 +258,9 @@ static void test_in_use(void **state)
   }
 
   struct listen_port ports[] = {
-      {(uint16_t)base, UC_TCP, UC_P_TCP, NULL, false},
-      {(uint16_t)(base + 1), UC_UDP, UC_P_UDP, NULL, false},
-      {(uint16_t)(base + 2), UC_TCP, UC_P_TCP, NULL, false},
+      {(uint16_t)base, UC_TCP, UC_P_TCP, probe_lookup(UC_TCP, UC_P_TCP, NULL), false},
+      {(uint16_t)(base + 1), UC_UDP, UC_P_UDP, probe_lookup(UC_UDP, UC_P_UDP, NULL), false},
+      {(uint16_t)(base + 2), UC_TCP, UC_P_TCP, probe_lookup(UC_TCP, UC_P_TCP, NULL), false},
   };
   struct listen_plan plan = {.v = ports, .n = 3, .ntcp = 2, .nudp = 1};
   uv_loop_t loop;
@@ -304,10 +306,10 @@ static void test_faults_budget_errors(void **state)
   const char *ip = "127.0.0.22";
   unsigned base = free_ports(ip, 46300, 4);
   struct listen_port ports[] = {
-      {(uint16_t)base, UC_TCP, UC_P_MTLS, "sip", false},
-      {(uint16_t)(base + 1), UC_TCP, UC_P_HTTPS, "web", false},
-      {(uint16_t)(base + 2), UC_TCP, UC_P_TCP, NULL, false},
-      {(uint16_t)(base + 3), UC_UDP, UC_P_UDP, NULL, true},
+      {(uint16_t)base, UC_TCP, UC_P_MTLS, probe_lookup(UC_TCP, UC_P_MTLS, "sip"), false},
+      {(uint16_t)(base + 1), UC_TCP, UC_P_HTTPS, probe_lookup(UC_TCP, UC_P_HTTPS, "web"), false},
+      {(uint16_t)(base + 2), UC_TCP, UC_P_TCP, probe_lookup(UC_TCP, UC_P_TCP, NULL), false},
+      {(uint16_t)(base + 3), UC_UDP, UC_P_UDP, probe_lookup(UC_UDP, UC_P_UDP, NULL), true},
   };
   struct listen_plan plan = {.v = ports, .n = 4, .ntcp = 3, .nudp = 1};
   struct listen_override ovr[] = {
