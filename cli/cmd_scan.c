@@ -53,6 +53,7 @@ enum {
   O_TCP_METHOD,
   O_NO_EVIDENCE,
   O_PROM,
+  O_FAIL_ON,
   O_FROM,
   O_SOURCE,
   O_PUSH,
@@ -84,6 +85,9 @@ static const struct cli_opt scan_opts[] = {
     {"prom", "FILE", O_PROM,
      "write Prometheus metrics to FILE, atomically\n(node_exporter textfile collector: name it "
      "*.prom)"},
+    {"fail-on", "LEVEL", O_FAIL_ON,
+     "fail (default): exit 1 when a check fails; warn: also when\none warns (strict pipelines; "
+     "JUnit shows warnings as\nfailures)"},
     {"push", "URL", O_PUSH,
      "PUT the Prometheus metrics to a Pushgateway, after the\nreport is written "
      "(http://HOST:9091; grouping key job\nucscan, topology, vantage); a failed push: exit 3"},
@@ -134,7 +138,7 @@ const struct cli_cmd cli_cmd_scan = {
     "          no connection: the rates pace them)\n"
     "  fast    for labs: 4096 in flight, no rate cap, 1 s longest wait, 20 ms floor\n"
     "\nexit status:\n"
-    "  0  no check failed    1  at least one check failed\n"
+    "  0  no check failed    1  at least one check failed (or warned, with --fail-on warn)\n"
     "  2  bad usage or input, nothing scanned\n"
     "  3  the scan could not finish (SIGINT, SIGTERM, SIGHUP; out of resources): a partial\n"
     "     report is written\n"
@@ -151,7 +155,8 @@ const struct cli_cmd cli_cmd_scan = {
 
 struct scan_args {
   const char *topology, *target, *role, *ports, *product, *catalog, *out, *format, *prom, *push;
-  const char *from; /* --from, or NULL: the topology's vantage, else any */
+  const char *fail_on; /* --fail-on: "fail" (default) or "warn" */
+  const char *from;    /* --from, or NULL: the topology's vantage, else any */
   struct scan_conf conf;
   bool profile_set;
   bool no_evidence;
@@ -272,6 +277,9 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
       break;
     case O_PROM:
       a->prom = optarg;
+      break;
+    case O_FAIL_ON:
+      a->fail_on = optarg;
       break;
     case O_FROM:
       a->from = optarg;
@@ -415,6 +423,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   if (a->format && !scan_output_format_known(a->format))
     return opts_usage_error("scan", "unknown format \"%s\" (json, table, junit or prometheus)",
                             a->format);
+  if (a->fail_on && strcmp(a->fail_on, "fail") && strcmp(a->fail_on, "warn"))
+    return opts_usage_error("scan", "unknown --fail-on \"%s\" (fail or warn)", a->fail_on);
   struct push_target pt;
   char why[300];
   if (a->push && push_parse_url(a->push, &pt, why, sizeof(why)) < 0)
@@ -622,6 +632,7 @@ int cmd_scan(int argc, char **argv)
   struct scan_output sout = {.out_file = a.out,
                              .format = a.format,
                              .prom_file = a.prom,
+                             .fail_on_warn = a.fail_on && strcmp(a.fail_on, "warn") == 0,
                              .push_url = a.push,
                              .host_origin = host_origin,
                              .origin_arg = &topo};

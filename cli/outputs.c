@@ -74,7 +74,7 @@ int scan_output_emit(const struct scan_output *out, const json_t *rep, scan_tabl
   else if (fmt && strcmp(fmt, "table") == 0 && table)
     table(stdout, rep, table_arg);
   else if (fmt && strcmp(fmt, "junit") == 0)
-    junit_write(stdout, rep);
+    junit_write_opts(stdout, rep, &(struct junit_opts){.warn_fails = out->fail_on_warn});
   else if (fmt && strcmp(fmt, "prometheus") == 0)
     prom_write(stdout, rep);
   if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -15,6 +15,7 @@ struct scan_output {
                             NULL for the default */
   const char *prom_file; /* --prom: Prometheus text written atomically, or NULL */
   const char *push_url;  /* --push: Pushgateway the metrics are PUT to, last, or NULL */
+  bool fail_on_warn;     /* --fail-on warn: a warning fails the scan (exit 1, JUnit failure) */
   /* Where the plan's host i was given (file, line, column of its name), for input errors
    * found during the scan (a name that does not resolve). NULL: no position known. */
   void (*host_origin)(size_t host, struct uc_err *err, void *arg);

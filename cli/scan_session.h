@@ -17,7 +17,8 @@
 void scan_session_hold_fd(void);
 /* Runs the engine on `loop` until every probe finished or SIGINT/SIGTERM stopped it
  * (other handles on the loop keep running and are the caller's), settles verdicts,
- * writes the outputs and returns the exit status per contract (0, 1, 3; 2 when the
+ * writes the outputs and returns the exit status per contract (0, 1 (also for a warning
+ * with fail_on_warn), 3; 2 when the
  * engine cannot start, or when a host name does not resolve: then nothing was probed,
  * each name is reported on stderr and no report is written). meta's topology and product must be
  * set; times and completeness are filled in. */

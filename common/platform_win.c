@@ -243,6 +243,28 @@ int plat_sock_errno(void)
   }
 }
 
+int plat_clock_gettime(int clock, struct timespec *ts)
+{
+  if (clock == CLOCK_MONOTONIC) {
+    LARGE_INTEGER f, c;
+    QueryPerformanceFrequency(&f); /* never fails from Windows XP on */
+    QueryPerformanceCounter(&c);
+    ts->tv_sec = (time_t)(c.QuadPart / f.QuadPart);
+    ts->tv_nsec = (long)((c.QuadPart % f.QuadPart) * 1000000000 / f.QuadPart);
+    return 0;
+  }
+  if (clock != CLOCK_REALTIME) {
+    errno = EINVAL;
+    return -1;
+  }
+  FILETIME ft;
+  GetSystemTimePreciseAsFileTime(&ft); /* 100 ns units since 1601-01-01 */
+  uint64_t t = (((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime) - 116444736000000000ull;
+  ts->tv_sec = (time_t)(t / 10000000);
+  ts->tv_nsec = (long)(t % 10000000) * 100;
+  return 0;
+}
+
 int plat_sock_uverr(void)
 {
   return uv_translate_sys_error(WSAGetLastError());
@@ -506,33 +528,91 @@ int plat_inet_aton(const char *s, struct in_addr *out)
   return 1;
 }
 
-/* The signals the C library can handle (console events arrive as SIGINT and SIGBREAK). */
-static bool crt_signal(int sig)
+/* Signal dispositions, process-wide as on POSIX (a handler takes no context). Console events
+ * arrive on a thread of their own at console_ctrl(); raise() goes through the C library. */
+#define PLAT_NSIG 32
+static struct plat_sigaction sig_act[PLAT_NSIG]; /* zero: SIG_DFL */
+static volatile LONG ctrl_handler_set;
+
+enum delivery { DELIVER_DEFAULT, DELIVER_IGNORED, DELIVER_HANDLED };
+
+static bool act_is_default(const struct plat_sigaction *a)
 {
-  return sig == SIGINT || sig == SIGTERM || sig == SIGBREAK || sig == SIGABRT;
+  return !(a->sa_flags & SA_SIGINFO) && a->sa_handler == SIG_DFL;
+}
+
+static enum delivery deliver(int sig, int code)
+{
+  struct plat_sigaction a = sig_act[sig];
+  if (a.sa_flags & SA_SIGINFO) {
+    siginfo_t si = {.si_signo = sig, .si_code = code};
+    a.sa_sigaction(sig, &si, NULL);
+    return DELIVER_HANDLED;
+  }
+  if (a.sa_handler == SIG_DFL)
+    return DELIVER_DEFAULT;
+  if (a.sa_handler == SIG_IGN)
+    return DELIVER_IGNORED;
+  a.sa_handler(sig);
+  return DELIVER_HANDLED;
+}
+
+/* Console events as signals. A handler left at SIG_DFL passes the event on (libuv's signal
+ * watchers, then the system's default: the process ends). Windows ends the process when this
+ * returns from a closed window, logoff or shutdown: after a handler ran, it waits, so that the
+ * main thread can write the partial report and exit within the system's grace (5 s for a
+ * closed window). */
+static BOOL WINAPI console_ctrl(DWORD ev)
+{
+  int sig;
+  switch (ev) {
+  case CTRL_C_EVENT:
+    sig = SIGINT;
+    break;
+  case CTRL_BREAK_EVENT:
+    sig = act_is_default(&sig_act[SIGBREAK]) ? SIGTERM : SIGBREAK;
+    break;
+  case CTRL_CLOSE_EVENT:
+  case CTRL_LOGOFF_EVENT:
+  case CTRL_SHUTDOWN_EVENT:
+    sig = SIGHUP;
+    break;
+  default:
+    return FALSE;
+  }
+  enum delivery d = deliver(sig, SI_KERNEL);
+  if (d == DELIVER_DEFAULT)
+    return FALSE;
+  if (d == DELIVER_HANDLED && sig == SIGHUP)
+    Sleep(INFINITE);
+  return TRUE;
+}
+
+/* SIGTERM and SIGABRT from raise(): the C library resets the disposition before it calls. */
+static void crt_trampoline(int sig)
+{
+  signal(sig, crt_trampoline);
+  deliver(sig, SI_USER);
 }
 
 int plat_sigaction(int sig, const struct plat_sigaction *act, struct plat_sigaction *old)
 {
-  if (old) {
-    memset(old, 0, sizeof(*old));
-    old->sa_handler = SIG_DFL;
-  }
-  if (!crt_signal(sig))
-    return 0; /* SIGHUP, SIGPIPE: nothing the C library delivers */
-  void (*prev)(int);
-  if (!act) {
-    prev = signal(sig, SIG_DFL); /* signal() can only read by writing */
-    signal(sig, prev);
-  } else {
-    prev = signal(sig, act->sa_handler);
-  }
-  if (prev == SIG_ERR) {
+  if (sig <= 0 || sig >= PLAT_NSIG) {
     errno = EINVAL;
     return -1;
   }
   if (old)
-    old->sa_handler = prev;
-  return 0;
+    *old = sig_act[sig];
+  if (!act)
+    return 0;
+  sig_act[sig] = *act;
+  if (sig == SIGINT || sig == SIGBREAK || sig == SIGHUP) {
+    if (InterlockedExchange(&ctrl_handler_set, 1) == 0)
+      SetConsoleCtrlHandler(console_ctrl, TRUE);
+  } else if (sig == SIGTERM || sig == SIGABRT) {
+    bool ign = !(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_IGN;
+    signal(sig, act_is_default(act) ? SIG_DFL : ign ? SIG_IGN : crt_trampoline);
+  }
+  return 0; /* SIGPIPE and the rest: never raised on Windows */
 }
 #endif

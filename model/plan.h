@@ -54,6 +54,9 @@ struct check_result {
   unsigned attempts;
   json_t *evidence; /* object or NULL */
   bool listener;    /* the answer carried the ucscan listener token */
+  /* An interrupted scan (scanner/results.c): */
+  bool partial; /* a range cut short: done, judged on the ports probed so far */
+  bool started; /* not done, but its probing had begun (else never reached) */
 };
 
 struct plan_check {

@@ -183,6 +183,7 @@ static int flush_tls(struct tcp_attempt *ta)
 static void restart_timer(struct tcp_attempt *ta, unsigned ms, uv_timer_cb cb)
 {
   uv_timer_stop(&ta->timer);
+  uv_update_time(ta->timer.loop); /* from now, not from the start of a long loop iteration */
   uv_timer_start(&ta->timer, cb, ms, 0);
 }
 

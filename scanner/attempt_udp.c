@@ -75,8 +75,11 @@ static void report(struct udp_attempt *ua, struct attempt_result *r)
   close_all(ua);
 }
 
+/* Milliseconds since the round's first datagram went out; -1 before any did. */
 static double rtt_now(const struct udp_attempt *ua)
 {
+  if (ua->last_send_ns == 0)
+    return -1;
   return (double)(uv_hrtime() - ua->last_send_ns) / 1e6;
 }
 
@@ -100,6 +103,9 @@ static int send_all(struct udp_attempt *ua)
     size_t n = ua->mod->build(ua->state, &ua->tgt, i, buf, sizeof(buf));
     if (n == 0)
       break;
+    /* The round's clock starts with its first datagram: an answer (or the ICMP error that
+     * makes a later sendto of the same round fail) is timed from there. */
+    uint64_t sent_ns = uv_hrtime();
     if (sendto(ua->fd, buf, n, 0, (struct sockaddr *)&ua->dst, ua->dst_len) < 0) {
       if (errno == EINTR) {
         i--;
@@ -107,12 +113,14 @@ static int send_all(struct udp_attempt *ua)
       }
       return -errno;
     }
+    if (i == 0) {
+      ua->last_send_ns = sent_ns;
+      ua->last_send_rt_ns = sent_rt; /* taken before sendto: on a fast link the answer is
+                                        queued before sendto returns */
+    }
     ua->datagrams++;
   }
   ua->sends++;
-  ua->last_send_ns = uv_hrtime();
-  ua->last_send_rt_ns = sent_rt; /* before sendto: on a fast link the answer is queued
-                                    before sendto returns */
   return 0;
 }
 

@@ -581,6 +581,10 @@ void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched 
   a->hs = hs;
   a->w = *w;
   a->w.next = NULL;
+  /* The loop reads its clock once per iteration: an attempt started late in a long one (a
+   * busy machine, many handshakes at once) would arm its deadline from a time already past,
+   * and it would fire at once ("last waited 0 ms"). Its deadline counts from now. */
+  uv_update_time(e->loop);
   a->start_ns = uv_hrtime();
   a->answer_ttl = -1;
   a->next = e->attempts;

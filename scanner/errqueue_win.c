@@ -10,6 +10,7 @@
  * Windows only. */
 #ifdef _WIN32
 #include <string.h>
+#include <time.h>
 
 #include "scanner/engine_int.h"
 
@@ -21,10 +22,9 @@ void evidence_socket_opts(int fd, int family)
 
 int64_t evidence_realtime_ns(void)
 {
-  FILETIME ft;
-  GetSystemTimePreciseAsFileTime(&ft); /* 100 ns units since 1601-01-01 */
-  uint64_t t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
-  return (int64_t)(t - 116444736000000000ull) * 100;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts); /* common/platform_win.c */
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 bool evidence_errqueue_any(int fd, struct sockaddr_storage *orig, struct icmp_info *ii,

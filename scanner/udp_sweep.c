@@ -371,16 +371,19 @@ bool sweep_start(struct engine *e, struct host_sched *hs, const struct work *w)
     ((struct sockaddr_in6 *)&dst)->sin6_port = htons(w->port);
     len = sizeof(struct sockaddr_in6);
   }
-  int fd = s->fd[family_index(dst.ss_family)];
-  ssize_t n;
-  do
-    n = sendto(fd, s->payload, s->payload_len, 0, (struct sockaddr *)&dst, len);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) {
+  int fi = family_index(dst.ss_family);
+  ssize_t n = -1;
+  /* An ICMP error of an earlier datagram (port unreachable) is reported by the next sendto,
+   * which then sends nothing; reading the error clears it, so send again (twice at most). */
+  for (int tries = 0; tries < 3; tries++) {
+    do
+      n = sendto(s->fd[fi], s->payload, s->payload_len, 0, (struct sockaddr *)&dst, len);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0)
+      break;
     if (errno == ENOBUFS || errno == EAGAIN)
       return false; /* the socket pushes back: this port goes port by port */
-    /* an error of an earlier datagram (port unreachable) surfaces here: it is on the queue */
-    drain(e, s, family_index(dst.ss_family));
+    drain(e, s, fi); /* the error is on the queue too: read it where it belongs */
   }
   if (!(*p & SWEEP_SENT)) {
     *p |= SWEEP_SENT;

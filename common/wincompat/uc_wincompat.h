@@ -10,14 +10,21 @@
  *                        (under Wine the Unix limit of the wineserver applies, unseen)
  *   geteuid/getuid       0: the Windows build has no Unix users; nothing it does depends
  *                        on root (no capture, no privileged ports, no --user)
- *   sigaction            SIGINT, SIGTERM and SIGBREAK through the CRT's signal(); other
- *                        signals (SIGHUP, SIGPIPE) have no CRT handler and are accepted
- *                        and ignored. sigprocmask holds nothing (Windows delivers console
- *                        events on their own thread, not in the middle of a write)
+ *   sigaction            console events through SetConsoleCtrlHandler: Ctrl-C is SIGINT,
+ *                        Ctrl-Break SIGBREAK (SIGTERM's handler when SIGBREAK has none),
+ *                        a closed console window, logoff or shutdown SIGHUP; each with
+ *                        si_code SI_KERNEL, on a thread of its own. SIGTERM and SIGABRT
+ *                        (raise() only) through the CRT's signal(); SIGPIPE and the rest
+ *                        are accepted and never raised. sa_handler and sa_sigaction (with
+ *                        SA_SIGINFO) are both honoured; SA_RESTART is implied (Windows does
+ *                        not interrupt a write for a console event). sigprocmask holds
+ *                        nothing (the events come on their own thread, not in a write)
  *   lstat, S_ISLNK       there are no symbolic links the CRT can see: lstat is stat
  *   realpath             GetFullPathName of an existing file (NULL and ENOENT otherwise)
  *   fsync, fchmod        _commit; fchmod keeps the CRT's read-only bit only
  *   timegm               _mkgmtime
+ *   clock_gettime        CLOCK_REALTIME (GetSystemTimePreciseAsFileTime) and CLOCK_MONOTONIC
+ *                        (QueryPerformanceCounter), without winpthreads
  *   strndup, memmem      plain implementations; mkdtemp: _mktemp_s, then _mkdir
  *   open_memstream       a temporary file that fclose() reads back into the buffer;
  *                        *buf and *len are set by fclose() only, not by fflush()
@@ -102,6 +109,8 @@ int plat_readlink(const char *path, char *buf, size_t cap);
 char *plat_realpath(const char *path, char *resolved);
 #define realpath plat_realpath
 #define timegm _mkgmtime
+int plat_clock_gettime(int clock, struct timespec *ts);
+#define clock_gettime plat_clock_gettime
 int plat_isatty(int fd);
 #define isatty plat_isatty
 
@@ -142,8 +151,17 @@ typedef _sigset_t sigset_t;
 #ifndef SIGPIPE
 #define SIGPIPE 13 /* never raised: a write to a reset socket fails with an error */
 #endif
+typedef struct {
+  int si_signo;
+  int si_code; /* SI_KERNEL: a console event (typed, the window closed); SI_USER: raise() */
+} siginfo_t;
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SA_SIGINFO 4
+#define SA_RESTART 0x10000000
 struct plat_sigaction {
   void (*sa_handler)(int);
+  void (*sa_sigaction)(int, siginfo_t *, void *); /* with SA_SIGINFO; no union here */
   sigset_t sa_mask;
   int sa_flags;
 };

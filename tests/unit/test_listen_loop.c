@@ -477,7 +477,10 @@ static void test_engine_against_listener(void **state)
 
   struct scan_conf sc;
   scan_conf_fast(&sc);
-  sc.timeout_ms = 1000;
+  /* Every check here is answered (nothing waits for a deadline), but scanner and listener
+   * share this loop: under valgrind on a busy machine a TLS handshake waits seconds behind
+   * the others. A short deadline would test the machine's load, not the exchange. */
+  sc.timeout_ms = 20000;
   sc.retries = 1;
   sc.progress = false;
   sc.evidence_capture = false;
@@ -488,11 +491,13 @@ static void test_engine_against_listener(void **state)
     uv_run(&loop, UV_RUN_ONCE);
   engine_finalize(e);
 
-  assert_int_equal(check_at(h, b, UC_TCP, false)->res.verdict, UC_PASS);
-  assert_non_null(
-      strstr(check_at(h, b, UC_TCP, false)->res.reason, "client certificate requested"));
-  struct plan_check *c = check_at(h, b + 1, UC_TCP, false);
-  assert_int_equal(c->res.verdict, UC_WARN);
+  struct plan_check *c = check_at(h, b, UC_TCP, false);
+  if (c->res.verdict != UC_PASS)
+    fail_msg("%u/tcp: %s: %s", b, uc_verdict_name(c->res.verdict), c->res.reason);
+  assert_non_null(strstr(c->res.reason, "client certificate requested"));
+  c = check_at(h, b + 1, UC_TCP, false);
+  if (c->res.verdict != UC_WARN)
+    fail_msg("%u/tcp: %s: %s", b + 1, uc_verdict_name(c->res.verdict), c->res.reason);
   assert_non_null(strstr(c->res.reason, "expired"));
   for (unsigned p = b + 2; p <= b + 5; p++) {
     c = check_at(h, p, UC_TCP, false);

@@ -252,12 +252,50 @@ static void test_range_verdicts(void **state)
   range_case(UC_UDP, 90, 0, 10, 0, UC_FAIL, "10 of 100 ports filtered");
 }
 
+/* A range an interrupted scan cut short (partial): judged on what was probed, never "all
+ * ports reachable"; a filtered port is a failure already (a skip when optional). */
+static void partial_case(uint32_t open, uint32_t closed, uint32_t filtered, bool optional,
+                         enum uc_verdict want, enum uc_state want_state, const char *needle)
+{
+  struct range_result rr;
+  memset(&rr, 0, sizeof(rr));
+  struct plan_check c = single(UC_P_RTP, UC_ST_NONE, UC_OUT_NONE, optional);
+  c.is_range = true;
+  c.first = 50000;
+  c.last = 59999;
+  c.range = &rr;
+  c.res.partial = true;
+  rr.open = open;
+  rr.closed = closed;
+  rr.filtered = filtered;
+  rr.probed = open + closed + filtered;
+  verdict_decide(&c);
+  if (c.res.verdict != want || c.res.state != want_state || !strstr(c.res.reason, needle))
+    fail_msg("partial range %u/%u/%u: %s %s '%s'", open, closed, filtered,
+             uc_verdict_name(c.res.verdict), uc_state_name(c.res.state), c.res.reason);
+}
+
+static void test_partial_range_verdicts(void **state)
+{
+  (void)state;
+  partial_case(0, 1200, 0, false, UC_WARN, UC_ST_CLOSED,
+               "interrupted: 1200 of 10000 ports probed (0 open, 1200 closed, 0 filtered, 0 "
+               "without an answer), 8800 not probed; partly verified");
+  partial_case(2, 98, 0, false, UC_WARN, UC_ST_OPEN, "100 of 10000 ports probed");
+  partial_case(0, 90, 10, false, UC_FAIL, UC_ST_FILTERED, "10 filtered");
+  partial_case(0, 90, 10, true, UC_SKIP, UC_ST_FILTERED, "optional port not in use");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_front_end_merge), cmocka_unit_test(test_collocated_mediation),
-      cmocka_unit_test(test_products_differ), cmocka_unit_test(test_ports_plan),
-      cmocka_unit_test(test_verdicts),        cmocka_unit_test(test_range_verdicts),
+      cmocka_unit_test(test_front_end_merge),
+      cmocka_unit_test(test_collocated_mediation),
+      cmocka_unit_test(test_products_differ),
+      cmocka_unit_test(test_ports_plan),
+      cmocka_unit_test(test_verdicts),
+      cmocka_unit_test(test_range_verdicts),
+      cmocka_unit_test(test_partial_range_verdicts),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
