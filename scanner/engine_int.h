@@ -17,18 +17,11 @@
 #include "scanner/engine.h"
 #include "scanner/ratelimit.h"
 #include "scanner/rtt.h"
+#include "scanner/workq.h"
 
 #define ENGINE_MAX_SOURCES 8
 
 /* One unit of work: a single check, or one port of a host's span. */
-struct work {
-  struct work *next;
-  struct plan_check *check; /* NULL for a span port */
-  uint16_t port;
-  enum uc_transport transport;
-  unsigned attempt; /* 0 = first */
-};
-
 /* One target being probed: a host's address, or one of an Edge's interfaces. Its checks are
  * the slice of the host's checks on that target (plan.h sorts them by target). */
 struct host_sched {
@@ -42,10 +35,7 @@ struct host_sched {
   bool bad_name; /* ... because it does not exist (an input error) */
   bool resolving;
   uv_getaddrinfo_t gai;
-  size_t next_check;  /* cursor over single checks */
-  size_t span_idx;    /* cursor over spans */
-  uint32_t span_next; /* next port in spans[span_idx] */
-  struct work *retry_head, *retry_tail;
+  struct workq q;           /* what is left to send, in order (workq.h) */
   struct uc_count inflight; /* attempts holding a socket (connect, TLS, a UDP exchange) */
   struct ratelimit rl;      /* --rate: new probes per second to this target */
   uint64_t answers;         /* probes the target answered (anything but silence) */
@@ -157,15 +147,14 @@ struct engine {
   size_t nhosts;
   size_t rr;                /* round-robin cursor over hosts */
   struct uc_count inflight; /* attempts holding a socket, all targets */
-  unsigned max_inflight;    /* the configured concurrency, capped by the fd limit */
-  unsigned eff_inflight;    /* lowered on local resource errors, raised back on success */
+  struct backoff bo;        /* the cap on attempts holding a socket: configured (capped by
+                               the fd limit), lowered on local resource errors (workq.h) */
   struct ratelimit rl;      /* --max-rate: new probes per second, all targets */
   uv_timer_t pump_timer;    /* rate cap and resource back-off */
   bool pump_timer_armed;
   bool started, stopping, finished;
   unsigned resolving;
   uint64_t total, done, sent, resource_waits;
-  unsigned starved;   /* resource waits in a row with no probe in flight to free anything */
   char stop_why[200]; /* set when the engine stops itself (no descriptor can ever be had) */
   struct attempt *attempts;
   engine_done_cb done_cb;

@@ -287,7 +287,7 @@ int evidence_setup(struct engine *e)
    * rejected ports: no eviction; with 2x and 8 slots, about 1%). */
   const struct scan_conf *c = e->conf;
   uint64_t age = (uint64_t)(c->timeout_ms ? c->timeout_ms : 1000) * 4 * 1000000ull;
-  if (ev_table_init(&e->answers, 4 * e->max_inflight, age) < 0) {
+  if (ev_table_init(&e->answers, 4 * e->bo.max_inflight, age) < 0) {
     free(e->by_addr);
     e->by_addr = NULL;
     return -1;
