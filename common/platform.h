@@ -62,6 +62,14 @@ static inline int plat_fd_sock(uv_os_fd_t fd)
   return (int)(intptr_t)fd;
 }
 
+/* Trusted roots for a TLS client context that verifies its server (ucscan scan --push):
+ * OpenSSL's default paths, so SSL_CERT_FILE and SSL_CERT_DIR apply, on both systems; on
+ * Windows also every certificate of the "ROOT" system store (Trusted Root Certification
+ * Authorities, with the roots Group Policy distributes), which OpenSSL 3.0 does not read by
+ * itself. 1 on success, 0 on failure, as SSL_CTX_set_default_verify_paths. */
+struct ssl_ctx_st;
+int plat_tls_default_verify_paths(struct ssl_ctx_st *ctx);
+
 /* The round trip of a connected TCP socket as the kernel measured it, in milliseconds
  * (Linux TCP_INFO; Windows SIO_TCP_INFO, Windows 10 1703 and later); -1 when unknown. */
 double plat_tcp_rtt_ms(uv_os_sock_t sock);

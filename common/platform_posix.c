@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -52,6 +53,11 @@ int plat_sock_errno(void)
 int plat_sock_uverr(void)
 {
   return -errno;
+}
+
+int plat_tls_default_verify_paths(SSL_CTX *ctx)
+{
+  return SSL_CTX_set_default_verify_paths(ctx);
 }
 
 double plat_tcp_rtt_ms(uv_os_sock_t sock)

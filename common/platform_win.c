@@ -9,6 +9,10 @@
 #include <direct.h>
 #include <io.h>
 #include <mstcpip.h>
+#include <wincrypt.h> /* before OpenSSL, which undefines its X509_NAME */
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,8 +174,14 @@ int plat_same_file(const char *a, const char *b)
 
 int plat_socket(int family, int type, int protocol)
 {
-  SOCKET s = WSASocketW(family, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), protocol, NULL, 0,
-                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  int t = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  DWORD flags = WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT;
+  SOCKET s = WSASocketW(family, t, protocol, NULL, 0, flags);
+  if (s == INVALID_SOCKET && WSAGetLastError() == WSANOTINITIALISED) {
+    WSADATA wsa; /* a program that did not start with plat_init() (a test) */
+    if (WSAStartup(MAKEWORD(2, 2), &wsa) == 0)
+      s = WSASocketW(family, t, protocol, NULL, 0, flags);
+  }
   if (s == INVALID_SOCKET) {
     errno = plat_sock_errno();
     return -1;
@@ -268,6 +278,28 @@ int plat_clock_gettime(int clock, struct timespec *ts)
 int plat_sock_uverr(void)
 {
   return uv_translate_sys_error(WSAGetLastError());
+}
+
+int plat_tls_default_verify_paths(SSL_CTX *ctx)
+{
+  if (SSL_CTX_set_default_verify_paths(ctx) != 1)
+    return 0;
+  HCERTSTORE store = CertOpenSystemStoreW(0, L"ROOT");
+  if (!store)
+    return 1; /* no store to read: OpenSSL's paths alone */
+  X509_STORE *x = SSL_CTX_get_cert_store(ctx);
+  const CERT_CONTEXT *c = NULL;
+  while ((c = CertEnumCertificatesInStore(store, c)) != NULL) {
+    const unsigned char *der = c->pbCertEncoded;
+    X509 *cert = d2i_X509(NULL, &der, (long)c->cbCertEncoded);
+    if (cert) {
+      X509_STORE_add_cert(x, cert); /* a duplicate of a file's certificate is harmless */
+      X509_free(cert);
+    }
+  }
+  ERR_clear_error();
+  CertCloseStore(store, 0);
+  return 1;
 }
 
 double plat_tcp_rtt_ms(uv_os_sock_t sock)
