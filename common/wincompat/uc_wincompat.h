@@ -196,6 +196,9 @@ static inline int plat_sigprocmask(int how, const sigset_t *set, sigset_t *old)
  * the buffer fails with WSAEMSGSIZE (the first bytes are in the buffer): callers that
  * pass these flags handle that error (common/platform.h). */
 #define MSG_DONTWAIT 0
+#define SHUT_RD SD_RECEIVE
+#define SHUT_WR SD_SEND
+#define SHUT_RDWR SD_BOTH
 #define MSG_TRUNC 0
 /* The resolver's lenient IPv4 forms (a, a.b, a.b.c, octal 010, hex 0x0a), as glibc's. */
 int plat_inet_aton(const char *s, struct in_addr *out);
