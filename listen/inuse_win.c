@@ -136,6 +136,12 @@ int listen_inuse_who(enum uc_transport t, const char *bind, uint16_t port, char 
   scan_table(tcp, AF_INET6, &wa, port, &pid, &best);
   if (best == 0)
     return -1;
+  if (pid == 4 && tcp && (port == 445 || port == 139)) { /* the kernel's SMB server */
+    snprintf(buf, cap,
+             "pid 4 System (SMB: the Server service, file and printer sharing; it "
+             "accepts TCP there as the installed server will)");
+    return 0;
+  }
   if (pid == 4) { /* the kernel: http.sys (IIS, WinRM, a URL reservation) */
     snprintf(buf, cap, "pid 4 System (http.sys: IIS, WinRM or another HTTP.SYS listener)");
     return 0;

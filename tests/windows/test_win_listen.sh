@@ -30,8 +30,8 @@ LPID=$SPAWN_PID LOG=$SPAWN_LOG
 ready() { grep -q "ready: listening on" "$LOG" || ! ns_pid_alive "$LPID"; }
 ns_wait_until "$((400 * SLOW))" ready || fail "the listener is not ready after $((400 * SLOW)) s"
 ns_pid_alive "$LPID" || fail "the listener stopped: $(tail -5 "$LOG")"
-assert_contains "opened 16702 of 16702 ports on $H" "$(cat "$LOG")"
-assert_contains "ready: listening on 16702 ports for 3600 s" "$(cat "$LOG")"
+assert_contains "opened 16703 of 16703 ports on $H" "$(cat "$LOG")"
+assert_contains "ready: listening on 16703 ports for 3600 s" "$(cat "$LOG")"
 
 # --- the firewall rules it printed are the ones --firewall-rules gives, line for line --------
 "$UCSCAN" listen --role mediation --bind "$H" --firewall-rules powershell >"$NS_TMP/rules.linux"
@@ -70,4 +70,4 @@ ns_wait_until "$((60 * SLOW))" eval '! ns_pid_alive "$LPID"' || fail "the listen
 assert_contains "ucscan listen: interrupted" "$(cat "$LOG")"
 assert_match "stopping: [1-9][0-9]* connections" "$(cat "$LOG")"
 if grep -q "handles left open" "$LOG"; then fail "the listener left handles open"; fi
-echo "ok - ucscan.exe listen --role mediation under Wine: 16702 ports, scanned clean by Linux"
+echo "ok - ucscan.exe listen --role mediation under Wine: 16703 ports, scanned clean by Linux"
