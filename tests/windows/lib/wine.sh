@@ -16,6 +16,12 @@
 #
 #   wine_template DIR          initialise a prefix in DIR once (wineboot, no Mono/Gecko, no X)
 #   wine_prefix DIR            a prefix of its own in DIR, sharing the template's drive_c
+#   wine_serve PREFIX          start the prefix's wineserver and its services now, kept
+#                              until wine_stop: programs started at once (ctest -j) share
+#                              them instead of racing to start a server each (the loser
+#                              cannot find its socket), and a service one of them starts
+#                              (winedevice.exe for the network) does not hold its output
+#                              pipe open after it exits (ctest would wait for it)
 #   wine_exe PREFIX ARGS...    run ucscan.exe ARGS with that prefix (exit status passed on)
 #   wine_stop PREFIX           stop the prefix's wineserver (and its programs)
 
@@ -58,6 +64,11 @@ wine_prefix() {
     *) cp -a "$f" "$dir/" ;;
     esac
   done
+}
+
+wine_serve() {
+  _wine_env "$1" "$WINESERVER" -p
+  _wine_env "$1" "$WINE" ipconfig >/dev/null 2>&1 || true # services and the network driver
 }
 
 wine_exe() {
