@@ -14,6 +14,7 @@
 #include "common/certgen.h"
 #include "common/fdroom.h"
 #include "listen/fdlimit.h"
+#include "listen/firewall.h"
 #include "listen/listen.h"
 #include "listen/plan.h"
 #include "probes/probe.h"
@@ -30,6 +31,7 @@ enum {
   L_ALLOW_PARTIAL,
   L_RATE,
   L_CATALOG,
+  L_FIREWALL_RULES,
   L_INTERFACE,
   L_HELP
 };
@@ -53,6 +55,9 @@ static const struct cli_opt listen_opts[] = {
     {"rate", "N", L_RATE,
      "replies per second, all ports together (default 20000);\nbeyond it replies are dropped"},
     {"catalog", "FILE", L_CATALOG, "site catalog that extends or replaces the built-in tables"},
+    {"firewall-rules", "FORMAT", L_FIREWALL_RULES,
+     "print the Windows Firewall rules the ports need, as\nPowerShell New-NetFirewallRule lines "
+     "(FORMAT: powershell),\nand exit without listening"},
     {"interface", "NAME", L_INTERFACE,
      "Edge Server only: answer the rows of one interface\n(internal, access, webconf or av), as "
      "a scan of that\ninterface's address checks them; run one listener per\ninterface address "
@@ -89,6 +94,7 @@ const struct cli_cmd cli_cmd_listen = {
 
 struct listen_args {
   const char *role, *product, *bind, *name, *cert, *key, *catalog, *iface;
+  const char *firewall_rules; /* --firewall-rules: print them and exit */
   unsigned duration, rate;
   bool allow_partial;
 };
@@ -124,6 +130,9 @@ static int parse_args(int argc, char **argv, struct listen_args *a)
     case L_CATALOG:
       a->catalog = optarg;
       break;
+    case L_FIREWALL_RULES:
+      a->firewall_rules = optarg;
+      break;
     case L_INTERFACE:
       a->iface = optarg;
       break;
@@ -158,6 +167,9 @@ static int parse_args(int argc, char **argv, struct listen_args *a)
                             "say which roles this host will hold: --role ROLE[,ROLE...]");
   if (a->key && !a->cert)
     return opts_usage_error("listen", "%s", "--key goes with --cert");
+  if (a->firewall_rules && strcmp(a->firewall_rules, "powershell") != 0)
+    return opts_usage_error("listen", "unknown --firewall-rules format \"%s\" (powershell)",
+                            a->firewall_rules);
   enum uc_iface f;
   if (a->iface && uc_iface_parse(a->iface, &f) < 0)
     return opts_usage_error("listen", "unknown interface \"%s\" (internal, access, webconf or av)",
@@ -260,6 +272,11 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
     printf(", certificate for %s made in memory\n", host);
   if (fds.soft != fds.soft_before)
     printf("ucscan listen: RLIMIT_NOFILE raised from %lu to %lu\n", fds.soft_before, fds.soft);
+#ifdef _WIN32 /* Windows Firewall blocks inbound ports by default */
+  printf("ucscan listen: Windows Firewall must let these ports in; the rules, for an elevated "
+         "PowerShell (ucscan never changes the firewall):\n");
+  listen_firewall_powershell(stdout, plan, a->role, product, bind);
+#endif
   fflush(stdout); /* the header before any warning, when both go to one file */
   char note[200] = "";
   if (!fds.enough) {
@@ -376,6 +393,11 @@ int cmd_listen(int argc, char **argv)
   bool bind_is_name;
   if (resolve_bind(a.bind, bind, sizeof(bind), &bind_is_name) != 0)
     goto out;
+  if (a.firewall_rules) { /* the rules only: nothing is opened */
+    listen_firewall_powershell(stdout, &plan, a.role, product, bind);
+    status = 0;
+    goto out;
+  }
   const char *host = a.name;
   if (!host && bind_is_name)
     host = a.bind;

@@ -27,6 +27,10 @@ struct listen_sock {
     uv_handle_t h;
     uv_tcp_t tcp;
     uv_udp_t udp;
+    struct { /* Windows TCP: a listening socket under a watcher (tcp_accept_win.c) */
+      uv_poll_t poll;
+      uv_os_sock_t sock;
+    } acc;
   } u;
 };
 
@@ -69,6 +73,15 @@ struct listener {
  * closed by the caller through listen_sock_close). */
 int listen_tcp_open(struct listener *l, struct listen_sock *sock);
 void listen_conn_close(struct listen_conn *c, bool reset);
+/* A new connection on sock: take(tcp, arg) puts it into the connection's handle (uv_accept,
+ * or uv_tcp_open of an accepted socket), then it is held and served. 0, or -1 when nothing
+ * was taken (out of memory: the caller still owns the connection). */
+int listen_conn_new(struct listen_sock *sock, int (*take)(uv_tcp_t *tcp, void *arg), void *arg);
+#ifdef _WIN32
+/* tcp_accept_win.c: listen_tcp_open on Windows; the socket is closed with the watcher. */
+int listen_tcp_open_win(struct listener *l, struct listen_sock *sock);
+void listen_tcp_closed_win(struct listen_sock *sock);
+#endif
 /* udp_server.c */
 int listen_udp_open(struct listener *l, struct listen_sock *sock);
 /* listener.c: a handle of the listener has closed (ports and connections alike). */

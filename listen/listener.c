@@ -44,6 +44,9 @@ void listen_handle_closed(struct listener *l)
 static void on_sock_closed(uv_handle_t *h)
 {
   struct listen_sock *sock = h->data;
+#ifdef _WIN32
+  listen_tcp_closed_win(sock); /* the socket under a Windows accept watcher */
+#endif
   listen_handle_closed(sock->l);
 }
 
@@ -192,6 +195,13 @@ static void fail_reason(const struct listen_sock *sock, int err, const char *bin
     return;
   case UV_EACCES:
   case UV_EPERM: {
+#ifdef _WIN32 /* no privileged ports there: held exclusively, or in a reserved range */
+    snprintf(buf, cap,
+             "access denied (held exclusively by another program, or reserved: netsh interface "
+             "ipv4 show excludedportrange protocol=%s)",
+             uc_transport_name(sock->transport));
+    return;
+#endif
     unsigned start = unprivileged_port_start();
     if (sock->port < start)
       snprintf(buf, cap, "permission denied (ports below %u need root or CAP_NET_BIND_SERVICE)",

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/platform.h"
 #include "probes/probe.h"
 #include "probes/tls.h"
 #include "scanner/engine_int.h"
@@ -124,7 +125,7 @@ static void note_source(struct host_sched *hs)
              bind(fd, (struct sockaddr *)&src, srclen) == 0) &&
             connect(fd, (struct sockaddr *)&dst, dlen) == 0 &&
             getsockname(fd, (struct sockaddr *)&local, &len) == 0;
-  close(fd);
+  plat_sock_close(fd);
   if (!ok)
     return; /* no route: the probes will say so */
   if (local.ss_family == AF_INET)

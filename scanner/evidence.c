@@ -376,6 +376,7 @@ void evidence_on_packet(void *arg, const struct pkt_info *p)
 }
 
 /* --- socket error queues --- */
+#ifndef _WIN32 /* Windows has none: scanner/errqueue_win.c */
 
 void evidence_socket_opts(int fd, int family)
 {
@@ -461,6 +462,7 @@ bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_i
   judge_from_target(dst, ii); /* a connected socket's: its destination, whatever the name */
   return true;
 }
+#endif
 
 /* --- attempts --- */
 
