@@ -302,6 +302,16 @@ int plat_tls_default_verify_paths(SSL_CTX *ctx)
   return 1;
 }
 
+void plat_tcp_probe_opts(uv_os_sock_t sock, unsigned timeout_ms)
+{
+  /* The first SYN times out after three round trips (the initial RTO): at least timeout_ms. */
+  unsigned rtt = timeout_ms / 3 + 1;
+  TCP_INITIAL_RTO_PARAMETERS p = {.Rtt = (USHORT)(rtt < 65000 ? rtt : 65000),
+                                  .MaxSynRetransmissions = TCP_INITIAL_RTO_NO_SYN_RETRANSMISSIONS};
+  DWORD bytes = 0;
+  WSAIoctl(sock, SIO_TCP_INITIAL_RTO, &p, sizeof(p), NULL, 0, &bytes, NULL, NULL);
+}
+
 double plat_tcp_rtt_ms(uv_os_sock_t sock)
 {
   DWORD version = 0, bytes = 0;
