@@ -75,8 +75,11 @@ int plat_tls_default_verify_paths(struct ssl_ctx_st *ctx);
  * refuse, which a probe's deadline would call filtered, as nmap -sT does on Windows): here
  * SIO_TCP_INITIAL_RTO asks for no SYN retransmission, so the first RST refuses at once, the
  * engine's own retries standing in for the retransmissions, and sets the SYN's timeout to at
- * least timeout_ms, so that the probe's deadline, not Windows', decides silence. Best effort
- * (Windows 8 and later; Wine ignores it). Linux: nothing to do, a RST refuses at once. */
+ * least timeout_ms, so that the probe's deadline, not Windows', decides silence; and
+ * TCP_FAIL_CONNECT_ON_ICMP_ERROR, so that an ICMP error ends the connect with its details
+ * (scanner/errqueue_win.c) instead of being ignored. Best effort (Windows 8, and 10 2004 for
+ * the ICMP part; Wine ignores both). Linux: nothing to do, a RST refuses at once and the error
+ * queue has the ICMP errors. */
 void plat_tcp_probe_opts(uv_os_sock_t sock, unsigned timeout_ms);
 
 /* The round trip of a connected TCP socket as the kernel measured it, in milliseconds
