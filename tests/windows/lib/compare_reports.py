@@ -3,20 +3,26 @@
 usage: python3 compare_reports.py LINUX.json WINDOWS.json
 
 Left out of the comparison: what measures time (started_at, finished_at, duration_ms,
-rtt_ms, "waited N ms" in a reason), the evidence capture (the Linux scan runs --no-evidence or unprivileged; the
-Windows build has none: its object is checked by the test), and the summaries (recounted
-from the checks here, so they are covered). Everything else must be equal, keys and values,
-with one named exception: Wine passes no ICMP error to a UDP socket (Windows reports a port
-unreachable as WSAECONNRESET; Wine 8 does not), so a UDP check that Linux settled from an
-ICMP error (evidence.icmp) is, under Wine, the silence of a port that did not answer:
-state "open|filtered", no evidence, the reason of silence, every retry sent. Each such check is printed as a
-known difference; any other difference fails (exit 1).
+rtt_ms and rtt_source, which says whose clock measured it: the kernel's on Linux, the loop's
+under Wine; "waited N ms" in a reason), the evidence capture (the Linux scan runs
+--no-evidence or unprivileged; the Windows build has none: its object is checked by the
+test), and the summaries (recounted from the checks here, so they are covered). Everything
+else must be equal, keys and values, with two named exceptions, both ICMP errors that Wine
+does not hand on as Windows does:
+- a UDP check that Linux settled from an ICMP error (evidence.icmp) is, under Wine, the
+  silence of a port that did not answer: state "open|filtered", no evidence, the reason of
+  silence, every retry sent (Windows reports a port unreachable as WSAECONNRESET; Wine 8
+  does not);
+- a TCP check that Linux settled from an ICMP error is, under Wine, the EHOSTUNREACH of the
+  connect, "unreachable" without evidence.icmp, with the same verdict (Windows 10 2004 and
+  later give the error's details with TCP_ICMP_ERROR_INFO; Wine does not).
+Each such check is printed as a known difference; any other difference fails (exit 1).
 """
 import json
 import re
 import sys
 
-TIMING = {"started_at", "finished_at", "duration_ms", "rtt_ms"}
+TIMING = {"started_at", "finished_at", "duration_ms", "rtt_ms", "rtt_source"}
 SKIP_TOP = TIMING | {"evidence_capture", "summary"}
 
 
@@ -51,6 +57,20 @@ def wine_udp_silence(lin, win):
     if "no answer" not in (win.get("reason") or ""):
         return False
     settled = ("state", "verdict", "reason", "evidence", "attempts")  # silence retries
+    same = {k: v for k, v in lin.items() if k not in settled}
+    other = {k: v for k, v in win.items() if k not in settled}
+    return same == other
+
+
+def wine_tcp_icmp(lin, win):
+    """Is win what Wine makes of lin, a TCP check settled by an ICMP error?"""
+    if lin.get("transport") != "tcp" or "icmp" not in (lin.get("evidence") or {}):
+        return False
+    if win.get("state") != "unreachable" or "icmp" in (win.get("evidence") or {}):
+        return False
+    if "EHOSTUNREACH" not in (win.get("reason") or ""):
+        return False
+    settled = ("state", "reason", "evidence")  # the verdict must be the same
     same = {k: v for k, v in lin.items() if k not in settled}
     other = {k: v for k, v in win.items() if k not in settled}
     return same == other
@@ -110,6 +130,11 @@ def main():
             if wine_udp_silence(a, b):
                 known.append("%s: Linux %s (%s), Wine %s: Wine passes no ICMP error to UDP "
                              "sockets" % (what, a["state"], a["reason"], b["state"]))
+                continue
+            if wine_tcp_icmp(a, b):
+                known.append("%s: Linux %s (%s), Wine %s (%s), both %s: Wine gives no "
+                             "TCP_ICMP_ERROR_INFO" % (what, a["state"], a["reason"], b["state"],
+                                                      b["reason"], a["verdict"]))
                 continue
             diff(what, a, b, problems)
             different += 1
