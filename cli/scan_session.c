@@ -12,8 +12,11 @@
 
 #include "common/fdroom.h"
 #include "reports/atomic.h"
+#include "reports/csv.h"
+#include "reports/html.h"
 #include "reports/junit.h"
 #include "reports/prom.h"
+#include "reports/report_table.h"
 #include "scanner/engine.h"
 #include "scanner/privdrop.h"
 
@@ -116,7 +119,7 @@ static void on_done(struct engine *e, void *arg)
 
 bool scan_output_format_known(const char *fmt)
 {
-  static const char *const known[] = {"json", "table", "junit", "prometheus", NULL};
+  static const char *const known[] = {"json", "table", "junit", "prometheus", "csv", "html", NULL};
   for (const char *const *k = known; *k; k++)
     if (fmt && strcmp(fmt, *k) == 0)
       return true;
@@ -191,15 +194,22 @@ int scan_session_write(const struct scan_output *out, const struct plan *plan,
     rc = prom_ok ? rc : -1;
     free(prom);
   }
-  /* Contract: without --out and without --format, stdout gets the JSON report. */
-  const char *fmt = out->format ? out->format : (out->out_file ? NULL : "json");
-  if (!fmt && isatty(STDOUT_FILENO))
-    fmt = "table";
-  if (fmt && strcmp(fmt, "json") == 0)
+  /* Without --format: the table on a terminal; elsewhere (scripts) the JSON report, unless
+   * --out took it. */
+  const char *fmt = out->format;
+  if (!fmt)
+    fmt = isatty(STDOUT_FILENO) ? "table" : out->out_file ? NULL : "json";
+  if (fmt && strcmp(fmt, "json") == 0) {
     printf("%s\n", text);
-  else if (fmt && strcmp(fmt, "table") == 0)
-    report_table(stdout, plan, meta, isatty(STDOUT_FILENO));
-  else if (fmt && strcmp(fmt, "junit") == 0)
+  } else if (fmt && strcmp(fmt, "table") == 0) {
+    struct report_table_opts topts = {.width = textcol_width(STDOUT_FILENO),
+                                      .color = textcol_color_wanted(out->color, STDOUT_FILENO)};
+    report_table(stdout, rep, &topts);
+  } else if (fmt && strcmp(fmt, "csv") == 0) {
+    csv_write(stdout, rep);
+  } else if (fmt && strcmp(fmt, "html") == 0) {
+    html_write(stdout, rep);
+  } else if (fmt && strcmp(fmt, "junit") == 0)
     junit_write(stdout, rep);
   else if (fmt && strcmp(fmt, "prometheus") == 0)
     prom_write(stdout, rep);

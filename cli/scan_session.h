@@ -6,15 +6,18 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "common/textcol.h"
 #include "reports/report.h"
 #include "model/conf.h"
 #include "model/plan.h"
 
 struct scan_output {
-  const char *out_file;  /* --out: JSON report written atomically, or NULL */
-  const char *format;    /* what stdout gets: "json", "table", "junit", "prometheus", or
-                            NULL for the default */
-  const char *prom_file; /* --prom: Prometheus text written atomically, or NULL */
+  const char *out_file;     /* --out: JSON report written atomically, or NULL */
+  const char *format;       /* what stdout gets: "json", "table", "junit", "prometheus", "csv",
+                               "html", or NULL for the default: the table on a terminal, else
+                               the JSON report unless --out took it */
+  enum textcol_color color; /* --color: the table's colours */
+  const char *prom_file;    /* --prom: Prometheus text written atomically, or NULL */
   /* Where the plan's host i was given (file, line, column of its name), for input errors
    * found during the scan (a name that does not resolve). NULL: no position known. */
   void (*host_origin)(size_t host, struct uc_err *err, void *arg);
