@@ -9,8 +9,4 @@ int cmd_listen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
-/* Option tables and help of the commands declared here (struct cli_cmd: cli/opts.h). */
-struct cli_cmd;
-extern const struct cli_cmd cli_cmd_diff;
-
 #endif
