@@ -33,10 +33,10 @@ struct demo_args {
 static const struct cli_opt demo_opts[] = {
     {"out", "FILE", CLI_STR, A(out), .def = "./" DEMO_DEFAULT_OUT,
      .help = "where the JSON report goes", .man = "Where the JSON report goes."},
-    {"format", "FMT", CLI_CHOICE, A(format), .choices = "table|json", .def = "table",
-     .help = "what stdout gets: table or json",
-     .man = "What stdout gets: `table` or `json` (the report alone; the rest goes to "
-            "stderr)."},
+    {"format", "FMT", CLI_CHOICE, A(format), .choices = "table|json|csv|html", .def = "table",
+     .help = "what stdout gets: table, json, csv or html",
+     .man = "What stdout gets: `table`, or the report alone as `json`, `csv` or `html` (as "
+            "`ucscan scan` writes them; the demo's own lines then go to stderr)."},
     {"no-sandbox", NULL, CLI_FLAG, A(no_sandbox),
      .help = "use this machine's loopback, not a private\nnetwork namespace (ports below 1024 "
              "then move to\nport + 10000 unless this process may open them)",
@@ -52,7 +52,7 @@ static const struct cli_opt demo_opts[] = {
 
 const struct cli_cmd cli_cmd_demo = {
     "demo",
-    "ucscan demo [--out FILE] [--format table|json] [--no-sandbox]",
+    "ucscan demo [--out FILE] [--format table|json|csv|html] [--no-sandbox]",
     "A full run in a few seconds, with no setup and no root, and a self-test. In this\n"
     "process, `ucscan listen` listeners play a small Skype for Business Server 2015\n"
     "deployment on loopback addresses (fe01 127.0.0.11 Front End, dir01 127.0.0.12\n"
@@ -79,7 +79,8 @@ const struct cli_cmd cli_cmd_demo = {
     "  3  the run could not finish\n"
     "\nexamples:\n"
     "  ucscan demo\n"
-    "  ucscan demo --out /tmp/demo.json --format json | less\n",
+    "  ucscan demo --out /tmp/demo.json --format json | less\n"
+    "  ucscan demo --format html > demo.html\n",
     false,
 };
 
@@ -317,7 +318,7 @@ static void demo_conf(struct scan_conf *conf)
 static int run_demo(const struct demo_args *a, struct demo *d, struct plan *plan,
                     const struct topology *topo, bool shifted, const char *note)
 {
-  FILE *info = strcmp(a->format, "json") == 0 ? stderr : stdout;
+  FILE *info = strcmp(a->format, "table") != 0 ? stderr : stdout;
   char line[400];
   snprintf(line, sizeof(line),
            "ucscan demo: a sample Skype for Business Server 2015 deployment on loopback, "

@@ -70,20 +70,21 @@ static void column_of(const json_t *check, struct column *c)
   snprintf(c->iface, sizeof(c->iface), "%s", iface ? iface : "");
 }
 
+/* Single ports by number, then ranges (a media range, an IPsec row's 1-65535) after them. */
 static int cmp_columns(const void *a, const void *b)
 {
   const struct column *x = a, *y = b;
-  if (x->first != y->first)
-    return x->first < y->first ? -1 : 1;
   if (x->range != y->range)
     return x->range ? 1 : -1;
+  if (x->first != y->first)
+    return x->first < y->first ? -1 : 1;
   if (x->last != y->last)
     return x->last < y->last ? -1 : 1;
   int d = strcmp(x->transport, y->transport);
   return d ? d : strcmp(x->iface, y->iface);
 }
 
-/* Every distinct column of the report, sorted by port. */
+/* Every distinct column of the report, in cmp_columns' order. */
 static struct column *collect_columns(const json_t *hosts, size_t *n)
 {
   size_t cap = 16, i, k;
