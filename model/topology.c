@@ -365,7 +365,8 @@ int topo_from_list(struct topology *t, const struct target_list *l, const char *
       break;
     t->nhosts = i + 1;
     h->nroles = nr;
-    memcpy(h->roles, rl, nr * sizeof(*rl));
+    if (nr) /* rl is NULL without --role (a --ports scan) */
+      memcpy(h->roles, rl, nr * sizeof(*rl));
   }
   free(rl);
   if (t->nhosts != l->n) {
