@@ -336,40 +336,46 @@ static unsigned col_min(const struct textcol_col *col, unsigned nat)
   return m < nat ? m : nat;
 }
 
-/* Widths for the shown columns with this gap: wrapping columns share what the fixed ones
- * leave, max-min fairly. Returns the total width. */
+/* Widths for the shown columns with this gap: each wrapping column gets its minimum, then
+ * what the fixed ones leave is shared max-min fairly (the ones that need least get all they
+ * need first). Returns the total width. */
 static unsigned share(const struct textcol *t, const unsigned *nat, struct layout *L)
 {
-  unsigned fixed = L->indent, nvis = 0, nwrap = 0;
+  unsigned fixed = L->indent, nvis = 0, nwrap = 0, mins = 0;
   size_t order[TEXTCOL_MAX_COLS];
+  unsigned need[TEXTCOL_MAX_COLS];
   for (size_t c = 0; c < t->ncols; c++) {
     if (!L->shown[c])
       continue;
     nvis++;
     L->w[c] = nat[c];
-    if (t->cols[c].flags & TEXTCOL_WRAP)
-      order[nwrap++] = c;
-    else
+    if (!(t->cols[c].flags & TEXTCOL_WRAP)) {
       fixed += nat[c];
+      continue;
+    }
+    L->w[c] = col_min(&t->cols[c], nat[c]);
+    need[c] = nat[c] - L->w[c];
+    mins += L->w[c];
+    order[nwrap++] = c;
   }
   fixed += nvis ? L->gap * (nvis - 1) : 0;
-  for (size_t a = 1; a < nwrap; a++) /* by natural width, narrowest first */
-    for (size_t b = a; b > 0 && nat[order[b]] < nat[order[b - 1]]; b--) {
+  for (size_t a = 1; a < nwrap; a++) /* by what they still need, least first */
+    for (size_t b = a; b > 0 && need[order[b]] < need[order[b - 1]]; b--) {
       size_t x = order[b];
       order[b] = order[b - 1];
       order[b - 1] = x;
     }
-  long left = (long)L->width - (long)fixed;
-  unsigned total = fixed;
-  for (size_t k = 0; k < nwrap; k++) {
+  long left = (long)L->width - (long)fixed - (long)mins;
+  for (size_t k = 0; k < nwrap && left > 0; k++) {
     size_t c = order[k];
-    long fair = left > 0 ? left / (long)(nwrap - k) : 0;
-    unsigned w = fair < (long)nat[c] ? (unsigned)(fair > 0 ? fair : 0) : nat[c];
-    unsigned m = col_min(&t->cols[c], nat[c]);
-    L->w[c] = w < m ? m : w;
-    left -= (long)L->w[c];
-    total += L->w[c];
+    long fair = left / (long)(nwrap - k);
+    unsigned extra = fair < (long)need[c] ? (unsigned)fair : need[c];
+    L->w[c] += extra;
+    left -= (long)extra;
   }
+  unsigned total = fixed;
+  for (size_t k = 0; k < nwrap; k++)
+    total += L->w[order[k]];
   return total;
 }
 
