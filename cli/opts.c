@@ -135,25 +135,20 @@ static void choices_text(const char *choices, char *buf, size_t cap)
 
 static int bad_choice(const struct cli_cmd *cmd, const struct cli_opt *o, const char *v)
 {
-  char list[200], word[64], near_buf[64] = "";
+  char list[200], word[64], near_buf[64] = "", words[16][32];
   const char *cand[16];
   size_t n = 0;
   choices_text(o->choices, list, sizeof(list));
-  for (const char *c = o->choices; *c && n < 16;) {
+  for (const char *c = o->choices; *c && n < 16; n++) {
     size_t len = strcspn(c, "|");
-    cand[n++] = c;
+    snprintf(words[n], sizeof(words[n]), "%.*s", (int)len, c);
+    cand[n] = words[n];
     c += len + (c[len] == '|');
-  }
-  /* the candidates as separate strings, for suggest_pick */
-  char words[16][32];
-  for (size_t i = 0; i < n; i++) {
-    snprintf(words[i], sizeof(words[i]), "%.*s", (int)strcspn(cand[i], "|"), cand[i]);
-    cand[i] = words[i];
   }
   const char *near = suggest_pick(v, cand, n);
   if (near)
     snprintf(near_buf, sizeof(near_buf), "; did you mean %s?", near);
-  snprintf(word, sizeof(word), "%s", o->name);
+  snprintf(word, sizeof(word), "%s", o->name); /* "tcp-method" says "unknown tcp method" */
   for (char *c = word; *c; c++)
     *c = *c == '-' ? ' ' : *c;
   return opts_usage_error(cmd->name, "unknown %s \"%s\" (%s)%s", word, v, list, near_buf);
