@@ -262,13 +262,16 @@ static int self_test(FILE *info, const struct plan *plan, bool shifted, const ch
   size_t nfaults = demo_faults(&faults), caught;
   size_t unexpected = check_outcome(stderr, plan, shifted, &caught);
   bool passed = unexpected == 0 && caught == nfaults;
+  size_t nfail = 0;
+  for (size_t k = 0; k < nfaults; k++)
+    nfail += faults[k].expect == UC_FAIL;
   char line[600];
   if (passed)
     snprintf(line, sizeof(line),
-             "ucscan demo: self-test passed: the scan caught the %zu planted faults (one fail, "
-             "two warn) and every other check passed (outbound rows skipped). Exit status 0. "
+             "ucscan demo: self-test passed: the scan caught the %zu planted faults (%zu fail, "
+             "%zu warn) and every other check passed (outbound rows skipped). Exit status 0. "
              "Report: %s",
-             nfaults, out);
+             nfaults, nfail, nfaults - nfail, out);
   else
     snprintf(line, sizeof(line),
              "ucscan demo: self-test FAILED: %zu of %zu planted faults caught; %zu check%s not "

@@ -95,7 +95,7 @@ REP=$DIR/ucscan-demo-report.json
 [[ -f $REP ]] || fail "no report at $REP"
 assert_eq 65534 "$(stat -c %u "$REP")" "report owner"
 assert_contains "in a private network namespace" "$(cat "$NS_TMP/out")"
-assert_contains "self-test passed: the scan caught the 3 planted faults (one fail, two warn)" \
+assert_contains "self-test passed: the scan caught the 3 planted faults (1 fail, 2 warn)" \
   "$(tr '\n' ' ' <"$NS_TMP/out")"
 assert_contains "Exit status 0." "$(tr '\n' ' ' <"$NS_TMP/out")"
 assert_match "fail +444/tcp +https +closed" "$(cat "$NS_TMP/out")" "table"
