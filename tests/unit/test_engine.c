@@ -130,7 +130,6 @@ static void test_open_closed_range(void **state)
   c = check_on(&p, closed, false);
   assert_int_equal(c->res.state, UC_ST_CLOSED);
   assert_int_equal(c->res.verdict, UC_PASS); /* ad hoc: reachable, as a range's closed ports */
-  assert_non_null(strstr(c->res.reason, "reachable, nothing listens"));
   c = check_on(&p, open - 5, true);
   assert_int_equal(c->range->probed, 11);
   assert_int_equal(c->range->open, 1);
