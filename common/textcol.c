@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
+#ifndef _WIN32
+#include <sys/ioctl.h> /* TIOCGWINSZ; a Windows console's width is the platform layer's */
+#endif
 
 #define TEXTCOL_DEFAULT_MIN 12
 #define TEXTCOL_MAX_COLS 32
