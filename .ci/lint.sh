@@ -2,7 +2,7 @@
 # .ci/lint.sh - formatting, shell scripts and layering, as CI checks them.
 #   clang-format: Debian 12's clang-format 14 (the version .clang-format was applied with);
 #                 another version formats differently, so it is refused, not trusted.
-#   ShellCheck:   every shell script in the repository (.shellcheckrc holds the settings).
+#   scripts:      shellcheck on every shell script in the repository (.shellcheckrc holds the settings).
 #   layers:       .ci/layers.sh (no include goes up a layer).
 # Run from anywhere; exits non-zero on the first kind of finding, after listing them all.
 set -euo pipefail

@@ -134,7 +134,8 @@ def plan(t):
         timeout = 3 * float(props.get("TIMEOUT", 300))
     side = kind == "e2e" and bool(side_re) and re.search(side_re, t["name"]) is not None
     return dict(name=t["name"], safe=safe, cmd=cmd, env=env, timeout=timeout, side=side,
-                cwd=props.get("WORKING_DIRECTORY"))
+                cwd=props.get("WORKING_DIRECTORY"),
+                skippable=props.get("SKIP_RETURN_CODE") == 77)
 
 def run(job):
     t0 = time.monotonic()
@@ -145,9 +146,10 @@ def run(job):
         except subprocess.TimeoutExpired:
             r = "timeout"
     dt = time.monotonic() - t0
-    ok = r == 0
+    ok = r == 0 or (r == 77 and job["skippable"])
     lane = " [side lane]" if job["side"] else ""
-    text = f"{'ok   ' if ok else 'FAIL '} {job['name']} ({dt:.1f} s{'' if ok else f', exit {r}'}){lane}\n"
+    word = "skip " if r == 77 and ok else "ok   " if ok else "FAIL "
+    text = f"{word} {job['name']} ({dt:.1f} s{'' if ok else f', exit {r}'}){lane}\n"
     if not ok:
         failed.append(job["name"])
         text += open(f"{logs}/{job['safe']}.out", errors="replace").read()[-4000:]

@@ -18,7 +18,7 @@ static const char *const product_keys[] = {"id", "name", "default", NULL};
 static const char *const product_required[] = {"id", "name", NULL};
 static const char *const role_keys[] = {"id", "name", "description", NULL};
 static const char *const role_required[] = {"id", "name", NULL};
-static const char *const table_keys[] = {"id", "title", "title_en", "rows", NULL};
+static const char *const table_keys[] = {"id", "source", "title", "title_en", "rows", NULL};
 static const char *const table_required[] = {"id", "rows", NULL};
 static const char *const row_keys[] = {
     "id",   "products",  "roles",     "when_role",   "seed_role",   "service",       "seed_service",
@@ -33,6 +33,16 @@ static const char *const row_source_keys[] = {"file", "table", "row", NULL};
 static const char *const row_source_required[] = {"file", "table", "row", NULL};
 
 static const char *const direction_names[] = {"inbound", "outbound", "both", "none"};
+
+/* What a row takes from its table and its file. */
+struct table_ctx {
+  const char *id;
+  const char *title;       /* English title, else seed title, else id */
+  json_t *json;            /* the table object */
+  json_t *source;          /* the table's "source", else the file's, or NULL */
+  const char *source_file; /* "file" of the table's own "source": rows must name it */
+  bool builtin;            /* a compiled-in file: rows must say "from" */
+};
 
 bool cat_row_from(const struct cat_row *r, enum uc_vantage v)
 {
@@ -334,17 +344,22 @@ static int load_row_transport(const struct jdoc *d, struct jpath *p, json_t *row
 }
 
 /* "from": a non-empty array of vantages ("any" is a scan's choice, not a row's source).
- * Absent: every vantage (a site catalog written before contract v2). */
-static int load_row_from(const struct jdoc *d, struct jpath *p, json_t *row, struct cat_row *r,
-                         struct uc_err *err)
+ * Absent: every vantage (a site catalog written before contract v2); the built-in catalog
+ * must say it on every row. */
+static int load_row_from(const struct jdoc *d, struct jpath *p, json_t *row, bool required,
+                         struct cat_row *r, struct uc_err *err)
 {
   json_t *arr = json_object_get(row, "from");
   size_t i;
   json_t *v;
+  if (!arr && required)
+    return jdoc_error(d, p, 0, err,
+                      "a built-in catalog row needs \"from\" (its sources' vantages)");
   if (!arr) {
     r->from = UC_VANTAGE_ALL;
     return 0;
   }
+  r->from_given = true;
   jpath_key(p, "from");
   if (!json_is_array(arr) || json_array_size(arr) == 0)
     return jdoc_error(d, p, 0, err,
@@ -382,7 +397,7 @@ static int load_row_iface(const struct jdoc *d, struct jpath *p, json_t *row, st
 }
 
 static int load_row(struct catalog *c, const struct jdoc *d, struct jpath *p, json_t *row,
-                    const char *table_id, const char *table_title, struct uc_err *err)
+                    const struct table_ctx *t, struct uc_err *err)
 {
   struct cat_row r = {0};
   const char *s = NULL;
@@ -436,7 +451,7 @@ static int load_row(struct catalog *c, const struct jdoc *d, struct jpath *p, js
     goto fail;
   }
   if (jdoc_get_string(d, p, row, "peer", 1, &r.peer, err) < 0 ||
-      load_row_from(d, p, row, &r, err) < 0 || load_row_iface(d, p, row, &r, err) < 0 ||
+      load_row_from(d, p, row, t->builtin, &r, err) < 0 || load_row_iface(d, p, row, &r, err) < 0 ||
       jdoc_get_bool(d, p, row, "optional", 1, &b, err) < 0)
     goto fail;
   r.optional = b;
@@ -471,14 +486,22 @@ static int load_row(struct catalog *c, const struct jdoc *d, struct jpath *p, js
     goto fail;
   }
   r.src_row = (int)json_integer_value(rown);
-  if (strcmp(r.src_table, table_id) != 0) {
+  if (strcmp(r.src_table, t->id) != 0) {
     jpath_key(p, "table");
     jdoc_error(d, p, 0, err, "source table \"%s\" differs from the enclosing table \"%s\"",
-               r.src_table, table_id);
+               r.src_table, t->id);
+    goto fail;
+  }
+  if (t->source_file && strcmp(r.src_file, t->source_file) != 0) {
+    jpath_key(p, "file");
+    jdoc_error(d, p, 0, err, "source file \"%s\" differs from the table's source \"%s\"",
+               r.src_file, t->source_file);
     goto fail;
   }
   jpath_pop(p);
-  r.table_title = table_title;
+  r.table_title = t->title;
+  r.table_json = t->json;
+  r.source_json = t->source;
   if (push((void **)&c->rows, c->nrows, sizeof(*c->rows)) < 0) {
     uc_err_set(err, d->source, 0, 0, "out of memory");
     goto fail;
@@ -491,30 +514,62 @@ fail:
   return -1;
 }
 
-static int load_tables(struct catalog *c, const struct jdoc *d, struct jpath *p, json_t *arr,
-                       struct uc_err *err)
+/* The file a table's rows come from, for telling tables apart: its own "source", else its
+ * file's. */
+static const char *table_source_file(json_t *table, json_t *doc_source)
 {
-  size_t i;
-  json_t *t;
+  json_t *src = json_object_get(table, "source");
+  const char *f = json_string_value(json_object_get(src ? src : doc_source, "file"));
+  return f ? f : "";
+}
+
+/* A table's id, titles and "source"; 0, or -1 with *err set. Table ids are unique per
+ * source document within a file (a file such as `catalog --json` writes gathers several). */
+static int load_table_head(const struct jdoc *d, struct jpath *p, json_t *arr, size_t i,
+                           json_t *doc_source, struct table_ctx *t, struct uc_err *err)
+{
+  json_t *tab = json_array_get(arr, i);
+  const char *title = NULL, *title_en = NULL;
+  if (jdoc_check_keys(d, p, tab, table_keys, table_required, err) < 0 ||
+      jdoc_get_string(d, p, tab, "id", 1, &t->id, err) < 0 ||
+      jdoc_get_string(d, p, tab, "title", 0, &title, err) < 0 ||
+      jdoc_get_string(d, p, tab, "title_en", 0, &title_en, err) < 0)
+    return -1;
+  json_t *src = json_object_get(tab, "source");
+  if (src) {
+    jpath_key(p, "source");
+    if (jdoc_check_keys(d, p, src, source_keys, NULL, err) < 0 ||
+        jdoc_get_string(d, p, src, "file", 0, &t->source_file, err) < 0)
+      return -1;
+    jpath_pop(p);
+  }
+  const char *file = table_source_file(tab, doc_source);
+  for (size_t k = 0; k < i; k++) {
+    json_t *other = json_array_get(arr, k);
+    const char *oid = json_string_value(json_object_get(other, "id"));
+    if (oid && strcmp(oid, t->id) == 0 && strcmp(table_source_file(other, doc_source), file) == 0) {
+      jpath_key(p, "id");
+      return jdoc_error(d, p, 0, err, "table id \"%s\" used twice in this file", t->id);
+    }
+  }
+  t->title = title_en ? title_en : (title ? title : t->id);
+  t->json = tab;
+  t->source = src ? src : doc_source;
+  return 0;
+}
+
+static int load_tables(struct catalog *c, const struct jdoc *d, struct jpath *p, json_t *arr,
+                       bool builtin, struct uc_err *err)
+{
   if (!json_is_array(arr))
     return jdoc_error(d, p, 0, err, "\"tables\" must be an array");
-  json_array_foreach(arr, i, t)
-  {
-    const char *id = NULL, *title = NULL, *title_en = NULL;
+  json_t *doc_source = json_object_get(d->root, "source");
+  for (size_t i = 0; i < json_array_size(arr); i++) {
+    struct table_ctx t = {.builtin = builtin};
     jpath_index(p, i);
-    if (jdoc_check_keys(d, p, t, table_keys, table_required, err) < 0 ||
-        jdoc_get_string(d, p, t, "id", 1, &id, err) < 0 ||
-        jdoc_get_string(d, p, t, "title", 0, &title, err) < 0 ||
-        jdoc_get_string(d, p, t, "title_en", 0, &title_en, err) < 0)
+    if (load_table_head(d, p, arr, i, doc_source, &t, err) < 0)
       return -1;
-    for (size_t k = 0; k < i; k++) {
-      const char *other = json_string_value(json_object_get(json_array_get(arr, k), "id"));
-      if (other && strcmp(other, id) == 0) {
-        jpath_key(p, "id");
-        return jdoc_error(d, p, 0, err, "table id \"%s\" used twice in this file", id);
-      }
-    }
-    json_t *rows = json_object_get(t, "rows");
+    json_t *rows = json_object_get(t.json, "rows");
     jpath_key(p, "rows");
     if (!json_is_array(rows))
       return jdoc_error(d, p, 0, err, "\"rows\" must be an array");
@@ -523,7 +578,7 @@ static int load_tables(struct catalog *c, const struct jdoc *d, struct jpath *p,
     json_array_foreach(rows, k, row)
     {
       jpath_index(p, k);
-      if (load_row(c, d, p, row, id, title_en ? title_en : (title ? title : id), err) < 0)
+      if (load_row(c, d, p, row, &t, err) < 0)
         return -1;
       jpath_pop(p);
     }
@@ -542,8 +597,8 @@ static void drop_rows(struct catalog *c)
   c->nrows = 0;
 }
 
-int catalog_load_text(struct catalog *c, const char *name, const char *text, size_t len,
-                      int allow_replace, struct uc_err *err)
+static int load_doc(struct catalog *c, const char *name, const char *text, size_t len,
+                    int allow_replace, bool builtin, struct uc_err *err)
 {
   if (push((void **)&c->docs, c->ndocs, sizeof(*c->docs)) < 0)
     return uc_err_set(err, name, 0, 0, "out of memory");
@@ -593,32 +648,50 @@ int catalog_load_text(struct catalog *c, const char *name, const char *text, siz
     jpath_pop(&p);
   }
   if ((v = json_object_get(root, "tables"))) {
-    if (load_tables(c, d, jpath_key(&p, "tables"), v, err) < 0)
+    if (load_tables(c, d, jpath_key(&p, "tables"), v, builtin, err) < 0)
       return -1;
     jpath_pop(&p);
   }
   return 0;
 }
 
+int catalog_load_text(struct catalog *c, const char *name, const char *text, size_t len,
+                      int allow_replace, struct uc_err *err)
+{
+  return load_doc(c, name, text, len, allow_replace, false, err);
+}
+
+/* Load order of a built-in file: roles.json (the others refer to its products and roles),
+ * then sfb2015's files (the default product), then lync2013's, each product's own file
+ * first; then the rest. Within a rank, file-name order. */
+static int builtin_rank(const char *name)
+{
+  static const char *const products[] = {"sfb2015", "lync2013"};
+  if (strcmp(name, "roles.json") == 0)
+    return 0;
+  for (int k = 0; k < 2; k++) {
+    size_t n = strlen(products[k]);
+    if (strncmp(name, products[k], n) == 0 && strcmp(name + n, ".json") == 0)
+      return 1 + 2 * k;
+    if (strncmp(name, products[k], n) == 0 && name[n] == '-')
+      return 2 + 2 * k;
+  }
+  return 5;
+}
+
 int catalog_load_builtin(struct catalog *c, struct uc_err *err)
 {
-  /* roles.json first (the others refer to its products and roles), then the default
-   * product's tables, then the rest in file-name order. */
-  static const char *const first[] = {"roles.json", "sfb2015.json", "lync2013.json"};
-  const size_t nfirst = sizeof(first) / sizeof(first[0]);
-  for (size_t pass = 0; pass <= nfirst; pass++) {
+  for (int rank = 0; rank <= 5; rank++) {
     for (size_t i = 0; i < catalog_builtin_count; i++) {
       const struct catalog_blob *b = &catalog_builtin[i];
-      size_t rank = nfirst;
-      for (size_t k = 0; k < nfirst; k++)
-        if (strcmp(b->name, first[k]) == 0)
-          rank = k;
-      if (rank != pass)
+      if (builtin_rank(b->name) != rank)
         continue;
-      if (catalog_load_text(c, b->name, b->data, b->len, 0, err) < 0)
+      if (load_doc(c, b->name, b->data, b->len, 0, true, err) < 0)
         return -1;
     }
   }
+  c->nbuiltin_products = c->nproducts;
+  c->nbuiltin_roles = c->nroles;
   return 0;
 }
 

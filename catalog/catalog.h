@@ -48,6 +48,7 @@ struct cat_row {
   enum cat_direction direction;
   const char *peer;
   unsigned from;       /* vantages that test the row: bit (1u << UC_V_...); never UC_V_ANY */
+  bool from_given;     /* "from" was in the row (built-in rows always; absent: every vantage) */
   enum uc_iface iface; /* the Edge interface the row belongs to, or UC_IF_NONE */
   bool optional;
   bool probe;
@@ -58,6 +59,9 @@ struct cat_row {
   const char *src_table;
   int src_row;
   const char *table_title; /* English title of the source table, or its seed title */
+  json_t *table_json;      /* the table object the row was read from (borrowed) */
+  json_t *source_json;     /* the "source" naming the row's document: its table's, else its
+                            * file's; NULL when neither has one (borrowed) */
 };
 
 struct catalog {
@@ -69,9 +73,12 @@ struct catalog {
   size_t nrows;
   struct jdoc *docs; /* kept alive: the strings above point into them */
   size_t ndocs;
+  size_t nbuiltin_products, nbuiltin_roles; /* the first ones are the built-in catalog's */
 };
 
-/* Loads the compiled-in catalog. Returns 0, or -1 with *err set. */
+/* Loads the compiled-in catalog: roles.json, then each product's files (<product>.json
+ * first), then the rest, in file-name order. Built-in rows must say "from". Returns 0, or
+ * -1 with *err set. */
 int catalog_load_builtin(struct catalog *c, struct uc_err *err);
 /* Adds a site file: "mode": "extend" (default) keeps what is loaded, "replace" drops it. */
 int catalog_load_file(struct catalog *c, const char *path, struct uc_err *err);
@@ -88,5 +95,12 @@ bool cat_row_has_role(const struct cat_row *r, const char *role);
 const char *cat_direction_name(enum cat_direction d);
 /* Whether a scan from vantage v tests row r (UC_V_ANY tests every row). */
 bool cat_row_from(const struct cat_row *r, enum uc_vantage v);
+
+/* The rows `keep` accepts (NULL: every row) as one catalog document in the format the
+ * loader reads, "mode": "replace": loaded with --catalog it gives the same rows, field by
+ * field, and the same table headings. Site-defined products and roles (not the built-in
+ * ones) are included. Returns a new reference, or NULL when out of memory. */
+json_t *catalog_to_json(const struct catalog *c, bool (*keep)(const struct cat_row *r, void *arg),
+                        void *arg);
 
 #endif

@@ -23,6 +23,8 @@ static const struct {
      "before installation: answer on every inbound port of roles"},
     {"diff", cmd_diff, &cli_cmd_diff,
      "what changed between two reports (exit 1 when a check regressed)"},
+    {"merge", cmd_merge, &cli_cmd_merge,
+     "one report from the scans of several vantages (servers, Internet...)"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -8,5 +8,6 @@ int cmd_catalog(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -26,8 +26,10 @@ static const struct cli_opt catalog_opts[] = {
     {"role", "ROLE[,ROLE...]", CLI_LIST, A(role),
      .help = "only rows that apply to one of these roles",
      .man = "Only rows that apply to one of these roles (in any case)."},
-    {"json", NULL, CLI_FLAG, A(json), .help = "print the rows as JSON",
-     .man = "Print the rows as JSON."},
+    {"json", NULL, CLI_FLAG, A(json),
+     .help = "print the rows as a catalog file (--catalog loads\nit back)",
+     .man = "Print the rows as a catalog file (`\"mode\": \"replace\"`, "
+            "docs/catalog-format.md), which --catalog loads back: the same rows."},
     {"catalog", "FILE", CLI_STR, A(catalog),
      .help = "load a site catalog too (extends or replaces)",
      .man = "Load a site catalog too (extends or replaces the built-in one)."},
@@ -41,8 +43,10 @@ const struct cli_cmd cli_cmd_catalog = {
     "                      [--catalog FILE]",
     "Prints the port tables ucscan checks against: every row of Microsoft's tables for\n"
     "Skype for Business Server 2015 (2020 revision) and Lync Server 2013, with the role,\n"
-    "port, transport, expected protocol, direction and whether it is probed. The table\n"
-    "fits the terminal's width.",
+    "port, transport, expected protocol, direction, the vantages that test it (FROM), the\n"
+    "Edge interface it belongs to and whether it is probed. The table fits the\n"
+    "terminal's width. --json writes the rows as a catalog file (\"mode\": \"replace\")\n"
+    "that --catalog loads back.",
     catalog_opts,
     "examples:\n"
     "  ucscan catalog --role director\n"
@@ -81,61 +85,24 @@ static void roles_text(const struct cat_row *r, char *buf, size_t cap)
     snprintf(buf + used, cap - used, " (with %s)", r->when_role);
 }
 
-/* The vantages that test the row: "servers, clients"; "-" when every vantage does. */
+/* "servers,clients", "any" for a site row that names no vantage. */
 static void from_text(const struct cat_row *r, char *buf, size_t cap)
 {
   size_t used = 0;
-  snprintf(buf, cap, "-");
-  if ((r->from & UC_VANTAGE_ALL) == UC_VANTAGE_ALL)
+  buf[0] = '\0';
+  if (!r->from_given) {
+    snprintf(buf, cap, "any");
     return;
-  for (int v = 1; v < UC_VANTAGE_COUNT && used < cap; v++)
-    if (r->from & (1u << v)) {
-      int w = snprintf(buf + used, cap - used, "%s%s", used ? ", " : "",
-                       uc_vantage_name((enum uc_vantage)v));
-      used += w > 0 ? (size_t)w : 0;
-    }
-}
-
-static json_t *row_json(const struct cat_row *r)
-{
-  json_t *o = json_object();
-  json_t *products = json_array(), *roles = json_array(), *tr = json_array();
-  for (size_t i = 0; i < r->nproducts; i++)
-    json_array_append_new(products, json_string(r->products[i]));
-  for (size_t i = 0; i < r->nroles; i++)
-    json_array_append_new(roles, json_string(r->roles[i]));
-  for (int t = 0; t < UC_TRANSPORT_COUNT; t++)
-    if (r->transports & (1u << t))
-      json_array_append_new(tr, json_string(uc_transport_name((enum uc_transport)t)));
-  json_object_set_new(o, "id", json_string(r->id));
-  json_object_set_new(o, "products", products);
-  json_object_set_new(o, "roles", roles);
-  json_object_set_new(o, "when_role", r->when_role ? json_string(r->when_role) : json_null());
-  json_object_set_new(o, "service", json_string(r->service));
-  if (r->any_port)
-    json_object_set_new(o, "ports", json_string("any"));
-  else if (r->is_range)
-    json_object_set_new(o, "ports", json_pack("{s:i, s:i}", "first", r->first, "last", r->last));
-  else
-    json_object_set_new(o, "port", json_integer(r->first));
-  json_object_set_new(o, "transport", tr);
-  json_object_set_new(o, "protocol", json_string(uc_proto_name(r->protocol)));
-  json_object_set_new(o, "application", r->application ? json_string(r->application) : json_null());
-  json_object_set_new(o, "direction", json_string(cat_direction_name(r->direction)));
-  json_object_set_new(o, "peer", json_string(r->peer));
-  json_object_set_new(o, "optional", json_boolean(r->optional));
-  json_object_set_new(o, "probe", json_boolean(r->probe));
-  json_object_set_new(o, "skip_reason", r->skip_reason ? json_string(r->skip_reason) : json_null());
-  json_object_set_new(o, "note", json_string(r->note));
-  json_object_set_new(o, "revision_note",
-                      r->revision_note ? json_string(r->revision_note) : json_null());
-  json_object_set_new(o, "seed",
-                      json_pack("{s:s, s:s?, s:s}", "role", r->seed_role, "service",
-                                r->seed_service, "protocol", r->seed_protocol));
-  json_object_set_new(
-      o, "source",
-      json_pack("{s:s, s:s, s:i}", "file", r->src_file, "table", r->src_table, "row", r->src_row));
-  return o;
+  }
+  for (int v = 0; v < UC_VANTAGE_COUNT && used < cap; v++) {
+    if (v == UC_V_ANY || !(r->from & (1u << v)))
+      continue;
+    int w = snprintf(buf + used, cap - used, "%s%s", used ? "," : "",
+                     uc_vantage_name((enum uc_vantage)v));
+    if (w < 0)
+      break;
+    used += (size_t)w;
+  }
 }
 
 /* --role's list: which rows to show (v[0..n)); n == 0 is every row. */
@@ -156,41 +123,69 @@ static bool row_selected(const struct cat_row *r, const char *product, const str
   return false;
 }
 
-/* Where a table comes from, for its heading: "Skype for Business Server 2015, revision
- * 2020; seed 001, es-ES", from the "source" of the catalog file that holds `file`. */
-static void source_label(const struct catalog *cat, const char *file, char *buf, size_t cap)
+/* What the rows are filtered by: --product and --role. */
+struct row_filter {
+  const char *product;
+  const struct role_filter *roles;
+};
+
+static bool row_kept(const struct cat_row *r, void *arg)
 {
-  for (size_t i = 0; i < cat->ndocs; i++) {
-    json_t *src = json_object_get(cat->docs[i].root, "source");
-    const char *f = json_string_value(json_object_get(src, "file"));
-    if (!f || strcmp(f, file) != 0)
-      continue;
-    const char *product = json_string_value(json_object_get(src, "product"));
-    const char *rev = json_string_value(json_object_get(src, "revision"));
-    const char *lang = json_string_value(json_object_get(src, "language"));
-    /* the seeds are named NNN_<hash>.txt; a site catalog's source may be anything */
-    bool seed = strlen(f) > 4 && isdigit((unsigned char)f[0]) && isdigit((unsigned char)f[1]) &&
-                isdigit((unsigned char)f[2]) && f[3] == '_';
-    snprintf(buf, cap, "%s%s%s; %s %.*s%s%s", product ? product : file, rev ? ", revision " : "",
-             rev ? rev : "", seed ? "seed" : "source", seed ? 3 : (int)strlen(f), f,
-             lang ? ", " : "", lang ? lang : "");
-    return;
-  }
-  snprintf(buf, cap, "%s", file); /* a site catalog without a "source" */
+  const struct row_filter *f = arg;
+  return row_selected(r, f->product, f->roles);
 }
 
-enum { K_ID, K_PORT, K_PROTO, K_DIR, K_FROM, K_IFACE, K_ROLES, K_SERVICE, NCOLS };
+/* Where a table comes from, for its heading: "Skype for Business Server 2015, revision
+ * 2020; seed 001, es-ES" or "...; page sfb2015-edge-environmental-requirements, es-ES", from
+ * the "source" of the row's table or file. */
+static void source_label(const struct cat_row *r, char *buf, size_t cap)
+{
+  const char *f = json_string_value(json_object_get(r->source_json, "file"));
+  if (!f || json_object_size(r->source_json) == 1) { /* no "source", or only a file name */
+    snprintf(buf, cap, "%s", r->src_file);
+    return;
+  }
+  const char *product = json_string_value(json_object_get(r->source_json, "product"));
+  const char *rev = json_string_value(json_object_get(r->source_json, "revision"));
+  const char *lang = json_string_value(json_object_get(r->source_json, "language"));
+  /* the seeds are named NNN_<hash>.txt, the reference pages <name>.<language>.md; a site
+   * catalog's source may be anything */
+  size_t n = strlen(f);
+  bool seed = n > 4 && isdigit((unsigned char)f[0]) && isdigit((unsigned char)f[1]) &&
+              isdigit((unsigned char)f[2]) && f[3] == '_';
+  bool page = !seed && n > 3 && strcmp(f + n - 3, ".md") == 0;
+  int shown = seed ? 3 : (int)n;
+  if (page) {
+    shown = (int)n - 3;
+    if (lang && (size_t)shown > strlen(lang) + 1 &&
+        strncmp(f + shown - strlen(lang), lang, strlen(lang)) == 0 &&
+        f[shown - strlen(lang) - 1] == '.')
+      shown -= (int)strlen(lang) + 1;
+  }
+  snprintf(buf, cap, "%s%s%s; %s %.*s%s%s", product ? product : f, rev ? ", revision " : "",
+           rev ? rev : "", seed ? "seed" : (page ? "page" : "source"), shown, f, lang ? ", " : "",
+           lang ? lang : "");
+}
 
-/* The table's columns: one line here per column; the layout fits whatever is here. When the
- * table does not fit the terminal with every cell whole, the ID column goes, and each row's
- * id follows it on a line of its own. */
+enum { K_ID, K_ROLES, K_PORT, K_PROTO, K_DIR, K_FROM, K_IFACE, K_SERVICE, NCOLS };
+
+/* The table's columns: one line here per column; the layout fits whatever is here. A file or
+ * a pipe gets every column, each cell whole (scripts find the columns where they were). On a
+ * terminal, columns no row fills are left out, and when the table does not fit with every
+ * cell whole, the ID column goes and each row's id follows it on a line of its own. */
+static const struct textcol_col file_cols[NCOLS] = {
+    [K_ID] = {"ID", 0, 0, 0, 0, 0},          [K_PORT] = {"PORT", 0, 0, 0, 0, 0},
+    [K_PROTO] = {"PROTOCOL", 0, 0, 0, 0, 0}, [K_DIR] = {"DIRECTION", 0, 0, 0, 0, 0},
+    [K_FROM] = {"FROM", 0, 0, 0, 0, 0},      [K_IFACE] = {"IFACE", 0, 0, 0, 0, 0},
+    [K_ROLES] = {"ROLES", 0, 0, 0, 0, 0},    [K_SERVICE] = {"SERVICE / NOTES", 0, 0, 0, 0, 0},
+};
 static const struct textcol_col wide_cols[NCOLS] = {
     [K_ID] = {"ID", 0, 0, 0, 0, 0},
     [K_PORT] = {"PORT", 0, 0, 0, 0, 0},
     [K_PROTO] = {"PROTOCOL", 0, 0, 0, 0, 0},
     [K_DIR] = {"DIRECTION", 0, 0, 0, 0, 0},
     [K_FROM] = {"FROM", TEXTCOL_WRAP | TEXTCOL_HIDE_EMPTY, 12, 0, 0, 0},
-    [K_IFACE] = {"INTERFACE", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
+    [K_IFACE] = {"IFACE", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
     [K_ROLES] = {"ROLES", TEXTCOL_WRAP, 16, 24, 0, 0},
     [K_SERVICE] = {"SERVICE / NOTES", TEXTCOL_WRAP, 20, 30, 0, 0},
 };
@@ -200,7 +195,7 @@ static const struct textcol_col narrow_cols[NCOLS] = {
     [K_PROTO] = {"PROTOCOL", 0, 0, 0, 0, 0},
     [K_DIR] = {"DIRECTION", 0, 0, 0, 0, 0},
     [K_FROM] = {"FROM", TEXTCOL_WRAP | TEXTCOL_HIDE_EMPTY, 12, 0, 0, 0},
-    [K_IFACE] = {"INTERFACE", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
+    [K_IFACE] = {"IFACE", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
     [K_ROLES] = {"ROLES", TEXTCOL_WRAP, 16, 24, 0, 0},
     [K_SERVICE] = {"SERVICE / NOTES", TEXTCOL_WRAP, 20, 30, 0, 0},
 };
@@ -211,7 +206,9 @@ static int table_row(struct textcol *t, const struct cat_row *r, bool narrow)
   ports_text(r, ports, sizeof(ports));
   roles_text(r, roles, sizeof(roles));
   from_text(r, from, sizeof(from));
-  snprintf(service, sizeof(service), "%s%s%s%s%s", r->service, r->optional ? " [optional]" : "",
+  bool outbound = r->probe && r->direction == CAT_OUTBOUND;
+  snprintf(service, sizeof(service), "%s%s%s%s%s%s", r->service, r->optional ? " [optional]" : "",
+           outbound ? " [outbound: not probed from here]" : "",
            r->probe ? "" : " [not probed: ", r->probe ? "" : r->skip_reason, r->probe ? "" : "]");
   const char *iface = uc_iface_name(r->iface);
   const char *cells[NCOLS] = {
@@ -235,27 +232,29 @@ static int table_row(struct textcol *t, const struct cat_row *r, bool narrow)
 
 /* The selected rows, one table per source table, each under its heading. */
 static struct textcol *build_table(const struct catalog *cat, const char *product,
-                                   const struct role_filter *rf, bool narrow, size_t *shown)
+                                   const struct role_filter *rf, const struct textcol_col *cols,
+                                   size_t *shown)
 {
-  struct textcol *t = textcol_new(narrow ? narrow_cols : wide_cols, NCOLS);
-  const char *last_table = NULL;
+  bool narrow = cols == narrow_cols;
+  struct textcol *t = textcol_new(cols, NCOLS);
+  const struct cat_row *last = NULL;
   *shown = 0;
   for (size_t i = 0; t && i < cat->nrows; i++) {
     const struct cat_row *r = &cat->rows[i];
     if (!row_selected(r, product, rf))
       continue;
-    if (!last_table || strcmp(last_table, r->table_title) != 0 ||
-        (i && strcmp(cat->rows[i - 1].src_file, r->src_file) != 0)) {
-      char from[200], line[400];
-      source_label(cat, r->src_file, from, sizeof(from));
+    if (!last || strcmp(last->table_title, r->table_title) != 0 ||
+        strcmp(last->src_file, r->src_file) != 0) {
+      char from[300], line[500];
+      source_label(r, from, sizeof(from));
       snprintf(line, sizeof(line), "== %s  (%s)", r->table_title, from);
       if (*shown)
         textcol_line(t, 0, "", NULL);
       textcol_line(t, 0, line, NULL);
       textcol_head(t);
-      last_table = r->table_title;
     }
     table_row(t, r, narrow);
+    last = r;
     (*shown)++;
   }
   return t;
@@ -266,10 +265,10 @@ static int print_table(const struct catalog *cat, const char *product, const str
 {
   unsigned width = textcol_width(STDOUT_FILENO);
   size_t shown;
-  struct textcol *t = build_table(cat, product, rf, false, &shown);
+  struct textcol *t = build_table(cat, product, rf, width ? wide_cols : file_cols, &shown);
   if (t && width && textcol_natural_width(t, 0) > width) {
     textcol_free(t);
-    t = build_table(cat, product, rf, true, &shown);
+    t = build_table(cat, product, rf, narrow_cols, &shown);
   }
   if (!t)
     return -1;
@@ -307,13 +306,16 @@ int cmd_catalog(int argc, char **argv)
   }
   status = 0;
   if (a.json) {
-    json_t *rows = json_array();
-    for (size_t i = 0; i < cat.nrows; i++)
-      if (row_selected(&cat.rows[i], product, &rf))
-        json_array_append_new(rows, row_json(&cat.rows[i]));
-    json_dumpf(rows, stdout, JSON_INDENT(2));
+    struct row_filter f = {product, &rf};
+    json_t *doc = catalog_to_json(&cat, row_kept, &f);
+    if (!doc) {
+      fprintf(stderr, "ucscan catalog: out of memory\n");
+      status = 2;
+      goto out;
+    }
+    json_dumpf(doc, stdout, JSON_INDENT(2));
     fputc('\n', stdout);
-    json_decref(rows);
+    json_decref(doc);
   } else if (print_table(&cat, product, &rf) < 0) {
     fprintf(stderr, "ucscan catalog: out of memory\n");
     status = 2;

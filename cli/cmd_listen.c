@@ -22,7 +22,7 @@
 #include "model/topology.h"
 
 struct listen_args {
-  const char *role, *product, *bind, *name, *cert, *key, *catalog, *color;
+  const char *role, *product, *bind, *name, *cert, *key, *catalog, *color, *iface;
   struct cli_uint duration, rate;
   bool allow_partial;
 };
@@ -67,6 +67,15 @@ static const struct cli_opt listen_opts[] = {
     {"catalog", "FILE", CLI_STR, A(catalog),
      .help = "site catalog that extends or replaces the\nbuilt-in tables",
      .man = "A site catalog that extends or replaces the built-in tables."},
+    {"interface", "NAME", CLI_CHOICE, A(iface), .choices = "internal|access|webconf|av",
+     .help = "Edge Server only: answer the rows of one\ninterface (internal, access, webconf "
+             "or av), as a\nscan of that interface's address checks them\n(default: every "
+             "row)",
+     .man = "Edge Server only: answer the rows of one interface (`internal`, `access`, "
+            "`webconf` or `av`), as a scan of that interface's address checks them. An Edge's "
+            "interfaces expect different protocols on one port (443 is SIP over TLS on the "
+            "Access Edge, PSOM on Web Conferencing, MS-TURN on A/V): run one listener per "
+            "interface address. Without it, every row of the roles."},
     {"color", "WHEN", CLI_CHOICE, A(color), .choices = "auto|always|never", .def = "auto",
      .help = "colour in the port list: auto, always or never",
      .man = "Colour in the list of ports: `always`, `never`, or `auto`: when stdout is a "
@@ -316,8 +325,11 @@ int cmd_listen(int argc, char **argv)
     goto out;
   }
   const char *product = catalog_default_product(&cat);
+  enum uc_iface iface = UC_IF_NONE;
+  if (a.iface)
+    uc_iface_parse(a.iface, &iface); /* one of the row's choices */
   if ((a.product && names_product(&cat, "--product", a.product, &product, &err) < 0) ||
-      listen_plan_for_roles(&plan, &cat, product ? product : "", a.role, &err) < 0) {
+      listen_plan_for_interface(&plan, &cat, product ? product : "", a.role, iface, &err) < 0) {
     uc_err_format(&err, msg, sizeof(msg));
     fprintf(stderr, "ucscan listen: %s\n", msg);
     goto out;

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "cli/push.h"
 #include "probes/tls.h"
 #include "reports/atomic.h"
 #include "reports/report.h"
@@ -28,9 +31,11 @@
 
 struct scan_args {
   const char *topology, *target, *targets_file, *role, *ports, *product, *catalog;
-  const char *out, *format, *prom, *color, *profile, *ca, *capture, *user, *tcp_method;
-  const char *from, *source; /* --from, --source: for conf.vantage and conf.source_addr */
-  struct cli_uint timeout, retries, concurrency, per_host, rate, cert_warn_days;
+  const char *out, *format, *prom, *push, *fail_on, *color, *profile, *ca, *capture, *user;
+  const char *tcp_method;
+  const char *from;   /* --from, or NULL: the topology's vantage, else any */
+  const char *source; /* --source: conf.source_addr */
+  struct cli_uint timeout, retries, concurrency, per_host, rate, max_rate, cert_warn_days;
   bool no_evidence, no_progress;
   struct scan_conf conf; /* the profile with the options above applied */
 };
@@ -69,14 +74,22 @@ static const struct cli_opt scan_opts[] = {
             "unreachable), passes; filtered or unreachable fails; a UDP port with no answer "
             "either way warns. JUnit names these checks `ad-hoc`."},
     {"from", "VANTAGE", CLI_CHOICE, A(from),
-     .choices = "servers|clients|internet|reverse-proxy|pstn|any", .def = "any",
-     .help = "where this scan runs: servers, clients,\ninternet, reverse-proxy, pstn or any",
-     .man = "Where this scan runs from (see VANTAGES): `servers`, `clients`, `internet`, "
-            "`reverse-proxy`, `pstn`, or `any` (every inbound row). A row that this vantage "
-            "cannot test is reported skip, with the vantage that can."},
-    {"source", "ADDR", CLI_STR, A(source), .help = "send every probe from this local address",
-     .man = "Bind every probe to the local address <ADDR> (a scanner with several "
-            "addresses)."},
+     .choices = "servers|clients|internet|reverse-proxy|pstn|any", .what = "vantage",
+     .help = "where this scan runs: servers, clients,\ninternet, reverse-proxy, pstn or any "
+             "(default:\nthe topology's \"vantage\", else any); rows the\ndocumentation "
+             "tests from elsewhere are skipped",
+     .man = "Where this scan runs (see VANTAGES): `servers`, `clients`, `internet`, "
+            "`reverse-proxy`, `pstn` or `any`; overrides the topology's `vantage`. A row the "
+            "documentation tests from elsewhere is skip, with a reason naming the vantage "
+            "that can test it. Default: the topology's `vantage`, else `any` (every inbound "
+            "row is probed, as before vantages existed)."},
+    {"source", "ADDR", CLI_STR, A(source),
+     .help = "send every probe from ADDR, an address of this\nmachine (a scanner with a leg "
+             "in the DMZ and one\nin the LAN)",
+     .man = "Send every probe from <ADDR>, an address of this machine (a scanner with a leg "
+            "in the DMZ and one in the LAN). An address the machine does not have is an input "
+            "error. The report's `vantage.source_addresses` lists the local addresses the "
+            "probes went out from."},
     {"product", "ID", CLI_STR, A(product),
      .help = "sfb2015 (default) or lync2013; overrides the\ntopology's",
      .man = "`sfb2015` (the default) or `lync2013`, in any case; overrides the topology's "
@@ -109,6 +122,30 @@ static const struct cli_opt scan_opts[] = {
             "textfile collector: give a name ending in `.prom` in the collector's directory "
             "(the temporary file's name does not end in .prom, so the collector never reads "
             "a partial file). Checked for writability before the scan starts."},
+    {"fail-on", "LEVEL", CLI_CHOICE, A(fail_on), .choices = "fail|warn", .what = "level",
+     .def = "fail",
+     .help = "fail: exit 1 when a check fails; warn: also when\none warns (strict pipelines; "
+             "JUnit shows\nwarnings as failures)",
+     .man = "`fail`: exit 1 when a check fails, and a warning passes (visibly: see JUNIT "
+            "OUTPUT). `warn` (strict pipelines): a warning fails the scan too: exit 1 when a "
+            "check fails or warns, and in JUnit each warning is a `<failure type=\"warn\">`. "
+            "The JSON report is the same either way."},
+    {"push", "URL", CLI_STR, A(push),
+     .help = "PUT the Prometheus metrics to a Pushgateway,\nafter the report is written "
+             "(http://HOST:9091;\ngrouping key job ucscan, topology, vantage); a\nfailed "
+             "push: exit 3",
+     .man = "PUT the same Prometheus metrics to a Pushgateway, for a vantage Prometheus "
+            "cannot scrape: <URL> is `http://`<HOST>[`:`<PORT>][`/`<PATH>] or `https://...`; "
+            "the metrics go to <PATH>`/metrics/job/ucscan/topology/`<TOPOLOGY>"
+            "`/vantage/`<VANTAGE> (grouping key job, topology, vantage; values other than "
+            "`[A-Za-z0-9._~-]` in the Pushgateway's base64url form). A path that already holds "
+            "`/metrics/job/`<NAME> sets the job (and any further grouping labels given after "
+            "it). PUT replaces the group. The push comes last, after the report and the other "
+            "outputs are written, and takes at most 10 seconds in all; https checks the "
+            "server's certificate and name against the system's trust store. A push that "
+            "fails or is refused is reported on stderr and makes the exit status 3; the report "
+            "is written all the same. A malformed URL (no http:// or https://, credentials, a "
+            "query) is a usage error, before anything is scanned."},
     {"color", "WHEN", CLI_CHOICE, A(color), .choices = "auto|always|never", .def = "auto",
      .help = "colour in the table: auto, always or never",
      .man = "Colour in the table: `always`, `never`, or `auto`: when stdout is a terminal, "
@@ -125,7 +162,14 @@ static const struct cli_opt scan_opts[] = {
     {"per-host", "N", CLI_UINT, A(per_host), 1, 1000000, .conf = CLI_CONF(per_host),
      .help = "probes in flight per host", .man = "Probes in flight against one host."},
     {"rate", "N", CLI_UINT, A(rate), 0, 100000000, .conf = CLI_CONF(rate),
-     .help = "new probes per second, 0 = no cap", .man = "New probes per second, `0` for no cap."},
+     .help = "new probes per second to one target, 0 = no cap",
+     .man = "New probes per second to one target, `0` for no cap. Politeness is per target: a "
+            "server's load is what it protects, so ten servers are scanned ten times as fast "
+            "as one."},
+    {"max-rate", "N", CLI_UINT, A(max_rate), 0, 100000000, .conf = CLI_CONF(max_rate),
+     .help = "new probes per second, all targets together,\n0 = no cap",
+     .man = "New probes per second from the scanner, all targets together, `0` for no cap: "
+            "the scanner's own link and the firewalls on the way."},
     {"profile", "NAME", CLI_CHOICE, A(profile), .choices = "polite|fast", .def = "polite",
      .help = "polite (production) or fast (labs)",
      .man = "`polite` (for production) or `fast` (for labs); see PROFILES. Numbers given with "
@@ -183,7 +227,7 @@ static const struct cli_opt scan_opts[] = {
 const struct cli_cmd cli_cmd_scan = {
     "scan",
     "ucscan scan --topology FILE [--out FILE] [--format FMT] [--prom FILE]\n"
-    "                   [options]\n"
+    "                   [--push URL] [options]\n"
     "       ucscan scan --target HOST[,HOST...] --role ROLE[,ROLE...] [options]\n"
     "       ucscan scan --target HOST[,HOST...] --ports SPEC [options]",
     "Checks every host's ports against Microsoft's port tables for its roles (or the\n"
@@ -191,14 +235,18 @@ const struct cli_cmd cli_cmd_scan = {
     "XMPP, STUN, SQL Browser) and writes a pass/warn/fail/skip report.",
     scan_opts,
     "profiles:\n"
-    "  polite  (default) 16 probes in flight per host, 256 in all, 1000 new probes/s,\n"
-    "          2 s longest wait, adaptive timeouts no shorter than 100 ms\n"
+    "  polite  (default) per target: 2000 new probes/s, 16 connections in flight;\n"
+    "          in all: 20000 new probes/s, 256 connections; 2 s longest wait,\n"
+    "          adaptive timeouts no shorter than 100 ms (raw SYNs and UDP range\n"
+    "          datagrams hold no connection: the rates pace them)\n"
     "  fast    for labs: 4096 in flight, no rate cap, 1 s longest wait, 20 ms floor\n"
     "\nexit status:\n"
-    "  0  no check failed    1  at least one check failed\n"
+    "  0  no check failed\n"
+    "  1  at least one check failed (or warned, with --fail-on warn)\n"
     "  2  bad usage or input, nothing scanned\n"
     "  3  the scan could not finish (SIGINT, SIGTERM, SIGHUP; out of resources): a\n"
-    "     partial report is written\n"
+    "     partial report is written; also when an output could not be written or\n"
+    "     pushed\n"
     "\nexamples:\n"
     "  ucscan scan --target sip.contoso.com --ports 5061/tcp\n"
     "  ucscan scan --target dir01.contoso.test --role director\n"
@@ -207,7 +255,9 @@ const struct cli_cmd cli_cmd_scan = {
     "  ucscan scan --topology contoso.json --format html > report.html\n"
     "  ucscan scan --topology contoso.json --format junit > junit.xml\n"
     "  ucscan scan --topology contoso.json --out report.json \\\n"
-    "              --prom /var/lib/prometheus/node-exporter/ucscan.prom\n",
+    "              --prom /var/lib/prometheus/node-exporter/ucscan.prom\n"
+    "  ucscan scan --topology contoso.json --out report.json \\\n"
+    "              --push http://pushgateway.example:9091\n",
     false,
 };
 
@@ -251,6 +301,32 @@ static bool same_file(const char *a_given, const char *b_given)
   return strcmp(a, b) == 0;
 }
 
+/* --source must be an address of this machine: bound once here, so a typo is an input error
+ * (exit 2) rather than a scan whose every probe fails. */
+static int check_source(const char *addr)
+{
+  struct sockaddr_storage ss;
+  socklen_t len;
+  memset(&ss, 0, sizeof(ss));
+  if (uv_ip4_addr(addr, 0, (struct sockaddr_in *)&ss) == 0)
+    len = sizeof(struct sockaddr_in);
+  else if (uv_ip6_addr(addr, 0, (struct sockaddr_in6 *)&ss) == 0)
+    len = sizeof(struct sockaddr_in6);
+  else
+    return opts_usage_error("scan", "--source: \"%s\" is not an IPv4 or IPv6 address", addr);
+  int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0) {
+    int err = errno;
+    if (fd >= 0)
+      close(fd);
+    fprintf(stderr, "ucscan: --source %s: not an address of this machine (%s); nothing scanned\n",
+            addr, strerror(err));
+    return 2;
+  }
+  close(fd);
+  return 0;
+}
+
 /* Which options go together: what to scan, and the files that must not be one file. */
 static int check_combinations(const struct scan_args *a)
 {
@@ -268,8 +344,10 @@ static int check_combinations(const struct scan_args *a)
                                     : "--target needs --role ROLE or --ports SPEC");
   if (a->out && !a->out[0])
     return opts_usage_error("scan", "%s", "--out needs a file name");
-  if (a->source && !topo_address_family(a->source))
-    return opts_usage_error("scan", "--source: \"%s\" is not an IPv4 or IPv6 address", a->source);
+  struct push_target pt;
+  char why[300];
+  if (a->push && push_parse_url(a->push, &pt, why, sizeof(why)) < 0)
+    return opts_usage_error("scan", "--push %s: %s", a->push, why);
   if (a->no_evidence && strcmp(a->conf.tcp_method, "syn") == 0)
     return opts_usage_error(
         "scan", "%s", "--tcp-method syn needs the packet capture that --no-evidence turns off");
@@ -301,7 +379,13 @@ static int parse_args(int argc, char **argv, struct scan_args *a)
   a->conf.evidence_capture = !a->no_evidence;
   if (a->conf.min_rto_ms > a->conf.timeout_ms)
     a->conf.min_rto_ms = a->conf.timeout_ms;
-  return check_combinations(a);
+  if (a->from)
+    uc_vantage_parse(a->from, &a->conf.vantage); /* one of the row's choices */
+  a->conf.source_addr = a->source;
+  rc = check_combinations(a);
+  if (rc == 0 && a->source)
+    rc = check_source(a->source); /* after the usage errors: it binds a socket */
+  return rc;
 }
 
 static int check_out_file(void *arg)
@@ -461,7 +545,7 @@ static int make_plan(const struct scan_args *a, const struct catalog *cat,
     return uc_err_set(err, "--product", 0, 0, "the catalog names no default product: give one");
   if (a->ports)
     return plan_from_ports(plan, topo, items, nitems, *product, err);
-  return plan_from_catalog(plan, topo, cat, *product, err);
+  return plan_build(plan, topo, cat, *product, a->conf.vantage, err);
 }
 
 /* The outputs can be written and the privileges are there, before anything is sent. */
@@ -487,6 +571,8 @@ static int ready_to_scan(const struct scan_args *a, struct uc_err *err)
 static int run_scan(const struct scan_args *a, struct plan *plan, const struct topology *topo,
                     const struct target_list *targets, const char *product)
 {
+  char scanner[256];
+  size_t slen = sizeof(scanner);
   struct origins origins = {topo, targets};
   enum textcol_color color = TEXTCOL_COLOR_AUTO;
   textcol_color_parse(a->color, &color);
@@ -494,9 +580,14 @@ static int run_scan(const struct scan_args *a, struct plan *plan, const struct t
                              .format = a->format,
                              .color = color,
                              .prom_file = a->prom,
+                             .push_url = a->push,
+                             .fail_on_warn = a->fail_on && strcmp(a->fail_on, "warn") == 0,
                              .host_origin = host_origin,
                              .origin_arg = &origins};
-  struct report_meta meta = {.topology = topo->name, .product = product};
+  struct report_meta meta = {.topology = topo->name,
+                             .product = product,
+                             .vantage = a->conf.vantage,
+                             .scanner = uv_os_gethostname(scanner, &slen) == 0 ? scanner : NULL};
   if (!enough_files()) {
     char what[160];
     struct rlimit rl = {0};
@@ -537,8 +628,13 @@ int cmd_scan(int argc, char **argv)
   if ((a.ports && portspec_parse(a.ports, &items, &nitems, &err) < 0) ||
       catalog_load_builtin(&cat, &err) < 0 ||
       (a.catalog && catalog_load_file(&cat, a.catalog, &err) < 0) ||
-      load_hosts(&a, &cat, &topo, &targets, &err) < 0 ||
-      make_plan(&a, &cat, &topo, items, nitems, &plan, &product, &err) < 0) {
+      load_hosts(&a, &cat, &topo, &targets, &err) < 0) {
+    input_error(&err);
+    goto out;
+  }
+  if (!a.from && topo.has_vantage)
+    a.conf.vantage = topo.vantage;
+  if (make_plan(&a, &cat, &topo, items, nitems, &plan, &product, &err) < 0) {
     input_error(&err);
     goto out;
   }

@@ -148,6 +148,9 @@ static int bad_choice(const struct cli_cmd *cmd, const struct cli_opt *o, const 
   const char *near = suggest_pick(v, cand, n);
   if (near)
     snprintf(near_buf, sizeof(near_buf), "; did you mean %s?", near);
+  if (o->what)
+    return opts_usage_error(cmd->name, "unknown %s \"%s\" for --%s (%s)%s", o->what, v, o->name,
+                            list, near_buf);
   snprintf(word, sizeof(word), "%s", o->name); /* "tcp-method" says "unknown tcp method" */
   for (char *c = word; *c; c++)
     *c = *c == '-' ? ' ' : *c;

@@ -54,6 +54,8 @@ struct cli_opt {
   size_t off;              /* offsetof(the command's argument struct, field) */
   unsigned min, max;       /* CLI_UINT */
   const char *choices;     /* CLI_CHOICE: "a|b|c"; CLI_SET: the value it sets */
+  const char *what;        /* CLI_CHOICE: what a value is, for errors ("unknown vantage
+                              \"x\" for --from"); NULL: the option's name is ("format") */
   size_t conf;             /* CLI_CONF(field), or 0 */
   const char *def;         /* the default as said, when not from `conf` (NULL: none to say) */
   const unsigned *def_num; /* or a number the code defines (LISTEN_DEFAULT_RATE) */
@@ -98,6 +100,7 @@ extern const struct cli_cmd cli_cmd_catalog;
 extern const struct cli_cmd cli_cmd_listen;
 extern const struct cli_cmd cli_cmd_demo;
 extern const struct cli_cmd cli_cmd_diff;
+extern const struct cli_cmd cli_cmd_merge;
 extern const struct cli_cmd cli_cmd_ucscan;
 
 #endif

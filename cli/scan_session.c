@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,8 @@
 
 #include "common/fdroom.h"
 #include "reports/atomic.h"
-#include "reports/csv.h"
-#include "reports/html.h"
 #include "reports/junit.h"
 #include "reports/prom.h"
-#include "reports/report_table.h"
 #include "scanner/engine.h"
 #include "scanner/privdrop.h"
 
@@ -25,15 +23,34 @@
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define NSTOP_SIGNALS (sizeof(stop_signals) / sizeof(stop_signals[0]))
 
+/* How long after the first stop signal another SIGINT or SIGTERM counts as a copy of it:
+ * timeout(1) signals its child and then its process group, systemd and CI runners signal the
+ * main process and its cgroup or group, a wrapper forwards what it got: two signals within
+ * microseconds to milliseconds, and the second must not cost the report. A person's second
+ * Ctrl-C is told apart by its sender (the terminal), and takes effect at any time. */
+#define STOP_GRACE_MS 1000
+
 struct session {
   uv_loop_t *loop;
   struct engine *eng;
-  uv_signal_t sig[NSTOP_SIGNALS];
+  uv_async_t wake; /* the stop handler's way into the loop */
   uv_timer_t progress;
   unsigned closing; /* our handles whose close callback has not run yet */
   bool show_progress;
+  bool stopping; /* the first stop signal has been acted on */
   uint64_t started_ns;
+  const char *sources[8]; /* the engine's, for the report's vantage.source_addresses */
 };
+
+/* What the stop-signal handler knows. Process-wide, like the dispositions it serves (a
+ * handler takes no argument); atomics, because a process-directed signal may run the handler
+ * on a resolver thread while another copy runs it on the main thread. */
+static struct {
+  _Atomic(uv_async_t *) wake;    /* the running session's, or NULL */
+  atomic_int claimed;            /* a first stop signal came */
+  atomic_int signo;              /* which, once its time is stored (0: not yet) */
+  atomic_uint_fast64_t first_ms; /* when it came (CLOCK_MONOTONIC) */
+} stop_sig;
 
 uint64_t scan_now_ms(void)
 {
@@ -65,43 +82,73 @@ static void on_progress(uv_timer_t *t)
   progress_line(t->data, false);
 }
 
-/* Once a stop is under way, or the scan is over and its outputs are being written, the loop
- * may not run again (a blocked stdout, a slow disk): a libuv signal watcher would then never
- * see a second SIGINT. A plain handler exits at once, whatever the loop is doing. */
-static void exit_now(int signum)
+static uint64_t mono_ms(void)
 {
-  static const char msg[] = "\nucscan: signal during shutdown: exiting now (status 3)\n";
-  (void)signum;
-  ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts); /* async-signal-safe */
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void say(const char *msg, size_t len)
+{
+  ssize_t w = write(STDERR_FILENO, msg, len);
   (void)w;
+}
+#define SAY(lit) say(lit, sizeof(lit) - 1)
+
+/* The handler of every stop signal, for the whole scan and the writing of its outputs (the
+ * loop may not run then: a blocked stdout, a slow disk). The first signal wakes the loop,
+ * which stops the scan and writes the partial report. After it:
+ *   - SIGHUP is ignored (a dropped session often hangs up twice: the shell, then the kernel);
+ *   - a Ctrl-C typed on the terminal (SIGINT sent by the kernel, not by kill(2)) exits at once:
+ *     a person pressing Ctrl-C twice means it;
+ *   - another SIGINT or SIGTERM within STOP_GRACE_MS of the first is a copy (timeout(1), a
+ *     process-group kill, a forwarding wrapper): ignored, with a note;
+ *   - later, it exits at once with status 3, writing nothing more. */
+static void on_stop_signal(int signum, siginfo_t *si, void *uctx)
+{
+  (void)uctx;
+  uint64_t now = mono_ms();
+  int none = 0;
+  if (atomic_compare_exchange_strong(&stop_sig.claimed, &none, 1)) {
+    atomic_store(&stop_sig.first_ms, now);
+    atomic_store(&stop_sig.signo, signum);
+    uv_async_t *w = atomic_load(&stop_sig.wake);
+    if (w)
+      uv_async_send(w); /* async-signal-safe */
+    return;
+  }
+  if (signum == SIGHUP || atomic_load(&stop_sig.signo) == 0)
+    return; /* a hang-up; or a copy racing the first one on another thread */
+  bool typed = signum == SIGINT && si && si->si_code == SI_KERNEL;
+  if (!typed && now - atomic_load(&stop_sig.first_ms) < STOP_GRACE_MS) {
+    if (signum == SIGINT)
+      SAY("ucscan: SIGINT again within a second of the first: taken for a copy (a process-group "
+          "kill), ignored; the partial report follows\n");
+    else
+      SAY("ucscan: SIGTERM again within a second of the first: taken for a copy (timeout(1), "
+          "a process-group kill), ignored; the partial report follows\n");
+    return;
+  }
+  SAY("\nucscan: signal during shutdown: exiting now (status 3)\n");
   _exit(3);
 }
 
-static void exit_on_next_signal(struct session *r)
+/* The first stop signal, in the loop: stop the scan; the partial report follows. */
+static void on_wake(uv_async_t *a)
 {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < NSTOP_SIGNALS; i++) {
-    uv_signal_stop(&r->sig[i]); /* hands the signal back (SIG_DFL) first */
-    /* a dropped session often sends SIGHUP twice (the shell, then the kernel): the second
-     * must not cost the report */
-    sa.sa_handler = stop_signals[i] == SIGHUP ? SIG_IGN : exit_now;
-    sigaction(stop_signals[i], &sa, NULL);
-  }
-}
-
-static void on_signal(uv_signal_t *s, int signum)
-{
-  struct session *r = s->data;
+  struct session *r = a->data;
+  int signum = atomic_load(&stop_sig.signo);
+  if (r->stopping || signum == 0 || engine_finished(r->eng))
+    return;
+  r->stopping = true;
   fprintf(stderr,
           "%sucscan: %s: stopping, cancelling probes in flight; a partial report follows "
-          "(signal again to exit at once)\n",
+          "(Ctrl-C again, or another signal after a second, exits at once)\n",
           r->show_progress ? "\n" : "",
           signum == SIGINT   ? "interrupted"
           : signum == SIGHUP ? "hung up"
                              : "terminated");
-  exit_on_next_signal(r);
   engine_stop(r->eng);
 }
 
@@ -113,39 +160,7 @@ static void on_done(struct engine *e, void *arg)
     uv_timer_stop(&r->progress);
     progress_line(r, true);
   }
-  exit_on_next_signal(r);
   uv_stop(r->loop); /* the caller's other handles (demo listeners) may keep the loop alive */
-}
-
-bool scan_output_format_known(const char *fmt)
-{
-  static const char *const known[] = {"json", "table", "junit", "prometheus", "csv", "html", NULL};
-  for (const char *const *k = known; *k; k++)
-    if (fmt && strcmp(fmt, *k) == 0)
-      return true;
-  return false;
-}
-
-static int write_file(const char *path, const char *text, size_t len, bool newline)
-{
-  struct uc_err err;
-  char *file = malloc(len + 2);
-  if (!file) {
-    fprintf(stderr, "ucscan: %s: out of memory\n", path);
-    return -1;
-  }
-  memcpy(file, text, len);
-  if (newline)
-    file[len++] = '\n';
-  file[len] = '\0';
-  int rc = atomic_write(path, file, len, &err);
-  free(file);
-  if (rc < 0) {
-    char msg[800];
-    uc_err_format(&err, msg, sizeof(msg));
-    fprintf(stderr, "ucscan: %s\n", msg);
-  }
-  return rc;
 }
 
 /* One descriptor, held from before the event loop exists until the outputs are written:
@@ -173,55 +188,11 @@ int scan_session_write(const struct scan_output *out, const struct plan *plan,
   give_back_fd();
   /* The JSON report is the one source every output is made from. */
   json_t *rep = report_json(plan, meta);
-  char *text = rep ? json_dumps(rep, REPORT_DUMP_FLAGS) : NULL;
-  if (!text) {
-    json_decref(rep);
+  if (!rep) {
     fprintf(stderr, "ucscan: out of memory writing the report\n");
     return -1;
   }
-  int rc = 0;
-  bool out_ok = false, prom_ok = false;
-  if (out->out_file) {
-    out_ok = write_file(out->out_file, text, strlen(text), true) == 0;
-    rc = out_ok ? rc : -1;
-  }
-  if (out->prom_file) {
-    size_t len;
-    char *prom = prom_render(rep, &len);
-    if (!prom)
-      fprintf(stderr, "ucscan: %s: out of memory\n", out->prom_file);
-    prom_ok = prom && write_file(out->prom_file, prom, len, false) == 0;
-    rc = prom_ok ? rc : -1;
-    free(prom);
-  }
-  /* Without --format: the table on a terminal; elsewhere (scripts) the JSON report, unless
-   * --out took it. */
-  const char *fmt = out->format;
-  if (!fmt)
-    fmt = isatty(STDOUT_FILENO) ? "table" : out->out_file ? NULL : "json";
-  if (fmt && strcmp(fmt, "json") == 0) {
-    printf("%s\n", text);
-  } else if (fmt && strcmp(fmt, "table") == 0) {
-    struct report_table_opts topts = {.width = textcol_width(STDOUT_FILENO),
-                                      .color = textcol_color_wanted(out->color, STDOUT_FILENO)};
-    report_table(stdout, rep, &topts);
-  } else if (fmt && strcmp(fmt, "csv") == 0) {
-    csv_write(stdout, rep);
-  } else if (fmt && strcmp(fmt, "html") == 0) {
-    html_write(stdout, rep);
-  } else if (fmt && strcmp(fmt, "junit") == 0)
-    junit_write(stdout, rep);
-  else if (fmt && strcmp(fmt, "prometheus") == 0)
-    prom_write(stdout, rep);
-  if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "ucscan: cannot write to standard output\n");
-    rc = -1;
-  }
-  if (out_ok)
-    fprintf(stderr, "ucscan: report written to %s\n", out->out_file);
-  if (prom_ok)
-    fprintf(stderr, "ucscan: metrics written to %s\n", out->prom_file);
-  free(text);
+  int rc = scan_output_emit(out, rep);
   json_decref(rep);
   return rc;
 }
@@ -232,17 +203,20 @@ static void report_unresolved(const struct plan *plan, const struct scan_output 
   size_t bad = 0;
   for (size_t i = 0; i < plan->nhosts; i++) {
     const struct plan_host *h = &plan->hosts[i];
-    if (h->resolved || !h->resolve_error[0])
-      continue;
-    struct uc_err err;
-    char msg[800];
-    uc_err_clear(&err);
-    if (out->host_origin)
-      out->host_origin(i, &err, out->origin_arg);
-    snprintf(err.text, sizeof(err.text), "%s", h->resolve_error);
-    uc_err_format(&err, msg, sizeof(msg));
-    fprintf(stderr, "ucscan: %s\n", msg);
-    bad++;
+    for (size_t t = 0; t < h->ntargets; t++) {
+      const struct plan_target *tg = &h->targets[t];
+      if (tg->resolved || !tg->resolve_error[0])
+        continue;
+      struct uc_err err;
+      char msg[800];
+      uc_err_clear(&err);
+      if (out->host_origin)
+        out->host_origin(i, &err, out->origin_arg);
+      snprintf(err.text, sizeof(err.text), "%s", tg->resolve_error);
+      uc_err_format(&err, msg, sizeof(msg));
+      fprintf(stderr, "ucscan: %s\n", msg);
+      bad++;
+    }
   }
   fprintf(stderr, "ucscan: %zu host name%s %s not resolve: nothing scanned\n", bad,
           bad == 1 ? "" : "s", bad == 1 ? "does" : "do");
@@ -272,43 +246,46 @@ static void on_session_closed(uv_handle_t *h)
 /* The handles live in this function's caller's frame: they must be off the loop before it
  * returns. A scan with nothing to probe finishes inside engine_start(), and the uv_stop()
  * of on_done() then makes the next uv_run() return before closing anything: run until
- * every close callback has been called. */
+ * every close callback has been called. The stop-signal handler stays: until the process
+ * exits, a first signal is taken in silence and a second one exits at once, as during the
+ * writing of the outputs. */
 static void close_session(struct session *r)
 {
-  r->closing = NSTOP_SIGNALS + 1;
-  for (size_t i = 0; i < NSTOP_SIGNALS; i++)
-    uv_close((uv_handle_t *)&r->sig[i], on_session_closed);
+  atomic_store(&stop_sig.wake, NULL);
+  r->closing = 2;
+  uv_close((uv_handle_t *)&r->wake, on_session_closed);
   uv_close((uv_handle_t *)&r->progress, on_session_closed);
   engine_free(r->eng);
   while (r->closing > 0)
     uv_run(r->loop, UV_RUN_NOWAIT);
 }
 
-/* Starts the watchers of stop_signals; on failure none is left on the loop. A SIGHUP
- * ignored by whoever started us (nohup) stays ignored: its watcher is made, not started. */
+/* Installs on_stop_signal for every stop signal, and the handle through which it wakes the
+ * loop; on failure nothing is left on the loop. A SIGHUP ignored by whoever started us
+ * (nohup) stays ignored. */
 static int watch_signals(struct session *r)
 {
-  size_t n;
-  int rc = 0;
-  struct sigaction hup;
-  bool hup_ignored = sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler == SIG_IGN;
-  for (n = 0; n < NSTOP_SIGNALS; n++) {
-    rc = uv_signal_init(r->loop, &r->sig[n]);
-    if (rc != 0)
-      break;
-    r->sig[n].data = r;
-    if (stop_signals[n] == SIGHUP && hup_ignored)
-      continue;
-    rc = uv_signal_start(&r->sig[n], on_signal, stop_signals[n]);
-    if (rc != 0) {
-      n++;
-      break;
-    }
-  }
+  int rc = uv_async_init(r->loop, &r->wake, on_wake);
   if (rc != 0)
-    while (n > 0)
-      uv_close((uv_handle_t *)&r->sig[--n], NULL);
-  return rc;
+    return rc;
+  r->wake.data = r;
+  atomic_store(&stop_sig.claimed, 0);
+  atomic_store(&stop_sig.signo, 0);
+  atomic_store(&stop_sig.wake, &r->wake);
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_sigaction = on_stop_signal;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART; /* a blocked write of the report goes on */
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < NSTOP_SIGNALS; i++)
+    sigaddset(&sa.sa_mask, stop_signals[i]);
+  for (size_t i = 0; i < NSTOP_SIGNALS; i++) {
+    if (stop_signals[i] == SIGHUP && sigaction(SIGHUP, NULL, &old) == 0 &&
+        old.sa_handler == SIG_IGN)
+      continue;
+    sigaction(stop_signals[i], &sa, NULL);
+  }
+  return 0;
 }
 
 /* The capture and the raw socket first, while privileged; then --user. */
@@ -350,8 +327,8 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   }
   uv_timer_init(loop, &r.progress);
   r.progress.data = &r;
-  /* The signal watchers need descriptors (libuv's signal pipe): under a tight open-file
-   * limit they can fail, and a half-made handle crashes or spins the loop later. */
+  /* The stop handler's wake-up needs a descriptor (the loop's eventfd): under a tight
+   * open-file limit it can fail, and a half-made handle crashes or spins the loop later. */
   int rc = watch_signals(&r);
   if (rc != 0) {
     uv_close((uv_handle_t *)&r.progress, NULL);
@@ -401,8 +378,15 @@ int scan_session_run(uv_loop_t *loop, struct plan *plan, const struct scan_conf 
   meta->capture_file = avail ? conf->capture_file : NULL;
   meta->capture_packets = packets;
   meta->capture_drops = drops;
+  meta->nsources = engine_sources(r.eng, r.sources, sizeof(r.sources) / sizeof(r.sources[0]));
+  meta->sources = r.sources;
   engine_finalize(r.eng);
   int status = report_exit_status(plan, meta->complete);
+  if (status == 0 && out->fail_on_warn) {
+    struct report_counts c;
+    report_count(plan, &c);
+    status = c.warn ? 1 : 0;
+  }
   if (scan_session_write(out, plan, meta) < 0 && status < 3)
     status = 3;
   struct engine_progress p;

@@ -6,26 +6,10 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#include "common/textcol.h"
+#include "cli/outputs.h"
 #include "reports/report.h"
 #include "model/conf.h"
 #include "model/plan.h"
-
-struct scan_output {
-  const char *out_file;     /* --out: JSON report written atomically, or NULL */
-  const char *format;       /* what stdout gets: "json", "table", "junit", "prometheus", "csv",
-                               "html", or NULL for the default: the table on a terminal, else
-                               the JSON report unless --out took it */
-  enum textcol_color color; /* --color: the table's colours */
-  const char *prom_file;    /* --prom: Prometheus text written atomically, or NULL */
-  /* Where the plan's host i was given (file, line, column of its name), for input errors
-   * found during the scan (a name that does not resolve). NULL: no position known. */
-  void (*host_origin)(size_t host, struct uc_err *err, void *arg);
-  void *origin_arg;
-};
-
-/* Is `fmt` a --format value scan_session_write knows? */
-bool scan_output_format_known(const char *fmt);
 
 /* Holds one descriptor for the outputs, given back when they are written: call it before
  * the event loop is made, so that a scan stopped by the open-file limit (or unable to
@@ -33,7 +17,8 @@ bool scan_output_format_known(const char *fmt);
 void scan_session_hold_fd(void);
 /* Runs the engine on `loop` until every probe finished or SIGINT/SIGTERM stopped it
  * (other handles on the loop keep running and are the caller's), settles verdicts,
- * writes the outputs and returns the exit status per contract (0, 1, 3; 2 when the
+ * writes the outputs and returns the exit status per contract (0, 1 (also for a warning
+ * with fail_on_warn), 3; 2 when the
  * engine cannot start, or when a host name does not resolve: then nothing was probed,
  * each name is reported on stderr and no report is written). meta's topology and product must be
  * set; times and completeness are filled in. */

@@ -18,8 +18,8 @@ struct listen_sock {
   struct listener *l;
   uint16_t port;
   enum uc_transport transport;
-  enum listen_app app;        /* TCP */
-  enum listen_udp_kind ukind; /* UDP */
+  enum probe_responder app;   /* TCP */
+  enum probe_responder ukind; /* UDP */
   SSL_CTX *tls;               /* TCP over TLS, or NULL */
   bool inited;                /* the handle exists (and must be closed) */
   union {

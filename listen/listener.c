@@ -94,7 +94,7 @@ static bool wildcard(const struct sockaddr_storage *a)
 static bool needs_tls(const struct listen_plan *p)
 {
   for (size_t i = 0; i < p->n; i++)
-    if (p->v[i].transport == UC_TCP && uc_proto_uses_tls(p->v[i].protocol))
+    if (p->v[i].transport == UC_TCP && p->v[i].proto->tls)
       return true;
   return false;
 }
@@ -220,7 +220,7 @@ static void describe(const struct listen_sock *sock, enum uc_proto proto, enum l
                      char *buf, size_t cap)
 {
   if (sock->transport == UC_UDP) {
-    snprintf(buf, cap, "%s", listen_udp_kind_text(sock->ukind));
+    snprintf(buf, cap, "%s", probe_responder_text(sock->ukind));
     return;
   }
   const char *app = listen_app_name(sock->app);
@@ -232,7 +232,7 @@ static void describe(const struct listen_sock *sock, enum uc_proto proto, enum l
                  : "",
              f == LISTEN_FAULT_NO_CLIENT_CERT ? ", no client certificate request (fault)" : "",
              f == LISTEN_FAULT_EXPIRED_CERT ? ", expired certificate (fault)" : "");
-  if (app && sock->app == LISTEN_APP_XMPP)
+  if (app && sock->app == PROBE_RESP_XMPP)
     snprintf(buf, cap, "%sanswers the XMPP stream header", tls);
   else if (app)
     snprintf(buf, cap, "%sanswers %s", tls, app);
@@ -276,12 +276,12 @@ static void open_all(struct listener *l, const struct listen_conf *c, struct lis
     }
     int rc;
     if (p->transport == UC_UDP) {
-      sock->ukind = listen_udp_kind_for(p->protocol);
+      sock->ukind = p->proto->responder;
       rc = listen_udp_open(l, sock);
     } else {
-      sock->app = listen_app_for(p->protocol, p->application);
-      if (uc_proto_uses_tls(p->protocol)) {
-        bool request = p->protocol == UC_P_MTLS && f != LISTEN_FAULT_NO_CLIENT_CERT;
+      sock->app = p->proto->responder;
+      if (p->proto->tls) {
+        bool request = p->proto->expect_client_cert && f != LISTEN_FAULT_NO_CLIENT_CERT;
         sock->tls = tls_ctx(l, f == LISTEN_FAULT_EXPIRED_CERT, request, err, sizeof(err));
         if (!sock->tls) {
           res->status = LISTEN_FAILED;

@@ -1,6 +1,7 @@
 /* listen/plan.c - a host's planned checks turned into the ports a listener opens. */
 #include "listen/plan.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,13 +30,22 @@ static bool check_any_port(const struct plan_check *c)
   return c->nreqs > 0;
 }
 
-int listen_plan_from_host(struct listen_plan *lp, const struct plan_host *h, struct uc_err *err)
+/* The checks a listener answers: probed, on a port, of a protocol; on one target only when
+ * `target` is not SIZE_MAX. */
+static bool listened(const struct plan_check *c, size_t target)
+{
+  return c->probe && !check_any_port(c) && uc_proto_rank(c->protocol) >= 0 &&
+         (target == SIZE_MAX || c->target == target);
+}
+
+static int from_host(struct listen_plan *lp, const struct plan_host *h, size_t target,
+                     struct uc_err *err)
 {
   memset(lp, 0, sizeof(*lp));
   size_t total = 0;
   for (size_t i = 0; i < h->nchecks; i++) {
     const struct plan_check *c = &h->checks[i];
-    if (c->probe && !check_any_port(c) && uc_proto_rank(c->protocol) >= 0)
+    if (listened(c, target))
       total += c->is_range ? (size_t)(c->last - c->first) + 1 : 1;
   }
   lp->v = calloc(total ? total : 1, sizeof(*lp->v));
@@ -44,14 +54,14 @@ int listen_plan_from_host(struct listen_plan *lp, const struct plan_host *h, str
   size_t n = 0;
   for (size_t i = 0; i < h->nchecks; i++) {
     const struct plan_check *c = &h->checks[i];
-    if (!c->probe || check_any_port(c) || uc_proto_rank(c->protocol) < 0)
+    if (!listened(c, target))
       continue;
     for (uint32_t p = c->first; p <= c->last; p++) {
       struct listen_port *e = &lp->v[n++];
       e->port = (uint16_t)p;
       e->transport = c->transport;
       e->protocol = c->protocol;
-      e->application = c->application;
+      e->proto = c->proto;
       e->in_range = c->is_range;
     }
   }
@@ -73,9 +83,23 @@ int listen_plan_from_host(struct listen_plan *lp, const struct plan_host *h, str
   return 0;
 }
 
+int listen_plan_from_host(struct listen_plan *lp, const struct plan_host *h, struct uc_err *err)
+{
+  return from_host(lp, h, SIZE_MAX, err);
+}
+
 int listen_plan_for_roles(struct listen_plan *lp, const struct catalog *cat, const char *product,
                           const char *roles, struct uc_err *err)
 {
+  return listen_plan_for_interface(lp, cat, product, roles, UC_IF_NONE, err);
+}
+
+int listen_plan_for_interface(struct listen_plan *lp, const struct catalog *cat,
+                              const char *product, const char *roles, enum uc_iface iface,
+                              struct uc_err *err)
+{
+  static const char *const names[UC_IF_COUNT] = {NULL, "internal.invalid", "access.invalid",
+                                                 "webconf.invalid", "av.invalid"};
   struct topology topo;
   struct plan plan;
   memset(lp, 0, sizeof(*lp));
@@ -85,11 +109,26 @@ int listen_plan_for_roles(struct listen_plan *lp, const struct catalog *cat, con
   /* One host that holds the roles; its name plays no part in which ports it needs. */
   if (topo_from_targets(&topo, "localhost", roles, cat, err) < 0)
     return -1;
+  if (iface != UC_IF_NONE) {
+    if (!topo_has_role(&topo.hosts[0], "edge")) {
+      topo_free(&topo);
+      return uc_err_set(err, "--interface", 0, 0,
+                        "an interface is an Edge Server's: --role must include edge");
+    }
+    /* every interface on a name of its own, so that each one's rows stay apart */
+    topo.hosts[0].has_ifaces = true;
+    for (int f = UC_IF_NONE + 1; f < UC_IF_COUNT; f++)
+      topo.hosts[0].ifaces[f] = names[f];
+  }
   if (plan_from_catalog(&plan, &topo, cat, product, err) < 0) {
     topo_free(&topo);
     return -1;
   }
-  int rc = listen_plan_from_host(lp, &plan.hosts[0], err);
+  size_t target = SIZE_MAX;
+  for (size_t t = 0; iface != UC_IF_NONE && t < plan.hosts[0].ntargets; t++)
+    if (plan.hosts[0].targets[t].ifaces & (1u << iface))
+      target = t;
+  int rc = from_host(lp, &plan.hosts[0], target, err);
   plan_free(&plan);
   topo_free(&topo);
   return rc;

@@ -22,9 +22,9 @@
 struct listen_port {
   uint16_t port;
   enum uc_transport transport;
-  enum uc_proto protocol;  /* expected protocol of the check (rtp for range ports) */
-  const char *application; /* "sip", "web", "xmpp", ... or NULL; points into the catalog */
-  bool in_range;           /* comes from a port range (tables print runs of these) */
+  enum uc_proto protocol;           /* expected protocol of the check (rtp for range ports) */
+  const struct probe_choice *proto; /* the check's row: TLS, client certificate, responder */
+  bool in_range;                    /* comes from a port range (tables print runs of these) */
 };
 
 struct listen_plan {
@@ -37,9 +37,15 @@ struct listen_plan {
 int listen_plan_from_host(struct listen_plan *lp, const struct plan_host *h, struct uc_err *err);
 /* The ports of a host holding `roles` ("mediation" or "front-end,mediation") under
  * `product`. Role names are checked against the catalog (an unknown one is an error).
- * application strings point into `cat`, which must outlive lp. */
+ * lp points into nothing of `cat`. */
 int listen_plan_for_roles(struct listen_plan *lp, const struct catalog *cat, const char *product,
                           const char *roles, struct uc_err *err);
+/* The same for one interface of an Edge Server (roles must include edge): the rows of that
+ * interface only, as a scan of that interface's address checks them. UC_IF_NONE: every row
+ * (listen_plan_for_roles). */
+int listen_plan_for_interface(struct listen_plan *lp, const struct catalog *cat,
+                              const char *product, const char *roles, enum uc_iface iface,
+                              struct uc_err *err);
 /* The entry for (port, transport), or NULL. */
 const struct listen_port *listen_plan_find(const struct listen_plan *lp, uint16_t port,
                                            enum uc_transport t);

@@ -20,7 +20,7 @@
 struct listen_session {
   struct tls_conn *tls; /* NULL: plain */
   bool tls_done;
-  enum listen_app app;
+  enum probe_responder app;
   const struct listen_identity *id;
   struct listen_rate *rate;
   struct listen_counters *cnt;
@@ -34,35 +34,16 @@ struct listen_session {
   char error[UC_REASON_MAX];
 };
 
-enum listen_app listen_app_for(enum uc_proto protocol, const char *application)
-{
-  if (protocol == UC_P_HTTP || protocol == UC_P_HTTPS)
-    return LISTEN_APP_HTTP;
-  if (protocol == UC_P_XMPP)
-    return LISTEN_APP_XMPP;
-  if (protocol == UC_P_SIP)
-    return LISTEN_APP_SIP;
-  if (protocol == UC_P_STUN)
-    return LISTEN_APP_STUN;
-  if (application && strcmp(application, "sip") == 0)
-    return LISTEN_APP_SIP;
-  if (application && strcmp(application, "web") == 0)
-    return LISTEN_APP_HTTP;
-  if (application && strcmp(application, "xmpp") == 0)
-    return LISTEN_APP_XMPP;
-  return LISTEN_APP_NONE;
-}
-
-const char *listen_app_name(enum listen_app app)
+const char *listen_app_name(enum probe_responder app)
 {
   switch (app) {
-  case LISTEN_APP_SIP:
+  case PROBE_RESP_SIP:
     return "SIP";
-  case LISTEN_APP_HTTP:
+  case PROBE_RESP_HTTP:
     return "HTTP";
-  case LISTEN_APP_XMPP:
+  case PROBE_RESP_XMPP:
     return "XMPP";
-  case LISTEN_APP_STUN:
+  case PROBE_RESP_STUN_TCP:
     return "MS-TURN";
   default:
     return NULL;
@@ -177,7 +158,7 @@ static void consume(struct listen_session *s, size_t n)
 /* Answers what the plaintext buffer holds. */
 static enum listen_session_act process(struct listen_session *s)
 {
-  if (s->app == LISTEN_APP_NONE) {
+  if (s->app == PROBE_RESP_NONE) {
     s->rx_len = 0; /* held, not answered */
     return LISTEN_SESSION_OPEN;
   }
@@ -188,7 +169,7 @@ static enum listen_session_act process(struct listen_session *s)
   while (s->rx_len > 0 && act == LISTEN_SESSION_OPEN) {
     size_t used = 0, n = 0;
     switch (s->app) {
-    case LISTEN_APP_SIP:
+    case PROBE_RESP_SIP:
       used = sip_request_complete(s->rx, s->rx_len);
       if (used == TEXTPROTO_INVALID) {
         act = end(s, LISTEN_SESSION_CLOSE, "not a SIP request");
@@ -198,7 +179,7 @@ static enum listen_session_act process(struct listen_session *s)
         goto out;
       n = sip_respond(s->rx, used, s->id->server, out, SESSION_REPLY_MAX);
       break;
-    case LISTEN_APP_HTTP:
+    case PROBE_RESP_HTTP:
       used = http_request_complete(s->rx, s->rx_len);
       if (used == TEXTPROTO_INVALID) {
         act = end(s, LISTEN_SESSION_CLOSE, "not an HTTP request");
@@ -209,7 +190,7 @@ static enum listen_session_act process(struct listen_session *s)
       n = http_respond(s->rx, used, s->id->server, out, SESSION_REPLY_MAX);
       act = end(s, LISTEN_SESSION_CLOSE, "HTTP request answered");
       break;
-    case LISTEN_APP_XMPP: {
+    case PROBE_RESP_XMPP: {
       used = s->rx_len;
       if (s->xmpp_answered)
         break; /* the stream is open: hold it, drop what comes */
@@ -224,7 +205,7 @@ static enum listen_session_act process(struct listen_session *s)
       s->xmpp_answered = true;
       break;
     }
-    case LISTEN_APP_STUN: {
+    case PROBE_RESP_STUN_TCP: {
       bool framed = s->rx[0] == STUN_TCP_FRAME_CONTROL || s->rx[0] == STUN_TCP_FRAME_DATA;
       if (!framed || (s->rx_len > 1 && s->rx[1] != 0)) {
         act = end(s, LISTEN_SESSION_CLOSE, "not MS-TURN TCP framing");

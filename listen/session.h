@@ -11,7 +11,7 @@
  *              act LISTEN_SESSION_CLOSE: close after the writes (graceful);
  *              act LISTEN_SESSION_ABORT: close now (reset).
  *
- * Responders, by port (listen_app_for):
+ * Responders, by port (the port's row of probes/registry.h says which):
  *   SIP   each complete request -> sip_respond (200 to OPTIONS, 405 to others, ACK ignored)
  *   HTTP  the first complete request -> http_respond (Connection: close), then close
  *   XMPP  the peer's stream header -> xmpp_respond (our header, empty features), then hold
@@ -31,16 +31,9 @@
 
 #include "common/uc.h"
 #include "listen/rate.h"
+#include "probes/registry.h"
 
 #define LISTEN_SESSION_RX_MAX (80u * 1024u) /* a SIP or HTTP head plus its largest body */
-
-enum listen_app {
-  LISTEN_APP_NONE,
-  LISTEN_APP_SIP,
-  LISTEN_APP_HTTP,
-  LISTEN_APP_XMPP,
-  LISTEN_APP_STUN
-};
 
 /* Who the listener says it is. */
 struct listen_identity {
@@ -64,7 +57,7 @@ struct listen_counters {
 
 struct listen_session_conf {
   SSL_CTX *tls; /* NULL: plain TCP */
-  enum listen_app app;
+  enum probe_responder app;
   const struct listen_identity *id;
   struct listen_rate *rate;    /* reply budget, or NULL */
   struct listen_counters *cnt; /* or NULL */
@@ -79,9 +72,7 @@ enum listen_session_act {
 
 struct listen_session;
 
-/* The responder for a port's expected protocol and application. */
-enum listen_app listen_app_for(enum uc_proto protocol, const char *application);
-const char *listen_app_name(enum listen_app app);
+const char *listen_app_name(enum probe_responder app);
 
 struct listen_session *listen_session_new(const struct listen_session_conf *c);
 enum listen_session_act listen_session_input(struct listen_session *s, const uint8_t *p, size_t n);

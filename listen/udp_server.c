@@ -14,28 +14,7 @@
 
 #define UDP_READ_MAX 2048 /* requests are small; a larger datagram is ignored */
 
-enum listen_udp_kind listen_udp_kind_for(enum uc_proto protocol)
-{
-  if (protocol == UC_P_STUN)
-    return LISTEN_UDP_STUN;
-  if (protocol == UC_P_SQL_BROWSER)
-    return LISTEN_UDP_SQLB;
-  return LISTEN_UDP_TOKEN;
-}
-
-const char *listen_udp_kind_text(enum listen_udp_kind k)
-{
-  switch (k) {
-  case LISTEN_UDP_STUN:
-    return "answers STUN Binding, MS-TURN Allocate (401)";
-  case LISTEN_UDP_SQLB:
-    return "answers SQL Browser (RTCLOCAL, LYNCLOCAL)";
-  default:
-    return "answers the ucscan UDP probe";
-  }
-}
-
-size_t listen_udp_answer(enum listen_udp_kind kind, const struct listen_identity *id,
+size_t listen_udp_answer(enum probe_responder kind, const struct listen_identity *id,
                          const uint8_t *req, size_t len, const struct sockaddr *from, uint8_t *out,
                          size_t cap)
 {
@@ -43,9 +22,9 @@ size_t listen_udp_answer(enum listen_udp_kind kind, const struct listen_identity
   if (cap > LISTEN_UDP_REPLY_MAX)
     cap = LISTEN_UDP_REPLY_MAX;
   switch (kind) {
-  case LISTEN_UDP_STUN:
+  case PROBE_RESP_STUN:
     return stun_respond(req, len, from, id->server, id->nonce, out, cap);
-  case LISTEN_UDP_SQLB:
+  case PROBE_RESP_SQLB:
     /* The bare token as server name: the reply is the largest for the bytes received
      * (one), so it stays as short as the probe allows. */
     return sqlb_respond(req, len, UC_LISTENER_TOKEN, instances, 2, out, cap);

@@ -12,7 +12,8 @@ void scan_conf_polite(struct scan_conf *c)
   c->retries = 2;
   c->concurrency = 256;
   c->per_host = 16;
-  c->rate = 1000;
+  c->rate = 2000;
+  c->max_rate = 20000;
   c->cert_warn_days = 30;
   c->progress = true;
   c->evidence_capture = true;
@@ -28,4 +29,5 @@ void scan_conf_fast(struct scan_conf *c)
   c->concurrency = 4096;
   c->per_host = 4096;
   c->rate = 0;
+  c->max_rate = 0;
 }

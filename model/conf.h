@@ -15,7 +15,10 @@ struct scan_conf {
   unsigned retries;         /* --retries: extra attempts for probes that got no answer */
   unsigned concurrency;     /* --concurrency: probes in flight, all hosts together */
   unsigned per_host;        /* --per-host: probes in flight against one host */
-  unsigned rate;            /* --rate: new probes per second, 0 = unlimited */
+  unsigned rate;            /* --rate: new probes per second to one target (politeness: what a
+                               server in service receives), 0 = unlimited */
+  unsigned max_rate;        /* --max-rate: new probes per second, all targets together (the
+                               scanner's own link), 0 = unlimited */
   unsigned cert_warn_days;  /* --cert-warn-days: warn when a certificate expires sooner */
   const char *ca_file;      /* --ca: verify certificate chains against these CAs */
   const char *capture_file; /* --capture: pcap of the scan's traffic */
@@ -23,6 +26,9 @@ struct scan_conf {
   bool progress;            /* live progress line on stderr */
   bool evidence_capture;    /* try libpcap for ICMP/TTL evidence (needs CAP_NET_RAW) */
   const char *tcp_method;   /* range ports: "auto" (raw SYN when permitted), "connect", "syn" */
+  enum uc_vantage vantage;  /* --from (or the topology's "vantage"): which rows this scan tests;
+                               UC_V_ANY (the default) tests every inbound row */
+  const char *source_addr;  /* --source: local address every probe is bound to, or NULL */
 };
 
 /* Production defaults: polite to servers in service. */

@@ -11,9 +11,10 @@
 
 #include "model/names.h"
 
-static const char *const root_keys[] = {"name", "product", "hosts", NULL};
+static const char *const root_keys[] = {"name", "product", "vantage", "hosts", NULL};
 static const char *const root_required[] = {"hosts", NULL};
-static const char *const host_keys[] = {"name", "address", "roles", "pool", NULL};
+static const char *const host_keys[] = {"name", "address", "roles", "pool", "interfaces", NULL};
+static const char *const iface_keys[] = {"internal", "access", "webconf", "av", NULL};
 static const char *const host_required[] = {"name", "roles", NULL};
 
 int topo_address_family(const char *s)
@@ -183,6 +184,58 @@ static int load_roles(const struct jdoc *d, struct jpath *p, json_t *arr, const 
   return 0;
 }
 
+/* An address literal (checked as "address" is) or a host name, for an interface. */
+static int check_target_spec(const struct jdoc *d, struct jpath *p, const char *what, const char *s,
+                             struct uc_err *err)
+{
+  char why[300];
+  if (topo_address_family(s)) {
+    if (topo_address_problem(s, why, sizeof(why)))
+      return jdoc_error(d, p, 0, err, "%s", why);
+    return 0;
+  }
+  if (topo_address_problem(s, why, sizeof(why)))
+    return jdoc_error(d, p, 0, err, "%s", why);
+  if (!topo_valid_hostname(s))
+    return jdoc_error(d, p, 0, err, "%s \"%s\" is neither an IPv4/IPv6 address nor a host name",
+                      what, s);
+  return 0;
+}
+
+/* "interfaces": {"internal": ..., "access": ..., "webconf": ..., "av": ...}, Edge hosts only. */
+static int load_interfaces(const struct jdoc *d, struct jpath *p, json_t *obj, struct topo_host *h,
+                           struct uc_err *err)
+{
+  json_t *ifs = json_object_get(obj, "interfaces");
+  if (!ifs)
+    return 0;
+  jpath_key(p, "interfaces");
+  if (!json_is_object(ifs))
+    return jdoc_error(d, p, 0, err,
+                      "\"interfaces\" must be an object: {\"internal\": ADDRESS, \"access\": "
+                      "ADDRESS, \"webconf\": ADDRESS, \"av\": ADDRESS} (names allowed)");
+  if (json_object_size(ifs) == 0)
+    return jdoc_error(
+        d, p, 0, err,
+        "\"interfaces\" is empty: give at least one of internal, access, webconf, av");
+  if (jdoc_check_keys(d, p, ifs, iface_keys, NULL, err) < 0)
+    return -1;
+  for (int i = UC_IF_NONE + 1; i < UC_IF_COUNT; i++) {
+    const char *key = uc_iface_name((enum uc_iface)i);
+    if (jdoc_get_string(d, p, ifs, key, 0, &h->ifaces[i], err) < 0)
+      return -1;
+    if (!h->ifaces[i])
+      continue;
+    jpath_key(p, key);
+    if (check_target_spec(d, p, "the interface", h->ifaces[i], err) < 0)
+      return -1;
+    jpath_pop(p);
+  }
+  h->has_ifaces = true;
+  jpath_pop(p);
+  return 0;
+}
+
 static int load_host(const struct jdoc *d, struct jpath *p, json_t *obj, const struct catalog *cat,
                      struct topo_host *h, struct uc_err *err)
 {
@@ -214,7 +267,17 @@ static int load_host(const struct jdoc *d, struct jpath *p, json_t *obj, const s
     jpath_key(p, "pool");
     return jdoc_error(d, p, 0, err, "\"%s\" is not a valid pool name", h->pool);
   }
-  return load_roles(d, p, json_object_get(obj, "roles"), cat, h, err);
+  if (load_roles(d, p, json_object_get(obj, "roles"), cat, h, err) < 0 ||
+      load_interfaces(d, p, obj, h, err) < 0)
+    return -1;
+  if (h->has_ifaces && !topo_has_role(h, "edge")) {
+    jpath_key(p, "interfaces");
+    return jdoc_error(d, p, 0, err,
+                      "\"interfaces\" are an Edge Server's (internal, access, webconf, av): "
+                      "host \"%s\" has no role \"edge\"",
+                      h->name);
+  }
+  return 0;
 }
 
 static const char *file_stem(const char *path, char *buf, size_t cap)
@@ -233,6 +296,27 @@ static const char *file_stem(const char *path, char *buf, size_t cap)
 
 static int load_doc(struct topology *t, const char *path, const struct catalog *cat,
                     struct uc_err *err);
+
+/* An interface address that another host already has (as its address or an interface's) is
+ * refused like a duplicate address; the same Edge may repeat one (a single-address Edge). */
+static int iface_address_taken(const struct jdoc *d, struct jpath *p, const struct topology *t,
+                               json_t *seen, size_t i, struct uc_err *err)
+{
+  const struct topo_host *h = &t->hosts[i];
+  char key[INET6_ADDRSTRLEN + 8];
+  for (int f = UC_IF_NONE + 1; f < UC_IF_COUNT; f++) {
+    if (!h->ifaces[f] || !address_key(h->ifaces[f], key, sizeof(key)))
+      continue;
+    long k = seen_before(seen, key, i);
+    if (k >= 0 && (size_t)k != i) {
+      jpath_key(p, "interfaces");
+      jpath_key(p, uc_iface_name((enum uc_iface)f));
+      return jdoc_error(d, p, 0, err, "address %s is also host \"%s\"", h->ifaces[f],
+                        t->hosts[k].name);
+    }
+  }
+  return 0;
+}
 
 int topo_load_file(struct topology *t, const char *path, const struct catalog *cat,
                    struct uc_err *err)
@@ -262,6 +346,20 @@ static int load_doc(struct topology *t, const char *path, const struct catalog *
       jdoc_get_string(d, &p, root, "name", 0, &t->name, err) < 0 ||
       jdoc_get_string(d, &p, root, "product", 0, &t->product, err) < 0)
     goto fail;
+  const char *vantage = NULL;
+  if (jdoc_get_string(d, &p, root, "vantage", 0, &vantage, err) < 0)
+    goto fail;
+  if (vantage) {
+    if (uc_vantage_parse(vantage, &t->vantage) < 0) {
+      jpath_key(&p, "vantage");
+      jdoc_error(d, &p, 0, err,
+                 "unknown vantage \"%s\" (known: servers, clients, internet, reverse-proxy, "
+                 "pstn, any)",
+                 vantage);
+      goto fail;
+    }
+    t->has_vantage = true;
+  }
   if (t->product && !catalog_product(cat, t->product)) {
     jpath_key(&p, "product");
     jdoc_error(d, &p, 0, err, "unknown product \"%s\" (known: sfb2015, lync2013)", t->product);
@@ -328,6 +426,8 @@ static int load_doc(struct topology *t, const char *path, const struct catalog *
                  h->address, t->hosts[k].name);
       goto fail;
     }
+    if (iface_address_taken(d, &p, t, seen, i, err) < 0)
+      goto fail;
     jpath_pop(&p);
   }
   json_decref(seen);

@@ -4,6 +4,7 @@
 #ifndef UC_TOPOLOGY_H
 #define UC_TOPOLOGY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "catalog/catalog.h"
@@ -17,11 +18,17 @@ struct topo_host {
   const char *pool;    /* extra name a certificate may carry, or NULL */
   const char **roles;
   size_t nroles;
+  /* Edge interfaces (contract v2): address or name per enum uc_iface, NULL when not given.
+   * ifaces[UC_IF_NONE] is unused. has_ifaces: the host gave "interfaces". */
+  const char *ifaces[UC_IF_COUNT];
+  bool has_ifaces;
 };
 
 struct topology {
-  const char *name;    /* topology name ("contoso"); file base name when absent */
-  const char *product; /* product id; NULL: the catalog's default */
+  const char *name;        /* topology name ("contoso"); file base name when absent */
+  const char *product;     /* product id; NULL: the catalog's default */
+  enum uc_vantage vantage; /* "vantage": where scans of this topology run (UC_V_ANY: not said) */
+  bool has_vantage;
   struct topo_host *hosts;
   size_t nhosts;
   struct jdoc doc; /* when read from a file */

@@ -36,6 +36,29 @@ static void optional_skip(struct check_result *res)
   res->verdict = UC_SKIP;
 }
 
+/* A range an interrupted scan cut short: what its probed ports prove. A filtered port is a
+ * failure already; otherwise the range is only partly verified (warn). */
+static void decide_partial_range(struct plan_check *c, uint32_t size)
+{
+  struct check_result *res = &c->res;
+  const struct range_result *r = c->range;
+  uint32_t left = size - r->probed;
+  if (r->filtered) {
+    res->state = UC_ST_FILTERED;
+    res->verdict = UC_FAIL;
+  } else {
+    res->state = r->open ? UC_ST_OPEN : r->closed ? UC_ST_CLOSED : UC_ST_OPEN_FILTERED;
+    res->verdict = UC_WARN;
+  }
+  snprintf(res->reason, sizeof(res->reason),
+           "interrupted: %u of %u ports probed (%u open, %u closed, %u filtered, %u without an "
+           "answer), %u not probed%s",
+           r->probed, size, r->open, r->closed, r->filtered, r->silent + r->errors, left,
+           r->filtered ? "" : "; partly verified");
+  if (c->optional && res->verdict == UC_FAIL)
+    optional_skip(res);
+}
+
 static void decide_range(struct plan_check *c)
 {
   struct check_result *res = &c->res;
@@ -46,6 +69,10 @@ static void decide_range(struct plan_check *c)
     return;
   }
   uint32_t unverified = r->silent + r->errors;
+  if (res->partial) {
+    decide_partial_range(c, size);
+    return;
+  }
   if (r->filtered) {
     res->state = UC_ST_FILTERED;
     res->verdict = UC_FAIL;
@@ -63,8 +90,8 @@ static void decide_range(struct plan_check *c)
              "partly verified: %u of %u ports proven reachable (%u open, %u closed); %u gave no "
              "answer%s%s",
              verdict_range_proven(r), size, r->open, r->closed, unverified,
-             r->silent ? " (open|filtered: targets rate-limit ICMP; run `ucscan listen` on the "
-                         "host to prove every port)"
+             r->silent ? " (open|filtered: open, filtered, or a port unreachable that never came "
+                         "back; run `ucscan listen` on the host to prove every port)"
                        : "",
              r->errors ? " or could not be probed" : "");
   } else {

@@ -361,6 +361,17 @@ static void cert_date(time_t t, char *buf, size_t cap)
     snprintf(buf, cap, "?");
 }
 
+/* Days from today's date to the expiry date, both in UTC: the number agrees with the date
+ * printed beside it (a certificate made for 10 days is "10 days left" seconds later, and one
+ * that ends tonight has 0 days left). Division of the seconds left would say 9. */
+static long long cert_days_left(time_t now, time_t not_after)
+{
+  long long a = (long long)not_after, n = (long long)now;
+  long long da = a >= 0 ? a / 86400 : -((-a + 86399) / 86400);
+  long long dn = n >= 0 ? n / 86400 : -((-n + 86399) / 86400);
+  return da - dn;
+}
+
 json_t *cert_evidence(X509 *leaf, const struct cert_judge *j, char *warn, size_t cap)
 {
   char nb[32], na[32], day[16], msg[CERT_MSG_MAX];
@@ -393,8 +404,9 @@ json_t *cert_evidence(X509 *leaf, const struct cert_judge *j, char *warn, size_t
   bad |= cert_set(o, "expired", json_boolean(expired));
   if (not_yet)
     bad |= cert_set(o, "not_yet_valid", json_true());
+  long long left = have_na ? cert_days_left(j->now, tna) : 0;
   if (j->warn_days > 0 && have_na && !expired && !not_yet)
-    bad |= cert_set(o, "days_left", json_integer((json_int_t)((tna - j->now) / 86400)));
+    bad |= cert_set(o, "days_left", json_integer((json_int_t)left));
   int have_ref = (j->host && *j->host) || (j->pool && *j->pool);
   int match = have_ref && cert_matches_any(leaf, j->host, j->pool);
   if (have_ref)
@@ -414,9 +426,7 @@ json_t *cert_evidence(X509 *leaf, const struct cert_judge *j, char *warn, size_t
     snprintf(msg, sizeof(msg), "certificate not valid before %s", day);
     cert_reason_append(warn, cap, msg);
   }
-  if (j->warn_days > 0 && have_na && !expired && !not_yet &&
-      tna - j->now < (time_t)j->warn_days * 86400) {
-    long long left = (long long)((tna - j->now) / 86400);
+  if (j->warn_days > 0 && have_na && !expired && !not_yet && left < (long long)j->warn_days) {
     cert_date(tna, day, sizeof(day));
     snprintf(msg, sizeof(msg), "certificate expires %s (%lld day%s left)", day, left,
              left == 1 ? "" : "s");

@@ -55,14 +55,15 @@ struct cert_judge {
   const char *host; /* reference name (topology name), or NULL: no name check */
   const char *pool; /* extra accepted name, or NULL */
   time_t now;       /* the clock, injected */
-  int warn_days;    /* warn when fewer than this many days are left; 0: off */
+  int warn_days;    /* warn when days_left (below) is less than this; 0: off */
 };
 
 /* The contract's certificate object:
  *   {"subject": RFC 2253 text, "issuer": ..., "san": [DNS and IP SANs as text],
  *    "not_before": ISO, "not_after": ISO, "expired": bool,
  *    "not_yet_valid": true (only when so), "days_left": N (only when warn_days > 0 and the
- *    certificate is valid now), "name_match": bool (only when host or pool is given)}
+ *    certificate is valid now: days from today's date to the expiry date, UTC, so 0 on the
+ *    last day), "name_match": bool (only when host or pool is given)}
  * and appends to `warn` (via cert_reason_append) each warning, in this order:
  *   "certificate expired on 2024-01-01", "certificate not valid before 2030-01-01",
  *   "certificate expires 2026-12-01 (10 days left)",

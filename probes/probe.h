@@ -67,6 +67,9 @@ struct probe_outcome {
   json_t *evidence;           /* object merged into the check's "evidence", e.g.
                                  {"stun": {...}}; NULL when none; caller takes it */
   int listener;               /* nonzero: the answer carried the ucscan listener token */
+  int foreign;                /* nonzero: something answered, but not in this protocol
+                                 (an HTTP server where SIP belongs): the port is served by
+                                 the wrong thing, which no TLS handshake makes right */
 };
 
 struct probe_module {

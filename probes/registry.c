@@ -1,63 +1,103 @@
-/* probes/registry.c - the table that maps a check to its probe. */
+/* probes/registry.c - the protocol table (see registry.h). Rows are tried in order; within a
+ * transport the specific rows come first and a catch-all row ends each transport. */
 #include "probes/registry.h"
 
 #include <string.h>
 
 #include "probes/stun.h"
 
-static bool app_is(const char *application, const char *name)
-{
-  return application && strcmp(application, name) == 0;
-}
+#define ANY_PROTO UC_P_COUNT
+#define ANY_APP NULL
 
-void probe_choose_range(enum uc_transport t, struct probe_choice *out)
-{
-  memset(out, 0, sizeof(*out));
-  out->name = t == UC_UDP ? probe_udp.name : "tcp";
-  out->app = t == UC_UDP ? &probe_udp : NULL;
-}
-
-void probe_choose(enum uc_transport t, enum uc_proto p, const char *application,
-                  struct probe_choice *out)
-{
-  memset(out, 0, sizeof(*out));
-  if (t == UC_UDP) {
-    out->app = p == UC_P_STUN          ? &probe_stun
-               : p == UC_P_SQL_BROWSER ? &probe_sqlbrowser
-                                       : &probe_udp;
-    out->name = out->app->name;
-    return;
+/* TLS-family rows differ only by the application inside; one macro keeps them aligned. */
+#define TLS_ROW(proto, appname, mod, resp)                                                         \
+  {                                                                                                \
+    UC_TCP, proto, appname, "tls", true, proto == UC_P_MTLS, mod, mod != NULL, resp                \
   }
-  switch (p) {
-  case UC_P_SIP:
-    out->app = &probe_sip;
-    break;
-  case UC_P_HTTP:
-    out->app = &probe_http;
-    break;
-  case UC_P_XMPP:
-    out->app = &probe_xmpp;
-    break;
-  case UC_P_STUN:
-    out->app = &probe_stun_tcp; /* MS-TURN over TCP: [MS-TURN] 2.1.4 framing */
-    break;
-  case UC_P_TLS:
-  case UC_P_PSOM:
-  case UC_P_MTLS:
-  case UC_P_HTTPS:
-    out->tls = true;
-    out->expect_client_cert = p == UC_P_MTLS;
-    out->name = "tls";
-    if (p == UC_P_HTTPS)
-      out->app = &probe_http;
-    else if (app_is(application, "sip"))
-      out->app = &probe_sip;
-    else if (app_is(application, "xmpp"))
-      out->app = &probe_xmpp;
-    out->app_is_secondary = out->app != NULL;
-    return;
+
+#define UDP_ROW(proto, pname, mod, resp)                                                           \
+  UC_UDP, proto, ANY_APP, pname, false, false, mod, false, resp
+
+static const struct probe_choice table[] = {
+    /* --- TCP: a protocol that speaks first on a plain connection --- */
+    {UC_TCP, UC_P_SIP, ANY_APP, "sip", false, false, &probe_sip, false, PROBE_RESP_SIP},
+    {UC_TCP, UC_P_HTTP, ANY_APP, "http", false, false, &probe_http, false, PROBE_RESP_HTTP},
+    {UC_TCP, UC_P_XMPP, ANY_APP, "xmpp", false, false, &probe_xmpp, false, PROBE_RESP_XMPP},
+    {UC_TCP, UC_P_STUN, ANY_APP, "stun", false, false, &probe_stun_tcp, false, PROBE_RESP_STUN_TCP},
+    /* --- TCP over TLS: the handshake decides; the application inside is secondary --- */
+    {UC_TCP, UC_P_HTTPS, ANY_APP, "tls", true, false, &probe_http, true, PROBE_RESP_HTTP},
+    TLS_ROW(UC_P_MTLS, "sip", &probe_sip, PROBE_RESP_SIP),
+    TLS_ROW(UC_P_MTLS, "xmpp", &probe_xmpp, PROBE_RESP_XMPP),
+    TLS_ROW(UC_P_MTLS, "web", &probe_http, PROBE_RESP_HTTP),
+    TLS_ROW(UC_P_MTLS, ANY_APP, NULL, PROBE_RESP_NONE),
+    TLS_ROW(UC_P_TLS, "sip", &probe_sip, PROBE_RESP_SIP),
+    TLS_ROW(UC_P_TLS, "xmpp", &probe_xmpp, PROBE_RESP_XMPP),
+    TLS_ROW(UC_P_TLS, "web", &probe_http, PROBE_RESP_HTTP),
+    TLS_ROW(UC_P_TLS, ANY_APP, NULL, PROBE_RESP_NONE),
+    TLS_ROW(UC_P_PSOM, ANY_APP, NULL, PROBE_RESP_NONE),
+    /* --- plain TCP rows that name what runs inside: the accept decides, the request is
+     * evidence (and a wrong protocol answering warns); the listener answers the same --- */
+    {UC_TCP, ANY_PROTO, "sip", "tcp", false, false, &probe_sip, true, PROBE_RESP_SIP},
+    {UC_TCP, ANY_PROTO, "web", "tcp", false, false, &probe_http, true, PROBE_RESP_HTTP},
+    {UC_TCP, ANY_PROTO, "xmpp", "tcp", false, false, &probe_xmpp, true, PROBE_RESP_XMPP},
+    {UC_TCP, ANY_PROTO, ANY_APP, "tcp", false, false, NULL, false, PROBE_RESP_NONE},
+    /* --- UDP: every datagram protocol is its own exchange --- */
+    {UDP_ROW(UC_P_STUN, "stun", &probe_stun, PROBE_RESP_STUN)},
+    {UDP_ROW(UC_P_SQL_BROWSER, "sql-browser", &probe_sqlbrowser, PROBE_RESP_SQLB)},
+    {UDP_ROW(ANY_PROTO, "udp", &probe_udp, PROBE_RESP_TOKEN)},
+};
+
+/* One port of a range: the accept (or a SYN's answer) decides; UDP gets the token probe. */
+static const struct probe_choice range_rows[UC_TRANSPORT_COUNT] = {
+    [UC_TCP] = {UC_TCP, ANY_PROTO, ANY_APP, "tcp", false, false, NULL, false, PROBE_RESP_NONE},
+    [UC_UDP] = {UDP_ROW(ANY_PROTO, "udp", &probe_udp, PROBE_RESP_TOKEN)},
+};
+
+static bool row_matches(const struct probe_choice *r, enum uc_transport t, enum uc_proto p,
+                        const char *application)
+{
+  return r->transport == t && (r->protocol == ANY_PROTO || r->protocol == p) &&
+         (!r->application || (application && strcmp(r->application, application) == 0));
+}
+
+const struct probe_choice *probe_lookup(enum uc_transport t, enum uc_proto p,
+                                        const char *application)
+{
+  for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+    if (row_matches(&table[i], t, p, application))
+      return &table[i];
+  return probe_range(t); /* not reached: each transport ends with a catch-all row */
+}
+
+const struct probe_choice *probe_range(enum uc_transport t)
+{
+  return &range_rows[t == UC_UDP ? UC_UDP : UC_TCP];
+}
+
+const struct probe_choice *probe_table(size_t *n)
+{
+  *n = sizeof(table) / sizeof(table[0]);
+  return table;
+}
+
+const char *probe_responder_text(enum probe_responder r)
+{
+  switch (r) {
+  case PROBE_RESP_SIP:
+    return "answers SIP";
+  case PROBE_RESP_HTTP:
+    return "answers HTTP";
+  case PROBE_RESP_XMPP:
+    return "answers the XMPP stream header";
+  case PROBE_RESP_STUN_TCP:
+    return "answers MS-TURN";
+  case PROBE_RESP_TOKEN:
+    return "answers the ucscan UDP probe";
+  case PROBE_RESP_STUN:
+    return "answers STUN Binding, MS-TURN Allocate (401)";
+  case PROBE_RESP_SQLB:
+    return "answers SQL Browser (RTCLOCAL, LYNCLOCAL)";
   default:
-    break;
+    return NULL;
   }
-  out->name = out->app ? out->app->name : "tcp";
 }

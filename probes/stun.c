@@ -552,6 +552,9 @@ static int stun_judge(struct stun_state *st, const uint8_t *buf, size_t len,
 {
   struct stun_msg m;
   char software[128] = "", addr[64] = "", phrase[129] = "", realm[129] = "";
+  char ip[64] = ""; /* addr without its port, for the reason: the port is our random source
+                       port (or a NAT's mapping of it), new on every run, which would make two
+                       identical scans differ */
   const struct stun_attr *a;
 
   if (stun_parse(buf, len, &m, why, whycap) != 0)
@@ -606,6 +609,11 @@ static int stun_judge(struct stun_state *st, const uint8_t *buf, size_t len,
       if (stun_decode_address(&m, a, xored, &ss, why, whycap) != 0)
         return 0;
       probe_addr_str((const struct sockaddr *)&ss, addr, sizeof(addr));
+      if (ss.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+      else
+        ((struct sockaddr_in *)&ss)->sin_port = 0;
+      probe_addr_str((const struct sockaddr *)&ss, ip, sizeof(ip));
     }
   }
 
@@ -623,8 +631,7 @@ static int stun_judge(struct stun_state *st, const uint8_t *buf, size_t len,
       probe_outcome_set(out, UC_OUT_OK, UC_ST_OPEN, "STUN Binding answered with error %u%s%s", code,
                         sep, phrase);
     else if (addr[0])
-      probe_outcome_set(out, UC_OUT_OK, UC_ST_OPEN, "STUN Binding answered; mapped address %s",
-                        addr);
+      probe_outcome_set(out, UC_OUT_OK, UC_ST_OPEN, "STUN Binding answered; mapped address %s", ip);
     else
       probe_outcome_set(out, UC_OUT_WARN, UC_ST_OPEN,
                         "STUN Binding answered but carried no mapped address");
@@ -644,7 +651,7 @@ static int stun_judge(struct stun_state *st, const uint8_t *buf, size_t len,
                         code, sep, phrase);
     else if (addr[0])
       probe_outcome_set(out, UC_OUT_OK, UC_ST_OPEN,
-                        "MS-TURN Allocate answered (success); mapped address %s", addr);
+                        "MS-TURN Allocate answered (success); mapped address %s", ip);
     else
       probe_outcome_set(out, UC_OUT_OK, UC_ST_OPEN, "MS-TURN Allocate answered (success)");
   }

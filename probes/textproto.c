@@ -415,6 +415,48 @@ int textproto_content_length(const char *v, size_t *out)
   return 0;
 }
 
+/* Status lines of the protocols that answer on the wrong port most often. */
+static const struct {
+  const char *version;
+  int version_ci, lo, hi;
+  const char *who; /* "an HTTP server" */
+  const char *key; /* evidence key */
+} tp_foreign[] = {
+    {"HTTP/1.# ", 0, 100, 599, "an HTTP server", "http"},
+    {"SIP/2.0 ", 1, 100, 699, "a SIP server", "sip"},
+};
+
+int textproto_foreign(const uint8_t *buf, size_t len, int final, const char *expected_version,
+                      const char *what, struct probe_outcome *out)
+{
+  for (size_t k = 0; k < sizeof(tp_foreign) / sizeof(tp_foreign[0]); k++) {
+    if (expected_version && strcmp(expected_version, tp_foreign[k].version) == 0)
+      continue;
+    int code = 0;
+    char phrase[64], raw[512], server[129] = "";
+    const uint8_t *lf = memchr(buf, '\n', len < TEXTPROTO_HDR_CAP ? len : TEXTPROTO_HDR_CAP);
+    size_t ln = lf ? (size_t)(lf - buf) + 1 : len;
+    int rc =
+        textproto_status_line(buf, ln, tp_foreign[k].version, tp_foreign[k].version_ci,
+                              tp_foreign[k].lo, tp_foreign[k].hi, &code, phrase, sizeof(phrase));
+    if (rc < 0)
+      continue;
+    size_t hend = textproto_header_end(buf, len, NULL);
+    if (rc == 0 || (!hend && !final && len < TEXTPROTO_HDR_CAP))
+      return rc == 0 && final ? -1 : 0;
+    if (textproto_header_get(buf, hend ? hend : len, "Server", raw, sizeof(raw)) > 0)
+      probe_printable(server, sizeof(server), (const uint8_t *)raw, strlen(raw));
+    probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN, "%s: %s answered %d%s%s%s%s%s", what,
+                      tp_foreign[k].who, code, phrase[0] ? " " : "", phrase,
+                      server[0] ? " (Server: " : "", server, server[0] ? ")" : "");
+    out->foreign = 1;
+    out->evidence = json_pack("{s:{s:i,s:s?}}", tp_foreign[k].key, "status", code, "server",
+                              server[0] ? server : NULL);
+    return 1;
+  }
+  return -1;
+}
+
 static enum textproto_step tp_fail_big(const struct textproto_dialect *d, struct probe_outcome *out)
 {
   probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN, "%s reply headers exceed %d bytes", d->name,
@@ -451,6 +493,16 @@ enum textproto_step textproto_read(struct textproto_reader *r, const struct text
                                             d->lo, d->hi, NULL, NULL, 0) < 0;
         if (!final && !r->line_end && textproto_want_context(b, n))
           return TEXTPROTO_MORE;
+        if (foreign) {
+          char what[64];
+          snprintf(what, sizeof(what), "not %s reply", d->a_name);
+          int other = textproto_foreign(b, n, final, d->version, what, out);
+          if (other > 0)
+            return TEXTPROTO_FAILED;
+          if (other == 0)
+            return TEXTPROTO_MORE;
+          out->foreign = 1;
+        }
         probe_printable(quote, sizeof(quote), b, n);
         probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN,
                           foreign ? "not %s reply: '%s'" : "malformed %s status line: '%s'",

@@ -147,6 +147,16 @@ void textproto_module_finish(struct textproto_reader *r, int unbuildable,
                              const struct textproto_dialect *d, enum probe_end why,
                              const uint8_t *buf, size_t len, struct probe_outcome *out);
 
+/* Another line-based protocol's response where `expected_version` (a status line pattern, as
+ * in textproto_status_line) was due: an HTTP server's where SIP belongs, a SIP server's where
+ * HTTP belongs. Returns 1 when buf starts with a complete status line and header section of
+ * one of them (with final != 0: a complete status line is enough): *out is a FAIL, state
+ * open, foreign set, reason "<what>: an HTTP server answered 400 Bad Request (Server:
+ * nginx/1.22.1)" (what: "not a SIP reply"), evidence {"http": {"status", "server"}} (or "sip").
+ * Returns 0 while such a response is still arriving, -1 when buf is not one. */
+int textproto_foreign(const uint8_t *buf, size_t len, int final, const char *expected_version,
+                      const char *what, struct probe_outcome *out);
+
 /* "timeout", "connection closed", "read cap reached", "connection reset". */
 const char *textproto_end_name(enum probe_end why);
 

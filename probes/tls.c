@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probes/cert.h"
 #include "probes/probe.h"
@@ -29,6 +30,8 @@ struct tls_conn {
   int cert_requested;   /* the server sent a CertificateRequest */
   int alert_in;         /* last fatal alert received, or TLS_NO_ALERT */
   int alert_in_certreq; /* that alert came after the CertificateRequest */
+  int refused_after;    /* after DONE: a certificate refusal alert (TLS 1.3 answers our empty
+                           Certificate only once our side has finished the handshake) */
   int alert_out;        /* last alert we sent, or TLS_NO_ALERT */
   size_t head_len;
   uint8_t head[TLS_HEAD_MAX];
@@ -470,6 +473,9 @@ ssize_t tls_conn_read(struct tls_conn *c, uint8_t *buf, size_t cap)
   tls_openssl_reason(why, sizeof(why));
   ERR_clear_error();
   c->closed = 1;
+  if (c->alert_in != TLS_NO_ALERT && !c->is_server && c->alert_in_certreq &&
+      tls_alert_is_cert_refusal(c->alert_in))
+    c->refused_after = 1;
   if (c->alert_in != TLS_NO_ALERT)
     snprintf(c->err, sizeof(c->err), "TLS alert from %s: %s (%d)", tls_peer(c),
              tls_alert_name(c->alert_in), c->alert_in);
@@ -502,9 +508,61 @@ int tls_conn_cert_requested(const struct tls_conn *c)
   return c ? c->cert_requested : 0;
 }
 
+/* A refusal during the handshake (TLS 1.2) or right after it (TLS 1.3), from a server that
+ * had asked for a client certificate. */
+static int tls_refused(const struct tls_conn *c)
+{
+  return !c->is_server && c->cert_requested && c->alert_in_certreq && c->alert_in != TLS_NO_ALERT &&
+         tls_alert_is_cert_refusal(c->alert_in) && (c->failed || c->refused_after);
+}
+
+int tls_conn_cert_refused(const struct tls_conn *c)
+{
+  return c ? tls_refused(c) : 0;
+}
+
+int tls_conn_alert(const struct tls_conn *c)
+{
+  return c && c->alert_in != TLS_NO_ALERT ? c->alert_in : -1;
+}
+
 const SSL *tls_conn_ssl(const struct tls_conn *c)
 {
   return c ? c->ssl : NULL;
+}
+
+/* ---- names to offer by SNI ---- */
+
+static int tls_name_eq(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  if (la && a[la - 1] == '.')
+    la--;
+  if (lb && b[lb - 1] == '.')
+    lb--;
+  return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+int tls_sni_alternative(const char *host, const char *pool, unsigned i, char *buf, size_t cap)
+{
+  const char *cand[3];
+  size_t n = 0;
+  const char *dot = host ? strchr(host, '.') : NULL;
+  const char *domain = dot && strchr(dot + 1, '.') ? dot + 1 : NULL;
+  if (host && cert_ip_literal(host, NULL, NULL))
+    domain = NULL; /* an address: no SNI was sent, nothing to derive */
+  if (pool && *pool && !cert_ip_literal(pool, NULL, NULL) && !(host && tls_name_eq(pool, host)))
+    cand[n++] = pool;
+  if (domain && !(pool && tls_name_eq(domain, pool)))
+    cand[n++] = domain;
+  cand[n++] = "";
+  if (i >= n || cap == 0)
+    return 0;
+  size_t len = strlen(cand[i]);
+  if (len >= cap)
+    return 0;
+  memcpy(buf, cand[i], len + 1);
+  return 1;
 }
 
 /* ---- evidence ---- */
@@ -608,8 +666,7 @@ json_t *tls_conn_evidence(const struct tls_conn *c, const struct tls_judge_opts 
     return NULL;
   }
   X509 *leaf = SSL_get0_peer_certificate(c->ssl);
-  int refused = !c->is_server && c->failed && c->cert_requested && c->alert_in_certreq &&
-                c->alert_in != TLS_NO_ALERT && tls_alert_is_cert_refusal(c->alert_in);
+  int refused = tls_refused(c);
 
   if (!c->done && !refused) {
     *outcome = UC_OUT_FAIL;
@@ -621,29 +678,33 @@ json_t *tls_conn_evidence(const struct tls_conn *c, const struct tls_judge_opts 
   tls_version_name(SSL_version(c->ssl), &words);
   if (!leaf)
     cert_reason_append(warn, sizeof(warn), "server presented no certificate");
-  if (o->expect_client_cert && !c->cert_requested)
+  int mtls_unasked = o->expect_client_cert && !c->cert_requested;
+  if (mtls_unasked)
     cert_reason_append(warn, sizeof(warn),
                        "server did not request a client certificate (MTLS expected)");
-  if (refused && !o->expect_client_cert) {
-    char msg[128];
-    snprintf(msg, sizeof(msg), "server requires a client certificate (alert %s (%d))",
-             tls_alert_name(c->alert_in), c->alert_in);
-    cert_reason_append(warn, sizeof(warn), msg);
-  }
-  if (warn[0]) {
+  /* What the handshake proved, said whatever the warnings: a person reading a warning still
+   * needs to know that a client certificate was requested or required. */
+  char status[UC_REASON_MAX];
+  if (refused)
+    snprintf(status, sizeof(status),
+             "client certificate required%s: %s server requested a client certificate and "
+             "refused to go on without one (alert %s (%d))",
+             o->expect_client_cert ? "" : " (not an MTLS row)", words, tls_alert_name(c->alert_in),
+             c->alert_in);
+  else
+    snprintf(status, sizeof(status), "%s handshake completed%s", words,
+             c->cert_requested ? "; client certificate requested"
+             : mtls_unasked    ? ""
+                               : "; no client certificate requested");
+  if (warn[0] || (refused && !o->expect_client_cert)) {
     *outcome = UC_OUT_WARN;
-    snprintf(reason, cap, "%s", warn);
-  } else if (refused) {
-    *outcome = UC_OUT_OK;
-    snprintf(reason, cap,
-             "%s server requested a client certificate and refused to go on without one "
-             "(alert %s (%d))",
-             words, tls_alert_name(c->alert_in), c->alert_in);
+    if (warn[0])
+      snprintf(reason, cap, "%s; %s", warn, status);
+    else
+      snprintf(reason, cap, "%s", status);
   } else {
     *outcome = UC_OUT_OK;
-    snprintf(reason, cap, "%s handshake completed; %s", words,
-             c->cert_requested ? "client certificate requested"
-                               : "no client certificate requested");
+    snprintf(reason, cap, "%s", status);
   }
   return t;
 }

@@ -107,9 +107,25 @@ int tls_conn_shutdown(struct tls_conn *c);
 const char *tls_conn_error(const struct tls_conn *c);
 /* Did the peer (server) send a CertificateRequest? */
 int tls_conn_cert_requested(const struct tls_conn *c);
+/* Did the server ask for a client certificate and then refuse to go on without one? With
+ * TLS 1.2 the refusal (a certificate alert: handshake failure, bad certificate, certificate
+ * unknown, unknown CA, access denied, certificate required) ends the handshake; with TLS 1.3
+ * the client has finished its side first and the alert (normally 116 certificate required)
+ * is what tls_conn_read returns -1 for. */
+int tls_conn_cert_refused(const struct tls_conn *c);
+/* The last fatal alert the peer sent (e.g. 112 unrecognized name, a server refusing the SNI
+ * name), or -1. */
+int tls_conn_alert(const struct tls_conn *c);
 /* The underlying SSL, read-only uses (peer certificate, version, ...). */
 const SSL *tls_conn_ssl(const struct tls_conn *c);
 void tls_conn_free(struct tls_conn *c);
+
+/* The names to offer by SNI, in turn, after a server refused the host's own name with alert
+ * 112 (unrecognized name: it serves other names): i = 0, 1, ... gives the pool name, the
+ * host's domain (its name less the first label, when that still has a dot: "contoso.test"
+ * for "edge01.contoso.test"), then no SNI at all (buf ""), skipping names already offered.
+ * Returns 1 with the name in buf, 0 when there is none left (or cap is too small). */
+int tls_sni_alternative(const char *host, const char *pool, unsigned i, char *buf, size_t cap);
 
 /* How to judge a client connection. */
 struct tls_judge_opts {
@@ -129,17 +145,18 @@ struct tls_judge_opts {
  *        "TLS 1.2 handshake completed; no client certificate requested"
  *   WARN the warnings, joined with "; ": the certificate's (cert_evidence), then
  *        "server presented no certificate", "server did not request a client certificate
- *        (MTLS expected)"
+ *        (MTLS expected)"; then what the handshake proved, as for OK ("...; TLS 1.3 handshake
+ *        completed; client certificate requested"), so a warning never hides it
  *   FAIL tls_conn_error(c) ("TLS handshake not completed" while still in progress).
- * A server that requested a client certificate and then aborted the handshake with a
- * certificate alert (handshake failure, bad certificate, certificate unknown, unknown CA,
- * access denied, certificate required) proves a live MTLS service that demands a
- * certificate the scanner cannot have: on an MTLS row that is OK,
- *   "TLS 1.2 server requested a client certificate and refused to go on without one
- *    (alert handshake failure (40))",
- * on other rows a WARN "server requires a client certificate (alert handshake failure
- * (40))"; certificate warnings apply as usual. Other failures return the object only
- * when a server certificate was seen (NULL otherwise). The caller owns the reference. */
+ * A server that requested a client certificate and then refused to go on without one
+ * (tls_conn_cert_refused: in the handshake with TLS 1.2, or with an alert read after it with
+ * TLS 1.3) proves a live MTLS service that demands a certificate the scanner cannot have:
+ * on an MTLS row that is OK,
+ *   "client certificate required: TLS 1.2 server requested a client certificate and refused
+ *    to go on without one (alert handshake failure (40))",
+ * on other rows a WARN "client certificate required (not an MTLS row): ..."; certificate
+ * warnings apply as usual. Other failures return the object only when a server certificate
+ * was seen (NULL otherwise). The caller owns the reference. */
 json_t *tls_conn_evidence(const struct tls_conn *c, const struct tls_judge_opts *o,
                           enum uc_outcome *outcome, char *reason, size_t cap);
 

@@ -337,12 +337,19 @@ static enum probe_status xmpp_judge(const uint8_t *buf, size_t len, int final, e
     probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN, "XMPP stream header exceeds %d bytes",
                       XMPP_HDR_CAP);
     return PROBE_DONE;
-  case -1:
+  case -1: {
     if (!final && textproto_want_context(buf + s, len - s))
       return PROBE_MORE;
+    int other = textproto_foreign(buf + s, len - s, final, NULL, "not an XMPP stream", out);
+    if (other == 0)
+      return PROBE_MORE;
+    if (other > 0)
+      return PROBE_DONE;
     probe_printable(quote, sizeof(quote), buf + s, len - s);
     probe_outcome_set(out, UC_OUT_FAIL, UC_ST_OPEN, "not an XMPP stream: '%s'", quote);
+    out->foreign = 1; /* bytes, but not XMPP: something else serves the port */
     return PROBE_DONE;
+  }
   case 0:
     if (!final)
       return PROBE_MORE;

@@ -371,13 +371,44 @@ static void cmp_sql(json_t *changes, json_t *a, json_t *b)
   json_decref(removed);
 }
 
+/* The address of an "ip:port" or "[ipv6]:port" mapped address, without the port: the port
+ * is the scanner's random source port (or a NAT's mapping of it), new on every run. */
+static void mapped_ip(const char *s, char *out, size_t cap)
+{
+  const char *end = NULL;
+  if (s[0] == '[') {
+    const char *close = strchr(s, ']');
+    s++;
+    end = close ? close : s + strlen(s);
+  } else {
+    end = strrchr(s, ':');
+    if (!end || strchr(s, ':') != end) /* no port, or a bare IPv6 address */
+      end = s + strlen(s);
+  }
+  snprintf(out, cap, "%.*s", (int)(end - s), s);
+}
+
+static void cmp_stun(json_t *changes, json_t *a, json_t *b)
+{
+  json_t *x = json_object_get(a, "mapped_address"), *y = json_object_get(b, "mapped_address");
+  if (json_is_string(x) && json_is_string(y)) {
+    char ix[128], iy[128];
+    mapped_ip(json_string_value(x), ix, sizeof(ix));
+    mapped_ip(json_string_value(y), iy, sizeof(iy));
+    if (strcmp(ix, iy) != 0)
+      add_change(changes, "stun_mapped_address", x, y);
+  } else if (!same(x, y)) {
+    add_change(changes, "stun_mapped_address", x, y);
+  }
+}
+
 static void cmp_evidence(json_t *changes, json_t *a, json_t *b)
 {
   json_t *x, *y;
   if ((x = report_doc_evidence(a, "tls")) && (y = report_doc_evidence(b, "tls")))
     cmp_tls(changes, x, y);
   if ((x = report_doc_evidence(a, "stun")) && (y = report_doc_evidence(b, "stun")))
-    cmp_field(changes, "stun_mapped_address", x, y, "mapped_address");
+    cmp_stun(changes, x, y);
   if ((x = report_doc_evidence(a, "sql_browser")) && (y = report_doc_evidence(b, "sql_browser")))
     cmp_sql(changes, x, y);
   x = json_object_get(a, "range");

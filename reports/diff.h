@@ -22,11 +22,15 @@
  *   certificate_expiry     not_after moved; "days" says by how much (+ later, - sooner)
  *   client_cert_requested  the server's client-certificate request appeared or vanished
  *   tls_version, tls_chain the protocol version; the chain verification result (--ca)
- *   stun_mapped_address    the STUN/TURN mapped address
+ *   stun_mapped_address    the IP of the STUN/TURN mapped address (its port is the
+ *                          scanner's random source port: not a change)
  *   sql_browser_instances  the instance names ("added", "removed")
  *   filtered_ports         a range's filtered port runs
  * and "verdict", "state", "protocol" on checks; "address" and "roles" on hosts (entries
  * whose "check" is null).
+ *
+ * Never compared: round trips, attempts, times, reasons (wording and measured values), a
+ * certificate's days_left: two runs against an unchanged network diff clean.
  *
  * Exit status: 1 when anything regressed (any check fails in NEW that did not fail in OLD,
  * new failing checks included), else 0. A degradation (pass -> warn, e.g. a certificate

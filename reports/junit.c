@@ -75,9 +75,28 @@ static void attr_str(FILE *out, const char *name, const char *value)
   fputc('"', out);
 }
 
-/* What a check's verdict counts as. */
+/* What a check becomes in JUnit. */
+enum jresult { J_PASS, J_WARN, J_FAIL, J_ERROR, J_SKIP };
+
+/* A check's result: its verdict; a range an interrupted scan cut short is an error unless it
+ * already failed (or was skipped); a warning is a failure in strict mode. */
+static enum jresult check_result(const json_t *check, const struct junit_opts *o)
+{
+  int v = report_doc_verdict(check);
+  if (v == UC_FAIL)
+    return J_FAIL;
+  if (v == UC_SKIP)
+    return J_SKIP;
+  if (json_is_true(json_object_get(check, "partial")))
+    return J_ERROR;
+  if (v == UC_WARN)
+    return o && o->warn_fails ? J_FAIL : J_WARN;
+  return J_PASS;
+}
+
+/* What a host's checks count as. */
 struct counts {
-  unsigned tests, failures, skipped;
+  unsigned tests, failures, errors, skipped, warnings, not_checked;
   double time;
 };
 
@@ -88,19 +107,31 @@ static double check_seconds(const json_t *check)
   return ms > 0 ? ms / 1000.0 : 0;
 }
 
-static void count_host(const json_t *checks, struct counts *c)
+/* The host's "not_checked" array (a partial report), or NULL. */
+static json_t *host_not_checked(const json_t *host)
+{
+  json_t *nc = json_object_get(host, "not_checked");
+  return json_is_array(nc) ? nc : NULL;
+}
+
+static void count_host(const json_t *host, const struct junit_opts *o, struct counts *c)
 {
   size_t i;
-  json_t *ck;
+  json_t *ck, *checks = json_object_get(host, "checks");
   memset(c, 0, sizeof(*c));
-  json_array_foreach(checks, i, ck)
+  json_array_foreach(json_is_array(checks) ? checks : NULL, i, ck)
   {
-    int v = report_doc_verdict(ck);
+    enum jresult r = check_result(ck, o);
     c->tests++;
-    c->failures += v == UC_FAIL;
-    c->skipped += v == UC_SKIP;
+    c->failures += r == J_FAIL;
+    c->errors += r == J_ERROR;
+    c->skipped += r == J_SKIP;
+    c->warnings += report_doc_verdict(ck) == UC_WARN;
     c->time += check_seconds(ck);
   }
+  c->not_checked = (unsigned)json_array_size(host_not_checked(host));
+  c->tests += c->not_checked;
+  c->errors += c->not_checked;
 }
 
 static void requirements_text(FILE *out, const json_t *check)
@@ -185,34 +216,61 @@ static void classname(FILE *out, const char *host)
   esc(out, buf, true);
 }
 
-static void testcase(FILE *out, const json_t *check, const char *host)
+/* "ROLES PORT/TRANSPORT PROTOCOL": the same name whether the check finished or not, so a CI
+ * history follows one check from run to run. */
+static void case_name(const json_t *check, char *name, size_t cap)
 {
-  char roles[256], port[24], name[400];
+  char roles[256], port[24];
   const char *tr = report_doc_str(check, "transport"), *proto = report_doc_str(check, "protocol");
   report_doc_roles(check, roles, sizeof(roles));
-  snprintf(name, sizeof(name), "%s %s/%s %s", roles[0] ? roles : "ad-hoc",
+  snprintf(name, cap, "%s %s/%s %s", roles[0] ? roles : "ad-hoc",
            report_doc_port(check, port, sizeof(port)), tr ? tr : "?", proto ? proto : "?");
-  const char *reason = report_doc_str(check, "reason");
-  int v = report_doc_verdict(check);
+}
+
+static void case_open(FILE *out, const char *name, const char *host, double secs)
+{
   fputs("    <testcase", out);
   attr_str(out, "name", name);
   fputs(" classname=\"", out);
   classname(out, host);
-  fprintf(out, "\" time=\"%.6f\"", check_seconds(check));
-  if (v == UC_PASS || v < 0) {
+  fprintf(out, "\" time=\"%.6f\"", secs);
+}
+
+/* <failure> or <error>: MESSAGE, TYPE, then the details a person needs. */
+static void result_elem(FILE *out, const char *elem, const char *prefix, const char *message,
+                        const char *type, const json_t *check)
+{
+  fprintf(out, "      <%s message=\"", elem);
+  esc(out, prefix, true);
+  esc(out, message ? message : "", true);
+  fputc('"', out);
+  attr_str(out, "type", type);
+  fputs(">", out);
+  details(out, check);
+  fprintf(out, "</%s>\n", elem);
+}
+
+static void testcase(FILE *out, const json_t *check, const char *host, const struct junit_opts *o)
+{
+  char name[400];
+  case_name(check, name, sizeof(name));
+  const char *reason = report_doc_str(check, "reason");
+  const char *state = report_doc_str(check, "state");
+  int v = report_doc_verdict(check);
+  enum jresult r = check_result(check, o);
+  case_open(out, name, host, check_seconds(check));
+  if (r == J_PASS) {
     fputs("/>\n", out);
     return;
   }
   fputs(">\n", out);
-  if (v == UC_FAIL) {
-    const char *state = report_doc_str(check, "state");
-    fputs("      <failure", out);
-    attr_str(out, "message", reason ? reason : "");
-    attr_str(out, "type", state ? state : "fail");
-    fputs(">", out);
-    details(out, check);
-    fputs("</failure>\n", out);
-  } else if (v == UC_SKIP) {
+  if (r == J_FAIL && v == UC_WARN) /* strict mode */
+    result_elem(out, "failure", "warn: ", reason, "warn", check);
+  else if (r == J_FAIL)
+    result_elem(out, "failure", "", reason, state ? state : "fail", check);
+  else if (r == J_ERROR) /* a range an interrupted scan cut short */
+    result_elem(out, "error", "", reason, "incomplete", check);
+  else if (r == J_SKIP) {
     fputs("      <skipped", out);
     attr_str(out, "message", reason ? reason : "");
     fputs("/>\n", out);
@@ -226,6 +284,57 @@ static void testcase(FILE *out, const json_t *check, const char *host)
   fputs("    </testcase>\n", out);
 }
 
+/* A check an interrupted scan did not finish: an error, named as the check would be. */
+static void not_checked_case(FILE *out, const json_t *entry, const char *host)
+{
+  char name[400];
+  case_name(entry, name, sizeof(name));
+  const char *why = report_doc_str(entry, "reason");
+  char msg[300];
+  snprintf(msg, sizeof(msg), "not checked: %s (the scan was interrupted)",
+           why ? why : "the scan did not finish");
+  case_open(out, name, host, 0);
+  fputs(">\n", out);
+  result_elem(out, "error", "", msg, "incomplete", entry);
+  fputs("    </testcase>\n", out);
+}
+
+/* The suite's own output: its warnings and what was not checked, one line each, so that a
+ * warning shows outside its own test case (a warn passes unless strict). */
+static void suite_out(FILE *out, const json_t *host, const struct counts *c)
+{
+  size_t i;
+  json_t *ck;
+  char name[400];
+  if (!c->warnings && !c->not_checked)
+    return;
+  fputs("    <system-out>", out);
+  if (c->warnings)
+    fprintf(out, "%u warning%s:\n", c->warnings, c->warnings == 1 ? "" : "s");
+  json_array_foreach(json_object_get(host, "checks"), i, ck)
+  {
+    if (report_doc_verdict(ck) != UC_WARN)
+      continue;
+    case_name(ck, name, sizeof(name));
+    fputs("  warn ", out);
+    esc(out, name, false);
+    fputs(": ", out);
+    esc(out, report_doc_str(ck, "reason"), false);
+    fputc('\n', out);
+  }
+  if (c->not_checked)
+    fprintf(out, "%u check%s not checked (the scan was interrupted):\n", c->not_checked,
+            c->not_checked == 1 ? "" : "s");
+  json_array_foreach(host_not_checked(host), i, ck)
+  {
+    case_name(ck, name, sizeof(name));
+    fputs("  not checked ", out);
+    esc(out, name, false);
+    fputc('\n', out);
+  }
+  fputs("</system-out>\n", out);
+}
+
 static void property(FILE *out, const char *name, const char *value)
 {
   fputs("      <property", out);
@@ -234,18 +343,19 @@ static void property(FILE *out, const char *name, const char *value)
   fputs("/>\n", out);
 }
 
-static void testsuite(FILE *out, const json_t *host, const json_t *report, const char *stamp)
+static void testsuite(FILE *out, const json_t *host, const json_t *report, const char *stamp,
+                      const struct junit_opts *o)
 {
   const char *name = report_doc_str(host, "name");
   json_t *checks = json_object_get(host, "checks");
   struct counts c;
   if (!json_is_array(checks))
     checks = NULL;
-  count_host(checks, &c);
+  count_host(host, o, &c);
   fputs("  <testsuite", out);
   attr_str(out, "name", name ? name : "?");
-  fprintf(out, " tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.6f\"", c.tests,
-          c.failures, c.skipped, c.time);
+  fprintf(out, " tests=\"%u\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%.6f\"", c.tests,
+          c.failures, c.errors, c.skipped, c.time);
   if (stamp[0])
     attr_str(out, "timestamp", stamp);
   fputs(" package=\"ucscan\">\n    <properties>\n", out);
@@ -266,30 +376,58 @@ static void testsuite(FILE *out, const json_t *host, const json_t *report, const
   property(out, "product", report_doc_str(report, "product"));
   property(out, "scan_complete",
            json_is_false(json_object_get(report, "complete")) ? "false" : "true");
+  char num[16];
+  snprintf(num, sizeof(num), "%u", c.warnings);
+  property(out, "warnings", num);
+  snprintf(num, sizeof(num), "%u", c.not_checked);
+  property(out, "not_checked", num);
+  property(out, "fail_on", o && o->warn_fails ? "warn" : "fail");
   fputs("    </properties>\n", out);
   json_t *ck;
-  json_array_foreach(checks, i, ck) testcase(out, ck, name);
+  json_array_foreach(checks, i, ck) testcase(out, ck, name, o);
+  json_array_foreach(host_not_checked(host), i, ck) not_checked_case(out, ck, name);
+  suite_out(out, host, &c);
   fputs("  </testsuite>\n", out);
 }
 
-int junit_write(FILE *out, const json_t *report)
+/* A report that says it is incomplete but names nothing unfinished (one from before
+ * "not_checked", or stopped before a single check was planned): one errored case, so that
+ * the CI consumer never reads an interrupted scan as green. */
+static void incomplete_suite(FILE *out, const char *stamp)
+{
+  fputs("  <testsuite name=\"ucscan\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" "
+        "time=\"0\"",
+        out);
+  if (stamp[0])
+    attr_str(out, "timestamp", stamp);
+  fputs(
+      " package=\"ucscan\">\n    <testcase name=\"scan complete\" classname=\"ucscan.scan\" "
+      "time=\"0\">\n      <error message=\"the scan did not finish (&quot;complete&quot;: false): "
+      "what it did not reach is unknown\" type=\"incomplete\"/>\n    </testcase>\n  "
+      "</testsuite>\n",
+      out);
+}
+
+int junit_write_opts(FILE *out, const json_t *report, const struct junit_opts *o)
 {
   if (!json_is_object(report))
     return -1;
   json_t *hosts = json_object_get(report, "hosts");
   if (!json_is_array(hosts))
     return -1;
-  unsigned tests = 0, failures = 0;
+  unsigned tests = 0, failures = 0, errors = 0;
   size_t i;
   json_t *h;
   json_array_foreach(hosts, i, h)
   {
     struct counts c;
-    json_t *checks = json_object_get(h, "checks");
-    count_host(json_is_array(checks) ? checks : NULL, &c);
+    count_host(h, o, &c);
     tests += c.tests;
     failures += c.failures;
+    errors += c.errors;
   }
+  bool incomplete = json_is_false(json_object_get(report, "complete"));
+  bool extra = incomplete && errors == 0;
   /* JUnit's timestamp is an ISO 8601 local date-time without a zone: ours is UTC. */
   char stamp[32] = "";
   const char *started = report_doc_str(report, "started_at");
@@ -299,13 +437,20 @@ int junit_write(FILE *out, const json_t *report)
   const char *topo = report_doc_str(report, "topology");
   char suites[300];
   snprintf(suites, sizeof(suites), "ucscan %s%s", topo && topo[0] ? topo : "scan",
-           json_is_false(json_object_get(report, "complete")) ? " (incomplete)" : "");
+           incomplete ? " (incomplete)" : "");
   long long ms = report_doc_int(report, "duration_ms", 0, (long long)1 << 53);
   fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", out);
   attr_str(out, "name", suites);
-  fprintf(out, " tests=\"%u\" failures=\"%u\" errors=\"0\" time=\"%.3f\">\n", tests, failures,
-          ms > 0 ? (double)ms / 1000.0 : 0.0);
-  json_array_foreach(hosts, i, h) testsuite(out, h, report, stamp);
+  fprintf(out, " tests=\"%u\" failures=\"%u\" errors=\"%u\" time=\"%.3f\">\n", tests + extra,
+          failures, errors + extra, ms > 0 ? (double)ms / 1000.0 : 0.0);
+  json_array_foreach(hosts, i, h) testsuite(out, h, report, stamp, o);
+  if (extra)
+    incomplete_suite(out, stamp);
   fputs("</testsuites>\n", out);
   return ferror(out) ? -1 : 0;
+}
+
+int junit_write(FILE *out, const json_t *report)
+{
+  return junit_write_opts(out, report, NULL);
 }

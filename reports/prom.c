@@ -35,12 +35,67 @@ void prom_label_escape(FILE *out, const char *s)
   }
 }
 
-/* A label set being written: `{a="x",b="y"`; close with labels_end. */
-static void label(FILE *out, bool *first, const char *name, const char *value)
+/* A vantage as the documents spell it: "servers", or an object {"from": "servers", ...}
+ * (the report's top level). NULL when neither, or empty. */
+static const char *vantage_of(const json_t *v)
 {
-  fprintf(out, "%s%s=\"", *first ? "{" : ",", name);
-  prom_label_escape(out, value);
-  fputc('"', out);
+  const char *s = json_is_string(v) ? json_string_value(v) : report_doc_str(v, "from");
+  return s && *s ? s : NULL;
+}
+
+const char *prom_topology(const json_t *report)
+{
+  const char *t = report_doc_str(report, "topology");
+  return t ? t : "";
+}
+
+const char *prom_vantage(const json_t *report)
+{
+  const char *v = vantage_of(json_object_get(report, "vantage"));
+  return v ? v : uc_vantage_name(UC_V_ANY);
+}
+
+/* One scan behind the document: the report's own, or one per "merged_from" entry. */
+struct run {
+  const char *vantage;
+  const char *scanner;   /* host name of the scanner, or NULL */
+  int complete;          /* 1 or 0 */
+  long long duration_ms; /* -1: unknown */
+  bool has_finished;
+  time_t finished;
+};
+
+/* A check with per-check series, its label text made once. */
+struct xcheck {
+  const json_t *check;
+  int verdict;
+  char *labels; /* topology="..",vantage="..",... without braces */
+};
+
+/* Checks per verdict for one vantage. */
+struct vcount {
+  const char *vantage;
+  unsigned n[UC_VERDICT_COUNT];
+};
+
+struct ctx {
+  FILE *out;
+  const char *topology;
+  const char *vantage; /* the report's own */
+  struct run *runs;
+  size_t nruns;
+  struct xcheck *xs;
+  size_t nxs;
+  struct vcount *counts;
+  size_t ncounts;
+};
+
+/* `name="value"` appended to a label text, a comma before all but the first. */
+static void label(FILE *f, bool *first, const char *name, const char *value)
+{
+  fprintf(f, "%s%s=\"", *first ? "" : ",", name);
+  prom_label_escape(f, value);
+  fputc('"', f);
   *first = false;
 }
 
@@ -59,180 +114,352 @@ static void value(FILE *out, double v)
     fprintf(out, " %.15g\n", v);
 }
 
-struct ctx {
-  FILE *out;
-  const char *topology;
-  json_t *hosts;
-};
-
-/* Starts a per-check series: name{topology,host,port,transport,protocol */
-static void check_labels(const struct ctx *c, const char *name, const json_t *host,
-                         const json_t *check)
+/* The vantage a check's result belongs to: its own "vantage" (a merged report), else the
+ * report's. */
+static const char *check_vantage(const struct ctx *c, const json_t *check)
 {
-  char port[24];
+  const char *v = vantage_of(json_object_get(check, "vantage"));
+  return v ? v : c->vantage;
+}
+
+/* The label text of a check: CHECK in prom.h. NULL when out of memory. */
+static char *check_labels(const struct ctx *c, const json_t *host, const json_t *check)
+{
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  if (!f)
+    return NULL;
+  char port[24], roles[1024];
   bool first = true;
-  fputs(name, c->out);
-  label(c->out, &first, "topology", c->topology);
-  label(c->out, &first, "host", report_doc_str(host, "name"));
-  label(c->out, &first, "port", report_doc_port(check, port, sizeof(port)));
-  label(c->out, &first, "transport", report_doc_str(check, "transport"));
-  label(c->out, &first, "protocol", report_doc_str(check, "protocol"));
-}
-
-typedef bool (*check_fn)(const struct ctx *c, const json_t *host, const json_t *check);
-
-static void each_check(const struct ctx *c, check_fn fn)
-{
-  size_t i, k;
-  json_t *h, *ck;
-  json_array_foreach(c->hosts, i, h)
-  {
-    json_array_foreach(json_object_get(h, "checks"), k, ck) fn(c, h, ck);
+  const char *state = report_doc_str(check, "state");
+  const char *itf = report_doc_str(check, "interface");
+  label(f, &first, "topology", c->topology);
+  label(f, &first, "vantage", check_vantage(c, check));
+  label(f, &first, "host", report_doc_str(host, "name"));
+  label(f, &first, "port", report_doc_port(check, port, sizeof(port)));
+  label(f, &first, "transport", report_doc_str(check, "transport"));
+  label(f, &first, "protocol", report_doc_str(check, "protocol"));
+  label(f, &first, "role", report_doc_roles(check, roles, sizeof(roles)));
+  label(f, &first, "state", state ? state : uc_state_name(UC_ST_NONE));
+  if (itf && *itf)
+    label(f, &first, "interface", itf);
+  if (fclose(f) != 0) {
+    free(buf);
+    return NULL;
   }
+  return buf;
 }
 
-static bool verdict_series(const struct ctx *c, const json_t *host, const json_t *check)
+/* Set membership through a JSON object: true when `key` was already in `set`. */
+static bool seen_before(json_t *set, const char *key)
 {
-  int v = report_doc_verdict(check);
-  if (v < 0)
-    return false;
-  for (int k = 0; k < UC_VERDICT_COUNT; k++) {
-    check_labels(c, "ucscan_check_verdict", host, check);
-    fprintf(c->out, ",verdict=\"%s\"} %d\n", uc_verdict_name((enum uc_verdict)k), k == v);
-  }
-  return true;
-}
-
-static bool rtt_series(const struct ctx *c, const json_t *host, const json_t *check)
-{
-  json_t *rtt = json_object_get(check, "rtt_ms");
-  if (!json_is_number(rtt) || json_number_value(rtt) < 0)
-    return false;
-  check_labels(c, "ucscan_check_rtt_seconds", host, check);
-  fputc('}', c->out);
-  value(c->out, json_number_value(rtt) / 1000.0);
-  return true;
-}
-
-static bool not_after_time(const json_t *check, time_t *t)
-{
-  json_t *tls = report_doc_evidence(check, "tls");
-  json_t *cert = tls ? json_object_get(tls, "certificate") : NULL;
-  return report_doc_time(report_doc_str(cert, "not_after"), t) == 0;
-}
-
-static bool not_after_series(const struct ctx *c, const json_t *host, const json_t *check)
-{
-  time_t t;
-  if (!not_after_time(check, &t))
-    return false;
-  check_labels(c, "ucscan_tls_certificate_not_after_timestamp_seconds", host, check);
-  fputc('}', c->out);
-  value(c->out, (double)t);
-  return true;
-}
-
-static bool has_rtt(const struct ctx *c, const json_t *host, const json_t *check)
-{
-  (void)c, (void)host;
-  json_t *rtt = json_object_get(check, "rtt_ms");
-  return json_is_number(rtt) && json_number_value(rtt) >= 0;
-}
-
-static bool has_not_after(const struct ctx *c, const json_t *host, const json_t *check)
-{
-  time_t t;
-  (void)c, (void)host;
-  return not_after_time(check, &t);
-}
-
-static bool any_check(const struct ctx *c, check_fn fn)
-{
-  size_t i, k;
-  json_t *h, *ck;
-  json_array_foreach(c->hosts, i, h)
-  {
-    json_array_foreach(json_object_get(h, "checks"), k, ck) if (fn(c, h, ck)) return true;
-  }
+  if (json_object_get(set, key))
+    return true;
+  json_object_set_new_nocheck(set, key, json_true());
   return false;
 }
 
-static void topo_series(const struct ctx *c, const char *name)
+/* Every check of every host with a pass, warn or fail verdict, in report order, each label
+ * set once. Returns 0 or -1 (memory). */
+static int collect_checks(struct ctx *c, const json_t *hosts)
 {
-  bool first = true;
-  fputs(name, c->out);
-  label(c->out, &first, "topology", c->topology);
-  fputc('}', c->out);
+  size_t i, k, total = 0;
+  json_t *h, *ck;
+  json_array_foreach(hosts, i, h) total += json_array_size(json_object_get(h, "checks"));
+  c->xs = calloc(total ? total : 1, sizeof(*c->xs));
+  json_t *set = json_object();
+  if (!c->xs || !set) {
+    json_decref(set);
+    return -1;
+  }
+  int rc = 0;
+  json_array_foreach(hosts, i, h)
+  {
+    json_array_foreach(json_object_get(h, "checks"), k, ck)
+    {
+      int v = report_doc_verdict(ck);
+      if (v < 0 || v == UC_SKIP || rc < 0)
+        continue;
+      char *labels = check_labels(c, h, ck);
+      if (!labels) {
+        rc = -1;
+        continue;
+      }
+      if (seen_before(set, labels)) {
+        free(labels);
+        continue;
+      }
+      c->xs[c->nxs++] = (struct xcheck){ck, v, labels};
+    }
+  }
+  json_decref(set);
+  return rc;
 }
 
-int prom_write(FILE *out, const json_t *report)
+static struct vcount *vantage_count(struct ctx *c, json_t *index, const char *vantage)
 {
-  if (!json_is_object(report) || !json_is_array(json_object_get(report, "hosts")))
-    return -1;
-  const char *topo = report_doc_str(report, "topology");
-  struct ctx c = {out, topo ? topo : "", json_object_get(report, "hosts")};
+  json_t *at = json_object_get(index, vantage);
+  if (at)
+    return &c->counts[json_integer_value(at)];
+  json_object_set_new_nocheck(index, vantage, json_integer((json_int_t)c->ncounts));
+  struct vcount *vc = &c->counts[c->ncounts++];
+  vc->vantage = vantage;
+  return vc;
+}
 
-  family(out, "ucscan_scan_info", "Scan metadata: topology, product and ucscan version.");
-  bool first = true;
-  fputs("ucscan_scan_info", out);
-  label(out, &first, "topology", c.topology);
-  label(out, &first, "product", report_doc_str(report, "product"));
-  json_t *tool = json_object_get(report, "tool");
-  label(out, &first, "version", report_doc_str(tool, "version"));
-  fputs("} 1\n", out);
-
-  family(out, "ucscan_scan_complete",
-         "1 when the scan finished every probe, 0 when it was interrupted (partial report).");
-  topo_series(&c, "ucscan_scan_complete");
-  value(out, json_is_false(json_object_get(report, "complete")) ? 0 : 1);
-
-  long long ms = report_doc_int(report, "duration_ms", 0, (long long)1 << 53);
-  family(out, "ucscan_scan_duration_seconds", "Wall-clock duration of the scan.");
-  topo_series(&c, "ucscan_scan_duration_seconds");
-  value(out, ms > 0 ? (double)ms / 1000.0 : 0);
-
-  time_t fin;
-  if (report_doc_time(report_doc_str(report, "finished_at"), &fin) == 0) {
-    family(out, "ucscan_scan_completed_timestamp_seconds", "Unix time at which the scan finished.");
-    topo_series(&c, "ucscan_scan_completed_timestamp_seconds");
-    value(out, (double)fin);
-  }
-
-  unsigned counts[UC_VERDICT_COUNT] = {0};
-  size_t i, k;
+/* Checks per vantage and verdict: the runs' vantages first (all four verdicts even when
+ * zero), then any other vantage a check names. */
+static int count_checks(struct ctx *c, const json_t *hosts)
+{
+  size_t i, k, total = c->nruns;
   json_t *h, *ck;
-  json_array_foreach(c.hosts, i, h)
+  json_array_foreach(hosts, i, h) total += json_array_size(json_object_get(h, "checks"));
+  c->counts = calloc(total ? total : 1, sizeof(*c->counts));
+  json_t *index = json_object();
+  if (!c->counts || !index) {
+    json_decref(index);
+    return -1;
+  }
+  for (i = 0; i < c->nruns; i++)
+    vantage_count(c, index, c->runs[i].vantage);
+  json_array_foreach(hosts, i, h)
   {
     json_array_foreach(json_object_get(h, "checks"), k, ck)
     {
       int v = report_doc_verdict(ck);
       if (v >= 0)
-        counts[v]++;
+        vantage_count(c, index, check_vantage(c, ck))->n[v]++;
     }
   }
-  family(out, "ucscan_checks", "Checks by verdict.");
-  for (int v = 0; v < UC_VERDICT_COUNT; v++) {
-    first = true;
-    fputs("ucscan_checks", out);
-    label(out, &first, "topology", c.topology);
-    label(out, &first, "verdict", uc_verdict_name((enum uc_verdict)v));
-    fputc('}', out);
-    value(out, counts[v]);
-  }
+  json_decref(index);
+  return 0;
+}
 
-  family(out, "ucscan_check_verdict",
-         "Verdict of one check as a state set: 1 for the check's verdict, 0 for the others.");
-  each_check(&c, verdict_series);
-  if (any_check(&c, has_rtt)) {
-    family(out, "ucscan_check_rtt_seconds", "Round-trip time measured by the check.");
-    each_check(&c, rtt_series);
+static void run_from(struct run *r, const json_t *doc, const char *vantage, const json_t *whole)
+{
+  json_t *complete = json_object_get(doc, "complete");
+  if (!json_is_boolean(complete))
+    complete = json_object_get(whole, "complete");
+  r->vantage = vantage;
+  r->complete = json_is_false(complete) ? 0 : 1;
+  r->duration_ms = report_doc_int(doc, "duration_ms", 0, (long long)1 << 53);
+  r->has_finished = report_doc_time(report_doc_str(doc, "finished_at"), &r->finished) == 0;
+}
+
+/* The scans behind the document, one per vantage (the first of two with one vantage). */
+static int collect_runs(struct ctx *c, const json_t *report)
+{
+  json_t *merged = json_object_get(report, "merged_from");
+  size_t n = json_is_array(merged) ? json_array_size(merged) : 0;
+  c->runs = calloc(n ? n : 1, sizeof(*c->runs));
+  json_t *set = json_object();
+  if (!c->runs || !set) {
+    json_decref(set);
+    return -1;
   }
-  if (any_check(&c, has_not_after)) {
-    family(out, "ucscan_tls_certificate_not_after_timestamp_seconds",
-           "Unix time at which the server certificate seen by the check expires.");
-    each_check(&c, not_after_series);
+  if (n == 0) {
+    run_from(&c->runs[0], report, c->vantage, report);
+    c->runs[0].scanner = report_doc_str(json_object_get(report, "vantage"), "scanner");
+    c->nruns = 1;
   }
-  return ferror(out) ? -1 : 0;
+  size_t i;
+  json_t *m;
+  json_array_foreach(merged, i, m)
+  {
+    json_t *vj = json_object_get(m, "vantage");
+    const char *v = vantage_of(vj);
+    v = v ? v : uc_vantage_name(UC_V_ANY);
+    if (!json_is_object(m) || seen_before(set, v))
+      continue;
+    struct run *r = &c->runs[c->nruns++];
+    run_from(r, m, v, report);
+    r->duration_ms = -1; /* merged_from says when each scan finished, not how long it took */
+    r->scanner = report_doc_str(vj, "scanner");
+  }
+  json_decref(set);
+  return 0;
+}
+
+/* Starts a scan-level sample: name{topology="..",vantage=".." (no closing brace). */
+static void run_series(const struct ctx *c, const char *name, const char *vantage)
+{
+  bool first = true;
+  fprintf(c->out, "%s{", name);
+  label(c->out, &first, "topology", c->topology);
+  label(c->out, &first, "vantage", vantage);
+}
+
+static void write_runs(const struct ctx *c, const json_t *report)
+{
+  FILE *out = c->out;
+  json_t *tool = json_object_get(report, "tool");
+  family(out, "ucscan_scan_info",
+         "Scan metadata: topology, vantage, product, ucscan version and scanner host.");
+  for (size_t i = 0; i < c->nruns; i++) {
+    bool first = false;
+    run_series(c, "ucscan_scan_info", c->runs[i].vantage);
+    label(out, &first, "product", report_doc_str(report, "product"));
+    label(out, &first, "version", report_doc_str(tool, "version"));
+    if (c->runs[i].scanner && *c->runs[i].scanner)
+      label(out, &first, "scanner", c->runs[i].scanner);
+    fputs("} 1\n", out);
+  }
+  family(out, "ucscan_scan_complete",
+         "1 when the scan finished every probe, 0 for a partial report (checks missing).");
+  for (size_t i = 0; i < c->nruns; i++) {
+    run_series(c, "ucscan_scan_complete", c->runs[i].vantage);
+    fputc('}', out);
+    value(out, c->runs[i].complete);
+  }
+  bool fam = false;
+  for (size_t i = 0; i < c->nruns; i++) {
+    if (c->runs[i].duration_ms < 0)
+      continue;
+    if (!fam)
+      family(out, "ucscan_scan_duration_seconds", "Wall-clock duration of the scan.");
+    fam = true;
+    run_series(c, "ucscan_scan_duration_seconds", c->runs[i].vantage);
+    fputc('}', out);
+    value(out, (double)c->runs[i].duration_ms / 1000.0);
+  }
+  fam = false;
+  for (size_t i = 0; i < c->nruns; i++) {
+    if (!c->runs[i].has_finished)
+      continue;
+    if (!fam)
+      family(out, "ucscan_scan_completed_timestamp_seconds",
+             "Unix time at which the scan finished.");
+    fam = true;
+    run_series(c, "ucscan_scan_completed_timestamp_seconds", c->runs[i].vantage);
+    fputc('}', out);
+    value(out, (double)c->runs[i].finished);
+  }
+}
+
+static void write_counts(const struct ctx *c, const json_t *report)
+{
+  FILE *out = c->out;
+  family(out, "ucscan_checks", "Checks by verdict (skipped checks are counted only here).");
+  for (size_t i = 0; i < c->ncounts; i++)
+    for (int v = 0; v < UC_VERDICT_COUNT; v++) {
+      bool first = false;
+      run_series(c, "ucscan_checks", c->counts[i].vantage);
+      label(out, &first, "verdict", uc_verdict_name((enum uc_verdict)v));
+      fputc('}', out);
+      value(out, c->counts[i].n[v]);
+    }
+  long long unc =
+      report_doc_int(json_object_get(report, "summary"), "uncovered", 0, (long long)1 << 53);
+  if (unc >= 0) {
+    family(out, "ucscan_checks_uncovered",
+           "Checks of a merged report that no merged vantage could test.");
+    run_series(c, "ucscan_checks_uncovered", c->vantage);
+    fputc('}', out);
+    value(out, (double)unc);
+  }
+}
+
+/* A per-check value: true and *v when the check has one. */
+typedef bool (*xvalue_fn)(const struct xcheck *x, double *v);
+
+static void check_family(const struct ctx *c, const char *name, const char *help, xvalue_fn fn)
+{
+  bool fam = false;
+  double v;
+  for (size_t i = 0; i < c->nxs; i++) {
+    if (!fn(&c->xs[i], &v))
+      continue;
+    if (!fam)
+      family(c->out, name, help);
+    fam = true;
+    fprintf(c->out, "%s{%s}", name, c->xs[i].labels);
+    value(c->out, v);
+  }
+}
+
+static bool success_value(const struct xcheck *x, double *v)
+{
+  *v = x->verdict == UC_FAIL ? 0 : 1;
+  return true;
+}
+
+static bool rtt_value(const struct xcheck *x, double *v)
+{
+  json_t *rtt = json_object_get(x->check, "rtt_ms");
+  if (!json_is_number(rtt) || json_number_value(rtt) < 0)
+    return false;
+  *v = json_number_value(rtt) / 1000.0;
+  return true;
+}
+
+static bool not_after_value(const struct xcheck *x, double *v)
+{
+  json_t *tls = report_doc_evidence(x->check, "tls");
+  json_t *cert = tls ? json_object_get(tls, "certificate") : NULL;
+  time_t t;
+  if (report_doc_time(report_doc_str(cert, "not_after"), &t) < 0)
+    return false;
+  *v = (double)t;
+  return true;
+}
+
+static bool client_cert_value(const struct xcheck *x, double *v)
+{
+  json_t *tls = report_doc_evidence(x->check, "tls");
+  json_t *req = tls ? json_object_get(tls, "client_cert_requested") : NULL;
+  if (!json_is_boolean(req))
+    return false;
+  *v = json_is_true(req);
+  return true;
+}
+
+static void write_checks(const struct ctx *c)
+{
+  check_family(c, "ucscan_check_success",
+               "1 when the check passed or warned, 0 when it failed (skipped checks: none).",
+               success_value);
+  if (c->nxs)
+    family(c->out, "ucscan_check_verdict",
+           "Verdict of one check as a state set over pass, warn and fail: 1 for its verdict.");
+  for (size_t i = 0; i < c->nxs; i++)
+    for (int v = UC_PASS; v <= UC_FAIL; v++)
+      fprintf(c->out, "ucscan_check_verdict{%s,verdict=\"%s\"} %d\n", c->xs[i].labels,
+              uc_verdict_name((enum uc_verdict)v), v == c->xs[i].verdict);
+  check_family(c, "ucscan_check_rtt_seconds", "Round-trip time measured by the check.", rtt_value);
+  check_family(c, "ucscan_tls_certificate_not_after_timestamp_seconds",
+               "Unix time at which the server certificate seen by the check expires.",
+               not_after_value);
+  check_family(c, "ucscan_tls_client_cert_requested",
+               "1 when the TLS server asked for a client certificate, 0 when it did not.",
+               client_cert_value);
+}
+
+static void ctx_free(struct ctx *c)
+{
+  for (size_t i = 0; i < c->nxs; i++)
+    free(c->xs[i].labels);
+  free(c->xs);
+  free(c->runs);
+  free(c->counts);
+}
+
+int prom_write(FILE *out, const json_t *report)
+{
+  json_t *hosts = json_object_get(report, "hosts");
+  if (!json_is_object(report) || !json_is_array(hosts))
+    return -1;
+  struct ctx c = {.out = out, .topology = prom_topology(report), .vantage = prom_vantage(report)};
+  int rc = -1;
+  if (collect_runs(&c, report) == 0 && count_checks(&c, hosts) == 0 &&
+      collect_checks(&c, hosts) == 0) {
+    write_runs(&c, report);
+    write_counts(&c, report);
+    write_checks(&c);
+    rc = ferror(out) ? -1 : 0;
+  }
+  ctx_free(&c);
+  return rc;
 }
 
 char *prom_render(const json_t *report, size_t *len)

@@ -17,6 +17,12 @@
 struct report_meta {
   const char *topology;
   const char *product;
+  /* Where the scan ran (report "vantage"): the vantage, the local addresses its probes were
+   * sent from, and the scanner's host name (NULL: unknown). */
+  enum uc_vantage vantage;
+  const char *const *sources;
+  size_t nsources;
+  const char *scanner;
   uint64_t started_ms; /* Unix time in milliseconds */
   uint64_t finished_ms;
   bool complete;
@@ -30,9 +36,12 @@ struct report_meta {
 
 struct report_counts {
   unsigned hosts, checks, pass, warn, fail, skip;
+  unsigned not_checked; /* checks an interrupted scan did not finish (not in `checks`) */
 };
 
-/* The whole report. Only finished checks are listed (a stopped scan lists what it did). */
+/* The whole report. Only finished checks are listed under "checks" (a stopped scan lists
+ * what it did, a range it cut short with "partial": true); in a partial report each host
+ * also lists under "not_checked" what the scan did not finish, and the summary counts them. */
 json_t *report_json(const struct plan *p, const struct report_meta *m);
 /* Counts over finished checks. */
 void report_count(const struct plan *p, struct report_counts *out);

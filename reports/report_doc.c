@@ -89,7 +89,9 @@ const char *report_doc_key(const json_t *check, char *buf, size_t cap)
 {
   char port[24];
   const char *tr = report_doc_str(check, "transport");
-  snprintf(buf, cap, "%s/%s", report_doc_port(check, port, sizeof(port)), tr ? tr : "?");
+  const char *iface = report_doc_str(check, "interface");
+  snprintf(buf, cap, "%s/%s%s%s", report_doc_port(check, port, sizeof(port)), tr ? tr : "?",
+           iface ? " " : "", iface ? iface : "");
   return buf;
 }
 

@@ -28,7 +28,8 @@ long long report_doc_int(const json_t *obj, const char *key, long long min, long
 
 /* A check's port as text: "5061", or "57501-65535" for a range; "?" when neither is valid. */
 const char *report_doc_port(const json_t *check, char *buf, size_t cap);
-/* The check's key within its host: "5061/tcp", "57501-65535/udp". */
+/* The check's key within its host: "5061/tcp", "57501-65535/udp", and on an Edge checked on
+ * its interfaces the interface too: "443/tcp webconf" (one port, one check per interface). */
 const char *report_doc_key(const json_t *check, char *buf, size_t cap);
 /* First and last port (equal for a single port). Returns 0, or -1 when the check has neither
  * a valid "port" nor a valid "range". */

@@ -76,6 +76,8 @@ void report_count(const struct plan *p, struct report_counts *out)
     for (size_t k = 0; k < p->hosts[i].nchecks; k++)
       if (p->hosts[i].checks[k].res.done)
         count_verdict(out, p->hosts[i].checks[k].res.verdict);
+      else if (p->hosts[i].checks[k].probe)
+        out->not_checked++;
 }
 
 int report_exit_status(const struct plan *p, bool complete)
@@ -87,7 +89,7 @@ int report_exit_status(const struct plan *p, bool complete)
   return c.fail ? 1 : 0;
 }
 
-static json_t *summary_json(const struct report_counts *c, bool with_totals)
+static json_t *summary_json(const struct report_counts *c, bool with_totals, bool complete)
 {
   json_t *s = json_object();
   if (with_totals) {
@@ -98,6 +100,8 @@ static json_t *summary_json(const struct report_counts *c, bool with_totals)
   json_object_set_new(s, "warn", json_integer(c->warn));
   json_object_set_new(s, "fail", json_integer(c->fail));
   json_object_set_new(s, "skip", json_integer(c->skip));
+  if (!complete)
+    json_object_set_new(s, "not_checked", json_integer(c->not_checked));
   return s;
 }
 
@@ -113,24 +117,54 @@ static json_t *range_json(const struct plan_check *c)
                    report_port_runs(r->open_ports.v, r->open_ports.n));
 }
 
-static json_t *check_json(const struct plan_check *c)
+static json_t *vantages_json(unsigned from)
+{
+  json_t *a = json_array();
+  for (int v = UC_V_ANY + 1; v < UC_VANTAGE_COUNT; v++)
+    if (from & (1u << v))
+      json_array_append_new(a, json_string(uc_vantage_name((enum uc_vantage)v)));
+  return a;
+}
+
+static json_t *iface_json(enum uc_iface f)
+{
+  return f == UC_IF_NONE ? json_null() : json_string(uc_iface_name(f));
+}
+
+static json_t *requirement_json(const struct plan_req *q)
+{
+  const struct cat_row *r = q->row;
+  json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "id", r->id, "role", q->role, "service", r->service,
+                        "optional", r->optional);
+  json_object_set_new(o, "from", vantages_json(r->from));
+  json_object_set_new(o, "interface", iface_json(r->iface));
+  return o;
+}
+
+static json_t *requirements_json(const struct plan_check *c)
+{
+  json_t *reqs = json_array();
+  for (size_t i = 0; i < c->nreqs; i++)
+    json_array_append_new(reqs, requirement_json(&c->reqs[i]));
+  return reqs;
+}
+
+static json_t *check_json(const struct plan_host *h, const struct plan_check *c)
 {
   const struct check_result *res = &c->res;
-  struct probe_choice pc;
   json_t *o = json_object();
+  const char *addr = plan_target_address(plan_check_target(h, c));
   json_object_set_new(o, "port", c->is_range ? json_null() : json_integer(c->first));
   json_object_set_new(o, "range", c->is_range ? range_json(c) : json_null());
+  if (res->partial) /* an interrupted scan cut the range short: range.probed says where */
+    json_object_set_new(o, "partial", json_true());
   json_object_set_new(o, "transport", json_string(uc_transport_name(c->transport)));
+  json_object_set_new(o, "address", addr ? json_string(addr) : json_null());
+  json_object_set_new(o, "interface", iface_json(c->iface));
+  /* ours, beyond the contract: the vantages entitled to test the check (merge reads it) */
+  json_object_set_new(o, "from", vantages_json(c->from));
   json_object_set_new(o, "protocol", json_string(uc_proto_name(c->protocol)));
-  if (!c->probe) {
-    json_object_set_new(o, "probe", json_null());
-  } else {
-    if (c->is_range)
-      probe_choose_range(c->transport, &pc);
-    else
-      probe_choose(c->transport, c->protocol, c->application, &pc);
-    json_object_set_new(o, "probe", json_string(pc.name));
-  }
+  json_object_set_new(o, "probe", c->probe ? json_string(c->proto->name) : json_null());
   json_object_set_new(
       o, "state", res->state == UC_ST_NONE ? json_null() : json_string(uc_state_name(res->state)));
   json_object_set_new(o, "verdict", json_string(uc_verdict_name(res->verdict)));
@@ -139,15 +173,25 @@ static json_t *check_json(const struct plan_check *c)
                       res->rtt_ms >= 0 ? json_real(round(res->rtt_ms * 1000.0) / 1000.0)
                                        : json_null());
   json_object_set_new(o, "attempts", json_integer(res->attempts));
-  json_t *reqs = json_array();
-  for (size_t i = 0; i < c->nreqs; i++) {
-    const struct cat_row *r = c->reqs[i].row;
-    json_array_append_new(reqs,
-                          json_pack("{s:s, s:s, s:s, s:b}", "id", r->id, "role", c->reqs[i].role,
-                                    "service", r->service, "optional", r->optional));
-  }
-  json_object_set_new(o, "requirements", reqs);
+  json_object_set_new(o, "requirements", requirements_json(c));
   json_object_set_new(o, "evidence", res->evidence ? json_deep_copy(res->evidence) : json_object());
+  return o;
+}
+
+/* A check an interrupted scan did not finish: what it is and why it has no result. */
+static json_t *not_checked_json(const struct plan_check *c)
+{
+  json_t *o = json_object();
+  json_object_set_new(o, "port", c->is_range ? json_null() : json_integer(c->first));
+  json_object_set_new(o, "range",
+                      c->is_range ? json_pack("{s:i, s:i}", "first", c->first, "last", c->last)
+                                  : json_null());
+  json_object_set_new(o, "transport", json_string(uc_transport_name(c->transport)));
+  json_object_set_new(o, "protocol", json_string(uc_proto_name(c->protocol)));
+  json_object_set_new(o, "reason",
+                      json_string(c->res.started ? "the scan stopped while probing it"
+                                                 : "the scan stopped before reaching it"));
+  json_object_set_new(o, "requirements", requirements_json(c));
   return o;
 }
 
@@ -169,29 +213,42 @@ json_t *report_json(const struct plan *p, const struct report_meta *m)
   json_object_set_new(root, "duration_ms",
                       json_integer((json_int_t)(m->finished_ms - m->started_ms)));
   json_object_set_new(root, "complete", json_boolean(m->complete));
-  json_object_set_new(root, "summary", summary_json(&total, true));
+  json_t *src = json_array();
+  for (size_t i = 0; i < m->nsources; i++)
+    json_array_append_new(src, json_string(m->sources[i]));
+  json_object_set_new(root, "vantage",
+                      json_pack("{s:s, s:o, s:o}", "from", uc_vantage_name(m->vantage),
+                                "source_addresses", src, "scanner",
+                                m->scanner ? json_string(m->scanner) : json_null()));
+  json_object_set_new(root, "summary", summary_json(&total, true, m->complete));
   json_t *hosts = json_array();
   for (size_t i = 0; i < p->nhosts; i++) {
     const struct plan_host *h = &p->hosts[i];
     json_t *ho = json_object();
     json_object_set_new(ho, "name", json_string(h->name));
-    json_object_set_new(ho, "address",
-                        h->resolved ? json_string(h->addr_text)
-                                    : (h->address ? json_string(h->address) : json_null()));
+    const char *addr = plan_host_address(h);
+    json_object_set_new(ho, "address", addr ? json_string(addr) : json_null());
     json_t *roles = json_array();
     for (size_t k = 0; k < h->nroles; k++)
       json_array_append_new(roles, json_string(h->roles[k]));
     json_object_set_new(ho, "roles", roles);
     struct report_counts hc = {0};
-    json_t *checks = json_array();
+    json_t *checks = json_array(), *unfinished = json_array();
     for (size_t k = 0; k < h->nchecks; k++) {
-      if (!h->checks[k].res.done)
+      if (!h->checks[k].res.done) {
+        if (h->checks[k].probe) /* a skip is settled by the verdict rules, not by probing */
+          json_array_append_new(unfinished, not_checked_json(&h->checks[k]));
         continue;
+      }
       count_verdict(&hc, h->checks[k].res.verdict);
-      json_array_append_new(checks, check_json(&h->checks[k]));
+      json_array_append_new(checks, check_json(h, &h->checks[k]));
     }
-    json_object_set_new(ho, "summary", summary_json(&hc, false));
+    json_object_set_new(ho, "summary", summary_json(&hc, false, true));
     json_object_set_new(ho, "checks", checks);
+    if (!m->complete)
+      json_object_set_new(ho, "not_checked", unfinished);
+    else
+      json_decref(unfinished);
     json_array_append_new(hosts, ho);
   }
   json_object_set_new(root, "hosts", hosts);

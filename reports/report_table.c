@@ -137,7 +137,10 @@ static int check_row(struct textcol *t, const json_t *check, const char *host_ad
 {
   char port[64], rtt[32];
   int v = report_doc_verdict(check);
-  report_doc_key(check, port, sizeof(port));
+  char num[24];
+  const char *tr = report_doc_str(check, "transport");
+  /* the interface has its own column (report_doc_key would repeat it) */
+  snprintf(port, sizeof(port), "%s/%s", report_doc_port(check, num, sizeof(num)), tr ? tr : "?");
   rtt_text(check, rtt, sizeof(rtt));
   const char *state = report_doc_str(check, "state"), *addr = report_doc_str(check, "address");
   if (addr && host_addr && strcmp(addr, host_addr) == 0)

@@ -12,15 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
+#include "probes/cert.h"
 #include "probes/tls.h"
 #include "scanner/engine_int.h"
 
 #define TLS_CAP (256u * 1024u)
 #define CHUNK 16384
 
-enum phase { PH_CONNECT, PH_TLS, PH_APP, PH_CLOSING };
+/* PH_SETTLE: a TLS 1.3 handshake done, a client certificate requested, no application to
+ * speak: a short wait for the server's verdict on our empty Certificate (alert 116 comes only
+ * after our side finished), so a refusal reads the same as with TLS 1.2. */
+enum phase { PH_CONNECT, PH_TLS, PH_SETTLE, PH_APP, PH_CLOSING };
 
 struct tcp_attempt {
   struct attempt a; /* first: the engine frees through it */
@@ -40,9 +45,18 @@ struct tcp_attempt {
   uint8_t *rx;
   size_t rx_len;
   double rtt_ms;
-  json_t *evidence; /* tls evidence, then app evidence merged in */
+  bool rtt_kernel;    /* rtt_ms is the kernel's handshake RTT (TCP_INFO) */
+  int64_t sent_rt_ns; /* when connect() sent the SYN, CLOCK_REALTIME */
+  json_t *evidence;   /* tls evidence, then app evidence merged in */
   enum uc_outcome tls_outcome;
   char tls_reason[UC_REASON_MAX];
+  /* A server that refuses the SNI name (alert 112) is alive: the attempt reconnects and offers
+   * the next name (tls_sni_alternative) until one is accepted or none is left. */
+  char sni[256];       /* the name offered on this connection ("": none) */
+  unsigned sni_next;   /* next alternative */
+  json_t *sni_refused; /* names refused so far, or NULL */
+  bool reconnecting;   /* the TCP handle is closing for a new connection */
+  bool tcp_gone;       /* ... and could not be made again: nothing left to close */
 };
 
 struct write_req {
@@ -60,6 +74,7 @@ static void on_close(uv_handle_t *h)
   free(ta->app_state);
   free(ta->rx);
   json_decref(ta->evidence);
+  json_decref(ta->sni_refused);
   engine_attempt_release(&ta->a);
 }
 
@@ -70,6 +85,8 @@ static void close_all(struct tcp_attempt *ta)
   ta->phase = PH_CLOSING;
   uv_timer_stop(&ta->timer);
   uv_close((uv_handle_t *)&ta->timer, on_close);
+  if (ta->reconnecting || ta->tcp_gone)
+    return; /* the handle is closing already: on_reconnect_closed sees PH_CLOSING */
   if (uv_is_active((uv_handle_t *)&ta->tcp))
     uv_read_stop((uv_stream_t *)&ta->tcp);
   if (!ta->established || uv_tcp_close_reset(&ta->tcp, on_close) != 0)
@@ -89,8 +106,12 @@ static void finish(struct tcp_attempt *ta, enum attempt_status st, enum uc_state
 static void finish(struct tcp_attempt *ta, enum attempt_status st, enum uc_state state,
                    enum uc_outcome oc, json_t *evidence, const char *fmt, ...)
 {
-  struct attempt_result r = {
-      .status = st, .state = state, .outcome = oc, .rtt_ms = ta->rtt_ms, .evidence = evidence};
+  struct attempt_result r = {.status = st,
+                             .state = state,
+                             .outcome = oc,
+                             .rtt_ms = ta->rtt_ms,
+                             .rtt_kernel = ta->rtt_kernel,
+                             .evidence = evidence};
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(r.reason, sizeof(r.reason), fmt, ap);
@@ -119,6 +140,14 @@ static double kernel_rtt_ms(const uv_tcp_t *t)
       getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 || ti.tcpi_rtt == 0)
     return -1;
   return (double)ti.tcpi_rtt / 1000.0;
+}
+
+/* ICMP errors about our SYN go to the socket's error queue too (evidence_socket_opts). */
+static void tcp_socket_opts(struct tcp_attempt *ta)
+{
+  uv_os_fd_t fd;
+  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0)
+    evidence_socket_opts(fd, ta->dst.ss_family);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -156,6 +185,7 @@ static int flush_tls(struct tcp_attempt *ta)
 static void restart_timer(struct tcp_attempt *ta, unsigned ms, uv_timer_cb cb)
 {
   uv_timer_stop(&ta->timer);
+  uv_update_time(ta->timer.loop); /* from now, not from the start of a long loop iteration */
   uv_timer_start(&ta->timer, cb, ms, 0);
 }
 
@@ -173,14 +203,27 @@ static json_t *merge_evidence(json_t *into, json_t *more)
 }
 
 /* The app module has its outcome: combine it with the TLS result when the exchange ran
- * inside TLS (there it is secondary: a silent SIP stack does not fail the handshake). */
+ * inside TLS. There it is secondary: a SIP stack that does not answer, or answers badly, does
+ * not fail the handshake. But another protocol answering (a web server on the Edge's 443
+ * where Access Edge SIP belongs) is a different fact from silence: the port is served by the
+ * wrong thing, and a person must look (issue 11). */
 static void app_done(struct tcp_attempt *ta, struct probe_outcome *o)
 {
   json_t *ev = merge_evidence(ta->evidence, o->evidence);
   ta->evidence = NULL;
   o->evidence = NULL;
   if (ta->pc.tls && ta->pc.app_is_secondary) {
-    finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s; %s", ta->tls_reason, o->reason);
+    enum uc_outcome oc = ta->tls_outcome;
+    if (o->foreign && oc < UC_OUT_WARN)
+      oc = UC_OUT_WARN;
+    finish(ta, ATT_FINAL, UC_ST_OPEN, oc, ev, "%s; %s", ta->tls_reason, o->reason);
+    return;
+  }
+  if (ta->pc.app_is_secondary) { /* plain TCP: the accept decides, the answer is evidence */
+    enum uc_outcome oc = o->foreign                ? UC_OUT_WARN
+                         : o->outcome == UC_OUT_OK ? UC_OUT_OK
+                                                   : UC_OUT_NONE;
+    finish(ta, ATT_FINAL, UC_ST_OPEN, oc, ev, "connection accepted; %s", o->reason);
     return;
   }
   finish(ta, ATT_FINAL, UC_ST_OPEN, o->outcome, ev, "%s", o->reason);
@@ -251,33 +294,139 @@ static void app_start(struct tcp_attempt *ta)
 
 /* --- TLS phase --- */
 
-static void tls_judge(struct tcp_attempt *ta)
+/* Appends s to buf, cut to fit. */
+static void reason_append(char *buf, size_t cap, const char *s)
+{
+  size_t used = strlen(buf), n = strlen(s);
+  if (used + 1 >= cap)
+    return;
+  if (n > cap - used - 1)
+    n = cap - used - 1;
+  memcpy(buf + used, s, n);
+  buf[used + n] = '\0';
+}
+
+/* The server refused the names in ta->sni_refused and this connection offered ta->sni: the
+ * port is alive and speaks TLS, so the check never fails for it; a person should know which
+ * name the server refused (the host's own name in the certificate's SNI is what clients send)
+ * and what it accepted. evidence.tls gets "sni_refused" and "sni" (null: none offered). */
+static void sni_judge(struct tcp_attempt *ta)
+{
+  char names[160] = "", accepted[300];
+  size_t n = json_array_size(ta->sni_refused);
+  for (size_t i = 0; i < n; i++) {
+    const char *v = json_string_value(json_array_get(ta->sni_refused, i));
+    size_t used = strlen(names);
+    snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "", v ? v : "?");
+  }
+  if (ta->sni[0])
+    snprintf(accepted, sizeof(accepted), "with SNI %s", ta->sni);
+  else
+    snprintf(accepted, sizeof(accepted), "without SNI");
+  char tail[UC_REASON_MAX];
+  snprintf(tail, sizeof(tail), "%s", ta->tls_reason);
+  snprintf(ta->tls_reason, sizeof(ta->tls_reason), "server refused the SNI name%s ",
+           n == 1 ? "" : "s");
+  const char *parts[] = {names, " (alert unrecognized name (112)); ", accepted, ": ", tail};
+  for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+    reason_append(ta->tls_reason, sizeof(ta->tls_reason), parts[i]);
+  if (ta->tls_outcome != UC_OUT_WARN)
+    ta->tls_outcome = UC_OUT_WARN; /* alive and reachable: never a failure of the port */
+  if (!ta->evidence)
+    ta->evidence = json_object();
+  if (ta->evidence) {
+    json_object_set(ta->evidence, "sni_refused", ta->sni_refused);
+    json_object_set_new(ta->evidence, "sni", ta->sni[0] ? json_string(ta->sni) : json_null());
+  }
+}
+
+/* Judges the connection into ta->evidence ({"tls": ...}), ta->tls_outcome and ta->tls_reason.
+ * `failure`: the engine's words for a failed handshake (a timeout, a reset), used as the
+ * reason when the handshake failed; NULL after a completed one. */
+static void tls_judge(struct tcp_attempt *ta, const char *failure)
 {
   const struct scan_conf *conf = ta->a.eng->conf;
-  struct tls_judge_opts jo = {.host = ta->a.hs->h->name,
+  struct tls_judge_opts jo = {.host = plan_target_name(ta->a.hs->h, ta->a.hs->tg),
                               .pool = ta->a.hs->h->pool,
                               .expect_client_cert = ta->pc.expect_client_cert,
                               .now = time(NULL),
                               .cert_warn_days = (int)conf->cert_warn_days};
   ta->evidence =
       tls_conn_evidence(ta->tls, &jo, &ta->tls_outcome, ta->tls_reason, sizeof(ta->tls_reason));
+  if (ta->tls_outcome == UC_OUT_FAIL && failure && *failure)
+    snprintf(ta->tls_reason, sizeof(ta->tls_reason), "%s", failure);
+  if (ta->sni_refused)
+    sni_judge(ta);
   if (ta->evidence) {
     json_t *wrap = json_pack("{s:o}", "tls", ta->evidence);
     ta->evidence = wrap;
   }
 }
 
+static bool sni_retry(struct tcp_attempt *ta);
+static void on_connect(uv_connect_t *req, int status);
+static void on_connect_timeout(uv_timer_t *t);
+
 static void tls_failed(struct tcp_attempt *ta, const char *why)
 {
-  tls_judge(ta);
+  if (sni_retry(ta))
+    return;
+  /* A server that asked for a client certificate and refused to go on without one is not a
+   * failure (tls_judge says so); otherwise the engine's words say best what went wrong. */
+  tls_judge(ta, why);
+  if (ta->tls_outcome == UC_OUT_FAIL && !ta->sni_refused && tls_conn_alert(ta->tls) == 112) {
+    /* refused for its name, and no other name to offer: alive all the same */
+    char was[UC_REASON_MAX];
+    snprintf(was, sizeof(was), "%s", ta->tls_reason);
+    snprintf(ta->tls_reason, sizeof(ta->tls_reason),
+             "server serves other names and none is known to offer by SNI: %.190s", was);
+    ta->tls_outcome = UC_OUT_WARN;
+  }
   json_t *ev = ta->evidence;
   ta->evidence = NULL;
-  if (ta->tls_outcome != UC_OUT_FAIL) {
-    /* A server that asked for a client certificate and refused to go on without one. */
-    finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
+  finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
+}
+
+/* Reports the check as tls_judge left it. */
+static void finish_tls_judged(struct tcp_attempt *ta)
+{
+  json_t *ev = ta->evidence;
+  ta->evidence = NULL;
+  finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
+}
+
+static bool finish_if_cert_refused(struct tcp_attempt *ta);
+static void settle_read(struct tcp_attempt *ta, bool ended);
+
+/* The deadline: first what the socket holds now (a busy loop runs expired timers before it
+ * polls, so the verdict may be waiting), then, with no refusal, the handshake stands. */
+static void on_settle_timeout(uv_timer_t *t)
+{
+  struct tcp_attempt *ta = t->data;
+  uv_os_fd_t fd;
+  uint8_t buf[CHUNK];
+  ssize_t n = -1;
+  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0)
+    while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+      tls_conn_feed(ta->tls, buf, (size_t)n);
+  if (n == 0)
+    tls_conn_eof(ta->tls);
+  settle_read(ta, true);
+}
+
+/* PH_SETTLE: whatever the server sent after the handshake (a session ticket, an alert, a
+ * close) has been fed; a refusal decides the check, a close or data lets the handshake
+ * stand. */
+static void settle_read(struct tcp_attempt *ta, bool ended)
+{
+  uint8_t buf[CHUNK];
+  ssize_t n = tls_conn_read(ta->tls, buf, sizeof(buf));
+  flush_tls(ta);
+  if (n == 0 && !ended)
+    return; /* a session ticket, or nothing yet: wait for the verdict or the deadline */
+  if (n < 0 && finish_if_cert_refused(ta))
     return;
-  }
-  finish(ta, ATT_FINAL, UC_ST_OPEN, UC_OUT_FAIL, ev, "%s", why && *why ? why : ta->tls_reason);
+  finish_tls_judged(ta);
 }
 
 static void tls_step(struct tcp_attempt *ta)
@@ -293,14 +442,21 @@ static void tls_step(struct tcp_attempt *ta)
   }
   if (st != TLS_STEP_DONE)
     return;
-  tls_judge(ta);
+  tls_judge(ta, NULL);
   if (ta->pc.app) {
+    if (ta->sni_refused && ta->sni[0])
+      ta->tgt.host = ta->sni; /* speak to the name the server said it serves */
     app_start(ta);
     return;
   }
-  json_t *ev = ta->evidence;
-  ta->evidence = NULL;
-  finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
+  if (SSL_version(tls_conn_ssl(ta->tls)) == TLS1_3_VERSION && tls_conn_cert_requested(ta->tls)) {
+    const struct scan_conf *c = ta->a.eng->conf;
+    ta->phase = PH_SETTLE;
+    restart_timer(ta, rtt_deadline_ms(&ta->a.hs->rtt, 0, c->min_rto_ms, c->timeout_ms),
+                  on_settle_timeout);
+    return;
+  }
+  finish_tls_judged(ta);
 }
 
 static void on_tls_timeout(uv_timer_t *t)
@@ -322,6 +478,21 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
   buf->len = sizeof(ta->a.eng->readbuf);
 }
 
+/* TLS 1.3: the server judged our empty Certificate once our side had finished, and refused to
+ * go on. That refusal, not the application's silence, is what the port answered. */
+static bool finish_if_cert_refused(struct tcp_attempt *ta)
+{
+  if (!ta->tls || !tls_conn_cert_refused(ta->tls))
+    return false;
+  json_decref(ta->evidence);
+  ta->evidence = NULL;
+  tls_judge(ta, NULL);
+  json_t *ev = ta->evidence;
+  ta->evidence = NULL;
+  finish(ta, ATT_FINAL, UC_ST_OPEN, ta->tls_outcome, ev, "%s", ta->tls_reason);
+  return true;
+}
+
 static void on_tls_plaintext(struct tcp_attempt *ta)
 {
   uint8_t buf[CHUNK];
@@ -335,7 +506,7 @@ static void on_tls_plaintext(struct tcp_attempt *ta)
         return;
       continue;
     }
-    if (n < 0)
+    if (n < 0 && !finish_if_cert_refused(ta))
       app_finish(ta, PROBE_END_EOF);
     return;
   }
@@ -360,6 +531,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                  nread == UV_ECONNRESET ? "reset" : uv_strerror((int)nread), ta->tls_bytes);
         tls_failed(ta, why);
       }
+    } else if (ta->phase == PH_SETTLE) {
+      if (eof)
+        tls_conn_eof(ta->tls);
+      settle_read(ta, true);
     } else if (ta->phase == PH_APP) {
       if (ta->tls && eof) {
         tls_conn_eof(ta->tls);
@@ -383,6 +558,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     tls_step(ta);
     return;
   }
+  if (ta->phase == PH_SETTLE) {
+    tls_conn_feed(ta->tls, (const uint8_t *)buf->base, (size_t)nread);
+    settle_read(ta, false);
+    return;
+  }
   if (ta->phase == PH_APP) {
     if (ta->tls) {
       tls_conn_feed(ta->tls, (const uint8_t *)buf->base, (size_t)nread);
@@ -396,6 +576,17 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 /* --- connecting --- */
 
+/* The round trip from the capture's timestamp of the answer (a RST, an ICMP error), when it
+ * saw one: the kernel's clock, comparable with an accepted port's TCP_INFO. */
+static void capture_rtt(const struct tcp_attempt *ta, double *rtt_ms, bool *kernel)
+{
+  int64_t rx = ta->a.answer_rx_ns;
+  if (rx > 0 && ta->sent_rt_ns > 0 && rx >= ta->sent_rt_ns) {
+    *rtt_ms = (double)(rx - ta->sent_rt_ns) / 1e6;
+    *kernel = true;
+  }
+}
+
 /* What the capture saw settles the attempt: an ICMP error about this connect (or a RST
  * that our deadline beat to the socket). False: carry on with the socket's word. */
 static bool finish_from_capture(struct tcp_attempt *ta, int status)
@@ -404,6 +595,40 @@ static bool finish_from_capture(struct tcp_attempt *ta, int status)
   if (!evidence_connect(&ta->a, ta->lport, status, &r))
     return false;
   r.rtt_ms = ta->rtt_ms;
+  capture_rtt(ta, &r.rtt_ms, &r.rtt_kernel);
+  if (!ta->a.reported)
+    engine_attempt_done(&ta->a, &r);
+  else
+    json_decref(r.evidence);
+  close_all(ta);
+  return true;
+}
+
+/* The socket's error queue has the ICMP error that failed the connect (IP_RECVERR, no
+ * privileges needed): the same state, reason and evidence as the capture gives, so that one
+ * network reads the same from a root and a non-root scan (issue 11: "administratively
+ * prohibited" was filtered with the capture and unreachable from EHOSTUNREACH). */
+static bool finish_from_errqueue(struct tcp_attempt *ta)
+{
+  uv_os_fd_t fd;
+  struct icmp_info ii;
+  int64_t rx_ns;
+  const char *meaning;
+  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) != 0 ||
+      !evidence_errqueue(fd, &ta->dst, &ii, &rx_ns))
+    return false;
+  enum uc_state st = icmp_classify(ii.v6, ii.type, ii.code, &meaning);
+  if (st == UC_ST_NONE)
+    return false;
+  struct attempt_result r = {.status = ATT_FINAL, .state = st, .rtt_ms = ta->rtt_ms};
+  if (rx_ns > 0 && ta->sent_rt_ns > 0 && rx_ns >= ta->sent_rt_ns) {
+    r.rtt_ms = (double)(rx_ns - ta->sent_rt_ns) / 1e6;
+    r.rtt_kernel = true;
+  }
+  icmp_reason(&ii, r.reason, sizeof(r.reason));
+  r.evidence = json_pack("{s:o}", "icmp", icmp_evidence(&ii));
+  r.has_icmp = true;
+  r.icmp = ii;
   if (!ta->a.reported)
     engine_attempt_done(&ta->a, &r);
   else
@@ -417,6 +642,8 @@ static void on_connect_timeout(uv_timer_t *t)
   struct tcp_attempt *ta = t->data;
   if (finish_from_capture(ta, UV_ETIMEDOUT))
     return;
+  if (finish_from_errqueue(ta))
+    return; /* the ICMP came in time; the loop ran this timer before the socket's callback */
   finish(ta, ATT_NO_ANSWER, UC_ST_FILTERED, UC_OUT_NONE, NULL,
          "no answer to %u connection attempts (last waited %.0f ms)", ta->a.w.attempt + 1,
          elapsed_ms(ta));
@@ -435,7 +662,7 @@ static void after_connect(struct tcp_attempt *ta)
   }
   if (ta->pc.tls) {
     ta->phase = PH_TLS;
-    ta->tls = tls_conn_new(ta->a.eng->tls_ctx, 0, ta->a.hs->h->name);
+    ta->tls = tls_conn_new(ta->a.eng->tls_ctx, 0, ta->sni[0] ? ta->sni : NULL);
     if (!ta->tls) {
       finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL, "out of memory");
       return;
@@ -452,8 +679,15 @@ static void on_connect(uv_connect_t *req, int status)
   struct tcp_attempt *ta = req->data;
   if (ta->phase == PH_CLOSING || status == UV_ECANCELED)
     return;
+  if (ta->sni_refused && status == 0) { /* a connection to offer another SNI name */
+    ta->established = true;
+    after_connect(ta);
+    return;
+  }
   ta->rtt_ms = elapsed_ms(ta);
   if (finish_from_capture(ta, status))
+    return;
+  if (status != 0 && status != UV_ECONNREFUSED && finish_from_errqueue(ta))
     return;
   switch (status) {
   case 0: {
@@ -462,13 +696,16 @@ static void on_connect(uv_connect_t *req, int status)
      * network's round trip */
     rtt_sample(&ta->a.hs->rtt, ta->rtt_ms);
     double k = kernel_rtt_ms(&ta->tcp);
-    if (k >= 0 && k < ta->rtt_ms)
+    if (k >= 0 && k < ta->rtt_ms) {
       ta->rtt_ms = k;
+      ta->rtt_kernel = true;
+    }
     after_connect(ta);
     return;
   }
   case UV_ECONNREFUSED:
     rtt_sample(&ta->a.hs->rtt, ta->rtt_ms);
+    capture_rtt(ta, &ta->rtt_ms, &ta->rtt_kernel);
     finish(ta, ATT_FINAL, UC_ST_CLOSED, UC_OUT_NONE, NULL, "connection refused (RST)");
     return;
   case UV_EHOSTUNREACH:
@@ -492,6 +729,68 @@ static void on_connect(uv_connect_t *req, int status)
   }
 }
 
+/* The refused connection is closed: open the next one (same attempt, same deadlines). */
+static void on_reconnect_closed(uv_handle_t *h)
+{
+  struct tcp_attempt *ta = h->data;
+  ta->reconnecting = false;
+  if (ta->phase == PH_CLOSING) { /* cancelled meanwhile: the handle counts as closed */
+    on_close(h);
+    return;
+  }
+  int rc = uv_tcp_init_ex(ta->a.eng->loop, &ta->tcp, ta->dst.ss_family);
+  if (rc != 0) {
+    ta->tcp_gone = true;
+    ta->open_handles--;
+    finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL,
+           "cannot reconnect to offer another SNI name: %s", uv_strerror(rc));
+    return;
+  }
+  ta->tcp.data = ta;
+  ta->creq.data = ta;
+  tcp_socket_opts(ta);
+  rc = uv_tcp_connect(&ta->creq, &ta->tcp, (const struct sockaddr *)&ta->dst, on_connect);
+  if (rc != 0) {
+    finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL,
+           "cannot reconnect to offer another SNI name: %s", uv_strerror(rc));
+    return;
+  }
+  restart_timer(ta, ta->a.eng->conf->timeout_ms, on_connect_timeout);
+}
+
+/* The server answered our SNI name with alert 112 (unrecognized name): it is alive and speaks
+ * TLS, for other names. Closes this connection and offers the next name on a new one; false
+ * when it was not that alert or no name is left to offer. */
+static bool sni_retry(struct tcp_attempt *ta)
+{
+  char next[256];
+  const struct plan_host *h = ta->a.hs->h;
+  if (ta->phase != PH_TLS || !ta->tls || tls_conn_alert(ta->tls) != 112)
+    return false;
+  do { /* never the name just refused again (no SNI for an address, then no SNI) */
+    if (!tls_sni_alternative(h->name, h->pool, ta->sni_next++, next, sizeof(next)))
+      return false;
+  } while (strcmp(next, ta->sni) == 0);
+  if (!ta->sni_refused && !(ta->sni_refused = json_array()))
+    return false;
+  json_array_append_new(ta->sni_refused, json_string(ta->sni[0] ? ta->sni : "(none)"));
+  snprintf(ta->sni, sizeof(ta->sni), "%s", next);
+  tls_conn_free(ta->tls);
+  ta->tls = NULL;
+  ta->tls_bytes = 0;
+  ta->phase = PH_CONNECT;
+  ta->lport = 0; /* the capture's evidence belongs to the first connection */
+  uv_timer_stop(&ta->timer);
+  if (uv_is_active((uv_handle_t *)&ta->tcp))
+    uv_read_stop((uv_stream_t *)&ta->tcp);
+  ta->reconnecting = true;
+  bool reset = ta->established;
+  ta->established = false;
+  if (!reset || uv_tcp_close_reset(&ta->tcp, on_reconnect_closed) != 0)
+    uv_close((uv_handle_t *)&ta->tcp, on_reconnect_closed);
+  return true;
+}
+
 /* connect() failed before any packet: the same mapping as an asynchronous failure. */
 static void on_connect_error_now(struct tcp_attempt *ta, int rc)
 {
@@ -506,16 +805,22 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
   struct tcp_attempt *ta = calloc(1, sizeof(*ta));
   if (!ta)
     return UV_ENOMEM;
-  struct plan_host *h = hs->h;
   if (w->check)
-    probe_choose(UC_TCP, w->check->protocol, w->check->application, &ta->pc);
+    ta->pc = *w->check->proto;
   else
-    probe_choose_range(UC_TCP, &ta->pc);
-  ta->dst = h->addr;
+    ta->pc = *probe_range(UC_TCP);
+  ta->dst = hs->tg->addr;
   if (ta->dst.ss_family == AF_INET)
     ((struct sockaddr_in *)&ta->dst)->sin_port = htons(w->port);
   else
     ((struct sockaddr_in6 *)&ta->dst)->sin6_port = htons(w->port);
+  struct sockaddr_storage src;
+  socklen_t srclen;
+  int has_src = engine_source_for(e, ta->dst.ss_family, &src, &srclen);
+  if (has_src < 0) {
+    free(ta);
+    return has_src;
+  }
   /* The socket is made now: EMFILE is then a start error with nothing to close. */
   int rc = uv_tcp_init_ex(e->loop, &ta->tcp, ta->dst.ss_family);
   if (rc != 0) {
@@ -523,6 +828,7 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
     return rc;
   }
   ta->tcp.data = ta;
+  tcp_socket_opts(ta);
   uv_timer_init(e->loop, &ta->timer);
   ta->timer.data = ta;
   ta->open_handles = 2;
@@ -530,11 +836,20 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
   engine_attempt_link(e, &ta->a, hs, w);
   ta->a.cancel = cancel;
   ta->rtt_ms = -1;
-  ta->tgt.host = h->name;
-  ta->tgt.pool = h->pool;
+  ta->tgt.host = plan_target_name(hs->h, hs->tg);
+  ta->tgt.pool = hs->h->pool;
   ta->tgt.addr = (const struct sockaddr *)&ta->dst;
   ta->tgt.port = w->port;
   ta->tgt.protocol = w->check ? w->check->protocol : UC_P_TCP;
+  if (has_src && (rc = uv_tcp_bind(&ta->tcp, (const struct sockaddr *)&src, 0)) != 0) {
+    finish(ta, engine_is_resource_error(rc) ? ATT_RESOURCE : ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE,
+           NULL, "cannot send from --source %s: %s", e->conf->source_addr, uv_strerror(rc));
+    return 0;
+  }
+  /* the name the first handshake offers by SNI: none for an address (tls_conn_new) */
+  const char *name = plan_target_name(hs->h, hs->tg);
+  snprintf(ta->sni, sizeof(ta->sni), "%s", cert_ip_literal(name, NULL, NULL) ? "" : name);
+  ta->sent_rt_ns = evidence_realtime_ns();
   rc = uv_tcp_connect(&ta->creq, &ta->tcp, (const struct sockaddr *)&ta->dst, on_connect);
   if (rc != 0) {
     on_connect_error_now(ta, rc);

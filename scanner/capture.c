@@ -38,8 +38,10 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
   if (!c->cb)
     return;
   struct pkt_info pi;
-  if (pkt_parse(bytes, h->caplen, c->dlt, &pi) == 0)
+  if (pkt_parse(bytes, h->caplen, c->dlt, &pi) == 0) {
+    pi.ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec * 1000;
     c->cb(c->arg, &pi);
+  }
 }
 
 void capture_drain(struct capture *c)

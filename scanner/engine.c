@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "probes/probe.h"
 #include "probes/tls.h"
@@ -61,6 +63,101 @@ static unsigned fd_budget(unsigned want)
   return avail < want ? (unsigned)avail : want;
 }
 
+/* One scheduler entry per target with something to probe; `out` NULL: only counts them. */
+static size_t make_scheds(struct engine *e, struct plan *plan, struct host_sched *out)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < plan->nhosts; i++) {
+    struct plan_host *h = &plan->hosts[i];
+    size_t k = 0;
+    for (size_t t = 0; t < h->ntargets; t++) {
+      size_t first = k;
+      while (k < h->nchecks && h->checks[k].target == t)
+        k++;
+      if (!h->targets[t].probe)
+        continue;
+      if (out) {
+        out[n].eng = e;
+        out[n].h = h;
+        out[n].tg = &h->targets[t];
+        out[n].checks = &h->checks[first];
+        out[n].nchecks = k - first;
+      }
+      n++;
+    }
+  }
+  return n;
+}
+
+int engine_source_for(const struct engine *e, int family, struct sockaddr_storage *out,
+                      socklen_t *len)
+{
+  if (e->source.ss_family == AF_UNSPEC)
+    return 0;
+  if (e->source.ss_family != family)
+    return UV_EAFNOSUPPORT;
+  *out = e->source;
+  *len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+  return 1;
+}
+
+/* The local address the kernel sends from to reach hs's target (a UDP socket's connect()
+ * picks it from the routing table and sends nothing), recorded once per distinct address. */
+static void note_source(struct host_sched *hs)
+{
+  struct engine *e = hs->eng;
+  struct sockaddr_storage dst = hs->tg->addr, local, src;
+  socklen_t len = sizeof(local), srclen;
+  char text[64];
+  int fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return;
+  if (dst.ss_family == AF_INET)
+    ((struct sockaddr_in *)&dst)->sin_port = htons(9);
+  else
+    ((struct sockaddr_in6 *)&dst)->sin6_port = htons(9);
+  socklen_t dlen =
+      dst.ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+  bool ok = (engine_source_for(e, dst.ss_family, &src, &srclen) != 1 ||
+             bind(fd, (struct sockaddr *)&src, srclen) == 0) &&
+            connect(fd, (struct sockaddr *)&dst, dlen) == 0 &&
+            getsockname(fd, (struct sockaddr *)&local, &len) == 0;
+  close(fd);
+  if (!ok)
+    return; /* no route: the probes will say so */
+  if (local.ss_family == AF_INET)
+    ((struct sockaddr_in *)&local)->sin_port = 0;
+  else
+    ((struct sockaddr_in6 *)&local)->sin6_port = 0;
+  probe_addr_str((struct sockaddr *)&local, text, sizeof(text));
+  for (size_t i = 0; i < e->nsources; i++)
+    if (strcmp(e->sources[i], text) == 0)
+      return;
+  if (e->nsources < ENGINE_MAX_SOURCES)
+    snprintf(e->sources[e->nsources++], sizeof(e->sources[0]), "%s", text);
+}
+
+size_t engine_sources(const struct engine *e, const char *out[], size_t cap)
+{
+  size_t n = e->nsources < cap ? e->nsources : cap;
+  for (size_t i = 0; i < n; i++)
+    out[i] = e->sources[i];
+  return n;
+}
+
+/* --source as a socket address (the command line checked it is one of ours). */
+static void parse_source(struct engine *e, const char *text)
+{
+  struct sockaddr_in s4;
+  struct sockaddr_in6 s6;
+  if (!text)
+    return;
+  if (uv_ip4_addr(text, 0, &s4) == 0)
+    memcpy(&e->source, &s4, sizeof(s4));
+  else if (uv_ip6_addr(text, 0, &s6) == 0)
+    memcpy(&e->source, &s6, sizeof(s6));
+}
+
 struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_conf *conf)
 {
   struct engine *e = calloc(1, sizeof(*e));
@@ -69,39 +166,94 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   e->loop = loop;
   e->plan = plan;
   e->conf = conf;
-  e->nhosts = plan->nhosts;
+  e->nhosts = make_scheds(e, plan, NULL);
   e->hosts = calloc(e->nhosts ? e->nhosts : 1, sizeof(*e->hosts));
   if (!e->hosts) {
     free(e);
     return NULL;
   }
-  for (size_t i = 0; i < e->nhosts; i++) {
-    e->hosts[i].eng = e;
-    e->hosts[i].h = &plan->hosts[i];
-  }
+  make_scheds(e, plan, e->hosts);
+  parse_source(e, conf->source_addr);
   e->max_inflight = fd_budget(conf->concurrency ? conf->concurrency : 1);
   e->eff_inflight = e->max_inflight;
+  /* SYNs hold no socket: their window only bounds the deadline heap; --rate paces them */
+  e->syn_window = (conf->concurrency ? conf->concurrency : 1) * 16u;
+  e->sweep.fd[0] = e->sweep.fd[1] = -1;
   uv_timer_init(loop, &e->pump_timer);
   e->pump_timer.data = e;
   uv_timer_init(loop, &e->syn_timer);
   e->syn_timer.data = e;
+  uv_timer_init(loop, &e->sweep.settle);
+  e->sweep.settle.data = e;
+  uc_handles_open(&e->handles, 3);
   return e;
+}
+
+/* --- counters: the engine changes them, through these --- */
+
+void engine_probe_sent(struct engine *e)
+{
+  e->sent++;
+}
+
+void engine_probe_done(struct engine *e)
+{
+  e->done++;
+}
+
+void engine_target_answered(struct host_sched *hs)
+{
+  hs->answers++;
+}
+
+void engine_target_silent(struct host_sched *hs)
+{
+  hs->silences++;
+}
+
+bool engine_retry_silence(const struct host_sched *hs, const struct work *w)
+{
+  if (w->attempt >= hs->eng->conf->retries)
+    return false;
+  /* range ports of a target that has answered nothing at all: another attempt cannot
+   * change the verdict (single checks always get theirs) */
+  return w->check || hs->answers > 0 || hs->silences < SILENT_HOST_PROBES;
 }
 
 /* --- work queues --- */
 
+/* The kind of hs's next work (take_work's order), without taking it. False: no work. */
+static bool peek_work(const struct host_sched *hs, bool *single, enum uc_transport *t)
+{
+  if (hs->retry_head) {
+    *single = hs->retry_head->check != NULL;
+    *t = hs->retry_head->transport;
+    return true;
+  }
+  for (size_t i = hs->next_check; i < hs->nchecks; i++) {
+    const struct plan_check *c = &hs->checks[i];
+    if (c->probe && !c->is_range) {
+      *single = true;
+      *t = c->transport;
+      return true;
+    }
+  }
+  for (size_t k = hs->span_idx; k < hs->tg->nspans; k++) {
+    const struct plan_span *sp = &hs->tg->spans[k];
+    if (k > hs->span_idx || hs->span_next <= sp->last) {
+      *single = false;
+      *t = sp->transport;
+      return true;
+    }
+  }
+  return false;
+}
+
 static bool host_has_work(const struct host_sched *hs)
 {
-  if (!hs->ready || hs->failed || !hs->eng->probing)
-    return false;
-  if (hs->retry_head)
-    return true;
-  for (size_t i = hs->next_check; i < hs->h->nchecks; i++) {
-    const struct plan_check *c = &hs->h->checks[i];
-    if (c->probe && !c->is_range)
-      return true;
-  }
-  return hs->span_idx < hs->h->nspans;
+  bool single;
+  enum uc_transport t;
+  return hs->ready && !hs->failed && hs->eng->probing && peek_work(hs, &single, &t);
 }
 
 int engine_push_retry(struct host_sched *hs, const struct work *w, bool front)
@@ -139,8 +291,8 @@ static bool take_work(struct host_sched *hs, struct work *out)
     free(n);
     return true;
   }
-  while (hs->next_check < hs->h->nchecks) {
-    struct plan_check *c = &hs->h->checks[hs->next_check++];
+  while (hs->next_check < hs->nchecks) {
+    struct plan_check *c = &hs->checks[hs->next_check++];
     if (c->probe && !c->is_range) {
       out->check = c;
       out->port = c->first;
@@ -148,8 +300,8 @@ static bool take_work(struct host_sched *hs, struct work *out)
       return true;
     }
   }
-  while (hs->span_idx < hs->h->nspans) {
-    const struct plan_span *s = &hs->h->spans[hs->span_idx];
+  while (hs->span_idx < hs->tg->nspans) {
+    const struct plan_span *s = &hs->tg->spans[hs->span_idx];
     if (hs->span_next < s->first)
       hs->span_next = s->first;
     if (hs->span_next <= s->last) {
@@ -185,7 +337,7 @@ static bool any_work(const struct engine *e)
 
 static void maybe_done(struct engine *e)
 {
-  if (e->finished || !e->started || e->inflight)
+  if (e->finished || !e->started || uc_count_get(&e->inflight) || uc_count_get(&e->syn_inflight))
     return;
   /* A running getaddrinfo() cannot be cancelled (a DNS server that never answers holds it
    * for timeout x attempts): a stopped scan does not wait for it. engine_progress() still
@@ -193,12 +345,13 @@ static void maybe_done(struct engine *e)
    * until it completes, and normally just exits. */
   if (e->resolving && !e->stopping)
     return;
-  if (!e->stopping && any_work(e))
+  if (!e->stopping && (any_work(e) || sweep_busy(e)))
     return;
   e->finished = true;
   uv_timer_stop(&e->pump_timer);
   e->pump_timer_armed = false;
   syn_stop(e);
+  sweep_stop(e);
   if (e->capture) {
     /* The last answers count and go to the dump file; the count is the file's. */
     capture_drain(e->capture);
@@ -221,11 +374,11 @@ void engine_capture_filter(const struct engine *e, char *buf, size_t cap)
                                  "(icmp and (icmp[0] == 3 or icmp[0] == 11)) or "
                                  "(icmp6 and (ip6[40] == 1 or ip6[40] == 3))");
   for (size_t i = 0; i < e->nhosts && used + 80 < cap; i++) {
-    const struct plan_host *h = e->hosts[i].h;
-    if (!h->resolved)
+    const struct plan_target *tg = e->hosts[i].tg;
+    if (!tg->resolved)
       continue;
     char ip[64];
-    struct sockaddr_storage a = h->addr;
+    struct sockaddr_storage a = tg->addr;
     if (a.ss_family == AF_INET)
       ((struct sockaddr_in *)&a)->sin_port = 0;
     else
@@ -283,16 +436,48 @@ static void arm_pump(struct engine *e, uint64_t ms)
   uv_timer_start(&e->pump_timer, on_pump_timer, ms ? ms : 1, 0);
 }
 
-static struct host_sched *next_host(struct engine *e)
+/* Whether work of this kind holds a socket while it waits for its answer: an attempt
+ * (attempt_tcp.c, attempt_udp.c) does; a raw SYN and a swept UDP port do not. */
+static bool needs_socket(const struct host_sched *hs, bool single, enum uc_transport t)
+{
+  if (single)
+    return true;
+  return t == UC_TCP ? !hs->syn : !hs->udp_state;
+}
+
+/* Round robin over the targets: the next whose next work fits (a free socket slot of its
+ * own, --per-host, and of the engine's for work that holds one; room in the SYN window for a
+ * SYN) and whose own rate bucket (--rate) has a token; the work is taken. *wait_ms: how long
+ * until a target held back by its rate has a token (0: none is). */
+static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_ms)
 {
   unsigned per_host = e->conf->per_host ? e->conf->per_host : 1;
+  bool sockets = uc_count_get(&e->inflight) < e->eff_inflight;
+  bool syns = uc_count_get(&e->syn_inflight) < e->syn_window;
+  uint64_t now = uv_hrtime();
+  *wait_ms = 0;
   for (size_t k = 0; k < e->nhosts; k++) {
     size_t i = (e->rr + k) % e->nhosts;
     struct host_sched *hs = &e->hosts[i];
-    if (hs->inflight < per_host && host_has_work(hs)) {
-      e->rr = (i + 1) % e->nhosts;
-      return hs;
+    bool single;
+    enum uc_transport t;
+    if (!host_has_work(hs) || !peek_work(hs, &single, &t))
+      continue;
+    if (needs_socket(hs, single, t) ? !sockets || uc_count_get(&hs->inflight) >= per_host
+                                    : t == UC_TCP && !syns)
+      continue;
+    if (!ratelimit_take(&hs->rl, now)) {
+      uint64_t ms = ratelimit_wait_ms(&hs->rl, now);
+      if (!*wait_ms || ms < *wait_ms)
+        *wait_ms = ms;
+      continue;
     }
+    if (!take_work(hs, w)) {
+      ratelimit_give_back(&hs->rl);
+      continue;
+    }
+    e->rr = (i + 1) % e->nhosts;
+    return hs;
   }
   return NULL;
 }
@@ -300,23 +485,24 @@ static struct host_sched *next_host(struct engine *e)
 static void resource_wait(struct engine *e, int err)
 {
   e->resource_waits++;
-  if (e->inflight == 0 && ++e->starved >= STARVE_LIMIT && !e->stop_why[0])
+  unsigned inflight = uc_count_get(&e->inflight);
+  if (inflight == 0 && ++e->starved >= STARVE_LIMIT && !e->stop_why[0])
     snprintf(e->stop_why, sizeof(e->stop_why),
              "no socket could be opened for %u ms with no probe in flight (%s): raise the "
              "open-file limit (ulimit -n)",
              STARVE_LIMIT * RESOURCE_PAUSE_MS, err ? uv_strerror(err) : "resource error");
-  if (err == UV_EMFILE && e->inflight > 0) {
+  if (err == UV_EMFILE && inflight > 0) {
     /* Out of descriptors: the probes open now are as many as fit (fd_budget() only guesses
      * at what the rest of the process holds). Keep to that for the rest of the scan and go
      * on as probes finish, without a pause: lowering the cap by one and raising it back on
      * each success would hit the limit and pause 20 ms on every round, a few hundred probes
      * a second. */
-    if (e->inflight < e->max_inflight)
-      e->max_inflight = e->inflight;
+    if (inflight < e->max_inflight)
+      e->max_inflight = inflight;
     e->eff_inflight = e->max_inflight;
     return;
   }
-  unsigned cap = e->inflight > 1 ? e->inflight - 1 : 1;
+  unsigned cap = inflight > 1 ? inflight - 1 : 1;
   if (cap < e->eff_inflight)
     e->eff_inflight = cap;
   arm_pump(e, RESOURCE_PAUSE_MS);
@@ -328,22 +514,27 @@ void engine_pump(struct engine *e)
     maybe_done(e);
     return;
   }
-  while (e->inflight < e->eff_inflight && !e->pump_timer_armed) {
-    struct host_sched *hs = next_host(e);
-    if (!hs)
-      break;
+  while (!e->pump_timer_armed) {
     if (!ratelimit_take(&e->rl, uv_hrtime())) {
       arm_pump(e, ratelimit_wait_ms(&e->rl, uv_hrtime()));
       break;
     }
     struct work w;
-    if (!take_work(hs, &w))
+    uint64_t wait_ms;
+    struct host_sched *hs = pick(e, &w, &wait_ms);
+    if (!hs) {
+      ratelimit_give_back(&e->rl);
+      if (wait_ms)
+        arm_pump(e, wait_ms); /* every target with work waits for its own rate */
+      break;
+    }
+    if (!w.check && w.transport == UC_TCP && hs->syn && syn_start(e, hs, &w))
       continue;
-    if (hs->syn && !w.check && w.transport == UC_TCP && syn_start(e, hs, &w))
+    if (!w.check && w.transport == UC_UDP && sweep_start(e, hs, &w))
       continue;
     int rc = w.transport == UC_TCP ? attempt_tcp_start(e, hs, &w) : attempt_udp_start(e, hs, &w);
     if (rc == 0) {
-      e->sent++;
+      engine_probe_sent(e);
       e->starved = 0;
       continue;
     }
@@ -354,12 +545,18 @@ void engine_pump(struct engine *e)
     }
     /* Could not even start, and nothing to close: record it as an error. */
     struct attempt_result r = {.status = ATT_FINAL, .state = UC_ST_ERROR, .rtt_ms = -1};
-    snprintf(r.reason, sizeof(r.reason), "could not start the probe: %s", uv_strerror(rc));
+    if (rc == UV_EAFNOSUPPORT && e->source.ss_family != AF_UNSPEC)
+      snprintf(r.reason, sizeof(r.reason),
+               "no probe can go from --source %s to this target: the addresses are of "
+               "different families (IPv4, IPv6)",
+               e->conf->source_addr);
+    else
+      snprintf(r.reason, sizeof(r.reason), "could not start the probe: %s", uv_strerror(rc));
     if (w.check)
       results_single(hs, w.check, &r, w.attempt + 1);
     else
       results_span_port(hs, w.transport, w.port, UC_ST_ERROR);
-    e->done++;
+    engine_probe_done(e);
   }
   if (e->stop_why[0]) {
     engine_stop(e); /* a partial report says what was done; the session says why */
@@ -383,6 +580,10 @@ void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched 
   a->hs = hs;
   a->w = *w;
   a->w.next = NULL;
+  /* The loop reads its clock once per iteration: an attempt started late in a long one (a
+   * busy machine, many handshakes at once) would arm its deadline from a time already past,
+   * and it would fire at once ("last waited 0 ms"). Its deadline counts from now. */
+  uv_update_time(e->loop);
   a->start_ns = uv_hrtime();
   a->answer_ttl = -1;
   a->next = e->attempts;
@@ -390,8 +591,8 @@ void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched 
   if (e->attempts)
     e->attempts->prev = a;
   e->attempts = a;
-  e->inflight++;
-  hs->inflight++;
+  uc_count_inc(&e->inflight);
+  uc_count_inc(&hs->inflight);
 }
 
 void engine_attempt_release(struct attempt *a)
@@ -403,8 +604,8 @@ void engine_attempt_release(struct attempt *a)
     e->attempts = a->next;
   if (a->next)
     a->next->prev = a->prev;
-  e->inflight--;
-  a->hs->inflight--;
+  uc_count_dec(&e->inflight);
+  uc_count_dec(&a->hs->inflight);
   free(a);
   engine_pump(e);
 }
@@ -417,7 +618,7 @@ static void listener_found(struct engine *e, struct host_sched *hs)
   for (size_t i = 0; i < hs->udp_silent.n; i++) {
     struct work w = {.port = hs->udp_silent.v[i], .transport = UC_UDP, .attempt = 1};
     if (engine_push_retry(hs, &w, false) == 0 && e->done > 0)
-      e->done--;
+      e->done--; /* counted done as silent; it goes out again */
   }
   port_list_free(&hs->udp_silent);
 }
@@ -444,15 +645,24 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
     json_decref(r->evidence);
     return;
   case ATT_NO_ANSWER:
-    if (w.transport == UC_TCP && w.attempt < e->conf->retries) {
+    engine_target_silent(hs);
+    if (w.transport == UC_TCP && engine_retry_silence(hs, &w)) {
       w.attempt++;
       engine_push_retry(hs, &w, true);
       json_decref(r->evidence);
       return;
     }
     if (!w.check && w.transport == UC_UDP && !hs->udp_listener) {
+      if (w.attempt == 0 && hs->udp_span_closed > 0 && hs->udp_span_closed >= hs->udp_silent.n) {
+        /* A host that answers port unreachable at least as often as it is silent: a silent
+         * port's answer may be what got lost. One more datagram, after the rest. */
+        w.attempt = 1;
+        engine_push_retry(hs, &w, false);
+        json_decref(r->evidence);
+        return;
+      }
       port_list_add(&hs->udp_silent, w.port);
-      e->done++;
+      engine_probe_done(e);
       json_decref(r->evidence);
       return;
     }
@@ -466,8 +676,12 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
     }
     break;
   case ATT_FINAL:
+    if (r->state != UC_ST_ERROR)
+      engine_target_answered(hs);
     if (r->listener && w.transport == UC_UDP && !hs->udp_listener)
       listener_found(e, hs);
+    if (!w.check && w.transport == UC_UDP && r->state == UC_ST_CLOSED)
+      hs->udp_span_closed++;
     break;
   }
   if (e->eff_inflight < e->max_inflight)
@@ -481,18 +695,19 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
     results_span_port(hs, w.transport, w.port, st);
     json_decref(r->evidence);
   }
-  e->done++;
+  engine_probe_done(e);
 }
 
 /* --- resolution --- */
 
 static void host_resolved(struct host_sched *hs, const struct sockaddr *sa, socklen_t len)
 {
-  struct plan_host *h = hs->h;
-  memcpy(&h->addr, sa, len);
-  h->resolved = true;
-  probe_addr_str(sa, h->addr_text, sizeof(h->addr_text));
+  struct plan_target *tg = hs->tg;
+  memcpy(&tg->addr, sa, len);
+  tg->resolved = true;
+  probe_addr_str(sa, tg->addr_text, sizeof(tg->addr_text));
   hs->ready = true;
+  note_source(hs);
 }
 
 size_t engine_unresolved(const struct engine *e)
@@ -565,6 +780,7 @@ static void begin_probing(struct engine *e)
       syn_setup(e);
     }
   }
+  sweep_setup(e);
   e->probing = true;
   engine_pump(e);
 }
@@ -578,8 +794,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
   if (status == 0 && res) {
     host_resolved(hs, res->ai_addr, res->ai_addrlen);
   } else if (status != UV_ECANCELED) {
-    snprintf(hs->h->resolve_error, sizeof(hs->h->resolve_error), "name \"%s\" does not resolve: %s",
-             hs->h->name, uv_strerror(status));
+    snprintf(hs->tg->resolve_error, sizeof(hs->tg->resolve_error),
+             "name \"%s\" does not resolve: %s", hs->tg->spec, uv_strerror(status));
     hs->failed = true;
     /* A name that does not exist is bad input; a resolver that cannot answer right now
      * (EAI_AGAIN: DNS down or slow) is this host's problem: it is reported unreachable
@@ -596,8 +812,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 
 static int start_resolution(struct engine *e, struct host_sched *hs)
 {
-  struct plan_host *h = hs->h;
-  const char *literal = h->address;
+  struct plan_target *tg = hs->tg;
+  const char *literal = tg->literal ? tg->spec : NULL;
   struct sockaddr_in6 s6;
   struct sockaddr_in s4;
   if (literal) {
@@ -611,17 +827,17 @@ static int start_resolution(struct engine *e, struct host_sched *hs)
   }
   struct addrinfo hints;
   memset(&hints, 0, sizeof(hints));
-  hints.ai_family = AF_UNSPEC;
+  hints.ai_family = e->source.ss_family; /* AF_UNSPEC without --source */
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_ADDRCONFIG;
   hs->gai.data = hs;
   hs->resolving = true;
   e->resolving++;
-  int rc = uv_getaddrinfo(e->loop, &hs->gai, on_resolved, h->name, NULL, &hints);
+  int rc = uv_getaddrinfo(e->loop, &hs->gai, on_resolved, tg->spec, NULL, &hints);
   if (rc != 0) {
     hs->resolving = false;
     e->resolving--;
-    snprintf(h->resolve_error, sizeof(h->resolve_error), "cannot resolve \"%s\": %s", h->name,
+    snprintf(tg->resolve_error, sizeof(tg->resolve_error), "cannot resolve \"%s\": %s", tg->spec,
              uv_strerror(rc));
     hs->failed = true;
     results_host_unresolved(hs);
@@ -645,7 +861,10 @@ int engine_start(struct engine *e, engine_done_cb done_cb, void *arg)
   e->done_cb = done_cb;
   e->done_arg = arg;
   e->total = plan_probe_count(e->plan);
-  ratelimit_init(&e->rl, e->conf->rate, uv_hrtime());
+  uint64_t now = uv_hrtime();
+  ratelimit_init(&e->rl, e->conf->max_rate, now);
+  for (size_t i = 0; i < e->nhosts; i++)
+    ratelimit_init(&e->hosts[i].rl, e->conf->rate, now);
   if (plan_needs_tls(e->plan)) {
     e->tls_ctx = tls_client_ctx_new(e->conf->ca_file, e->tls_ctx_error, sizeof(e->tls_ctx_error));
     if (!e->tls_ctx)
@@ -678,6 +897,7 @@ void engine_stop(struct engine *e)
   uv_timer_stop(&e->pump_timer);
   e->pump_timer_armed = false;
   syn_stop(e);
+  sweep_stop(e);
   maybe_done(e);
 }
 
@@ -686,7 +906,7 @@ void engine_progress(const struct engine *e, struct engine_progress *out)
   out->total = e->total;
   out->done = e->done;
   out->sent = e->sent;
-  out->inflight = e->inflight;
+  out->inflight = uc_count_get(&e->inflight) + uc_count_get(&e->syn_inflight);
   out->hosts_resolving = e->resolving;
 }
 
@@ -697,11 +917,15 @@ void engine_finalize(struct engine *e)
   evidence_finalize_ranges(e);
 }
 
+void engine_handle_closed(struct engine *e)
+{
+  if (uc_handles_closed(&e->handles))
+    free(e);
+}
+
 static void on_engine_closed(uv_handle_t *h)
 {
-  struct engine *e = h->data;
-  if (--e->open_handles == 0)
-    free(e);
+  engine_handle_closed(h->data);
 }
 
 void engine_free(struct engine *e)
@@ -710,6 +934,7 @@ void engine_free(struct engine *e)
     return;
   syn_teardown(e);
   evidence_teardown(e);
+  sweep_close(e); /* its polls close with the timers below; the engine goes with the last */
   for (size_t i = 0; i < e->nhosts; i++) {
     free_retries(&e->hosts[i]);
     port_list_free(&e->hosts[i].udp_silent);
@@ -722,7 +947,7 @@ void engine_free(struct engine *e)
   if (e->capture)
     capture_close(e->capture);
   e->capture = NULL;
-  e->open_handles = 2;
   uv_close((uv_handle_t *)&e->pump_timer, on_engine_closed);
   uv_close((uv_handle_t *)&e->syn_timer, on_engine_closed);
+  uv_close((uv_handle_t *)&e->sweep.settle, on_engine_closed);
 }

@@ -59,6 +59,9 @@ const char *engine_stop_reason(const struct engine *e);
 /* True when every planned probe finished (not stopped). */
 bool engine_complete(const struct engine *e);
 void engine_progress(const struct engine *e, struct engine_progress *out);
+/* Local addresses the probes went out from (distinct, at most a few), valid until
+ * engine_free. */
+size_t engine_sources(const struct engine *e, const char *out[], size_t cap);
 /* Settles verdicts on the plan; call after done_cb. */
 void engine_finalize(struct engine *e);
 void engine_free(struct engine *e);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "common/count.h"
 #include "common/icmp.h"
 #include "probes/registry.h"
 #include "scanner/capture.h"
@@ -16,6 +17,8 @@
 #include "scanner/engine.h"
 #include "scanner/ratelimit.h"
 #include "scanner/rtt.h"
+
+#define ENGINE_MAX_SOURCES 8
 
 /* One unit of work: a single check, or one port of a host's span. */
 struct work {
@@ -26,9 +29,14 @@ struct work {
   unsigned attempt; /* 0 = first */
 };
 
+/* One target being probed: a host's address, or one of an Edge's interfaces. Its checks are
+ * the slice of the host's checks on that target (plan.h sorts them by target). */
 struct host_sched {
   struct engine *eng;
   struct plan_host *h;
+  struct plan_target *tg;
+  struct plan_check *checks;
+  size_t nchecks;
   bool ready;    /* address known */
   bool failed;   /* name did not resolve */
   bool bad_name; /* ... because it does not exist (an input error) */
@@ -38,10 +46,21 @@ struct host_sched {
   size_t span_idx;    /* cursor over spans */
   uint32_t span_next; /* next port in spans[span_idx] */
   struct work *retry_head, *retry_tail;
-  unsigned inflight;
+  struct uc_count inflight; /* attempts holding a socket (connect, TLS, a UDP exchange) */
+  struct ratelimit rl;      /* --rate: new probes per second to this target */
+  uint64_t answers;         /* probes the target answered (anything but silence) */
+  uint64_t silences;        /* probes that got nothing back */
   struct rtt_est rtt;
   bool udp_listener;           /* a ucscan listener answered on one of its UDP ports */
   struct port_list udp_silent; /* span UDP ports silent so far, before any listener */
+  uint32_t udp_span_closed;    /* span UDP ports that answered port unreachable */
+  /* UDP span ports swept from one socket (scanner/udp_sweep.c) */
+  uint8_t *udp_state; /* per port from udp_base: SWEEP_SENT | SWEEP_DONE */
+  uint16_t udp_base;
+  uint32_t udp_len;
+  struct uc_count udp_waiting; /* sent, neither answered nor settled */
+  uint32_t udp_closed;         /* port unreachable answers */
+  unsigned udp_pass;           /* resend passes so far */
   /* Raw SYN probes for the TCP span ports (scanner/engine_syn.c). */
   bool syn;
   uint32_t saddr_be, daddr_be;
@@ -52,8 +71,21 @@ struct host_sched {
   uint8_t range_icmp_full; /* bit per transport: every range check has its first ICMP */
 };
 
+/* A TCP span port's byte in syn_state: SYN_DONE (decided) | SYN_INFLIGHT (a SYN of attempt
+ * SYN_ATTEMPT(byte) waits for its answer). */
 #define SYN_DONE 0x80
+#define SYN_INFLIGHT 0x40
+#define SYN_ATTEMPT_MASK 0x3f
 #define SYN_MAX_ATTEMPTS 21
+
+/* A UDP span port's byte in udp_state. */
+#define SWEEP_SENT 0x01 /* its datagram went out in the current pass */
+#define SWEEP_DONE 0x02 /* decided: answered, an ICMP error, or settled silent */
+
+/* A target that has answered nothing to this many probes is silent as a whole (a dead
+ * address, or a firewall dropping everything): its range ports get no retries, which would
+ * only multiply the wait without changing the verdict. */
+#define SILENT_HOST_PROBES 64
 
 struct syn_entry {
   uint64_t deadline_ns;
@@ -84,9 +116,11 @@ struct attempt_result {
   double rtt_ms;    /* < 0: none */
   json_t *evidence; /* handed over */
   bool listener;
-  unsigned sends; /* times the request went out within this attempt (UDP retransmits; 0: once) */
-  int sys_err;    /* ATT_RESOURCE: the libuv error */
-  bool has_icmp;  /* the result is an ICMP error's: */
+  unsigned sends;  /* times the request went out within this attempt (UDP retransmits; 0: once) */
+  int sys_err;     /* ATT_RESOURCE: the libuv error */
+  bool rtt_kernel; /* rtt_ms is the kernel's measure (TCP_INFO, receive timestamps), not the
+                      event loop's time from the request to the callback that saw the answer */
+  bool has_icmp;   /* the result is an ICMP error's: */
   struct icmp_info icmp; /* which (a range check keeps the first that blocked a port) */
 };
 
@@ -96,9 +130,23 @@ struct attempt {
   struct host_sched *hs;
   struct work w;
   uint64_t start_ns;
-  bool reported;  /* engine_attempt_done() was called (or the attempt was cancelled) */
-  int answer_ttl; /* TTL of the SYN-ACK or RST that answered the connect, or -1 */
+  bool reported;        /* engine_attempt_done() was called (or the attempt was cancelled) */
+  int answer_ttl;       /* TTL of the SYN-ACK or RST that answered the connect, or -1 */
+  int64_t answer_rx_ns; /* when the capture saw that answer (CLOCK_REALTIME), or 0 */
   void (*cancel)(struct attempt *a);
+};
+
+/* UDP range ports without a socket per port (scanner/udp_sweep.c). */
+struct udp_sweep {
+  int fd[2]; /* AF_INET, AF_INET6; -1: not open */
+  uv_poll_t poll[2];
+  uv_timer_t settle; /* one settle interval after the last datagram */
+  bool settling;
+  struct host_sched **targets; /* swept targets, sorted by address */
+  size_t ntargets;
+  void *mod_state; /* the generic UDP probe's state: one nonce for the sweep */
+  uint8_t payload[64];
+  size_t payload_len;
 };
 
 struct engine {
@@ -107,12 +155,12 @@ struct engine {
   const struct scan_conf *conf;
   struct host_sched *hosts;
   size_t nhosts;
-  size_t rr; /* round-robin cursor over hosts */
-  unsigned inflight;
-  unsigned max_inflight; /* the configured concurrency, capped by the fd limit */
-  unsigned eff_inflight; /* lowered on local resource errors, raised back on success */
-  struct ratelimit rl;
-  uv_timer_t pump_timer; /* rate cap and resource back-off */
+  size_t rr;                /* round-robin cursor over hosts */
+  struct uc_count inflight; /* attempts holding a socket, all targets */
+  unsigned max_inflight;    /* the configured concurrency, capped by the fd limit */
+  unsigned eff_inflight;    /* lowered on local resource errors, raised back on success */
+  struct ratelimit rl;      /* --max-rate: new probes per second, all targets */
+  uv_timer_t pump_timer;    /* rate cap and resource back-off */
   bool pump_timer_armed;
   bool started, stopping, finished;
   unsigned resolving;
@@ -137,13 +185,14 @@ struct engine {
   uint32_t by_addr_mask;
   unsigned long capture_packets;
   unsigned capture_drops;
-  int open_handles;
-  bool probing; /* resolution finished, probes may start */
+  struct uc_handles handles; /* the engine's own timers and polls, until closed */
+  bool probing;              /* resolution finished, probes may start */
   /* raw SYN probing */
   bool syn_on;
   struct synscan syn;
   struct syn_heap syn_heap;
-  unsigned syn_inflight;
+  struct uc_count syn_inflight; /* SYNs awaiting an answer (no socket: a window, not slots) */
+  unsigned syn_window;
   uv_timer_t syn_timer;
   bool syn_timer_armed;
   uint64_t syn_timer_due;
@@ -152,6 +201,12 @@ struct engine {
     uint32_t host;
     uint64_t sent_ns;
   } syn_rtt[64];
+  /* --source: the local address every probe is bound to (ss_family AF_UNSPEC: none) */
+  struct sockaddr_storage source;
+  /* local addresses probes went out from, for the report's vantage.source_addresses */
+  char sources[ENGINE_MAX_SOURCES][64];
+  size_t nsources;
+  struct udp_sweep sweep;
   uint8_t readbuf[65536]; /* shared: read callbacks consume it before returning */
 };
 
@@ -168,9 +223,38 @@ void engine_attempt_release(struct attempt *a);
 /* Links a new attempt into the in-flight list. */
 void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched *hs,
                          const struct work *w);
+/* The engine's progress counters, changed only through these: a probe went out (first
+ * attempt or retry), a planned probe is decided. */
+void engine_probe_sent(struct engine *e);
+void engine_probe_done(struct engine *e);
+/* A target answered (anything but silence) / stayed silent: the silent-host rule. */
+void engine_target_answered(struct host_sched *hs);
+void engine_target_silent(struct host_sched *hs);
+/* Whether a probe to hs that got no answer deserves another attempt. */
+bool engine_retry_silence(const struct host_sched *hs, const struct work *w);
+/* Close callback of the engine's own handles (the sweep's polls, its timers). */
+void engine_handle_closed(struct engine *e);
 /* 32 random bytes for probe modules (transaction ids, nonces). */
 void engine_random(uint8_t out[32]);
 bool engine_is_resource_error(int uv_err);
+/* The --source address for a socket of `family` (port 0). Returns 1 with *out filled, 0 when
+ * no --source was given, or UV_EAFNOSUPPORT when --source is of the other family. */
+int engine_source_for(const struct engine *e, int family, struct sockaddr_storage *out,
+                      socklen_t *len);
+
+/* udp_sweep.c: UDP range ports from one socket per family. sweep_setup after resolution
+ * (targets without a sweep go port by port, attempt_udp.c); sweep_start sends one port's
+ * datagram (false: not swept, use an attempt); sweep_busy while a pass settles;
+ * sweep_queued: hs still has UDP span ports to hand out; sweep_finish_stopped decides the
+ * silent ports of a stopped scan; sweep_close before the engine is freed. */
+void sweep_setup(struct engine *e);
+void sweep_off(struct engine *e);
+bool sweep_start(struct engine *e, struct host_sched *hs, const struct work *w);
+bool sweep_busy(const struct engine *e);
+bool sweep_queued(const struct host_sched *hs);
+void sweep_stop(struct engine *e);
+void sweep_finish_stopped(struct engine *e);
+void sweep_close(struct engine *e);
 
 /* engine_syn.c: raw SYN probes. syn_open opens the raw socket (privileged, before the
  * scan starts); syn_setup prepares the hosts once their addresses are known. */
@@ -190,6 +274,9 @@ int evidence_setup(struct engine *e); /* after resolution: host index, answer ta
 void evidence_teardown(struct engine *e);
 void evidence_on_packet(void *arg, const struct pkt_info *p);
 struct host_sched *evidence_host(struct engine *e, const struct pkt_addr *a);
+/* Whether captured packets of hs's address are attributed to hs (false for a second target
+ * on an address another target already has). */
+bool evidence_owns(struct engine *e, const struct host_sched *hs);
 /* A connect attempt ended (status: 0, or the libuv error; UV_ETIMEDOUT for our own
  * deadline). Drains the capture and looks for the packet that answered: a SYN-ACK or RST
  * sets a->answer_ttl; an ICMP error fills r (state, reason naming who sent it,
@@ -198,6 +285,22 @@ struct host_sched *evidence_host(struct engine *e, const struct pkt_addr *a);
 bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct attempt_result *r);
 /* The result of a single check is being recorded: adds evidence.ttl. */
 void evidence_result(struct attempt *a, struct attempt_result *r);
+/* Asks the kernel for ICMP details on a socket: IP_RECVERR / IPV6_RECVERR (an ICMP error about
+ * this socket's packets is queued with its type, code and sender; for a TCP connect() as for
+ * UDP, and without privileges) and SO_TIMESTAMPNS (answers and queued errors carry the time
+ * the kernel received them). Best effort: a kernel that refuses just gives less evidence. */
+void evidence_socket_opts(int fd, int family);
+/* Reads one ICMP error from fd's error queue. True with *ii filled (from_target judged against
+ * dst, whose port is ignored) and *rx_ns the kernel's receive time (CLOCK_REALTIME, ns; 0 when
+ * unknown); false when the queue holds no ICMP error. */
+bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_info *ii,
+                       int64_t *rx_ns);
+/* CLOCK_REALTIME in ns, to pair with kernel receive times. */
+int64_t evidence_realtime_ns(void);
+/* An ICMP error on fd's error queue, whatever the destination: *orig is the destination
+ * (address and port) of the datagram that caused it. False when none is queued. */
+bool evidence_errqueue_any(int fd, struct sockaddr_storage *orig, struct icmp_info *ii,
+                           int64_t *rx_ns);
 /* A port of a range was blocked by an ICMP error: the range's first one becomes evidence. */
 void evidence_range_icmp(struct host_sched *hs, enum uc_transport t, uint16_t port,
                          const struct icmp_info *ii);

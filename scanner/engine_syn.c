@@ -70,17 +70,14 @@ static void syn_record(struct engine *e, struct host_sched *hs, uint16_t port, e
   uint8_t *s = &hs->syn_state[port - hs->syn_base];
   if (*s & SYN_DONE)
     return;
-  bool in_flight = (*s & 0x40) != 0;
+  bool in_flight = (*s & SYN_INFLIGHT) != 0;
   *s = SYN_DONE;
   results_span_port(hs, UC_TCP, port, st);
-  e->done++;
-  if (in_flight) {
-    e->inflight--;
-    hs->inflight--;
-    e->syn_inflight--;
-  }
-  if (e->eff_inflight < e->max_inflight)
-    e->eff_inflight++;
+  engine_probe_done(e);
+  if (st != UC_ST_FILTERED)
+    engine_target_answered(hs);
+  if (in_flight)
+    uc_count_dec(&e->syn_inflight);
 }
 
 bool syn_on_answer(struct engine *e, struct host_sched *hs, const struct pkt_info *p)
@@ -121,19 +118,18 @@ static void expire(struct engine *e)
     unsigned k = en.attempt;
     struct host_sched *hs = &e->hosts[en.host];
     uint8_t *s = &hs->syn_state[en.port - hs->syn_base];
-    if ((*s & SYN_DONE) || !(*s & 0x40) || (*s & 0x3f) != k)
+    if ((*s & SYN_DONE) || !(*s & SYN_INFLIGHT) || (*s & SYN_ATTEMPT_MASK) != k)
       continue; /* answered, or superseded by a later attempt */
-    *s &= (uint8_t)~0x40;
-    e->inflight--;
-    hs->inflight--;
-    e->syn_inflight--;
-    if (k < e->conf->retries) {
-      struct work w = {.port = en.port, .transport = UC_TCP, .attempt = k + 1};
+    *s &= (uint8_t)~SYN_INFLIGHT;
+    uc_count_dec(&e->syn_inflight);
+    engine_target_silent(hs);
+    struct work w = {.port = en.port, .transport = UC_TCP, .attempt = k + 1};
+    if (engine_retry_silence(hs, &(struct work){.attempt = k, .transport = UC_TCP})) {
       engine_push_retry(hs, &w, false);
     } else {
       *s = SYN_DONE;
       results_span_port(hs, UC_TCP, en.port, UC_ST_FILTERED);
-      e->done++;
+      engine_probe_done(e);
     }
   }
 }
@@ -181,23 +177,30 @@ void syn_setup(struct engine *e)
     return;
   for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
-    struct plan_host *h = hs->h;
-    if (!hs->ready || h->addr.ss_family != AF_INET)
+    const struct plan_target *tg = hs->tg;
+    if (!hs->ready || tg->addr.ss_family != AF_INET)
+      continue;
+    /* Answers are matched by address: a second target on the same address (two Edge
+     * interface names for one address) uses connect() for its ranges. */
+    if (!evidence_owns(e, hs))
       continue;
     uint32_t lo = 65536, hi = 0;
-    for (size_t k = 0; k < h->nspans; k++) {
-      if (h->spans[k].transport != UC_TCP)
+    for (size_t k = 0; k < tg->nspans; k++) {
+      if (tg->spans[k].transport != UC_TCP)
         continue;
-      if (h->spans[k].first < lo)
-        lo = h->spans[k].first;
-      if (h->spans[k].last > hi)
-        hi = h->spans[k].last;
+      if (tg->spans[k].first < lo)
+        lo = tg->spans[k].first;
+      if (tg->spans[k].last > hi)
+        hi = tg->spans[k].last;
     }
     if (lo > hi)
       continue;
-    hs->daddr_be = ((struct sockaddr_in *)&h->addr)->sin_addr.s_addr;
-    if (synscan_source_for(hs->daddr_be, &hs->saddr_be) < 0)
-      continue; /* no route: connect() will say so */
+    hs->daddr_be = ((struct sockaddr_in *)&tg->addr)->sin_addr.s_addr;
+    if (e->source.ss_family == AF_INET)
+      hs->saddr_be = ((struct sockaddr_in *)&e->source)->sin_addr.s_addr;
+    else if (e->source.ss_family != AF_UNSPEC ||
+             synscan_source_for(hs->daddr_be, &hs->saddr_be) < 0)
+      continue; /* no route (connect() will say so), or an IPv6 --source */
     hs->syn_state = calloc(hi - lo + 1, 1);
     if (!hs->syn_state)
       continue;
@@ -230,15 +233,13 @@ bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
       .attempt = (uint8_t)k};
   if (heap_push(&e->syn_heap, &en) < 0)
     return false;
-  *s = (uint8_t)(0x40 | k);
+  *s = (uint8_t)(SYN_INFLIGHT | k);
   unsigned slot = w->port % 64;
   e->syn_rtt[slot].port = w->port;
   e->syn_rtt[slot].host = en.host;
   e->syn_rtt[slot].sent_ns = now;
-  e->inflight++;
-  hs->inflight++;
-  e->syn_inflight++;
-  e->sent++;
+  uc_count_inc(&e->syn_inflight);
+  engine_probe_sent(e);
   if (!e->syn_timer_armed || en.deadline_ns < e->syn_timer_due)
     arm_timer(e);
   return true;
@@ -267,11 +268,9 @@ void syn_stop(struct engine *e)
     const struct syn_entry *en = &hp->v[i];
     struct host_sched *hs = &e->hosts[en->host];
     uint8_t *s = &hs->syn_state[en->port - hs->syn_base];
-    if (!(*s & SYN_DONE) && (*s & 0x40) && (*s & 0x3f) == en->attempt) {
-      *s &= (uint8_t)~0x40;
-      e->inflight--;
-      hs->inflight--;
-      e->syn_inflight--;
+    if (!(*s & SYN_DONE) && (*s & SYN_INFLIGHT) && (*s & SYN_ATTEMPT_MASK) == en->attempt) {
+      *s &= (uint8_t)~SYN_INFLIGHT;
+      uc_count_dec(&e->syn_inflight);
     }
   }
   hp->len = 0;

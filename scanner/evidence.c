@@ -6,10 +6,14 @@
  * answer-table insert. No allocation. */
 #include "scanner/evidence.h"
 
+#include <errno.h>
+#include <time.h> /* before linux/errqueue.h, which uses struct timespec */
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/icmp.h"
 #include "scanner/engine_int.h"
@@ -251,6 +255,12 @@ struct host_sched *evidence_host(struct engine *e, const struct pkt_addr *a)
   }
 }
 
+bool evidence_owns(struct engine *e, const struct host_sched *hs)
+{
+  struct pkt_addr a;
+  return sockaddr_to_pkt(&hs->tg->addr, &a) && evidence_host(e, &a) == hs;
+}
+
 int evidence_setup(struct engine *e)
 {
   uint32_t n = 16;
@@ -261,9 +271,8 @@ int evidence_setup(struct engine *e)
     return -1;
   e->by_addr_mask = n - 1;
   for (size_t i = 0; i < e->nhosts; i++) {
-    struct plan_host *h = e->hosts[i].h;
     struct pkt_addr a;
-    if (!e->hosts[i].ready || !sockaddr_to_pkt(&h->addr, &a) || evidence_host(e, &a))
+    if (!e->hosts[i].ready || !sockaddr_to_pkt(&e->hosts[i].tg->addr, &a) || evidence_host(e, &a))
       continue; /* two names for one address: the first gets the evidence */
     uint32_t k = addr_hash(&a);
     while (e->by_addr[k & e->by_addr_mask].host1)
@@ -323,6 +332,7 @@ static void on_icmp(struct engine *e, const struct pkt_info *p)
   if (!ev_key_of_quote(p, &a.key))
     return;
   a.seen_ns = uv_hrtime();
+  a.rx_ns = p->ts_ns;
   a.kind = EV_ICMP;
   a.ttl = p->ttl;
   a.tcp_flags = 0;
@@ -355,6 +365,7 @@ void evidence_on_packet(void *arg, const struct pkt_info *p)
   if (!ev_key_of_answer(p, &a.key))
     return;
   a.seen_ns = uv_hrtime();
+  a.rx_ns = p->ts_ns;
   a.kind = EV_TCP;
   a.ttl = p->ttl;
   a.tcp_flags = l->tcp_flags;
@@ -362,6 +373,93 @@ void evidence_on_packet(void *arg, const struct pkt_info *p)
   a.icmp_type = a.icmp_code = 0;
   a.from = l->src;
   ev_table_put(&e->answers, &a);
+}
+
+/* --- socket error queues --- */
+
+void evidence_socket_opts(int fd, int family)
+{
+  int one = 1;
+  if (family == AF_INET)
+    setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
+  else
+    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof(one));
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+}
+
+int64_t evidence_realtime_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ii->from_target: the ICMP error came from the target itself (its port not compared). */
+static void judge_from_target(const struct sockaddr_storage *dst, struct icmp_info *ii)
+{
+  struct sockaddr_storage target = *dst;
+  if (target.ss_family == AF_INET)
+    ((struct sockaddr_in *)&target)->sin_port = 0;
+  else
+    ((struct sockaddr_in6 *)&target)->sin6_port = 0;
+  char tstr[64];
+  probe_addr_str((struct sockaddr *)&target, tstr, sizeof(tstr));
+  ii->from_target = strcmp(tstr, ii->from) == 0;
+}
+
+bool evidence_errqueue_any(int fd, struct sockaddr_storage *orig, struct icmp_info *ii,
+                           int64_t *rx_ns)
+{
+  uint8_t data[512], ctrl[512];
+  struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+  struct msghdr mh = {.msg_name = orig,
+                      .msg_namelen = sizeof(*orig),
+                      .msg_iov = &iov,
+                      .msg_iovlen = 1,
+                      .msg_control = ctrl,
+                      .msg_controllen = sizeof(ctrl)};
+  *rx_ns = 0;
+  memset(orig, 0, sizeof(*orig));
+  ssize_t n;
+  do
+    n = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return false;
+  const struct sock_extended_err *ee = NULL;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+      *rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    bool v4 = cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR;
+    bool v6 = cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR;
+    if (v4 || v6) {
+      const struct sock_extended_err *e = (const struct sock_extended_err *)CMSG_DATA(cm);
+      if (e->ee_origin == SO_EE_ORIGIN_ICMP || e->ee_origin == SO_EE_ORIGIN_ICMP6)
+        ee = e;
+    }
+  }
+  if (!ee)
+    return false;
+  memset(ii, 0, sizeof(*ii));
+  ii->v6 = ee->ee_origin == SO_EE_ORIGIN_ICMP6;
+  ii->type = ee->ee_type;
+  ii->code = ee->ee_code;
+  probe_addr_str(SO_EE_OFFENDER(ee), ii->from, sizeof(ii->from));
+  judge_from_target(orig, ii);
+  return true;
+}
+
+bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_info *ii,
+                       int64_t *rx_ns)
+{
+  struct sockaddr_storage orig;
+  if (!evidence_errqueue_any(fd, &orig, ii, rx_ns))
+    return false;
+  judge_from_target(dst, ii); /* a connected socket's: its destination, whatever the name */
+  return true;
 }
 
 /* --- attempts --- */
@@ -377,7 +475,7 @@ bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct atte
   struct ev_key k;
   memset(&k, 0, sizeof(k));
   struct pkt_addr ra;
-  if (!sockaddr_to_pkt(&a->hs->h->addr, &ra))
+  if (!sockaddr_to_pkt(&a->hs->tg->addr, &ra))
     return false;
   k.family = (uint8_t)ra.family;
   k.proto = IPPROTO_TCP;
@@ -387,6 +485,7 @@ bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct atte
   struct ev_answer ans;
   if (!ev_table_take(&e->answers, &k, a->start_ns, uv_hrtime(), &ans))
     return false;
+  a->answer_rx_ns = ans.rx_ns;
   if (ans.kind == EV_TCP) {
     a->answer_ttl = ans.ttl;
     if (status != UV_ETIMEDOUT || !(ans.tcp_flags & PKT_TCP_RST))
@@ -427,6 +526,15 @@ bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct atte
 
 void evidence_result(struct attempt *a, struct attempt_result *r)
 {
+  if (r->status == ATT_FINAL && r->rtt_ms >= 0) {
+    /* which clock measured rtt_ms: the kernel's (TCP_INFO, socket or capture timestamps), or
+     * the event loop's, which adds the scanner's own delays under load */
+    if (!r->evidence)
+      r->evidence = json_object();
+    if (json_is_object(r->evidence))
+      json_object_set_new(r->evidence, "rtt_source",
+                          json_string(r->rtt_kernel ? "kernel" : "loop"));
+  }
   if (a->answer_ttl < 0 || r->has_icmp || r->status != ATT_FINAL ||
       (r->state != UC_ST_OPEN && r->state != UC_ST_CLOSED))
     return;
@@ -444,10 +552,9 @@ void evidence_range_icmp(struct host_sched *hs, enum uc_transport t, uint16_t po
     return; /* a router rejecting a whole range: one look per host, not one per port */
   if (icmp_classify(ii->v6, ii->type, ii->code, &meaning) == UC_ST_CLOSED)
     return; /* a closed port is reachable: nothing to explain */
-  struct plan_host *h = hs->h;
   bool missing = false;
-  for (size_t i = 0; i < h->nchecks; i++) {
-    struct plan_check *c = &h->checks[i];
+  for (size_t i = 0; i < hs->nchecks; i++) {
+    struct plan_check *c = &hs->checks[i];
     if (!c->is_range || !c->probe || c->transport != t)
       continue;
     if (c->res.evidence && json_object_get(c->res.evidence, "icmp"))
@@ -472,9 +579,8 @@ void evidence_finalize_checks(struct engine *e)
 {
   for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
-    struct plan_host *h = hs->h;
-    for (size_t k = 0; k < h->nchecks; k++) {
-      struct plan_check *c = &h->checks[k];
+    for (size_t k = 0; k < hs->nchecks; k++) {
+      struct plan_check *c = &hs->checks[k];
       struct check_result *res = &c->res;
       if (c->is_range || !res->done || c->transport != UC_TCP || res->state != UC_ST_CLOSED ||
           !res->evidence || json_object_get(res->evidence, "icmp"))
@@ -496,9 +602,9 @@ void evidence_finalize_checks(struct engine *e)
 void evidence_finalize_ranges(struct engine *e)
 {
   for (size_t i = 0; i < e->nhosts; i++) {
-    struct plan_host *h = e->hosts[i].h;
-    for (size_t k = 0; k < h->nchecks; k++) {
-      struct plan_check *c = &h->checks[k];
+    const struct plan_target *tg = e->hosts[i].tg;
+    for (size_t k = 0; k < e->hosts[i].nchecks; k++) {
+      struct plan_check *c = &e->hosts[i].checks[k];
       json_t *icmp =
           c->is_range && c->res.evidence ? json_object_get(c->res.evidence, "icmp") : NULL;
       if (!icmp || !c->res.done)
@@ -510,7 +616,7 @@ void evidence_finalize_ranges(struct engine *e)
       ii.v6 = strchr(ii.from, ':') != NULL;
       ii.type = (int)json_integer_value(json_object_get(icmp, "type"));
       ii.code = (int)json_integer_value(json_object_get(icmp, "code"));
-      ii.from_target = h->resolved && strcmp(ii.from, h->addr_text) == 0;
+      ii.from_target = tg->resolved && strcmp(ii.from, tg->addr_text) == 0;
       char why[UC_REASON_MAX];
       icmp_reason(&ii, why, sizeof(why));
       size_t used = strlen(c->res.reason);

@@ -37,6 +37,7 @@ enum ev_kind { EV_NONE = 0, EV_ICMP, EV_TCP };
 struct ev_answer {
   struct ev_key key;
   uint64_t seen_ns; /* 0: free slot */
+  int64_t rx_ns;    /* the capture's timestamp of the packet (CLOCK_REALTIME), 0: unknown */
   uint8_t kind;     /* enum ev_kind */
   uint8_t ttl;      /* TTL of the packet (the RST, SYN-ACK or ICMP error) */
   uint8_t tcp_flags;

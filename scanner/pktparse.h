@@ -23,6 +23,7 @@ struct pkt_l4 {
 };
 
 struct pkt_info {
+  int64_t ts_ns; /* when the kernel saw it (the capture's timestamp, CLOCK_REALTIME); 0: unknown */
   bool outgoing; /* sent by this host (cooked captures tell) */
   uint8_t ttl;   /* TTL or hop limit */
   struct pkt_l4 l4;

@@ -46,3 +46,9 @@ uint64_t ratelimit_wait_ms(const struct ratelimit *r, uint64_t now_ns)
   double ms = (1.0 - tokens) * 1000.0 / r->rate;
   return ms < 1.0 ? 1 : (uint64_t)ceil(ms);
 }
+
+void ratelimit_give_back(struct ratelimit *r)
+{
+  if (r->rate > 0)
+    r->tokens = fmin(r->tokens + 1.0, r->burst);
+}

@@ -23,9 +23,8 @@ void results_single(struct host_sched *hs, struct plan_check *c, const struct at
 
 void results_span_port(struct host_sched *hs, enum uc_transport t, uint16_t port, enum uc_state st)
 {
-  struct plan_host *h = hs->h;
-  for (size_t i = 0; i < h->nchecks; i++) {
-    struct plan_check *c = &h->checks[i];
+  for (size_t i = 0; i < hs->nchecks; i++) {
+    struct plan_check *c = &hs->checks[i];
     if (!c->is_range || !c->probe || c->transport != t || port < c->first || port > c->last)
       continue;
     struct range_result *rr = c->range;
@@ -60,37 +59,76 @@ void results_span_port(struct host_sched *hs, enum uc_transport t, uint16_t port
 
 void results_host_unresolved(struct host_sched *hs)
 {
-  struct plan_host *h = hs->h;
-  for (size_t i = 0; i < h->nchecks; i++) {
-    struct plan_check *c = &h->checks[i];
+  for (size_t i = 0; i < hs->nchecks; i++) {
+    struct plan_check *c = &hs->checks[i];
     if (!c->probe || c->res.done)
       continue;
     c->res.done = true;
     c->res.state = UC_ST_UNREACHABLE;
     c->res.outcome = UC_OUT_NONE;
     c->res.attempts = 0;
-    snprintf(c->res.reason, sizeof(c->res.reason), "%s", h->resolve_error);
+    snprintf(c->res.reason, sizeof(c->res.reason), "%s", hs->tg->resolve_error);
   }
+}
+
+/* Whether the scheduler had handed out work for check c (index k) of hs: a single check
+ * behind the cursor over single checks, a range whose first port is behind the span cursor. */
+static bool check_started(const struct host_sched *hs, size_t k, const struct plan_check *c)
+{
+  if (!c->is_range)
+    return k < hs->next_check;
+  const struct plan_target *tg = hs->tg;
+  for (size_t s = 0; s < tg->nspans && s <= hs->span_idx; s++) {
+    const struct plan_span *sp = &tg->spans[s];
+    if (sp->transport != c->transport || c->first < sp->first || c->first > sp->last)
+      continue;
+    return s < hs->span_idx || c->first < hs->span_next;
+  }
+  return false;
+}
+
+/* A range check's end: probed in full; or, in a stopped scan, cut short after some ports:
+ * kept, judged on what was probed (partial). */
+static void finalize_range(struct plan_check *c, bool stopping)
+{
+  uint32_t size = (uint32_t)(c->last - c->first + 1);
+  if (c->range->probed == size)
+    c->res.done = true;
+  else if (stopping && c->range->probed > 0)
+    c->res.done = c->res.partial = true;
 }
 
 void results_finalize(struct engine *e)
 {
   for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
-    /* Silent UDP span ports with no listener to prove them: open|filtered. */
-    if (!e->stopping)
-      for (size_t k = 0; k < hs->udp_silent.n; k++)
-        results_span_port(hs, UC_UDP, hs->udp_silent.v[k], UC_ST_OPEN_FILTERED);
+    /* Silent UDP span ports with no listener to prove them: open|filtered (in a stopped
+     * scan too: their datagram went out and nothing came back). */
+    for (size_t k = 0; k < hs->udp_silent.n; k++)
+      results_span_port(hs, UC_UDP, hs->udp_silent.v[k], UC_ST_OPEN_FILTERED);
     port_list_free(&hs->udp_silent);
-    struct plan_host *h = hs->h;
+  }
+  if (e->stopping)
+    sweep_finish_stopped(e);
+  /* Every check of the plan, probed or not (a target with nothing to probe has no
+   * scheduler entry). */
+  for (size_t i = 0; i < e->plan->nhosts; i++) {
+    struct plan_host *h = &e->plan->hosts[i];
     for (size_t k = 0; k < h->nchecks; k++) {
       struct plan_check *c = &h->checks[k];
       if (!c->probe)
         c->res.done = true;
       else if (c->is_range && !c->res.done)
-        c->res.done = c->range->probed == (uint32_t)(c->last - c->first + 1);
+        finalize_range(c, e->stopping);
       if (c->res.done)
         verdict_decide(c);
     }
+  }
+  /* A stopped scan: which unfinished checks had been handed out (their target's slice). */
+  for (size_t i = 0; e->stopping && i < e->nhosts; i++) {
+    struct host_sched *hs = &e->hosts[i];
+    for (size_t k = 0; k < hs->nchecks; k++)
+      if (!hs->checks[k].res.done)
+        hs->checks[k].res.started = check_started(hs, k, &hs->checks[k]);
   }
 }

@@ -54,7 +54,7 @@ PY
 WANT="dir01 444/tcp fail closed
 med01 5070/tcp warn open
 edge01 443/tcp warn open
-passes 45"
+passes 52"
 
 # check_report FILE [SHIFT]: the planted faults, their evidence, and nothing else amiss.
 check_report() {
@@ -64,7 +64,7 @@ check_report() {
   assert_json "$r" .schema ucscan-report/1
   assert_json "$r" .complete true
   assert_json "$r" .topology contoso-demo
-  assert_json "$r" .summary '{"checks":57,"fail":1,"hosts":4,"pass":45,"skip":9,"warn":2}'
+  assert_json "$r" .summary '{"checks":69,"fail":1,"hosts":4,"pass":52,"skip":14,"warn":2}'
   assert_json "$r" ".hosts[name=dir01.contoso.test].checks[port=$p444].reason" "connection refused (RST)"
   local med='.hosts[name=med01.contoso.test].checks[port=5070]'
   assert_json "$r" "$med.evidence.tls.client_cert_requested" false

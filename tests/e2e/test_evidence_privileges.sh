@@ -54,11 +54,12 @@ assert_json "$out" .evidence_capture.file null
 assert_contains "CAP_NET_RAW" "$(json_get "$out" .evidence_capture.reason)"
 c='.hosts[0].checks'
 assert_json "$out" "${c}[port=5061].state" open
-assert_json "$out" "${c}[port=5061].evidence" '{}'
-assert_json "$out" "${c}[port=5065].state" unreachable
-assert_json "$out" "${c}[port=5065].reason" "host unreachable or administratively prohibited (EHOSTUNREACH)"
+assert_json "$out" "${c}[port=5061].evidence" '{"rtt_source":"kernel"}'
+# the TCP socket's error queue names the ICMP error, as the capture would (issue 11)
+assert_json "$out" "${c}[port=5065].state" filtered
+assert_json "$out" "${c}[port=5065].reason" "administratively prohibited (ICMP 3/13) from $R (a router on the path)"
 assert_json "$out" "${c}[port=5070].reason" "connection refused (RST)"
-# the range by connect(): probed port by port, the rejected port counted, no evidence
+# the range by connect(): probed port by port, the rejected port counted
 assert_json "$out" "${c}[port=null].range.probed" 5
 assert_json "$out" "${c}[port=null].range.filtered_ports" '["60003-60003"]'
 # UDP keeps its ICMP evidence: the socket error queue needs no privileges

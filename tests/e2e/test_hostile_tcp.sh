@@ -110,12 +110,13 @@ assert_check "$out" $N 7016/tcp fail open '^HTTP reply headers exceed 16384 byte
 assert_check "$out" $N 7017/tcp fail open "^incomplete XMPP stream header \\(timeout\\): '<"
 # Inside a completed TLS handshake the application exchange is secondary (issue 3: a TLS port
 # whose SIP stack does not answer properly still passes its TLS check); the reason says what
-# the SIP, HTTP or XMPP peer did wrong.
+# the SIP, HTTP or XMPP peer did wrong. Bytes of another protocol are not a silent stack but
+# the wrong thing on the port (issue 11): a warning.
 tls_ok='^TLS 1\.[23] handshake completed; no client certificate requested; '
 assert_check "$out" $N 7018/tcp pass open "${tls_ok}SIP reply headers exceed 16384 bytes$"
 assert_check "$out" $N 7019/tcp pass open "${tls_ok}incomplete SIP reply \\(timeout\\): 'S[A-Z/0-9. ]*'$"
 assert_check "$out" $N 7020/tcp pass open "${tls_ok}no HTTP answer to HEAD / \\(timeout\\)$"
-assert_check "$out" $N 7021/tcp pass open "${tls_ok}not an XMPP stream: 'A+'$"
+assert_check "$out" $N 7021/tcp warn open "${tls_ok}not an XMPP stream: 'A+'$"
 # the neighbours
 assert_check "$out" $N 7100/tcp pass open '^SIP OPTIONS answered 200 OK \(Server: RTC/6\.0\)$'
 assert_check "$out" $N 7101/tcp pass open "${tls_ok}SIP OPTIONS answered 200 OK \\(Server: RTC/6\\.0\\)$"
@@ -123,7 +124,7 @@ assert_check "$out" $N 7102/tcp pass open "^XMPP stream opened \\(from='peer\\.u
 assert_check "$out" $N 7103/tcp pass open "${tls_ok}HTTP 200 OK \\(Server: Microsoft-IIS/8\\.5\\)$"
 assert_check "$out" $N 7104/tcp pass open '^TCP connection accepted$'
 assert_check "$out" $N 7105/tcp fail closed '^connection refused \(RST\)$'
-assert_json "$out" .summary '{"checks":28,"fail":19,"hosts":1,"pass":9,"skip":0,"warn":0}'
+assert_json "$out" .summary '{"checks":28,"fail":19,"hosts":1,"pass":8,"skip":0,"warn":1}'
 
 # Each hostile connection, as its peer saw it: one per port, closed by us within the deadlines.
 sleep 0.2
@@ -189,11 +190,15 @@ ns_nft hx "table inet uc_mem {
   }
 }"
 peers_catalog "$NS_TMP/mem.json" mem "${mrows[@]}"
+# What is measured here is memory, not deadlines: 100 TLS handshakes at once against one
+# python process are slow on a busy machine (beside stress-ng --cpu 2 they took more than
+# 500 ms, and the floods never started), so this scan waits longer.
+MEM_TIMEOUT=$((5000 * ${UC_E2E_SLOW:-1}))
 rss() { # TARGET: peak RSS in kB of one scan of the 200 ports
   local topo=$NS_TMP/mem-$1.json
   printf '{"name": "mem", "hosts": [{"name": "mem.contoso.test", "address": "%s", "roles": ["mem"]}]}\n' "$1" >"$topo"
   /usr/bin/time -f %M -o "$NS_TMP/rss" "$UCSCAN" scan --topology "$topo" --catalog "$NS_TMP/mem.json" \
-    --timeout $TIMEOUT --per-host 256 --no-progress --out "$NS_TMP/mem-$1.out" >/dev/null 2>&1 || true
+    --timeout $MEM_TIMEOUT --per-host 256 --no-progress --out "$NS_TMP/mem-$1.out" >/dev/null 2>&1 || true
   tail -n 1 "$NS_TMP/rss"
 }
 rq=$(rss "$QUIET")

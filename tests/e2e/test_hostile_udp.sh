@@ -76,7 +76,7 @@ assert_check "$out" $N 7206/udp fail open "^invalid STUN reply: not a STUN messa
 assert_check "$out" $N 7207/udp fail open "^invalid SQL Browser reply: record 2 truncated mid-record .*$Q"
 assert_check "$out" $N 7208/udp fail open "^invalid SQL Browser reply: RESP_SIZE [0-9]+ but [0-9]+ bytes follow $Q"
 assert_check "$out" $N 7209/udp fail open "^invalid SQL Browser reply: type byte 0x6a, expected 0x05 \\(SVR_RESP\\) $Q"
-assert_check "$out" $N 7300/udp pass open '^STUN Binding answered; mapped address 198\.18\.33\.1:[0-9]+$'
+assert_check "$out" $N 7300/udp pass open '^STUN Binding answered; mapped address 198\.18\.33\.1$'
 assert_check "$out" $N 7301/udp pass open '^MS-TURN Allocate challenged: 401 Unauthorized, realm "SIP Communications Service"$'
 assert_check "$out" $N 7302/udp pass open '^SQL Browser answered: 2 instances \(RTCLOCAL, LYNCLOCAL\)$'
 assert_check "$out" $N 7303/udp pass open '^SQL Browser answered: [0-9]{3} instances \(INST0000, INST0001, .*\.\.\.\)$'

@@ -51,7 +51,7 @@ REP=$NS_TMP/report.json
 scan_listener --cert "$PKI/edge01.crt" --key "$PKI/edge01.key"
 assert_json "$REP" .summary.fail 0
 assert_json "$REP" .summary.warn 0
-assert_json "$REP" .summary.pass 5
+assert_json "$REP" .summary.pass 11
 C='.hosts[0].checks'
 for port in 443 5061 23456; do
   assert_json "$REP" "${C}[port=$port].evidence.tls.certificate.subject" CN=edge01
@@ -62,6 +62,7 @@ done
 assert_json "$REP" "${C}[port=443].evidence.tls.client_cert_requested" false
 assert_json "$REP" "${C}[port=5061].evidence.tls.client_cert_requested" true
 assert_json "$REP" "${C}[port=23456].evidence.tls.client_cert_requested" true
+assert_json "$REP" "${C}[port=8057].evidence.tls.client_cert_requested" true # internal PSOM
 assert_json "$REP" "${C}[port=5061].evidence.sip.status" 200
 assert_contains "ucscan-listener/1" "$(json_get "$REP" "${C}[port=23456].evidence.xmpp.stream")"
 assert_contains "ucscan-listener/1" "$(json_get "$REP" "${C}[port=3478].evidence.stun.software")"
@@ -69,7 +70,7 @@ ok "--cert/--key: the site's certificate on every TLS port, chain verified, ever
 
 # ---- 2. certificate and key in one file ---------------------------------------------------------
 scan_listener --cert "$PKI/both.pem"
-assert_json "$REP" .summary.pass 5
+assert_json "$REP" .summary.pass 11
 assert_json "$REP" "${C}[port=5061].evidence.tls.certificate.subject" CN=edge01
 ok "--cert with the key in the same file"
 

@@ -7,7 +7,8 @@
 #  edge01.contoso.test 127.0.0.41, role edge:
 #    443/tcp   TLS, certificate expiring in 10 days      -> warn (--cert-warn-days 30)
 #    5061/tcp  TLS asking for a client certificate       -> pass
-#    5269/tcp, 23456/tcp, 3478/udp closed                -> fail
+#    3478/udp, 8057/tcp (internal interface) closed     -> fail
+#    5269/tcp, 23456/tcp closed (XMPP: optional)         -> skip
 #    outbound rows and the IPsec rows                    -> skip
 #  owa01.contoso.test 127.0.0.42, role office-web-apps:
 #    443/tcp   HTTPS, certificate valid 400 days         -> pass
@@ -15,8 +16,9 @@
 #  1. --format junit: well-formed, the JUnit schema's structure element by element, names,
 #     classnames, failure/skipped/system-out per verdict, counts equal to the report's summary;
 #  2. --prom FILE: written atomically (a new inode, no temporary file left, mode 0644), parsed
-#     back, verdict state sets equal to the report's verdicts, the certificate's notAfter equal
-#     to the certificate openssl made; --format prometheus on stdout is the same text;
+#     back, verdict state sets and ucscan_check_success equal to the report's verdicts (no
+#     per-check series for skipped checks), the certificate's notAfter equal to the
+#     certificate openssl made; --format prometheus on stdout is the same text;
 #  3. --cert-warn-days 0 turns the expiry warning off (443 passes);
 #  4. --prom into a directory that cannot be written: exit 2 before anything is scanned.
 set -euo pipefail
@@ -63,7 +65,9 @@ assert_exit 1 "$UCSCAN" "${SCAN[@]}" --out "$NS_TMP/report.json" --prom "$PROMDI
 R=$NS_TMP/report.json
 assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=443].verdict' warn
 assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=5061].verdict' pass
-assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=5269].verdict' fail
+assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=3478].verdict' fail
+assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=8057].verdict' fail
+assert_json "$R" '.hosts[name=edge01.contoso.test].checks[port=5269].verdict' skip
 assert_json "$R" '.hosts[name=owa01.contoso.test].checks[port=443].verdict' pass
 assert_match "certificate expires [0-9-]+ \((9|10) days left\)" \
   "$(json_get "$R" '.hosts[name=edge01.contoso.test].checks[port=443].reason')" "443 reason"
@@ -227,12 +231,18 @@ for v in ("pass", "warn", "fail", "skip"):
 n = 0
 for h in rep["hosts"]:
     for c in h["checks"]:
+        if c["verdict"] == "skip":   # counted in ucscan_checks only
+            continue
         port = str(c["port"]) if c["range"] is None else "%d-%d" % (c["range"]["first"], c["range"]["last"])
-        for v in ("pass", "warn", "fail", "skip"):
+        for v in ("pass", "warn", "fail"):
             assert get("ucscan_check_verdict", host=h["name"], port=port, transport=c["transport"],
-                       protocol=c["protocol"], verdict=v) == (1 if v == c["verdict"] else 0)
+                       protocol=c["protocol"], state=c["state"], vantage="any",
+                       verdict=v) == (1 if v == c["verdict"] else 0)
+        assert get("ucscan_check_success", host=h["name"], port=port, transport=c["transport"],
+                   state=c["state"]) == (0 if c["verdict"] == "fail" else 1)
         n += 1
-assert sum(1 for (nm, _) in series if nm == "ucscan_check_verdict") == 4 * n
+assert sum(1 for (nm, _) in series if nm == "ucscan_check_verdict") == 3 * n
+assert sum(1 for (nm, _) in series if nm == "ucscan_check_success") == n
 assert get("ucscan_tls_certificate_not_after_timestamp_seconds", host="edge01.contoso.test",
            port="443") == edge_na
 assert get("ucscan_tls_certificate_not_after_timestamp_seconds", host="owa01.contoso.test",

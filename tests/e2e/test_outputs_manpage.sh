@@ -174,7 +174,10 @@ compare() { "$PY" -c "$COMPARE_PY" "$1" "$2" "$PENDING"; }
 # ---- 1, 2. the real man page against the real binary ------------------------------------------
 out=$(compare "$MAN" "$UCSCAN") || { printf '%s\n' "$out" >&2; fail "man page and --help disagree"; }
 printf '%s\n' "$out"
-assert_contains "compared: ucscan, demo, scan, catalog, listen, diff" "$out"
+assert_contains "compared: ucscan, demo, scan, catalog, listen, diff, merge" "$out"
+# the commands `ucscan --help` lists (every one has an option table)
+mapfile -t COMMANDS < <("$UCSCAN" --help | sed -n '/^commands:$/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
+((${#COMMANDS[@]} >= 6)) || fail "ucscan --help lists ${#COMMANDS[@]} commands: ${COMMANDS[*]}"
 ok "man page and --help agree"
 
 # ---- 3. the comparison fails when it should ---------------------------------------------------
@@ -238,7 +241,7 @@ if command -v groff >/dev/null; then
   assert_eq "" "$(groff -man -Tutf8 -rLL=80n "$MAN" 2>/dev/null | col -bx | wide)" \
     "groff, 80 columns: wider lines"
 fi
-for c in "" scan catalog listen demo diff; do
+for c in "" "${COMMANDS[@]}"; do
   # shellcheck disable=SC2086 # no command: ucscan --help
   assert_eq "" "$("$UCSCAN" $c --help | wide)" "ucscan $c --help: lines wider than 80"
 done
@@ -268,8 +271,10 @@ ok "help for an unknown command, -h, and write errors on stdout"
 "$UCSCAN" catalog --role edge,director --product sfb2015 >"$TMP/cat.txt"
 assert_match '== Required server ports \(by server role\)  \(Skype for Business Server 2015, revision 2020; seed 001, es-ES\)' \
   "$(cat "$TMP/cat.txt")" "catalog heading for seed 001"
+assert_match '== Firewall summary: internal ports  \(Skype for Business Server 2015, revision 2022-02-05; page sfb2015-edge-environmental-requirements, es-ES\)' \
+  "$(cat "$TMP/cat.txt")" "catalog heading for a reference page"
 assert_match '== Firewall summary: SIP federation  \(Lync Server 2013, revision 2015-03-09; seed 004, es-ES\)' \
-  "$(cat "$TMP/cat.txt")" "catalog heading for seed 004"
+  "$("$UCSCAN" catalog --role edge --product lync2013)" "catalog heading for seed 004 (a Lync 2013 page)"
 n_edge=$("$UCSCAN" catalog --role edge --product sfb2015 | tail -n 1)
 n_dir=$("$UCSCAN" catalog --role director --product sfb2015 | tail -n 1)
 assert_eq "$((${n_edge% rows} + ${n_dir% rows})) rows" "$(tail -n 1 "$TMP/cat.txt")" \
@@ -293,7 +298,8 @@ fi
 # ---- 6. the option lists come from the tables ------------------------------------------------
 "$SRC/docs/update-man.sh" --check "$UCSCAN" >"$TMP/check" 2>&1 ||
   { cat "$TMP/check" >&2; fail "docs/ucscan.1 is not current with the option tables"; }
-assert_contains "6 option lists current" "$(cat "$TMP/check")"
+# one list for ucscan itself and one per command
+assert_contains "$((1 + ${#COMMANDS[@]})) option lists current" "$(cat "$TMP/check")"
 # --timeout's default is model/conf.c's, in both profiles
 timeout_text=$(sed -n '/^\.BI \\-\\-timeout " MS"$/,/^\.TP$/p' "$MAN" | tr '\n' ' ')
 assert_contains 'Default: \fB2000\fR; in the \fBfast\fR profile, \fB1000\fR.' "$timeout_text" \

@@ -34,28 +34,30 @@ mkcert "$pki" old.contoso.test --expired --san dir01.contoso.test --ca contosoCA
 old_crt=$MKCERT_CRT old_key=$MKCERT_KEY
 
 # Edge: 5061 MTLS+SIP, 5269 XMPP (python peers); 443 wrong name; 23456 MTLS without a request;
-# 4443 (site catalog) requires a client certificate (TLS 1.2: the refusal comes inside the
-# handshake; with TLS 1.3 it comes after the client has finished and the check passes as
-# "client certificate requested").
+# 4444 (site catalog, a port of no Edge row) requires a client certificate (TLS 1.2: the
+# refusal comes inside the handshake; with TLS 1.3 it comes after the client has finished and
+# the check passes as "client certificate requested").
 srv_peers lab --cert "$edge_crt" --key "$edge_key" \
   "mtls:sip@$EDGE:5061,server=RTC/6.0.0.0 ucscan-e2e" "xmpp@$EDGE:5269"
 edge_peers_log=$SRV_LOG
 srv_tls lab "$EDGE" 443 "$other_crt" "$other_key"
 srv_tls lab "$EDGE" 23456 "$edge_crt" "$edge_key"
-srv_tls lab "$EDGE" 4443 "$edge_crt" "$edge_key" -- -Verify 1 -tls1_2
-# Director: 443 pool-name certificate, 444 expired, 5061 answers plain HTTP, 80 plain TCP.
+srv_tls lab "$EDGE" 4444 "$edge_crt" "$edge_key" -- -Verify 1 -tls1_2
+# Director, also its pool's load balancer VIP (a Director takes no 443 row of its own: the
+# seed's Director 443 is traffic to the web farm): 443 pool-name certificate, 444 expired,
+# 5061 answers plain HTTP, 445 plain TCP.
 srv_tls lab "$DIR" 444 "$old_crt" "$old_key"
 srv_peers lab --cert "$pool_crt" --key "$pool_key" "non-tls@$DIR:5061" "tls:http@$DIR:443"
 dir_peers_log=$SRV_LOG
-srv_tcp_listen lab "$DIR" 80
+srv_tcp_listen lab "$DIR" 445
 
-peers_catalog "$NS_TMP/site.json" tlslab 4443/tcp/mtls
+peers_catalog "$NS_TMP/site.json" tlslab 4444/tcp/mtls
 cat >"$NS_TMP/topo.json" <<JSON
 {"name": "e2e-tls", "product": "sfb2015",
  "hosts": [
   {"name": "edge01.contoso.test", "address": "$EDGE", "roles": ["edge", "tlslab"],
    "pool": "edgepool.contoso.test"},
-  {"name": "dir01.contoso.test", "address": "$DIR", "roles": ["director"],
+  {"name": "dir01.contoso.test", "address": "$DIR", "roles": ["director", "lb-director"],
    "pool": "pool.contoso.test"}]}
 JSON
 
@@ -93,8 +95,8 @@ assert_check "$out" $E 23456/tcp warn open 'server did not request a client cert
 assert_json "$out" '.hosts[0].checks[port=23456].evidence.tls.client_cert_requested' false
 assert_json "$out" '.hosts[0].checks[port=23456].evidence.tls.certificate.name_match' true
 
-assert_check "$out" $E 4443/tcp pass open 'requested a client certificate and refused to go on without one'
-assert_json "$out" '.hosts[0].checks[port=4443].requirements[0].id' lab-4443-tcp
+assert_check "$out" $E 4444/tcp pass open 'requested a client certificate and refused to go on without one'
+assert_json "$out" '.hosts[0].checks[port=4444].requirements[0].id' lab-4444-tcp
 
 assert_check "$out" $E 5269/tcp pass open "^XMPP stream opened \(from='peer\.ucscan\.test', version 1\.0\)$"
 assert_json "$out" '.hosts[0].checks[port=5269].evidence.xmpp.from' peer.ucscan.test
@@ -122,6 +124,6 @@ assert_json "$out" '.hosts[1].checks[port=444].evidence.tls.certificate.expired'
 
 assert_check "$out" $D 5061/tcp fail open '^server sent non-TLS bytes: "HTTP/1\.1 400 Bad Request"$'
 assert_eq 1 "$(peers_count "$dir_peers_log" accept "$DIR:5061")" "connections to the non-TLS peer"
-assert_check "$out" $D 80/tcp pass open '^TCP connection accepted$'
+assert_check "$out" $D 445/tcp pass open '^TCP connection accepted$'
 assert_check "$out" $D 5060/tcp skip closed 'optional port not in use'
 echo "ok"

@@ -11,7 +11,11 @@
  *     first <= last ("port" rows single, "any" rows 1-65535); transports a non-empty subset
  *     of tcp/udp; protocol and direction in range; a row not probed has a skip reason; DHCP
  *     and IPsec rows are never probed; the source row number is positive;
- *   - a site file in "extend" mode (the default) never loses a built-in row. */
+ *   - every row is tested from at least one vantage (all of them when it names none) and its
+ *     Edge interface is in range;
+ *   - a site file in "extend" mode (the default) never loses a built-in row;
+ *   - the site file's rows, written by catalog_to_json() (`ucscan catalog --json`), load back
+ *     on the built-in catalog and give the same rows. */
 #include "catalog/catalog.h"
 #include "fuzz_util.h"
 
@@ -151,9 +155,60 @@ static void check_catalog(const struct catalog *c, int replaced)
                    r->src_file && r->src_table && r->table_title,
                "row \"%s\" lacks a required string", r->id);
     FUZZ_CHECK(r->src_row >= 1, "row \"%s\" source row %d", r->id, r->src_row);
+    FUZZ_CHECK(r->from != 0 && (r->from & ~UC_VANTAGE_ALL) == 0 &&
+                   (r->from_given || r->from == UC_VANTAGE_ALL),
+               "row \"%s\" from 0x%x", r->id, r->from);
+    FUZZ_CHECK((unsigned)r->iface < UC_IF_COUNT, "row \"%s\" interface %d", r->id, (int)r->iface);
   }
   FUZZ_CHECK(replaced || c->nrows >= base.nrows, "extend mode lost rows: %zu < %zu", c->nrows,
              base.nrows);
+}
+
+/* The rows the site file brought: all of them after "replace", the ones after the built-in
+ * catalog's otherwise. */
+struct site_rows {
+  const struct catalog *c;
+  size_t first;
+};
+
+static bool site_row(const struct cat_row *r, void *arg)
+{
+  const struct site_rows *s = arg;
+  return (size_t)(r - s->c->rows) >= s->first;
+}
+
+static void check_written(const struct catalog *c, size_t first)
+{
+  struct site_rows sel = {c, first};
+  json_t *doc = catalog_to_json(c, site_row, &sel);
+  FUZZ_CHECK(doc != NULL, "catalog_to_json failed");
+  char *text = json_dumps(doc, 0);
+  json_decref(doc);
+  FUZZ_CHECK(text != NULL, "json_dumps failed");
+  struct catalog d;
+  struct uc_err err;
+  catalog_from_base(&d);
+  uc_err_clear(&err);
+  int rc = catalog_load_text(&d, "written.json", text, strlen(text), 1, &err);
+  FUZZ_CHECK(rc == 0, "the written catalog is refused: %d:%d %s", err.line, err.column, err.text);
+  FUZZ_CHECK(d.nrows == c->nrows - first, "%zu rows written back, %zu loaded", c->nrows - first,
+             d.nrows);
+  for (size_t i = first; i < c->nrows; i++) {
+    const struct cat_row *a = &c->rows[i], *b = NULL;
+    for (size_t k = 0; k < d.nrows && !b; k++)
+      if (strcmp(d.rows[k].id, a->id) == 0)
+        b = &d.rows[k];
+    FUZZ_CHECK(b && a->first == b->first && a->last == b->last && a->is_range == b->is_range &&
+                   a->any_port == b->any_port && a->transports == b->transports &&
+                   a->protocol == b->protocol && a->direction == b->direction &&
+                   a->from == b->from && a->from_given == b->from_given && a->iface == b->iface &&
+                   a->optional == b->optional && a->probe == b->probe && a->nroles == b->nroles &&
+                   a->nproducts == b->nproducts && a->src_row == b->src_row &&
+                   strcmp(a->src_file, b->src_file) == 0 && strcmp(a->note, b->note) == 0,
+               "row \"%s\" differs when written and loaded back", a->id);
+  }
+  catalog_free_copy(&d);
+  free(text);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -173,6 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *mode = json_object_get(c.docs[c.ndocs - 1].root, "mode");
     int replaced = json_is_string(mode) && strcmp(json_string_value(mode), "replace") == 0;
     check_catalog(&c, replaced);
+    check_written(&c, replaced ? 0 : base.nrows);
   }
   FUZZ_CHECK(c.ndocs >= base.ndocs, "documents lost");
   catalog_free_copy(&c);

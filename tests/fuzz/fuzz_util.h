@@ -139,6 +139,7 @@ struct fuzz_result {
   enum uc_state state;
   int listener;
   int has_evidence;
+  int foreign; /* another protocol answered (probe_outcome.foreign) */
   char reason[UC_REASON_MAX];
 };
 
@@ -178,6 +179,7 @@ __attribute__((unused)) static void fuzz_take_outcome(struct probe_outcome *o,
     r->state = o->state;
     r->listener = o->listener;
     r->has_evidence = o->evidence != NULL;
+    r->foreign = o->foreign;
     memcpy(r->reason, o->reason, sizeof(r->reason));
   }
   json_decref(o->evidence);

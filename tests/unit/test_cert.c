@@ -503,6 +503,45 @@ static void test_evidence_days_left(void **state)
   X509_free(x);
 }
 
+/* Issue 11: a certificate made for 10 days and scanned seconds later is due in 10 days, as its
+ * date says; floor division of the seconds left said 9. Days count from today's date to the
+ * expiry date (UTC), so the number always agrees with the date printed beside it. */
+static void test_evidence_days_left_calendar(void **state)
+{
+  struct fx *f = *state;
+  char warn[256];
+  static const char *const san[] = {"fe01.contoso.test"};
+  time_t made = utc(2026, 11, 21, 12);
+  X509 *x =
+      certgen_issue(f->key, "fe01.contoso.test", san, 1, made, made + 10 * 86400, NULL, NULL, 0);
+  assert_non_null(x);
+  struct cert_judge j = {"fe01.contoso.test", NULL, made + 5, 30};
+  warn[0] = '\0';
+  json_t *o = cert_evidence(x, &j, warn, sizeof(warn));
+  assert_string_equal(warn, "certificate expires 2026-12-01 (10 days left)");
+  assert_int_equal(json_integer_value(json_object_get(o, "days_left")), 10);
+  json_decref(o);
+  /* Late on the last day: it expires today, 0 days left. */
+  j.now = made + 10 * 86400 - 3600;
+  warn[0] = '\0';
+  o = cert_evidence(x, &j, warn, sizeof(warn));
+  assert_string_equal(warn, "certificate expires 2026-12-01 (0 days left)");
+  json_decref(o);
+  /* The warning threshold counts the same days: 10 left warns under 11, not under 10. */
+  j.now = made + 5;
+  j.warn_days = 10;
+  warn[0] = '\0';
+  o = cert_evidence(x, &j, warn, sizeof(warn));
+  assert_string_equal(warn, "");
+  assert_int_equal(json_integer_value(json_object_get(o, "days_left")), 10);
+  json_decref(o);
+  j.warn_days = 11;
+  o = cert_evidence(x, &j, warn, sizeof(warn));
+  assert_string_equal(warn, "certificate expires 2026-12-01 (10 days left)");
+  json_decref(o);
+  X509_free(x);
+}
+
 static void test_evidence_pool_only(void **state)
 {
   struct fx *f = *state;
@@ -768,6 +807,7 @@ int main(void)
       cmocka_unit_test(test_reason_append),
       cmocka_unit_test(test_evidence_rfc2253),
       cmocka_unit_test(test_evidence_days_left),
+      cmocka_unit_test(test_evidence_days_left_calendar),
       cmocka_unit_test(test_evidence_pool_only),
       cmocka_unit_test(test_certgen_chain),
       cmocka_unit_test(test_certgen_self_signed_and_san_only),

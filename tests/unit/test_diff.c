@@ -417,6 +417,63 @@ static void test_no_regression(void **state)
   json_decref(n);
 }
 
+/* Two scans of the same healthy Edge: the STUN mapped address carries the scanner's random
+ * source port (in evidence and, from older versions, in the reason), round trips and times
+ * differ. None of that is a change: the diff is clean and exits 0. The mapped address moving
+ * to another IP still is one. */
+static void test_ephemeral_not_changes(void **state)
+{
+  (void)state;
+  json_t *o = report("contoso"), *n = report("contoso");
+  json_object_set_new(n, "started_at", json_string("2026-11-22T22:00:00Z"));
+  json_object_set_new(n, "duration_ms", json_integer(4100));
+  json_t *a = host(o, "edge01.contoso.test", NULL), *b = host(n, "edge01.contoso.test", NULL);
+  static const char *const ma[][2] = {{"198.18.0.1:40000", "198.18.0.1:51234"},
+                                      {"[2001:db8::1]:40000", "[2001:db8::1]:40001"},
+                                      {"198.18.0.1:40000", "198.18.0.9:40000"}};
+  for (unsigned i = 0; i < 3; i++) {
+    json_t *x = check(a, 3478 + i, 0, 0, "udp", "stun", "pass", "open");
+    json_t *y = check(b, 3478 + i, 0, 0, "udp", "stun", "pass", "open");
+    json_object_set_new(json_object_get(x, "evidence"), "stun",
+                        json_pack("{s:s}", "mapped_address", ma[i][0]));
+    json_object_set_new(json_object_get(y, "evidence"), "stun",
+                        json_pack("{s:s}", "mapped_address", ma[i][1]));
+    json_object_set_new(x, "reason", json_string(ma[i][0]));
+    json_object_set_new(y, "reason", json_string(ma[i][1]));
+    json_object_set_new(x, "rtt_ms", json_real(0.2));
+    json_object_set_new(y, "rtt_ms", json_real(31.5));
+  }
+  json_t *x = check(a, 443, 0, 0, "tcp", "tls", "pass", "open");
+  json_t *y = check(b, 443, 0, 0, "tcp", "tls", "pass", "open");
+  set_tls(x, false, cert("CN=edge", "CN=CA", "2027-01-01T00:00:00Z"));
+  set_tls(y, false, cert("CN=edge", "CN=CA", "2027-01-01T00:00:00Z"));
+  json_object_set_new(
+      json_object_get(json_object_get(json_object_get(x, "evidence"), "tls"), "certificate"),
+      "days_left", json_integer(41));
+  json_object_set_new(
+      json_object_get(json_object_get(json_object_get(y, "evidence"), "tls"), "certificate"),
+      "days_left", json_integer(40));
+  json_object_set_new(y, "attempts", json_integer(2));
+  struct jdoc od, nd;
+  to_doc(o, &od, "o");
+  to_doc(n, &nd, "n");
+  struct uc_err err;
+  json_t *d = diff_compute(&od, &nd, false, &err);
+  assert_non_null(d);
+  assert_int_equal(diff_exit_status(d), 0);
+  assert_int_equal(json_array_size(json_object_get(d, "changes")), 1); /* the third only */
+  json_t *c = change(d, "edge01.contoso.test", "3480/udp", "stun_mapped_address");
+  assert_non_null(c);
+  assert_string_equal(json_string_value(json_object_get(c, "old")), "198.18.0.1:40000");
+  assert_string_equal(json_string_value(json_object_get(c, "new")), "198.18.0.9:40000");
+  assert_int_equal(summary(d, "unchanged"), 3);
+  json_decref(d);
+  jdoc_free(&od);
+  jdoc_free(&nd);
+  json_decref(o);
+  json_decref(n);
+}
+
 static void test_topology_mismatch(void **state)
 {
   (void)state;
@@ -682,6 +739,7 @@ int main(void)
       cmocka_unit_test(test_evidence),
       cmocka_unit_test(test_order),
       cmocka_unit_test(test_no_regression),
+      cmocka_unit_test(test_ephemeral_not_changes),
       cmocka_unit_test(test_topology_mismatch),
       cmocka_unit_test(test_incomplete_and_product),
       cmocka_unit_test(test_bad_input),

@@ -6,12 +6,15 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "tests/support/catalog_fixture.h"
 
 #include "model/verdict.h"
+#include "reports/report.h"
 #include "scanner/engine.h"
+#include "scanner/engine_int.h"
 
 #define ADDR "127.0.0.61"
 
@@ -238,12 +241,287 @@ static void test_tls_deadline(void **state)
   topo_free(&t);
 }
 
+/* A TLS server that answers every connection with a fatal alert 112 (unrecognized name), as
+ * prosody does for a name it does not serve. */
+struct alert_server {
+  uv_tcp_t listener;
+  uv_tcp_t conns[8];
+  uv_write_t writes[8];
+  int nconns;
+  int port;
+};
+
+static const uint8_t alert_112[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70};
+
+static void alert_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+  static char sink[4096];
+  (void)h;
+  (void)suggested;
+  *buf = uv_buf_init(sink, sizeof(sink));
+}
+
+static void alert_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+  struct alert_server *srv = s->data;
+  (void)buf;
+  if (n < 0) {
+    uv_read_stop(s);
+    if (!uv_is_closing((uv_handle_t *)s))
+      uv_close((uv_handle_t *)s, on_conn_closed);
+    return;
+  }
+  int i = (int)((uv_tcp_t *)s - srv->conns);
+  if (n > 0 && srv->writes[i].data == NULL) { /* the ClientHello: refuse its name, once */
+    srv->writes[i].data = srv;
+    uv_buf_t b = uv_buf_init((char *)alert_112, sizeof(alert_112));
+    uv_write(&srv->writes[i], s, &b, 1, NULL);
+  }
+}
+
+static void alert_on_connection(uv_stream_t *s, int status)
+{
+  struct alert_server *srv = s->data;
+  if (status != 0 || srv->nconns == 8)
+    return;
+  uv_tcp_t *c = &srv->conns[srv->nconns++];
+  uv_tcp_init(s->loop, c);
+  c->data = srv;
+  if (uv_accept(s, (uv_stream_t *)c) != 0 ||
+      uv_read_start((uv_stream_t *)c, alert_alloc, alert_on_read) != 0)
+    uv_close((uv_handle_t *)c, on_conn_closed);
+}
+
+/* Issue 11: a server that refuses the SNI name is alive. The attempt reconnects and offers the
+ * pool name, the domain, then no SNI (four connections), never fails the port, and leaves no
+ * handle behind (each reconnect closes one TCP handle and opens another). */
+static void test_sni_refused_reconnects(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct alert_server srv;
+  memset(&srv, 0, sizeof(srv));
+  struct sockaddr_in a;
+  uv_ip4_addr(ADDR, 0, &a);
+  assert_int_equal(uv_tcp_init(&loop, &srv.listener), 0);
+  srv.listener.data = &srv;
+  assert_int_equal(uv_tcp_bind(&srv.listener, (struct sockaddr *)&a, 0), 0);
+  assert_int_equal(uv_listen((uv_stream_t *)&srv.listener, 16, alert_on_connection), 0);
+  int len = sizeof(a);
+  uv_tcp_getsockname(&srv.listener, (struct sockaddr *)&a, &len);
+  char topo[256];
+  snprintf(topo, sizeof(topo),
+           "{\"hosts\": [{\"name\": \"fe01.contoso.test\", \"address\": \"%s\", "
+           "\"pool\": \"pool.contoso.test\", \"roles\": [\"office-web-apps\"]}]}",
+           ADDR);
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_load_text(&t, "t", topo, strlen(topo), &test_catalog, &err), 0);
+  assert_int_equal(plan_from_catalog(&p, &t, &test_catalog, "sfb2015", &err), 0);
+  p.hosts[0].checks[0].first = p.hosts[0].checks[0].last = ntohs(a.sin_port);
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  conf.timeout_ms = 2000;
+  struct engine *e = engine_new(&loop, &p, &conf);
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  engine_finalize(e);
+  struct check_result *r = &p.hosts[0].checks[0].res;
+  assert_int_equal(srv.nconns, 4);
+  assert_int_equal(r->state, UC_ST_OPEN);
+  assert_int_equal(r->verdict, UC_WARN);
+  assert_string_equal(r->reason,
+                      "server refused the SNI names fe01.contoso.test, pool.contoso.test, "
+                      "contoso.test (alert unrecognized name (112)); without SNI: TLS alert from "
+                      "server: unrecognized name (112)");
+  json_t *tls = json_object_get(r->evidence, "tls");
+  assert_int_equal(json_array_size(json_object_get(tls, "sni_refused")), 3);
+  assert_true(json_is_null(json_object_get(tls, "sni")));
+  engine_free(e);
+  for (int i = 0; i < srv.nconns; i++)
+    if (!uv_is_closing((uv_handle_t *)&srv.conns[i]))
+      uv_close((uv_handle_t *)&srv.conns[i], on_conn_closed);
+  uv_close((uv_handle_t *)&srv.listener, on_conn_closed);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
+/* A STUN check sends two datagrams per round (Binding, then Allocate). On loopback the first
+ * one's ICMP port unreachable is queued before the second sendto, which then fails with
+ * ECONNREFUSED: the round trip must be measured from the first datagram, never from a send
+ * time not yet set (it was the machine's uptime, ~400,000 ms, and went into the estimator). */
+static void test_udp_refused_rtt(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct port_item items[] = {{UC_UDP, 9, 9, false}};
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, 1, "sfb2015", &err), 0);
+  p.hosts[0].checks[0].protocol = UC_P_STUN;
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  struct engine *e = engine_new(&loop, &p, &conf);
+  uint64_t t0 = uv_hrtime();
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  double wall_ms = (double)(uv_hrtime() - t0) / 1e6;
+  engine_finalize(e);
+  struct check_result *r = &p.hosts[0].checks[0].res;
+  assert_int_equal(r->state, UC_ST_CLOSED);
+  assert_non_null(json_object_get(r->evidence, "icmp")); /* from the error queue */
+  assert_true(r->rtt_ms >= 0);
+  assert_true(r->rtt_ms <= wall_ms);
+  const struct rtt_est *est = &e->hosts[0].rtt;
+  assert_true(est->samples <= 1);
+  assert_true(est->srtt_ms <= wall_ms);
+  engine_free(e);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
+/* Stopped in the middle of a range (closed ports, a few hundred probes a second): the range
+ * is kept, judged on the ports probed so far and marked partial; the single check that had
+ * finished is there as it was; a range of the next span, never reached, is not checked. In
+ * the report: "partial": true, range.probed below the range's size, the range never reached
+ * under "not_checked", and summary.not_checked. */
+static void test_stop_partial_range(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct port_item items[] = {
+      {UC_TCP, 9, 9, false},
+      {UC_TCP, 20000, 21999, true},
+      {UC_UDP, 30000, 30099, true},
+  };
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, 3, "sfb2015", &err), 0);
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  conf.rate = 400;
+  struct engine *e = engine_new(&loop, &p, &conf);
+  uv_timer_t stopper;
+  uv_timer_init(&loop, &stopper);
+  stopper.data = e;
+  uv_timer_start(&stopper, on_stop_timer, 250, 0);
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  assert_false(engine_complete(e));
+  engine_finalize(e);
+  struct plan_check *single = check_on(&p, 9, false), *range = check_on(&p, 20000, true);
+  struct plan_check *never = check_on(&p, 30000, true);
+  assert_true(single->res.done);
+  assert_int_equal(single->res.state, UC_ST_CLOSED);
+  assert_true(range->res.done);
+  assert_true(range->res.partial);
+  assert_true(range->range->probed > 0 && range->range->probed < 2000);
+  assert_int_equal(range->range->closed, range->range->probed);
+  assert_int_equal(range->res.verdict, UC_WARN);
+  assert_int_equal(range->res.state, UC_ST_CLOSED);
+  assert_non_null(strstr(range->res.reason, "interrupted: "));
+  assert_non_null(strstr(range->res.reason, " of 2000 ports probed"));
+  assert_false(never->res.done);
+  assert_false(never->res.started);
+
+  struct report_meta m = {.topology = "t", .product = "sfb2015", .complete = false};
+  json_t *rep = report_json(&p, &m);
+  json_t *h = json_array_get(json_object_get(rep, "hosts"), 0);
+  json_t *checks = json_object_get(h, "checks");
+  assert_int_equal(json_array_size(checks), 2);
+  json_t *rc = json_array_get(checks, 1);
+  assert_true(json_is_true(json_object_get(rc, "partial")));
+  assert_null(json_object_get(json_array_get(checks, 0), "partial"));
+  assert_int_equal(json_integer_value(json_object_get(json_object_get(rc, "range"), "probed")),
+                   range->range->probed);
+  json_t *nc = json_object_get(h, "not_checked");
+  assert_int_equal(json_array_size(nc), 1);
+  json_t *n0 = json_array_get(nc, 0);
+  assert_string_equal(json_string_value(json_object_get(n0, "transport")), "udp");
+  assert_int_equal(json_integer_value(json_object_get(json_object_get(n0, "range"), "first")),
+                   30000);
+  assert_string_equal(json_string_value(json_object_get(n0, "reason")),
+                      "the scan stopped before reaching it");
+  json_t *sum = json_object_get(rep, "summary");
+  assert_int_equal(json_integer_value(json_object_get(sum, "not_checked")), 1);
+  assert_int_equal(json_integer_value(json_object_get(sum, "checks")), 2);
+  assert_int_equal(json_integer_value(json_object_get(sum, "warn")), 1);
+  json_decref(rep);
+  m.complete = true; /* a complete report has neither key */
+  rep = report_json(&p, &m);
+  h = json_array_get(json_object_get(rep, "hosts"), 0);
+  assert_null(json_object_get(h, "not_checked"));
+  assert_null(json_object_get(json_object_get(rep, "summary"), "not_checked"));
+  json_decref(rep);
+
+  engine_free(e);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
+/* The loop's clock is read once per iteration: work started late in a long iteration (a busy
+ * machine, many handshakes at once) would arm its deadline from a time already past, and it
+ * fired at once: "no answer to 1 connection attempts (last waited 0 ms)" for a port that
+ * accepted. A deadline counts from when its attempt starts. */
+static void test_deadline_from_now(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct server srv;
+  server_start(&loop, &srv);
+  struct port_item items[] = {{UC_TCP, (uint16_t)srv.port, (uint16_t)srv.port, false}};
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, 1, "sfb2015", &err), 0);
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  conf.timeout_ms = 200;
+  conf.retries = 0;
+  struct engine *e = engine_new(&loop, &p, &conf);
+  uv_update_time(&loop);
+  usleep(500 * 1000); /* the loop's clock is now 500 ms behind, as after a long iteration */
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  engine_finalize(e);
+  struct check_result *r = &p.hosts[0].checks[0].res;
+  if (r->state != UC_ST_OPEN)
+    fail_msg("%s: %s", uc_state_name(r->state), r->reason);
+  engine_free(e);
+  server_stop(&srv);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_open_closed_range),
-      cmocka_unit_test(test_stop_in_flight),
-      cmocka_unit_test(test_tls_deadline),
+      cmocka_unit_test(test_open_closed_range), cmocka_unit_test(test_stop_in_flight),
+      cmocka_unit_test(test_tls_deadline),      cmocka_unit_test(test_sni_refused_reconnects),
+      cmocka_unit_test(test_udp_refused_rtt),   cmocka_unit_test(test_stop_partial_range),
+      cmocka_unit_test(test_deadline_from_now),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }

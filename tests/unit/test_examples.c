@@ -64,9 +64,14 @@ static void load(const char *file, struct loaded *l)
       fail_msg("%s: host %s is not under contoso.test", file, h->name);
     if (h->pool && !ends_with(h->pool, ".contoso.test"))
       fail_msg("%s: pool %s is not under contoso.test", file, h->pool);
-    if (!h->address || !in_benchmark_net(h->address))
+    if (h->address ? !in_benchmark_net(h->address) : !h->has_ifaces)
       fail_msg("%s: host %s: address %s is not in 198.18.0.0/15", file, h->name,
                h->address ? h->address : "(none)");
+    for (int f = UC_IF_NONE + 1; f < UC_IF_COUNT; f++)
+      if (h->ifaces[f] && !in_benchmark_net(h->ifaces[f]) &&
+          !ends_with(h->ifaces[f], ".contoso.test"))
+        fail_msg("%s: host %s: interface %s is neither in 198.18.0.0/15 nor under contoso.test",
+                 file, h->name, h->ifaces[f]);
     size_t probed = 0;
     for (size_t k = 0; k < l->p.hosts[i].nchecks; k++)
       probed += l->p.hosts[i].checks[k].probe;

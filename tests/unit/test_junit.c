@@ -503,16 +503,21 @@ static struct xnode *parse_valid(const char *xml, size_t len)
   return root;
 }
 
-static char *render(const json_t *report, size_t *len)
+static char *render_opts(const json_t *report, const struct junit_opts *o, size_t *len)
 {
   char *buf = NULL;
   size_t n = 0;
   FILE *f = open_memstream(&buf, &n);
   assert_non_null(f);
-  assert_int_equal(junit_write(f, report), 0);
+  assert_int_equal(o ? junit_write_opts(f, report, o) : junit_write(f, report), 0);
   fclose(f);
   *len = n;
   return buf;
+}
+
+static char *render(const json_t *report, size_t *len)
+{
+  return render_opts(report, NULL, len);
 }
 
 /* ---------------- fixtures ---------------- */
@@ -912,6 +917,124 @@ static void test_from_plan(void **state)
   catalog_free(&cat);
 }
 
+/* An interrupted scan never reads green: a range it cut short (partial, not failed) and every
+ * check it did not finish are errors, named as the checks would be; the suite says what was
+ * not checked; a partial range that already failed stays a failure. */
+static void test_incomplete(void **state)
+{
+  (void)state;
+  json_t *rep = load_fixture();
+  json_object_set_new(rep, "complete", json_false());
+  json_t *fe = json_array_get(json_object_get(rep, "hosts"), 0);
+  json_t *range = json_array_get(json_object_get(fe, "checks"), 4); /* failed, 35 filtered */
+  json_object_set_new(range, "partial", json_true());
+  json_t *cut = json_deep_copy(range);
+  json_object_set_new(cut, "range",
+                      json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:[]}", "first", 50000, "last",
+                                59999, "probed", 1200, "open", 0, "closed", 1200, "filtered", 0,
+                                "filtered_ports"));
+  json_object_set_new(cut, "transport", json_string("tcp"));
+  json_object_set_new(cut, "verdict", json_string("warn"));
+  json_object_set_new(cut, "state", json_string("closed"));
+  json_object_set_new(cut, "reason", json_string("interrupted: 1200 of 10000 ports probed"));
+  json_array_append_new(json_object_get(fe, "checks"), cut);
+  json_object_set_new(fe, "not_checked",
+                      json_pack("[{s:i, s:n, s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:b}]},"
+                                " {s:n, s:{s:i, s:i}, s:s, s:s, s:s, s:[]}]",
+                                "port", 5067, "range", "transport", "tcp", "protocol", "mtls",
+                                "reason", "the scan stopped while probing it", "requirements", "id",
+                                "r9", "role", "mediation", "service", "Gateway", "optional", 0,
+                                "port", "range", "first", 49152, "last", 57500, "transport", "udp",
+                                "protocol", "rtp", "reason", "the scan stopped before reaching it",
+                                "requirements"));
+  size_t len;
+  char *xml = render(rep, &len);
+  struct xnode *root = parse_valid(xml, len);
+  assert_string_equal(xattr_get(root, "name"), "ucscan contoso (incomplete)");
+  assert_string_equal(xattr_get(root, "errors"), "3");
+  assert_string_equal(xattr_get(root, "failures"), "3");
+  assert_string_equal(xattr_get(root, "tests"), "10");
+  const struct xnode *s = suite(root, "fe01.contoso.test");
+  assert_string_equal(xattr_get(s, "errors"), "3");
+  assert_string_equal(prop(s, "scan_complete"), "false");
+  assert_string_equal(prop(s, "not_checked"), "2");
+  const struct xnode *c = tcase(s, "front-end 50000-59999/tcp rtp");
+  const struct xnode *e = xkid(c, "error");
+  assert_non_null(e);
+  assert_string_equal(xattr_get(e, "type"), "incomplete");
+  assert_string_equal(xattr_get(e, "message"), "interrupted: 1200 of 10000 ports probed");
+  assert_non_null(xkid(tcase(s, "front-end 57501-65535/udp rtp"), "failure"));
+  e = xkid(tcase(s, "mediation 5067/tcp mtls"), "error");
+  assert_non_null(e);
+  assert_string_equal(xattr_get(e, "message"),
+                      "not checked: the scan stopped while probing it (the scan was interrupted)");
+  assert_non_null(strstr(e->text, "r9 (mediation, Gateway)"));
+  e = xkid(tcase(s, "ad-hoc 49152-57500/udp rtp"), "error");
+  assert_non_null(e);
+  assert_non_null(strstr(xattr_get(e, "message"), "before reaching it"));
+  const struct xnode *so = xkid(s, "system-out");
+  assert_non_null(so);
+  assert_non_null(strstr(so->text, "2 checks not checked (the scan was interrupted):\n"
+                                   "  not checked mediation 5067/tcp mtls\n"));
+  xfree(root);
+  free(xml);
+
+  /* incomplete, and nothing named as unfinished: still an error */
+  json_t *bare = load_fixture();
+  json_object_set_new(bare, "complete", json_false());
+  xml = render(bare, &len);
+  root = parse_valid(xml, len);
+  assert_string_equal(xattr_get(root, "errors"), "1");
+  s = suite(root, "ucscan");
+  e = xkid(tcase(s, "scan complete"), "error");
+  assert_non_null(e);
+  assert_non_null(strstr(xattr_get(e, "message"), "\"complete\": false"));
+  xfree(root);
+  free(xml);
+  json_decref(bare);
+  json_decref(rep);
+}
+
+/* A warning passes by default but shows outside its case: the suite's "warnings" property
+ * and output. Strict (--fail-on warn): the warning is a failure of type "warn". */
+static void test_warnings_visible_and_strict(void **state)
+{
+  (void)state;
+  json_t *rep = load_fixture();
+  size_t len;
+  char *xml = render(rep, &len);
+  struct xnode *root = parse_valid(xml, len);
+  const struct xnode *s = suite(root, "fe01.contoso.test");
+  assert_string_equal(prop(s, "warnings"), "1");
+  assert_string_equal(prop(s, "fail_on"), "fail");
+  const struct xnode *so = xkid(s, "system-out");
+  assert_non_null(so);
+  assert_non_null(strstr(so->text, "1 warning:\n  warn front-end 443/tcp https: certificate "
+                                   "expires 2026-12-01 (10 days left)\n"));
+  assert_null(xkid(suite(root, "edge01.contoso.test"), "system-out")); /* nothing to say */
+  assert_string_equal(prop(suite(root, "edge01.contoso.test"), "warnings"), "0");
+  xfree(root);
+  free(xml);
+
+  struct junit_opts strict = {.warn_fails = true};
+  xml = render_opts(rep, &strict, &len);
+  root = parse_valid(xml, len);
+  assert_string_equal(xattr_get(root, "failures"), "4");
+  assert_string_equal(xattr_get(root, "errors"), "0");
+  s = suite(root, "fe01.contoso.test");
+  assert_string_equal(xattr_get(s, "failures"), "3");
+  assert_string_equal(prop(s, "fail_on"), "warn");
+  const struct xnode *f = xkid(tcase(s, "front-end 443/tcp https"), "failure");
+  assert_non_null(f);
+  assert_string_equal(xattr_get(f, "type"), "warn");
+  assert_string_equal(xattr_get(f, "message"),
+                      "warn: certificate expires 2026-12-01 (10 days left)");
+  assert_non_null(strstr(f->text, "certificate days left: 10"));
+  xfree(root);
+  free(xml);
+  json_decref(rep);
+}
+
 static void test_not_a_report(void **state)
 {
   (void)state;
@@ -933,6 +1056,8 @@ int main(void)
       cmocka_unit_test(test_escape_exact),
       cmocka_unit_test(test_reader_refuses),
       cmocka_unit_test(test_from_plan),
+      cmocka_unit_test(test_incomplete),
+      cmocka_unit_test(test_warnings_visible_and_strict),
       cmocka_unit_test(test_not_a_report),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,13 +103,13 @@ static void test_mediation(void **state)
   struct listen_plan lp;
   struct uc_err err;
   assert_int_equal(listen_plan_for_roles(&lp, &cat, "sfb2015", "mediation", &err), 0);
-  /* 5067 tls, 5068 tcp, 5070 (tcp sip and mtls sip merged: mtls), 49152-57500 on both
-   * transports, 1434/udp. */
-  assert_int_equal(lp.ntcp, 3 + 8349);
+  /* 445 (the Central Management Store's push), 5067 tls, 5068 tcp, 5070 (tcp sip and mtls sip
+   * merged: mtls), 49152-57500 on both transports, 1434/udp. */
+  assert_int_equal(lp.ntcp, 4 + 8349);
   assert_int_equal(lp.nudp, 1 + 8349);
   assert_int_equal(lp.n, lp.ntcp + lp.nudp);
   assert_int_equal(need(&lp, 5070, UC_TCP)->protocol, UC_P_MTLS);
-  assert_string_equal(need(&lp, 5070, UC_TCP)->application, "sip");
+  assert_int_equal(need(&lp, 5070, UC_TCP)->proto->responder, PROBE_RESP_SIP);
   assert_int_equal(need(&lp, 5067, UC_TCP)->protocol, UC_P_TLS);
   assert_int_equal(need(&lp, 5068, UC_TCP)->protocol, UC_P_TCP);
   assert_false(need(&lp, 5068, UC_TCP)->in_range);
@@ -150,15 +150,10 @@ static void test_front_end_ranges_merge(void **state)
   assert_int_equal(udp_range, 65535 - 49152 + 1);
   assert_int_equal(need(&lp, 5061, UC_TCP)->protocol, UC_P_MTLS);
   assert_int_equal(need(&lp, 443, UC_TCP)->protocol, UC_P_HTTPS);
-  assert_null(listen_plan_find(&lp, 445, UC_TCP));  /* outbound from a plain front end */
-  assert_null(listen_plan_find(&lp, 5066, UC_TCP)); /* outbound */
-  listen_plan_free(&lp);
-
-  /* The Central Management Store holder takes 445 inbound (the Master Replicator Agent row,
-   * plain TCP); the front end's outbound SMB row on the same port plays no part. */
-  assert_int_equal(
-      listen_plan_for_roles(&lp, &cat, "sfb2015", "front-end,central-management-store", &err), 0);
+  /* Every server takes 445 inbound (the Central Management Store pushes to it: plain TCP); the
+   * front end's outbound SMB row on the same port plays no part. */
   assert_int_equal(need(&lp, 445, UC_TCP)->protocol, UC_P_TCP);
+  assert_null(listen_plan_find(&lp, 5066, UC_TCP)); /* outbound */
   listen_plan_free(&lp);
 }
 
@@ -194,7 +189,7 @@ static void test_merge_rank(void **state)
   const struct listen_port *p = need(&lp, 45005, UC_TCP);
   assert_int_equal(p->protocol, UC_P_MTLS); /* the single check outranks the range */
   assert_false(p->in_range);
-  assert_string_equal(p->application, "sip");
+  assert_int_equal(p->proto->responder, PROBE_RESP_SIP);
   assert_int_equal(need(&lp, 45005, UC_UDP)->protocol, UC_P_RTP);
   assert_true(need(&lp, 45005, UC_UDP)->in_range);
   assert_int_equal(need(&lp, 45012, UC_TCP)->protocol, UC_P_TCP); /* direction "both" */
@@ -218,7 +213,13 @@ static void test_edge_and_errors(void **state)
   assert_int_equal(need(&lp, 5269, UC_TCP)->protocol, UC_P_XMPP);
   assert_int_equal(need(&lp, 23456, UC_TCP)->protocol, UC_P_MTLS);
   assert_null(listen_plan_find(&lp, 50000, UC_TCP)); /* outbound media range */
-  assert_int_equal(lp.n, 5);
+  /* the internal interface's rows (SfB 2015 Edge page) */
+  assert_int_equal(need(&lp, 8057, UC_TCP)->protocol, UC_P_MTLS);
+  assert_int_equal(need(&lp, 5062, UC_TCP)->protocol, UC_P_MTLS);
+  assert_int_equal(need(&lp, 4443, UC_TCP)->protocol, UC_P_HTTPS);
+  assert_int_equal(need(&lp, 50002, UC_TCP)->protocol, UC_P_TCP);
+  /* 443, 3478, 5061, 5062, 5269, 8057, 4443, 23456, 50001-50003 */
+  assert_int_equal(lp.n, 11);
   listen_plan_free(&lp);
 
   assert_int_equal(listen_plan_for_roles(&lp, &cat, "sfb2015", "no-such-role", &err), -1);

@@ -42,7 +42,7 @@ static struct sockaddr_in addr4(const char *ip, unsigned port)
 
 /* The scanner's probe module `m` against the responder `kind`, datagram by datagram, as the
  * engine would run it (the replies come from the target's address). */
-static enum probe_status scan_it(const struct probe_module *m, enum listen_udp_kind kind,
+static enum probe_status scan_it(const struct probe_module *m, enum probe_responder kind,
                                  enum uc_proto proto, struct probe_outcome *o, size_t *replies)
 {
   struct listen_identity id;
@@ -89,20 +89,20 @@ static void test_token(void **state)
   struct sockaddr_in from = addr4("127.0.0.1", 40000);
   static const char probe[] = UC_PROBE_TOKEN " 0123456789abcdef\n";
   uint8_t out[600];
-  size_t n = listen_udp_answer(LISTEN_UDP_TOKEN, &id, (const uint8_t *)probe, strlen(probe),
+  size_t n = listen_udp_answer(PROBE_RESP_TOKEN, &id, (const uint8_t *)probe, strlen(probe),
                                (const struct sockaddr *)&from, out, sizeof(out));
   static const char want[] = UC_LISTENER_TOKEN " 0123456789abcdef\n";
   assert_int_equal(n, strlen(want));
   assert_memory_equal(out, want, n);
   /* Anything else is not answered: no reflection of arbitrary bytes. */
   static const char junk[] = "GET / HTTP/1.0\r\n\r\n";
-  assert_int_equal(listen_udp_answer(LISTEN_UDP_TOKEN, &id, (const uint8_t *)junk, strlen(junk),
+  assert_int_equal(listen_udp_answer(PROBE_RESP_TOKEN, &id, (const uint8_t *)junk, strlen(junk),
                                      (const struct sockaddr *)&from, out, sizeof(out)),
                    0);
 
   struct probe_outcome o;
   size_t replies;
-  assert_int_equal(scan_it(&probe_udp, LISTEN_UDP_TOKEN, UC_P_RTP, &o, &replies), PROBE_DONE);
+  assert_int_equal(scan_it(&probe_udp, PROBE_RESP_TOKEN, UC_P_RTP, &o, &replies), PROBE_DONE);
   assert_int_equal(replies, 1);
   assert_int_equal(o.outcome, UC_OUT_OK);
   assert_int_equal(o.state, UC_ST_OPEN);
@@ -115,7 +115,7 @@ static void test_stun(void **state)
   (void)state;
   struct probe_outcome o;
   size_t replies;
-  assert_int_equal(scan_it(&probe_stun, LISTEN_UDP_STUN, UC_P_STUN, &o, &replies), PROBE_DONE);
+  assert_int_equal(scan_it(&probe_stun, PROBE_RESP_STUN, UC_P_STUN, &o, &replies), PROBE_DONE);
   assert_int_equal(o.outcome, UC_OUT_OK);
   assert_true(o.listener);
   assert_non_null(o.evidence);
@@ -135,7 +135,7 @@ static void test_stun(void **state)
   stun_writer_init(&w, req, sizeof(req), STUN_BINDING_REQUEST, tid, STUN_TID_LEN);
   size_t n = stun_writer_finish(&w);
   assert_true(n > 0);
-  size_t r = listen_udp_answer(LISTEN_UDP_STUN, &id, req, n, (const struct sockaddr *)&from, out,
+  size_t r = listen_udp_answer(PROBE_RESP_STUN, &id, req, n, (const struct sockaddr *)&from, out,
                                sizeof(out));
   assert_true(r > 0 && r <= LISTEN_UDP_REPLY_MAX);
   struct stun_msg m;
@@ -155,7 +155,7 @@ static void test_stun(void **state)
 
   /* A caller with too little room gets no answer, never a truncated one. */
   assert_int_equal(
-      listen_udp_answer(LISTEN_UDP_STUN, &id, req, n, (const struct sockaddr *)&from, out, 20), 0);
+      listen_udp_answer(PROBE_RESP_STUN, &id, req, n, (const struct sockaddr *)&from, out, 20), 0);
 }
 
 static void test_sql_browser(void **state)
@@ -163,7 +163,7 @@ static void test_sql_browser(void **state)
   (void)state;
   struct probe_outcome o;
   size_t replies;
-  assert_int_equal(scan_it(&probe_sqlbrowser, LISTEN_UDP_SQLB, UC_P_SQL_BROWSER, &o, &replies),
+  assert_int_equal(scan_it(&probe_sqlbrowser, PROBE_RESP_SQLB, UC_P_SQL_BROWSER, &o, &replies),
                    PROBE_DONE);
   assert_int_equal(o.outcome, UC_OUT_OK);
   assert_true(o.listener);
@@ -178,7 +178,7 @@ static void test_sql_browser(void **state)
   struct sockaddr_in from = addr4("127.0.0.1", 40000);
   const uint8_t ucast = SQLB_CLNT_UCAST_EX;
   uint8_t out[LISTEN_UDP_REPLY_MAX * 2];
-  size_t r = listen_udp_answer(LISTEN_UDP_SQLB, &id, &ucast, 1, (const struct sockaddr *)&from, out,
+  size_t r = listen_udp_answer(PROBE_RESP_SQLB, &id, &ucast, 1, (const struct sockaddr *)&from, out,
                                sizeof(out));
   struct sqlb_reply rep;
   char why[160];
@@ -189,28 +189,9 @@ static void test_sql_browser(void **state)
                          strlen(UC_LISTENER_TOKEN)));
   /* Only SQL Browser requests are answered there. */
   static const char probe[] = UC_PROBE_TOKEN " 0123456789abcdef\n";
-  assert_int_equal(listen_udp_answer(LISTEN_UDP_SQLB, &id, (const uint8_t *)probe, strlen(probe),
+  assert_int_equal(listen_udp_answer(PROBE_RESP_SQLB, &id, (const uint8_t *)probe, strlen(probe),
                                      (const struct sockaddr *)&from, out, sizeof(out)),
                    0);
-}
-
-static void test_kind_for(void **state)
-{
-  (void)state;
-  assert_int_equal(listen_udp_kind_for(UC_P_STUN), LISTEN_UDP_STUN);
-  assert_int_equal(listen_udp_kind_for(UC_P_SQL_BROWSER), LISTEN_UDP_SQLB);
-  assert_int_equal(listen_udp_kind_for(UC_P_RTP), LISTEN_UDP_TOKEN);
-  assert_int_equal(listen_udp_kind_for(UC_P_UDP), LISTEN_UDP_TOKEN);
-  assert_int_equal(listen_app_for(UC_P_MTLS, "sip"), LISTEN_APP_SIP);
-  assert_int_equal(listen_app_for(UC_P_TCP, "sip"), LISTEN_APP_SIP);
-  assert_int_equal(listen_app_for(UC_P_HTTPS, "web"), LISTEN_APP_HTTP);
-  assert_int_equal(listen_app_for(UC_P_MTLS, "web"), LISTEN_APP_HTTP);
-  assert_int_equal(listen_app_for(UC_P_XMPP, "xmpp"), LISTEN_APP_XMPP);
-  assert_int_equal(listen_app_for(UC_P_MTLS, "xmpp"), LISTEN_APP_XMPP);
-  assert_int_equal(listen_app_for(UC_P_STUN, "media"), LISTEN_APP_STUN);
-  assert_int_equal(listen_app_for(UC_P_TLS, "psom"), LISTEN_APP_NONE);
-  assert_int_equal(listen_app_for(UC_P_RPC, "dcom"), LISTEN_APP_NONE);
-  assert_int_equal(listen_app_for(UC_P_TCP, NULL), LISTEN_APP_NONE);
 }
 
 static void test_rate(void **state)
@@ -245,8 +226,9 @@ static void test_rate(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_token),       cmocka_unit_test(test_stun),
-      cmocka_unit_test(test_sql_browser), cmocka_unit_test(test_kind_for),
+      cmocka_unit_test(test_token),
+      cmocka_unit_test(test_stun),
+      cmocka_unit_test(test_sql_browser),
       cmocka_unit_test(test_rate),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

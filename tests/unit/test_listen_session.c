@@ -72,7 +72,7 @@ static int group_teardown(void **state)
   return 0;
 }
 
-static struct listen_session *session(struct fx *f, SSL_CTX *tls, enum listen_app app,
+static struct listen_session *session(struct fx *f, SSL_CTX *tls, enum probe_responder app,
                                       struct listen_rate *rate)
 {
   f->peer.sin_family = AF_INET;
@@ -188,7 +188,7 @@ static void judge(struct tls_conn *c, int expect_cc, enum uc_outcome *oc, char *
 static void test_mtls_sip(void **state)
 {
   struct fx *f = *state;
-  struct listen_session *s = session(f, f->mtls, LISTEN_APP_SIP, NULL);
+  struct listen_session *s = session(f, f->mtls, PROBE_RESP_SIP, NULL);
   struct tls_conn *c;
   enum listen_session_act act;
   assert_int_equal(handshake(f, s, &c, &act), TLS_STEP_DONE);
@@ -223,7 +223,7 @@ static void test_mtls_sip(void **state)
 static void test_no_client_cert_request(void **state)
 {
   struct fx *f = *state;
-  struct listen_session *s = session(f, f->plain, LISTEN_APP_NONE, NULL);
+  struct listen_session *s = session(f, f->plain, PROBE_RESP_NONE, NULL);
   struct tls_conn *c;
   enum listen_session_act act;
   assert_int_equal(handshake(f, s, &c, &act), TLS_STEP_DONE);
@@ -246,7 +246,7 @@ static void test_no_client_cert_request(void **state)
 static void test_expired_https(void **state)
 {
   struct fx *f = *state;
-  struct listen_session *s = session(f, f->old, LISTEN_APP_HTTP, NULL);
+  struct listen_session *s = session(f, f->old, PROBE_RESP_HTTP, NULL);
   struct tls_conn *c;
   enum listen_session_act act;
   assert_int_equal(handshake(f, s, &c, &act), TLS_STEP_DONE);
@@ -268,7 +268,7 @@ static void test_expired_https(void **state)
 static void test_tls_xmpp(void **state)
 {
   struct fx *f = *state;
-  struct listen_session *s = session(f, f->mtls, LISTEN_APP_XMPP, NULL);
+  struct listen_session *s = session(f, f->mtls, PROBE_RESP_XMPP, NULL);
   struct tls_conn *c;
   enum listen_session_act act;
   assert_int_equal(handshake(f, s, &c, &act), TLS_STEP_DONE);
@@ -287,28 +287,28 @@ static void test_plain(void **state)
   struct fx *f = *state;
   struct probe_outcome o;
   enum listen_session_act act;
-  struct listen_session *s = session(f, NULL, LISTEN_APP_SIP, NULL);
+  struct listen_session *s = session(f, NULL, PROBE_RESP_SIP, NULL);
   exchange(s, NULL, &probe_sip, UC_P_SIP, &o, &act);
   assert_int_equal(o.outcome, UC_OUT_OK);
   assert_true(o.listener);
   json_decref(o.evidence);
   listen_session_free(s);
 
-  s = session(f, NULL, LISTEN_APP_HTTP, NULL);
+  s = session(f, NULL, PROBE_RESP_HTTP, NULL);
   exchange(s, NULL, &probe_http, UC_P_HTTP, &o, &act);
   assert_true(o.listener);
   assert_int_equal(act, LISTEN_SESSION_CLOSE);
   json_decref(o.evidence);
   listen_session_free(s);
 
-  s = session(f, NULL, LISTEN_APP_XMPP, NULL);
+  s = session(f, NULL, PROBE_RESP_XMPP, NULL);
   exchange(s, NULL, &probe_xmpp, UC_P_XMPP, &o, &act);
   assert_int_equal(o.outcome, UC_OUT_OK);
   assert_true(o.listener);
   json_decref(o.evidence);
   listen_session_free(s);
 
-  s = session(f, NULL, LISTEN_APP_STUN, NULL);
+  s = session(f, NULL, PROBE_RESP_STUN_TCP, NULL);
   exchange(s, NULL, &probe_stun_tcp, UC_P_STUN, &o, &act);
   assert_int_equal(o.outcome, UC_OUT_OK);
   assert_true(o.listener);
@@ -320,7 +320,7 @@ static void test_hostile(void **state)
 {
   struct fx *f = *state;
   /* Non-TLS bytes on a TLS port: the handshake fails, the session closes and says why. */
-  struct listen_session *s = session(f, f->mtls, LISTEN_APP_SIP, NULL);
+  struct listen_session *s = session(f, f->mtls, PROBE_RESP_SIP, NULL);
   static const char opt[] = "OPTIONS sip:x SIP/2.0\r\n\r\n";
   assert_int_equal(listen_session_input(s, (const uint8_t *)opt, strlen(opt)),
                    LISTEN_SESSION_CLOSE);
@@ -329,14 +329,14 @@ static void test_hostile(void **state)
   listen_session_free(s);
 
   /* Bytes that can never be a SIP request. */
-  s = session(f, NULL, LISTEN_APP_SIP, NULL);
+  s = session(f, NULL, PROBE_RESP_SIP, NULL);
   static const uint8_t bin[] = {0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x02, '\r', '\n', '\r', '\n'};
   assert_int_equal(listen_session_input(s, bin, sizeof(bin)), LISTEN_SESSION_CLOSE);
   assert_int_equal(listen_session_input(s, bin, sizeof(bin)), LISTEN_SESSION_CLOSE); /* final */
   listen_session_free(s);
 
   /* A head that never ends is cut off before it exhausts memory. */
-  s = session(f, NULL, LISTEN_APP_HTTP, NULL);
+  s = session(f, NULL, PROBE_RESP_HTTP, NULL);
   uint8_t *big = malloc(LISTEN_SESSION_RX_MAX + 1);
   assert_non_null(big);
   memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
@@ -351,7 +351,7 @@ static void test_hostile(void **state)
   listen_session_free(s);
 
   /* Not MS-TURN framing on a STUN-over-TCP port. */
-  s = session(f, NULL, LISTEN_APP_STUN, NULL);
+  s = session(f, NULL, PROBE_RESP_STUN_TCP, NULL);
   assert_int_equal(listen_session_input(s, (const uint8_t *)"GET /", 5), LISTEN_SESSION_CLOSE);
   listen_session_free(s);
 }
@@ -361,7 +361,7 @@ static void test_reply_budget(void **state)
   struct fx *f = *state;
   struct listen_rate rate;
   listen_rate_init(&rate, 1, 1, uv_hrtime()); /* one reply, then one per second */
-  struct listen_session *s = session(f, NULL, LISTEN_APP_SIP, &rate);
+  struct listen_session *s = session(f, NULL, PROBE_RESP_SIP, &rate);
   struct probe_outcome o;
   enum listen_session_act act;
   exchange(s, NULL, &probe_sip, UC_P_SIP, &o, &act);

@@ -43,10 +43,10 @@ static void test_front_end_merge(void **state)
   assert_int_equal(c->nreqs, 1);
   assert_string_equal(c->reqs[0].row->id, "sfb2015-front-end-5061-tcp");
   assert_string_equal(c->reqs[0].role, "front-end");
-  /* 443: Web compatibility and Mobility rows merge into one check. */
+  /* 443: Web compatibility, Mobility and the Directors' web farm rows merge into one check. */
   c = find(h, 443, 443, UC_TCP);
   assert_non_null(c);
-  assert_int_equal(c->nreqs, 2);
+  assert_int_equal(c->nreqs, 3);
   assert_int_equal(c->protocol, UC_P_HTTPS);
   /* SQL Browser: "All servers" is listed twice in the seed. */
   c = find(h, 1434, 1434, UC_UDP);
@@ -67,15 +67,15 @@ static void test_front_end_merge(void **state)
   assert_non_null(find(h, 49152, 65535, UC_TCP));
   assert_non_null(find(h, 49152, 57500, UC_UDP));
   size_t tcp_spans = 0, udp_spans = 0;
-  for (size_t i = 0; i < h->nspans; i++) {
-    if (h->spans[i].transport == UC_TCP) {
+  for (size_t i = 0; i < h->targets[0].nspans; i++) {
+    if (h->targets[0].spans[i].transport == UC_TCP) {
       tcp_spans++;
-      assert_int_equal(h->spans[i].first, 49152);
-      assert_int_equal(h->spans[i].last, 65535);
+      assert_int_equal(h->targets[0].spans[i].first, 49152);
+      assert_int_equal(h->targets[0].spans[i].last, 65535);
     } else {
       udp_spans++;
-      assert_int_equal(h->spans[i].first, 49152);
-      assert_int_equal(h->spans[i].last, 65535);
+      assert_int_equal(h->targets[0].spans[i].first, 49152);
+      assert_int_equal(h->targets[0].spans[i].last, 65535);
     }
   }
   assert_int_equal(tcp_spans, 1);
@@ -124,17 +124,26 @@ static void test_products_differ(void **state)
   struct topology t;
   struct plan p;
   make_plan(&p, &t, "front-end", "lync2013");
-  assert_null(find(&p.hosts[0], 445, 445, UC_TCP)); /* file-share row: 2020 SfB only */
+  /* 445: the Central Management Store's push only; the file-share row is 2020 SfB only */
+  struct plan_check *c = find(&p.hosts[0], 445, 445, UC_TCP);
+  assert_non_null(c);
+  assert_int_equal(c->nreqs, 1);
+  assert_string_equal(c->reqs[0].row->id, "lync2013-central-management-store-445-tcp");
   plan_free(&p);
   topo_free(&t);
   make_plan(&p, &t, "edge", "lync2013");
-  struct plan_check *c = find(&p.hosts[0], 5061, 5061, UC_TCP);
+  c = find(&p.hosts[0], 5061, 5061, UC_TCP);
   assert_non_null(c);
-  assert_int_equal(c->nreqs, 3); /* federation out, public IM in and out */
+  /* seed 004: federation out, public IM in and out (3); each single or DNS-pool Edge page:
+   * external, internal, public IM in and out and federation out (3 x 7); the HLB page's
+   * external and internal VIPs in and out (4) */
+  assert_int_equal(c->nreqs, 28);
   assert_true(c->probe);
   assert_int_equal(c->protocol, UC_P_MTLS);
+  /* outbound media, and inbound only for partners still on OCS 2007: probed, optional */
   c = find(&p.hosts[0], 50000, 59999, UC_TCP);
-  assert_false(c->probe);
+  assert_true(c->probe);
+  assert_true(c->optional);
   plan_free(&p);
   topo_free(&t);
 }
@@ -268,12 +277,50 @@ static void test_range_verdicts(void **state)
   range_case(UC_UDP, 90, 0, 10, 0, UC_FAIL, "10 of 100 ports filtered");
 }
 
+/* A range an interrupted scan cut short (partial): judged on what was probed, never "all
+ * ports reachable"; a filtered port is a failure already (a skip when optional). */
+static void partial_case(uint32_t open, uint32_t closed, uint32_t filtered, bool optional,
+                         enum uc_verdict want, enum uc_state want_state, const char *needle)
+{
+  struct range_result rr;
+  memset(&rr, 0, sizeof(rr));
+  struct plan_check c = single(UC_P_RTP, UC_ST_NONE, UC_OUT_NONE, optional);
+  c.is_range = true;
+  c.first = 50000;
+  c.last = 59999;
+  c.range = &rr;
+  c.res.partial = true;
+  rr.open = open;
+  rr.closed = closed;
+  rr.filtered = filtered;
+  rr.probed = open + closed + filtered;
+  verdict_decide(&c);
+  if (c.res.verdict != want || c.res.state != want_state || !strstr(c.res.reason, needle))
+    fail_msg("partial range %u/%u/%u: %s %s '%s'", open, closed, filtered,
+             uc_verdict_name(c.res.verdict), uc_state_name(c.res.state), c.res.reason);
+}
+
+static void test_partial_range_verdicts(void **state)
+{
+  (void)state;
+  partial_case(0, 1200, 0, false, UC_WARN, UC_ST_CLOSED,
+               "interrupted: 1200 of 10000 ports probed (0 open, 1200 closed, 0 filtered, 0 "
+               "without an answer), 8800 not probed; partly verified");
+  partial_case(2, 98, 0, false, UC_WARN, UC_ST_OPEN, "100 of 10000 ports probed");
+  partial_case(0, 90, 10, false, UC_FAIL, UC_ST_FILTERED, "10 filtered");
+  partial_case(0, 90, 10, true, UC_SKIP, UC_ST_FILTERED, "optional port not in use");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_front_end_merge), cmocka_unit_test(test_collocated_mediation),
-      cmocka_unit_test(test_products_differ), cmocka_unit_test(test_ports_plan),
-      cmocka_unit_test(test_verdicts),        cmocka_unit_test(test_range_verdicts),
+      cmocka_unit_test(test_front_end_merge),
+      cmocka_unit_test(test_collocated_mediation),
+      cmocka_unit_test(test_products_differ),
+      cmocka_unit_test(test_ports_plan),
+      cmocka_unit_test(test_verdicts),
+      cmocka_unit_test(test_range_verdicts),
+      cmocka_unit_test(test_partial_range_verdicts),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }

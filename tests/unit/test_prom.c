@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "reports/prom.h"
@@ -17,7 +18,7 @@
 
 /* ---------------- a strict reader of the text format ---------------- */
 
-#define MAXL 8
+#define MAXL 12
 
 struct sample {
   char name[128];
@@ -286,6 +287,9 @@ static void parse_ok(const char *text, struct expo *e)
 
 /* ---------------- fixture ---------------- */
 
+#define REQ(role)                                                                                  \
+  "{\"id\": \"r-" role "\", \"role\": \"" role "\", \"service\": \"s\", \"optional\": false}"
+
 static const char fixture[] =
     "{\"schema\": \"ucscan-report/1\", \"tool\": {\"name\": \"ucscan\", \"version\": \"0.1.0\"},"
     " \"topology\": \"contoso\", \"product\": \"sfb2015\","
@@ -296,30 +300,118 @@ static const char fixture[] =
     "   \"checks\": ["
     "   {\"port\": 5061, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
     "    \"state\": \"open\", \"verdict\": \"pass\", \"reason\": \"ok\", \"rtt_ms\": 0.41,"
-    "    \"attempts\": 1, \"requirements\": [], \"evidence\": {\"tls\": {\"certificate\": {"
-    "     \"subject\": \"CN=fe01\", \"not_after\": \"2027-04-05T00:00:00Z\"}}}},"
-    "   {\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"https\","
-    "    \"state\": \"open\", \"verdict\": \"warn\", \"reason\": \"expires soon\", \"rtt_ms\": 2,"
-    "    \"attempts\": 1, \"requirements\": [], \"evidence\": {\"tls\": {\"certificate\": {"
-    "     \"not_after\": \"2026-12-01T12:30:00Z\", \"days_left\": 10}}}},"
-    "   {\"port\": 5070, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
-    "    \"state\": \"filtered\", \"verdict\": \"fail\", \"reason\": \"filtered\", \"rtt_ms\": "
-    "null,"
-    "    \"attempts\": 3, \"requirements\": [], \"evidence\": {}},"
-    "   {\"port\": null, \"range\": {\"first\": 57501, \"last\": 65535}, \"transport\": \"udp\","
-    "    \"protocol\": \"rtp\", \"state\": null, \"verdict\": \"skip\", \"reason\": \"outbound\","
-    "    \"rtt_ms\": null, \"attempts\": 0, \"requirements\": [], \"evidence\": {}},"
-    "   {\"port\": 5060, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"tcp\","
-    "    \"state\": \"closed\", \"verdict\": \"fail\", \"reason\": \"refused\", \"rtt_ms\": 0.5,"
-    "    \"attempts\": 1, \"requirements\": [], \"evidence\": {\"tls\": {\"certificate\": {"
-    "     \"not_after\": \"not a date\"}}}}"
-    "  ]},"
-    "  {\"name\": \"edge01.contoso.test\", \"address\": null, \"roles\": [\"edge\"], \"checks\": ["
-    "   {\"port\": 5061, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
-    "    \"state\": \"open\", \"verdict\": \"pass\", \"reason\": \"ok\", \"rtt_ms\": 0.25,"
-    "    \"attempts\": 1, \"requirements\": [], \"evidence\": {}}"
-    "  ]}"
-    " ]}";
+    "    \"attempts\": 1, \"requirements\": [" REQ("front-end") "," REQ("mediation") "," REQ(
+        "front-end") "], \"evidence\": {\"tls\": {\"client_cert_requested\": true,"
+                     "     \"certificate\": {\"subject\": \"CN=fe01\", \"not_after\": "
+                     "\"2027-04-05T00:00:00Z\"}}}},"
+                     "   {\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"protocol\": "
+                     "\"https\","
+                     "    \"state\": \"open\", \"verdict\": \"warn\", \"reason\": \"expires "
+                     "soon\", \"rtt_ms\": 2,"
+                     "    \"attempts\": 1, \"requirements\": [" REQ(
+                         "front-end") "], \"evidence\": {\"tls\": {"
+                                      "     \"client_cert_requested\": false, \"certificate\": {"
+                                      "     \"not_after\": \"2026-12-01T12:30:00Z\", "
+                                      "\"days_left\": 10}}}},"
+                                      "   {\"port\": 5070, \"range\": null, \"transport\": "
+                                      "\"tcp\", \"protocol\": \"mtls\","
+                                      "    \"state\": \"filtered\", \"verdict\": \"fail\", "
+                                      "\"reason\": \"filtered\", \"rtt_ms\": "
+                                      "null,"
+                                      "    \"attempts\": 3, \"requirements\": [" REQ(
+                                          "mediation") "], \"evidence\": {}},"
+                                                       "   {\"port\": null, \"range\": {\"first\": "
+                                                       "57501, \"last\": 65535}, \"transport\": "
+                                                       "\"udp\","
+                                                       "    \"protocol\": \"rtp\", \"state\": "
+                                                       "null, \"verdict\": \"skip\", \"reason\": "
+                                                       "\"outbound\","
+                                                       "    \"rtt_ms\": null, \"attempts\": 0, "
+                                                       "\"requirements\": [" REQ(
+                                                           "front-end") "],"
+                                                                        "    \"evidence\": {}},"
+                                                                        "   {\"port\": 5060, "
+                                                                        "\"range\": null, "
+                                                                        "\"transport\": \"tcp\", "
+                                                                        "\"protocol\": \"tcp\","
+                                                                        "    \"state\": "
+                                                                        "\"closed\", \"verdict\": "
+                                                                        "\"fail\", \"reason\": "
+                                                                        "\"refused\", \"rtt_ms\": "
+                                                                        "0.5,"
+                                                                        "    \"attempts\": 1, "
+                                                                        "\"requirements\": [], "
+                                                                        "\"evidence\": {\"tls\": "
+                                                                        "{\"certificate\": {"
+                                                                        "     \"not_after\": \"not "
+                                                                        "a date\"}}}}"
+                                                                        "  ]},"
+                                                                        "  {\"name\": "
+                                                                        "\"edge01.contoso.test\", "
+                                                                        "\"address\": null, "
+                                                                        "\"roles\": [\"edge\"], "
+                                                                        "\"checks\": ["
+                                                                        "   {\"port\": 5061, "
+                                                                        "\"range\": null, "
+                                                                        "\"transport\": \"tcp\", "
+                                                                        "\"protocol\": \"mtls\","
+                                                                        "    \"address\": "
+                                                                        "\"198.18.10.41\", "
+                                                                        "\"interface\": "
+                                                                        "\"internal\","
+                                                                        "    \"state\": \"open\", "
+                                                                        "\"verdict\": \"pass\", "
+                                                                        "\"reason\": \"ok\", "
+                                                                        "\"rtt_ms\": 0.25,"
+                                                                        "    \"attempts\": 1, "
+                                                                        "\"requirements\": [" REQ(
+                                                                            "edge") "], "
+                                                                                    "\"evidence\": "
+                                                                                    "{}},"
+                                                                                    "   {\"port\": "
+                                                                                    "5061, "
+                                                                                    "\"range\": "
+                                                                                    "null, "
+                                                                                    "\"transport\":"
+                                                                                    " \"tcp\", "
+                                                                                    "\"protocol\": "
+                                                                                    "\"mtls\","
+                                                                                    "    "
+                                                                                    "\"address\": "
+                                                                                    "\"203.0.113."
+                                                                                    "42\", "
+                                                                                    "\"interface\":"
+                                                                                    " \"access\","
+                                                                                    "    "
+                                                                                    "\"state\": "
+                                                                                    "\"unreachable"
+                                                                                    "\", "
+                                                                                    "\"verdict\": "
+                                                                                    "\"fail\", "
+                                                                                    "\"reason\": "
+                                                                                    "\"no route\","
+                                                                                    "    "
+                                                                                    "\"rtt_ms\": "
+                                                                                    "null, "
+                                                                                    "\"attempts\": "
+                                                                                    "1, "
+                                                                                    "\"requirements"
+                                                                                    "\": [" REQ(
+                                                                                        "edge") "],"
+                                                                                                " "
+                                                                                                "\""
+                                                                                                "ev"
+                                                                                                "id"
+                                                                                                "en"
+                                                                                                "ce"
+                                                                                                "\""
+                                                                                                ": "
+                                                                                                "{}"
+                                                                                                "}"
+                                                                                                "  "
+                                                                                                "]}"
+                                                                                                " ]"
+                                                                                                "}";
 
 static json_t *load_fixture(void)
 {
@@ -346,7 +438,54 @@ static time_t utc(int y, int mo, int d, int h, int mi, int s)
   return timegm(&tm);
 }
 
+static bool have_promtool(void)
+{
+  return system("command -v promtool >/dev/null 2>&1") == 0;
+}
+
+/* `promtool check metrics` on text: its exit status, its findings in out. */
+static int promtool_check(const char *text, char *out, size_t cap)
+{
+  char path[] = "/tmp/ucscan-test-prom.XXXXXX";
+  char outpath[64], cmd[200];
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  assert_int_equal(fclose(f), 0);
+  snprintf(outpath, sizeof(outpath), "%s.out", path);
+  snprintf(cmd, sizeof(cmd), "promtool check metrics < %s > %s 2>&1", path, outpath);
+  int rc = system(cmd);
+  out[0] = '\0';
+  FILE *o = fopen(outpath, "r");
+  if (o) {
+    size_t n = fread(out, 1, cap - 1, o);
+    out[n] = '\0';
+    fclose(o);
+  }
+  unlink(outpath);
+  unlink(path);
+  return rc;
+}
+
+/* When promtool is installed (CI installs it), it must find nothing in `text`: the linter
+ * Prometheus users run on exporters. Without it the check is left to the e2e tests. */
+static void promtool_clean(const char *text)
+{
+  char out[2048];
+  if (!have_promtool())
+    return;
+  int rc = promtool_check(text, out, sizeof(out));
+  if (rc != 0 || out[0])
+    fail_msg("promtool check metrics (status %d): %s", rc, out);
+}
+
 /* ---------------- tests ---------------- */
+
+#define CHECK_LABELS(host, port, proto, role, state)                                               \
+  "topology", "contoso", "vantage", "any", "host", host, "port", port, "transport", "tcp",         \
+      "protocol", proto, "role", role, "state", state
 
 static void test_series(void **state)
 {
@@ -355,6 +494,7 @@ static void test_series(void **state)
   char *text = render(rep);
   struct expo e;
   parse_ok(text, &e);
+  promtool_clean(text);
 
   /* Names: the ucscan_ namespace, snake_case, units as suffixes, all documented. */
   for (size_t i = 0; i < e.nf; i++) {
@@ -362,44 +502,68 @@ static void test_series(void **state)
     for (const char *c = e.f[i].name; *c; c++)
       assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_');
   }
-  assert_int_equal(e.nf, 8);
+  assert_int_equal(e.nf, 10);
 
+  /* Every series carries topology and vantage ("any": the report names none). */
+  for (size_t i = 0; i < e.ns; i++) {
+    assert_string_equal(lab(&e.s[i], "topology"), "contoso");
+    assert_string_equal(lab(&e.s[i], "vantage"), "any");
+  }
   assert_true(get(&e, "ucscan_scan_info", "topology", "contoso", "product", "sfb2015", "version",
                   "0.1.0", NULL) == 1);
+  assert_null(lab(&e.s[0], "scanner"));
   assert_true(get(&e, "ucscan_scan_complete", "topology", "contoso", NULL) == 1);
   assert_true(get(&e, "ucscan_scan_duration_seconds", "topology", "contoso", NULL) == 3.012);
   assert_true(get(&e, "ucscan_scan_completed_timestamp_seconds", "topology", "contoso", NULL) ==
               (double)utc(2026, 11, 21, 22, 0, 3));
+  assert_null(fam(&e, "ucscan_checks_uncovered"));
 
   assert_true(get(&e, "ucscan_checks", "verdict", "pass", NULL) == 2);
   assert_true(get(&e, "ucscan_checks", "verdict", "warn", NULL) == 1);
-  assert_true(get(&e, "ucscan_checks", "verdict", "fail", NULL) == 2);
+  assert_true(get(&e, "ucscan_checks", "verdict", "fail", NULL) == 3);
   assert_true(get(&e, "ucscan_checks", "verdict", "skip", NULL) == 1);
   assert_int_equal(count(&e, "ucscan_checks"), 4);
 
-  /* State set: four series per check, exactly one of them 1. */
-  assert_int_equal(count(&e, "ucscan_check_verdict"), 6 * 4);
-  static const char *const verdicts[] = {"pass", "warn", "fail", "skip"};
+  /* Per check: success 0/1, and a state set over pass, warn, fail; the skipped range has no
+   * per-check series at all. */
   static const struct {
-    const char *host, *port, *transport, *protocol, *verdict;
+    const char *host, *port, *proto, *role, *state, *itf, *verdict;
   } want[] = {
-      {"fe01.contoso.test", "5061", "tcp", "mtls", "pass"},
-      {"fe01.contoso.test", "443", "tcp", "https", "warn"},
-      {"fe01.contoso.test", "5070", "tcp", "mtls", "fail"},
-      {"fe01.contoso.test", "57501-65535", "udp", "rtp", "skip"},
-      {"fe01.contoso.test", "5060", "tcp", "tcp", "fail"},
-      {"edge01.contoso.test", "5061", "tcp", "mtls", "pass"},
+      {"fe01.contoso.test", "5061", "mtls", "front-end,mediation", "open", NULL, "pass"},
+      {"fe01.contoso.test", "443", "https", "front-end", "open", NULL, "warn"},
+      {"fe01.contoso.test", "5070", "mtls", "mediation", "filtered", NULL, "fail"},
+      {"fe01.contoso.test", "5060", "tcp", "", "closed", NULL, "fail"},
+      {"edge01.contoso.test", "5061", "mtls", "edge", "open", "internal", "pass"},
+      {"edge01.contoso.test", "5061", "mtls", "edge", "unreachable", "access", "fail"},
   };
-  for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-    for (size_t v = 0; v < 4; v++) {
-      double x = get(&e, "ucscan_check_verdict", "topology", "contoso", "host", want[i].host,
-                     "port", want[i].port, "transport", want[i].transport, "protocol",
-                     want[i].protocol, "verdict", verdicts[v], NULL);
+  static const char *const verdicts[] = {"pass", "warn", "fail"};
+  const size_t nwant = sizeof(want) / sizeof(want[0]);
+  assert_int_equal(count(&e, "ucscan_check_success"), nwant);
+  assert_int_equal(count(&e, "ucscan_check_verdict"), nwant * 3);
+  for (size_t i = 0; i < nwant; i++) {
+    const char *itf_name = want[i].itf ? "interface" : NULL;
+    double ok =
+        get(&e, "ucscan_check_success",
+            CHECK_LABELS(want[i].host, want[i].port, want[i].proto, want[i].role, want[i].state),
+            itf_name, want[i].itf, NULL);
+    assert_true(ok == (strcmp(want[i].verdict, "fail") == 0 ? 0 : 1));
+    for (size_t v = 0; v < 3; v++) {
+      double x =
+          get(&e, "ucscan_check_verdict",
+              CHECK_LABELS(want[i].host, want[i].port, want[i].proto, want[i].role, want[i].state),
+              "verdict", verdicts[v], itf_name, want[i].itf, NULL);
       assert_true(x == (strcmp(verdicts[v], want[i].verdict) == 0 ? 1 : 0));
     }
-  for (size_t i = 0; i < e.ns; i++)
-    if (!strcmp(e.s[i].name, "ucscan_check_verdict"))
-      assert_int_equal(e.s[i].nl, 6);
+  }
+  for (size_t i = 0; i < e.ns; i++) {
+    if (strcmp(e.s[i].name, "ucscan_check_success") != 0)
+      continue;
+    /* interface only on the Edge's checks */
+    bool edge = strcmp(lab(&e.s[i], "host"), "edge01.contoso.test") == 0;
+    assert_int_equal(e.s[i].nl, edge ? 9 : 8);
+    assert_true(edge == (lab(&e.s[i], "interface") != NULL));
+    assert_string_not_equal(lab(&e.s[i], "port"), "57501-65535");
+  }
 
   /* RTT in seconds, only where one was measured. */
   assert_int_equal(count(&e, "ucscan_check_rtt_seconds"), 4);
@@ -410,12 +574,137 @@ static void test_series(void **state)
 
   /* Certificates: notAfter as Unix time; a date that does not parse gives no series. */
   assert_int_equal(count(&e, "ucscan_tls_certificate_not_after_timestamp_seconds"), 2);
-  assert_true(get(&e, "ucscan_tls_certificate_not_after_timestamp_seconds", "host",
-                  "fe01.contoso.test", "port", "5061", "transport", "tcp", "protocol", "mtls",
+  assert_true(get(&e, "ucscan_tls_certificate_not_after_timestamp_seconds",
+                  CHECK_LABELS("fe01.contoso.test", "5061", "mtls", "front-end,mediation", "open"),
                   NULL) == (double)utc(2027, 4, 5, 0, 0, 0));
   assert_true(get(&e, "ucscan_tls_certificate_not_after_timestamp_seconds", "port", "443", NULL) ==
               (double)utc(2026, 12, 1, 12, 30, 0));
+  /* The client certificate request, where the TLS evidence says either way. */
+  assert_int_equal(count(&e, "ucscan_tls_client_cert_requested"), 2);
+  assert_true(get(&e, "ucscan_tls_client_cert_requested", "port", "5061", "host",
+                  "fe01.contoso.test", NULL) == 1);
+  assert_true(get(&e, "ucscan_tls_client_cert_requested", "port", "443", NULL) == 0);
 
+  free(e.s);
+  free(text);
+  json_decref(rep);
+}
+
+/* The report's vantage (contract v2) labels every series; the scanner goes to the info. */
+static void test_vantage(void **state)
+{
+  (void)state;
+  json_t *rep = load_fixture();
+  json_object_set_new(rep, "vantage",
+                      json_pack("{s:s, s:[s], s:s}", "from", "servers", "source_addresses",
+                                "198.18.0.10", "scanner", "scan01.contoso.test"));
+  assert_string_equal(prom_vantage(rep), "servers");
+  assert_string_equal(prom_topology(rep), "contoso");
+  char *text = render(rep);
+  struct expo e;
+  parse_ok(text, &e);
+  promtool_clean(text);
+  for (size_t i = 0; i < e.ns; i++)
+    assert_string_equal(lab(&e.s[i], "vantage"), "servers");
+  assert_true(get(&e, "ucscan_scan_info", "vantage", "servers", "scanner", "scan01.contoso.test",
+                  NULL) == 1);
+  assert_true(get(&e, "ucscan_check_success", "vantage", "servers", "host", "fe01.contoso.test",
+                  "port", "5070", NULL) == 0);
+  free(e.s);
+  free(text);
+
+  /* A vantage given as a plain string, an empty one, a wrong type: read defensively. */
+  json_object_set_new(rep, "vantage", json_string("clients"));
+  assert_string_equal(prom_vantage(rep), "clients");
+  json_object_set_new(rep, "vantage", json_pack("{s:s}", "from", ""));
+  assert_string_equal(prom_vantage(rep), "any");
+  json_object_set_new(rep, "vantage", json_integer(3));
+  assert_string_equal(prom_vantage(rep), "any");
+  json_object_del(rep, "topology");
+  assert_string_equal(prom_topology(rep), "");
+  json_decref(rep);
+}
+
+/* A merged report (ucscan merge): each check's "vantage" labels its series, the scan-level
+ * series come once per merged_from entry, uncovered rows are counted. */
+static void test_merged(void **state)
+{
+  (void)state;
+  json_t *rep = load_fixture();
+  json_t *hosts = json_object_get(rep, "hosts");
+  json_t *fe = json_object_get(json_array_get(hosts, 0), "checks");
+  json_t *edge = json_object_get(json_array_get(hosts, 1), "checks");
+  json_object_set_new(json_array_get(fe, 0), "vantage", json_string("servers"));
+  json_object_set_new(json_array_get(fe, 1), "vantage", json_string("clients"));
+  json_object_set_new(json_array_get(fe, 2), "vantage", json_string("servers"));
+  json_object_set_new(json_array_get(fe, 3), "vantage", json_null()); /* uncovered skip */
+  json_object_set_new(json_array_get(fe, 4), "vantage", json_string("clients"));
+  json_object_set_new(json_array_get(edge, 0), "vantage", json_string("servers"));
+  json_object_set_new(json_array_get(edge, 1), "vantage", json_string("internet"));
+  json_object_set_new(
+      rep, "merged_from",
+      json_pack("[{s:s, s:s, s:s, s:b}, {s:s, s:s, s:s, s:b}, {s:s, s:s, s:s, s:b},"
+                " {s:s, s:s, s:s, s:b}]",
+                "vantage", "servers", "file", "s.json", "finished_at", "2026-11-21T22:00:03Z",
+                "complete", 1, "vantage", "clients", "file", "c.json", "finished_at",
+                "2026-11-21T21:00:00Z", "complete", 0, "vantage", "internet", "file", "i.json",
+                "finished_at", "not a time", "complete", 1, "vantage", "servers", "file",
+                "again.json", "finished_at", "2026-11-20T00:00:00Z", "complete", 0));
+  json_object_set_new(rep, "summary", json_pack("{s:i}", "uncovered", 1));
+  char *text = render(rep);
+  struct expo e;
+  parse_ok(text, &e);
+  promtool_clean(text);
+
+  assert_int_equal(count(&e, "ucscan_scan_complete"), 3); /* a second "servers": the first */
+  assert_true(get(&e, "ucscan_scan_complete", "vantage", "servers", NULL) == 1);
+  assert_true(get(&e, "ucscan_scan_complete", "vantage", "clients", NULL) == 0);
+  assert_true(get(&e, "ucscan_scan_complete", "vantage", "internet", NULL) == 1);
+  assert_true(get(&e, "ucscan_scan_completed_timestamp_seconds", "vantage", "clients", NULL) ==
+              (double)utc(2026, 11, 21, 21, 0, 0));
+  assert_int_equal(count(&e, "ucscan_scan_completed_timestamp_seconds"), 2);
+  assert_null(fam(&e, "ucscan_scan_duration_seconds")); /* merged_from has no durations */
+  assert_int_equal(count(&e, "ucscan_scan_info"), 3);
+
+  assert_true(get(&e, "ucscan_checks", "vantage", "servers", "verdict", "pass", NULL) == 2);
+  assert_true(get(&e, "ucscan_checks", "vantage", "servers", "verdict", "fail", NULL) == 1);
+  assert_true(get(&e, "ucscan_checks", "vantage", "clients", "verdict", "warn", NULL) == 1);
+  assert_true(get(&e, "ucscan_checks", "vantage", "clients", "verdict", "fail", NULL) == 1);
+  assert_true(get(&e, "ucscan_checks", "vantage", "internet", "verdict", "fail", NULL) == 1);
+  assert_true(get(&e, "ucscan_checks", "vantage", "internet", "verdict", "pass", NULL) == 0);
+  /* the uncovered skip stays with the report's vantage */
+  assert_true(get(&e, "ucscan_checks", "vantage", "any", "verdict", "skip", NULL) == 1);
+  assert_int_equal(count(&e, "ucscan_checks"), 4 * 4);
+  assert_true(get(&e, "ucscan_checks_uncovered", "vantage", "any", NULL) == 1);
+
+  assert_true(get(&e, "ucscan_check_success", "vantage", "clients", "port", "443", NULL) == 1);
+  assert_true(get(&e, "ucscan_check_success", "vantage", "servers", "port", "5070", NULL) == 0);
+  assert_true(get(&e, "ucscan_check_success", "vantage", "internet", "interface", "access", NULL) ==
+              0);
+  assert_true(
+      get(&e, "ucscan_check_success", "vantage", "servers", "interface", "internal", NULL) == 1);
+  free(e.s);
+  free(text);
+  json_decref(rep);
+}
+
+/* Two checks that would give the same series (a doctored report): one series, the first. */
+static void test_duplicates(void **state)
+{
+  (void)state;
+  json_t *rep = load_fixture();
+  json_t *fe = json_object_get(json_array_get(json_object_get(rep, "hosts"), 0), "checks");
+  json_t *copy = json_deep_copy(json_array_get(fe, 2));
+  json_object_set_new(copy, "verdict", json_string("pass"));
+  json_array_append_new(fe, copy);
+  json_array_append(json_object_get(rep, "hosts"),
+                    json_array_get(json_object_get(rep, "hosts"), 1));
+  char *text = render(rep);
+  struct expo e;
+  parse_ok(text, &e);
+  promtool_clean(text);
+  assert_true(get(&e, "ucscan_check_success", "port", "5070", NULL) == 0);
+  assert_int_equal(count(&e, "ucscan_check_success"), 6);
   free(e.s);
   free(text);
   json_decref(rep);
@@ -430,17 +719,23 @@ static void test_incomplete_and_empty(void **state)
   json_array_clear(json_object_get(json_array_get(hosts, 0), "checks"));
   json_array_clear(json_object_get(json_array_get(hosts, 1), "checks"));
   json_object_del(rep, "finished_at");
+  json_object_del(rep, "duration_ms");
   char *text = render(rep);
   struct expo e;
   parse_ok(text, &e);
+  promtool_clean(text);
   assert_true(get(&e, "ucscan_scan_complete", NULL) == 0);
   assert_int_equal(count(&e, "ucscan_check_verdict"), 0);
   assert_int_equal(count(&e, "ucscan_checks"), 4);
   assert_true(get(&e, "ucscan_checks", "verdict", "fail", NULL) == 0);
   /* no finish time, no series; no check with an RTT or a certificate, no family */
   assert_null(fam(&e, "ucscan_scan_completed_timestamp_seconds"));
+  assert_null(fam(&e, "ucscan_scan_duration_seconds"));
+  assert_null(fam(&e, "ucscan_check_success"));
+  assert_null(fam(&e, "ucscan_check_verdict"));
   assert_null(fam(&e, "ucscan_check_rtt_seconds"));
   assert_null(fam(&e, "ucscan_tls_certificate_not_after_timestamp_seconds"));
+  assert_null(fam(&e, "ucscan_tls_client_cert_requested"));
   free(e.s);
   free(text);
   json_decref(rep);
@@ -503,6 +798,19 @@ static void test_reader_refuses(void **state)
   expect_refused(HT "m-x 1\n", "bad metric name");
 }
 
+/* promtool_clean() can fail: promtool objects to what the lint rules forbid. */
+static void test_promtool_finds(void **state)
+{
+  (void)state;
+  char out[2048];
+  if (!have_promtool())
+    skip();
+  int rc = promtool_check("# HELP ucscan_x_ms x\n# TYPE ucscan_x_ms counter\nucscan_x_ms 1\n", out,
+                          sizeof(out));
+  assert_int_not_equal(rc, 0);
+  assert_non_null(strstr(out, "abbreviated units"));
+}
+
 static void test_not_a_report(void **state)
 {
   (void)state;
@@ -514,8 +822,14 @@ static void test_not_a_report(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_series),         cmocka_unit_test(test_incomplete_and_empty),
-      cmocka_unit_test(test_label_escaping), cmocka_unit_test(test_reader_refuses),
+      cmocka_unit_test(test_series),
+      cmocka_unit_test(test_vantage),
+      cmocka_unit_test(test_merged),
+      cmocka_unit_test(test_duplicates),
+      cmocka_unit_test(test_incomplete_and_empty),
+      cmocka_unit_test(test_label_escaping),
+      cmocka_unit_test(test_reader_refuses),
+      cmocka_unit_test(test_promtool_finds),
       cmocka_unit_test(test_not_a_report),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

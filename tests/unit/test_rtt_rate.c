@@ -65,38 +65,11 @@ static void test_rate_bucket(void **state)
   assert_int_equal(ratelimit_wait_ms(&r, t), 0);
 }
 
-static void test_probe_choice(void **state)
-{
-  (void)state;
-  struct probe_choice pc;
-  probe_choose(UC_TCP, UC_P_MTLS, "sip", &pc);
-  assert_true(pc.tls && pc.expect_client_cert && pc.app == &probe_sip && pc.app_is_secondary);
-  assert_string_equal(pc.name, "tls");
-  probe_choose(UC_TCP, UC_P_HTTPS, "web", &pc);
-  assert_true(pc.tls && !pc.expect_client_cert && pc.app == &probe_http);
-  probe_choose(UC_TCP, UC_P_TCP, "sip", &pc);
-  assert_null(pc.app);
-  assert_string_equal(pc.name, "tcp");
-  probe_choose(UC_TCP, UC_P_XMPP, NULL, &pc);
-  assert_true(!pc.tls && pc.app == &probe_xmpp);
-  probe_choose(UC_UDP, UC_P_STUN, NULL, &pc);
-  assert_ptr_equal(pc.app, &probe_stun);
-  probe_choose(UC_UDP, UC_P_SQL_BROWSER, NULL, &pc);
-  assert_ptr_equal(pc.app, &probe_sqlbrowser);
-  probe_choose(UC_UDP, UC_P_RTP, "media", &pc);
-  assert_ptr_equal(pc.app, &probe_udp);
-  probe_choose_range(UC_TCP, &pc);
-  assert_null(pc.app);
-  probe_choose_range(UC_UDP, &pc);
-  assert_ptr_equal(pc.app, &probe_udp);
-}
-
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_deadline_before_and_after_samples),
       cmocka_unit_test(test_rate_bucket),
-      cmocka_unit_test(test_probe_choice),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,7 +66,8 @@ static void assert_fail(const struct probe_fx *f, const char *reason)
   assert_int_equal(f->out.outcome, UC_OUT_FAIL);
   assert_int_equal(f->out.state, UC_ST_OPEN);
   assert_string_equal(f->out.reason, reason);
-  assert_null(f->out.evidence);
+  /* only another protocol's answer carries evidence: what answered */
+  assert_true(f->out.evidence == NULL || f->out.foreign);
   assert_int_equal(f->out.listener, 0);
 }
 
@@ -543,8 +544,14 @@ static void test_http_on_sip_port(void **unused)
     struct probe_fx f;
     fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
     assert_int_not_equal(probe_fx_feed(&f, r, sizeof(r) - 1, step), 0);
-    /* drip-fed or whole, the reason quotes the whole first line */
-    assert_fail(&f, "not a SIP reply: 'HTTP/1.1 400 Bad Request'");
+    /* drip-fed or whole, the reason names what answered (issue 11: a web server where SIP
+     * belongs is another protocol answering, not a silent SIP stack) */
+    assert_fail(&f, "not a SIP reply: an HTTP server answered 400 Bad Request (Server: "
+                    "Microsoft-HTTPAPI/2.0)");
+    assert_int_equal(f.out.foreign, 1);
+    json_t *h = json_object_get(f.out.evidence, "http");
+    assert_int_equal(json_integer_value(json_object_get(h, "status")), 400);
+    assert_string_equal(json_string_value(json_object_get(h, "server")), "Microsoft-HTTPAPI/2.0");
     probe_fx_done(&f);
   }
   /* cut short: finish quotes what there is */
@@ -553,6 +560,13 @@ static void test_http_on_sip_port(void **unused)
   assert_int_equal(probe_fx_classify(&f, r, 8), PROBE_MORE);
   probe_fx_finish(&f, PROBE_END_EOF, r, 8);
   assert_fail(&f, "not a SIP reply: 'HTTP/1.1'");
+  assert_int_equal(f.out.foreign, 1);
+  probe_fx_done(&f);
+  /* silence is not another protocol */
+  fx_init(&f, "fe01.contoso.test", 5061, UC_P_TLS);
+  probe_fx_finish(&f, PROBE_END_EOF, "", 0);
+  assert_fail(&f, "no SIP answer to OPTIONS (connection closed)");
+  assert_int_equal(f.out.foreign, 0);
   probe_fx_done(&f);
 }
 

@@ -400,7 +400,7 @@ static void test_classify_rfc5769_v4(void **s)
   assert_int_equal(feed_exact(&a, rfc5769_resp_v4, sizeof(rfc5769_resp_v4)), PROBE_DONE);
   assert_int_equal(a.out.outcome, UC_OUT_OK);
   assert_int_equal(a.out.state, UC_ST_OPEN);
-  assert_string_equal(a.out.reason, "STUN Binding answered; mapped address 192.0.2.1:32853");
+  assert_string_equal(a.out.reason, "STUN Binding answered; mapped address 192.0.2.1");
   json_t *e = stun_ev(&a);
   expect_str(e, "variant", "rfc5389");
   expect_str(e, "mapped_address", "192.0.2.1:32853");
@@ -417,9 +417,8 @@ static void test_classify_rfc5769_v6(void **s)
   attempt_start(&a, &probe_stun, (struct sockaddr *)&t, rnd_rfc5769);
   assert_int_equal(feed_exact(&a, rfc5769_resp_v6, sizeof(rfc5769_resp_v6)), PROBE_DONE);
   assert_int_equal(a.out.outcome, UC_OUT_OK);
-  assert_string_equal(
-      a.out.reason,
-      "STUN Binding answered; mapped address [2001:db8:1234:5678:11:2233:4455:6677]:32853");
+  assert_string_equal(a.out.reason,
+                      "STUN Binding answered; mapped address 2001:db8:1234:5678:11:2233:4455:6677");
   expect_str(stun_ev(&a), "mapped_address", "[2001:db8:1234:5678:11:2233:4455:6677]:32853");
   attempt_end(&a);
 }
@@ -434,7 +433,7 @@ static void test_classify_mapped_address_fallback(void **s)
   attempt_v4(&a, &probe_stun, rnd_rfc5769);
   assert_int_equal(feed_exact(&a, msg, sizeof(msg)), PROBE_DONE);
   assert_int_equal(a.out.outcome, UC_OUT_OK);
-  assert_string_equal(a.out.reason, "STUN Binding answered; mapped address 203.0.113.5:40000");
+  assert_string_equal(a.out.reason, "STUN Binding answered; mapped address 203.0.113.5");
   json_t *e = stun_ev(&a);
   expect_str(e, "mapped_address", "203.0.113.5:40000");
   assert_null(json_object_get(e, "software"));
@@ -548,7 +547,7 @@ static void test_classify_msturn_other_error_and_success(void **s)
   assert_int_equal(feed_exact(&a, ok, sizeof(ok)), PROBE_DONE);
   assert_int_equal(a.out.outcome, UC_OUT_OK);
   assert_string_equal(a.out.reason,
-                      "MS-TURN Allocate answered (success); mapped address 203.0.113.5:40000");
+                      "MS-TURN Allocate answered (success); mapped address 203.0.113.5");
   assert_null(json_object_get(stun_ev(&a), "error_code"));
   attempt_end(&a);
 }
@@ -941,9 +940,9 @@ static void test_roundtrip_binding_v4_v6_and_msturn(void **s)
   struct sockaddr_in t4 = v4("192.0.2.1", 3478), c4 = v4("203.0.113.5", 40000);
   struct sockaddr_in6 t6 = v6("2001:db8::10", 3478), c6 = v6("2001:db8:ffff::5", 40001);
   roundtrip((struct sockaddr *)&t4, (struct sockaddr *)&c4, 0,
-            "STUN Binding answered; mapped address 203.0.113.5:40000");
+            "STUN Binding answered; mapped address 203.0.113.5");
   roundtrip((struct sockaddr *)&t6, (struct sockaddr *)&c6, 0,
-            "STUN Binding answered; mapped address [2001:db8:ffff::5]:40001");
+            "STUN Binding answered; mapped address 2001:db8:ffff::5");
   roundtrip((struct sockaddr *)&t4, (struct sockaddr *)&c4, 1,
             "MS-TURN Allocate challenged: 401 Unauthorized, realm \"SIP Communications "
             "Service\"");

@@ -315,6 +315,69 @@ static void test_sni(void **state)
   }
 }
 
+/* A server that serves only "contoso.test" (prosody, issue 11): any other SNI name gets alert
+ * 112, no SNI is accepted. */
+static int refuse_other_names(SSL *ssl, int *alert, void *arg)
+{
+  const char *sn = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (!sn || strcmp(sn, "contoso.test") == 0)
+    return SSL_TLSEXT_ERR_OK;
+  *alert = SSL_AD_UNRECOGNIZED_NAME;
+  return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+static void test_sni_refused(void **state)
+{
+  struct fx *f = *state;
+  struct run r;
+  enum uc_outcome oc;
+  char reason[UC_REASON_MAX];
+  run_init(&r, f->std, f->key, TLS_CLIENT_CERT_NONE, NULL);
+  SSL_CTX_set_tlsext_servername_callback(r.sctx, refuse_other_names);
+  run_conns(&r, HOST);
+  run_pump(&r);
+  assert_int_equal(r.cs, TLS_STEP_FAILED);
+  assert_int_equal(tls_conn_alert(r.c), 112);
+  assert_int_equal(tls_conn_cert_refused(r.c), 0);
+  assert_string_equal(tls_conn_error(r.c), "TLS alert from server: unrecognized name (112)");
+  json_decref(judge(f, &r, 0, 0, &oc, reason, sizeof(reason)));
+  assert_int_equal(oc, UC_OUT_FAIL); /* one connection alone cannot say more: the engine retries */
+  run_free(&r);
+
+  /* the names the engine offers next: pool, domain, none */
+  char name[64];
+  assert_int_equal(tls_sni_alternative(HOST, POOL, 0, name, sizeof(name)), 1);
+  assert_string_equal(name, POOL);
+  assert_int_equal(tls_sni_alternative(HOST, POOL, 1, name, sizeof(name)), 1);
+  assert_string_equal(name, "contoso.test");
+  assert_int_equal(tls_sni_alternative(HOST, POOL, 2, name, sizeof(name)), 1);
+  assert_string_equal(name, "");
+  assert_int_equal(tls_sni_alternative(HOST, POOL, 3, name, sizeof(name)), 0);
+  /* no pool, or a pool that is the host or the domain: not offered twice */
+  assert_int_equal(tls_sni_alternative(HOST, NULL, 0, name, sizeof(name)), 1);
+  assert_string_equal(name, "contoso.test");
+  assert_int_equal(tls_sni_alternative(HOST, "FE01.contoso.test.", 0, name, sizeof(name)), 1);
+  assert_string_equal(name, "contoso.test");
+  assert_int_equal(tls_sni_alternative(HOST, "contoso.test", 1, name, sizeof(name)), 1);
+  assert_string_equal(name, "");
+  /* a single-label domain is never offered; neither is anything for an address */
+  assert_int_equal(tls_sni_alternative("edge.test", NULL, 0, name, sizeof(name)), 1);
+  assert_string_equal(name, "");
+  assert_int_equal(tls_sni_alternative("198.18.1.11", NULL, 0, name, sizeof(name)), 1);
+  assert_string_equal(name, "");
+  assert_int_equal(tls_sni_alternative("198.18.1.11", NULL, 1, name, sizeof(name)), 0);
+  assert_int_equal(tls_sni_alternative(HOST, POOL, 0, name, 4), 0); /* does not fit */
+
+  /* the domain is accepted */
+  run_init(&r, f->std, f->key, TLS_CLIENT_CERT_NONE, NULL);
+  SSL_CTX_set_tlsext_servername_callback(r.sctx, refuse_other_names);
+  run_conns(&r, "contoso.test");
+  run_pump(&r);
+  assert_int_equal(r.cs, TLS_STEP_DONE);
+  assert_int_equal(tls_conn_alert(r.c), -1);
+  run_free(&r);
+}
+
 /* ---- plaintext after the handshake ---- */
 
 static ssize_t read_all(struct tls_conn *c, uint8_t *buf, size_t cap)
@@ -435,9 +498,20 @@ static void test_tls13_required_cert_alert_after_done(void **state)
   assert_int_equal(tls_conn_read(r.c, buf, sizeof(buf)), -1);
   assert_string_equal(tls_conn_error(r.c), "TLS alert from server: certificate required (116)");
   json_t *ev = judge(f, &r, 1, 0, &oc, reason, sizeof(reason));
+  /* Issue 11: the refusal keeps its reason ("client certificate required"), as with TLS 1.2. */
+  assert_int_equal(tls_conn_cert_refused(r.c), 1);
+  assert_int_equal(tls_conn_alert(r.c), 116);
   assert_int_equal(oc, UC_OUT_OK);
-  assert_string_equal(reason, "TLS 1.3 handshake completed; client certificate requested");
+  assert_string_equal(reason, "client certificate required: TLS 1.3 server requested a client "
+                              "certificate and refused to go on without one (alert certificate "
+                              "required (116))");
   assert_true(json_is_true(json_object_get(ev, "client_cert_requested")));
+  json_decref(ev);
+  ev = judge(f, &r, 0, 0, &oc, reason, sizeof(reason));
+  assert_int_equal(oc, UC_OUT_WARN);
+  assert_string_equal(reason, "client certificate required (not an MTLS row): TLS 1.3 server "
+                              "requested a client certificate and refused to go on without one "
+                              "(alert certificate required (116))");
   json_decref(ev);
   run_free(&r);
 }
@@ -460,8 +534,9 @@ static void test_tls12_required_cert_refused(void **state)
 
   json_t *ev = judge(f, &r, 1, 0, &oc, reason, sizeof(reason));
   assert_int_equal(oc, UC_OUT_OK);
-  assert_string_equal(reason, "TLS 1.2 server requested a client certificate and refused to go "
-                              "on without one (alert handshake failure (40))");
+  assert_string_equal(reason, "client certificate required: TLS 1.2 server requested a client "
+                              "certificate and refused to go on without one (alert handshake "
+                              "failure (40))");
   assert_json(ev, "{\"version\": \"TLSv1.2\","
                   " \"cipher\": \"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\","
                   " \"client_cert_requested\": true, \"certificate\": " STD_CERT_JSON "}");
@@ -469,8 +544,9 @@ static void test_tls12_required_cert_refused(void **state)
 
   ev = judge(f, &r, 0, 0, &oc, reason, sizeof(reason));
   assert_int_equal(oc, UC_OUT_WARN);
-  assert_string_equal(reason, "server requires a client certificate (alert handshake failure "
-                              "(40))");
+  assert_string_equal(reason, "client certificate required (not an MTLS row): TLS 1.2 server "
+                              "requested a client certificate and refused to go on without one "
+                              "(alert handshake failure (40))");
   json_decref(ev);
   run_free(&r);
 }
@@ -500,7 +576,8 @@ static void test_expired(void **state)
   json_t *cj;
   judge_cert(f, x, 0, 30, &oc, reason, sizeof(reason), &cj);
   assert_int_equal(oc, UC_OUT_WARN);
-  assert_string_equal(reason, "certificate expired on 2024-01-01");
+  assert_string_equal(reason, "certificate expired on 2024-01-01"
+                              "; TLS 1.3 handshake completed; no client certificate requested");
   assert_json(cj, "{\"subject\": \"CN=fe01.contoso.test\", \"issuer\": \"CN=Contoso Root CA\","
                   " \"san\": [\"fe01.contoso.test\"], \"not_before\": \"2022-01-01T00:00:00Z\","
                   " \"not_after\": \"2024-01-01T00:00:00Z\", \"expired\": true,"
@@ -519,7 +596,8 @@ static void test_not_yet_valid(void **state)
   json_t *cj;
   judge_cert(f, x, 0, 30, &oc, reason, sizeof(reason), &cj);
   assert_int_equal(oc, UC_OUT_WARN);
-  assert_string_equal(reason, "certificate not valid before 2030-01-01");
+  assert_string_equal(reason, "certificate not valid before 2030-01-01"
+                              "; TLS 1.3 handshake completed; no client certificate requested");
   assert_true(json_is_false(json_object_get(cj, "expired")));
   assert_true(json_is_true(json_object_get(cj, "not_yet_valid")));
   assert_null(json_object_get(cj, "days_left"));
@@ -538,7 +616,8 @@ static void test_wrong_name(void **state)
   judge_cert(f, x, 0, 0, &oc, reason, sizeof(reason), &cj);
   assert_int_equal(oc, UC_OUT_WARN);
   assert_string_equal(
-      reason, "certificate names fe01.other.test, not fe01.contoso.test or pool.contoso.test");
+      reason, "certificate names fe01.other.test, not fe01.contoso.test or pool.contoso.test"
+              "; TLS 1.3 handshake completed; no client certificate requested");
   assert_true(json_is_false(json_object_get(cj, "name_match")));
   json_decref(cj);
   X509_free(x);
@@ -557,7 +636,8 @@ static void test_wrong_name_without_pool(void **state)
   json_t *ev = tls_conn_evidence(r.c, &o, &oc, reason, sizeof(reason));
   assert_int_equal(oc, UC_OUT_WARN);
   assert_string_equal(
-      reason, "certificate names a.other.test, b.other.test, 198.18.9.9, not fe01.contoso.test");
+      reason, "certificate names a.other.test, b.other.test, 198.18.9.9, not fe01.contoso.test"
+              "; TLS 1.3 handshake completed; no client certificate requested");
   assert_json(json_object_get(json_object_get(ev, "certificate"), "san"),
               "[\"a.other.test\", \"b.other.test\", \"198.18.9.9\"]");
   json_decref(ev);
@@ -633,7 +713,8 @@ static void test_cn_ignored_with_dns_san(void **state)
   judge_cert(f, x, 0, 0, &oc, reason, sizeof(reason), &cj);
   assert_int_equal(oc, UC_OUT_WARN);
   assert_string_equal(reason, "certificate names other.contoso.test, not fe01.contoso.test or "
-                              "pool.contoso.test");
+                              "pool.contoso.test; TLS 1.3 handshake completed; no client "
+                              "certificate requested");
   assert_true(json_is_false(json_object_get(cj, "name_match")));
   json_decref(cj);
   X509_free(x);
@@ -650,7 +731,8 @@ static void test_expiring_soon(void **state)
 
   judge_cert(f, x, 0, 30, &oc, reason, sizeof(reason), &cj);
   assert_int_equal(oc, UC_OUT_WARN);
-  assert_string_equal(reason, "certificate expires 2026-12-01 (10 days left)");
+  assert_string_equal(reason, "certificate expires 2026-12-01 (10 days left)"
+                              "; TLS 1.3 handshake completed; no client certificate requested");
   assert_int_equal(json_integer_value(json_object_get(cj, "days_left")), 10);
   json_decref(cj);
 
@@ -676,7 +758,9 @@ static void test_mtls_without_request(void **state)
   run_std(&r, f->std, f->key, TLS_CLIENT_CERT_NONE);
   json_t *ev = judge(f, &r, 1, 0, &oc, reason, sizeof(reason));
   assert_int_equal(oc, UC_OUT_WARN);
-  assert_string_equal(reason, "server did not request a client certificate (MTLS expected)");
+  assert_string_equal(reason,
+                      "server did not request a client certificate (MTLS expected); TLS 1.3 "
+                      "handshake completed");
   assert_true(json_is_false(json_object_get(ev, "client_cert_requested")));
   json_decref(ev);
   run_free(&r);
@@ -695,7 +779,8 @@ static void test_several_warnings(void **state)
   assert_int_equal(oc, UC_OUT_WARN);
   assert_string_equal(reason, "certificate expired on 2024-01-01; certificate names "
                               "fe01.other.test, not fe01.contoso.test or pool.contoso.test; "
-                              "server did not request a client certificate (MTLS expected)");
+                              "server did not request a client certificate (MTLS expected); "
+                              "TLS 1.3 handshake completed");
   json_decref(ev);
 
   /* A small reason buffer truncates, never overflows. */
@@ -1110,6 +1195,7 @@ int main(void)
       cmocka_unit_test(test_tls10_legacy_server),
       cmocka_unit_test(test_bytewise_handshake),
       cmocka_unit_test(test_sni),
+      cmocka_unit_test(test_sni_refused),
       cmocka_unit_test(test_plaintext_exchange),
       cmocka_unit_test(test_plaintext_large),
       cmocka_unit_test(test_read_write_before_done),

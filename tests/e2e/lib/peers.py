@@ -9,7 +9,10 @@ One asyncio process runs every peer given on the command line:
 "tls:" wraps a TCP peer in a TLS server (python's ssl module, certificate from --cert/--key
 or the cert=/key= options); "mtls:" does the same and sends a CertificateRequest (the
 client certificate is requested, not required). The TLS handshake happens before the peer's
-behaviour starts, so "tls:tarpit" completes a handshake and then never speaks.
+behaviour starts, so "tls:tarpit" completes a handshake and then never speaks. With
+handshake=SECONDS the connection is accepted at once but the TLS server starts reading the
+ClientHello only SECONDS later: a slow but working TLS service (its accept is logged once the
+handshake is done).
 
 TCP peers (every one reads and discards what the client sends, so the client never blocks):
   tarpit              accepts, never sends, holds the connection until the client closes
@@ -25,11 +28,13 @@ TCP peers (every one reads and discards what the client sends, so the client nev
   tls-alert           reads the ClientHello record, sends a fatal handshake_failure alert
   tls-hang            reads the ClientHello record, then never answers
   sip                 answers each OPTIONS with 200 OK and a Server header (plain TCP; with
-                      "tls:" this is a SIP OPTIONS responder over TLS)
+                      "tls:" this is a SIP OPTIONS responder over TLS); delay=SECONDS: each
+                      answer comes SECONDS after its request (a slow but working server)
   sip-tls             the same as tls:sip
   sip-endless-header  answers OPTIONS with "SIP/2.0 200 OK" and header lines that never end
   xmpp                answers a stream header with its own stream header and features
-  http                answers each request head with 200 OK and a Server header (IIS)
+  http                answers each request head with 200 OK and a Server header (IIS);
+                      delay=SECONDS as for sip
   count               accepts and closes (logs every connection; for "nothing scanned")
 UDP peers (DATA, EVERY and SIZE do not apply):
   msturn-401          answers only MS-TURN Allocate requests, with a 401 carrying REALM and
@@ -49,12 +54,16 @@ UDP peers (DATA, EVERY and SIZE do not apply):
   udp-flood           answers every datagram with COUNT (default 2000) junk datagrams
   count-udp           answers nothing (logs every datagram)
   dns-nxdomain        a DNS server that answers every query NXDOMAIN (logs the name asked)
+  dns-nodata          ... NOERROR with no answer (the name exists, without such an address)
+  dns-servfail        ... SERVFAIL (the server cannot answer now)
+  dns-refused         ... REFUSED
+                      (dns-*: servfail=NAME answers SERVFAIL for that one name instead)
 
 Options: data=raw|sip|tls|xmpp|http (what drip/flood/huge send: raw 'A' bytes, a SIP or
 HTTP status line followed by endless header lines, a TLS handshake record that never
 completes, an XMPP stream header that never closes), every=SECONDS, size=BYTES,
 from=ADDR (stun-other-source), count=N (udp-flood), cert=FILE, key=FILE, server=TEXT
-(the sip peers' Server header).
+(the sip peers' Server header), delay=SECONDS (sip, http), handshake=SECONDS (tls:, mtls:).
 
 Every event is logged on stdout, one line each, flushed, ending with "t=SECONDS" (monotonic,
 from the first line):
@@ -78,7 +87,8 @@ TCP_PEERS = {"tarpit", "drip", "flood", "huge", "garbage-on-tls", "non-tls", "rs
 UDP_PEERS = {"msturn-401", "stun-lying-length", "stun-unknown-attr", "stun-wrong-txid",
              "stun-other-source", "stun-decoy", "stun-huge", "sqlb", "sqlb-truncated",
              "sqlb-lying-length", "sqlb-huge", "udp-flood",
-             "count-udp", "dns-nxdomain"}
+             "count-udp", "dns-nxdomain", "dns-nodata", "dns-servfail", "dns-refused"}
+DNS_RCODES = {"dns-nxdomain": 3, "dns-nodata": 0, "dns-servfail": 2, "dns-refused": 5}
 
 STUN_COOKIE = 0x2112A442
 MSTURN_COOKIE = 0x72C64BC6
@@ -133,6 +143,10 @@ class Spec:
         self.size = int(self.opts.get("size", str(4 << 20)))
         self.count = int(self.opts.get("count", "2000"))
         self.server = self.opts.get("server", "RTC/6.0")
+        self.delay = float(self.opts.get("delay", "0"))
+        self.handshake = float(self.opts.get("handshake", "0"))
+        if self.handshake and not self.tls:
+            raise ValueError("%s: handshake= needs a tls: or mtls: peer" % text)
         self.cert = self.opts.get("cert", args.cert)
         self.key = self.opts.get("key", args.key)
         self.tag = "%s %s:%d" % ((self.tls + ":" if self.tls else "") + self.kind, addr, self.port)
@@ -327,6 +341,8 @@ async def tcp_behaviour(spec, c):
             req = bytes(c.buf[done:])
             end = req.find(b"\r\n\r\n")
             end = end + 4 if end >= 0 else req.find(b"\n\n") + 2
+            if spec.delay:
+                await asyncio.sleep(spec.delay)
             await c.send(sip_reply(spec, req[:end]) +
                          b"Allow: OPTIONS\r\nContent-Length: 0\r\n\r\n")
             done += end
@@ -351,6 +367,8 @@ async def tcp_behaviour(spec, c):
             end = req.find(b"\r\n\r\n")
             end = end + 4 if end >= 0 else req.find(b"\n\n") + 2
             done += end
+            if spec.delay:
+                await asyncio.sleep(spec.delay)
             await c.send(b"HTTP/1.1 200 OK\r\nServer: " + spec.opts.get("server", "Microsoft-IIS/8.5").encode() +
                          b"\r\nContent-Length: 0\r\n\r\n")
         await c.closed.wait()
@@ -371,6 +389,29 @@ async def tcp_handler(spec, reader, writer):
             writer.close()
         reading.cancel()
         log(spec.tag, "close", c.peer, "received=%d" % c.received, "sent=%d" % c.sent)
+
+
+async def slow_tls_server(spec, sock, ctx):
+    """Accepts at once; starts the TLS handshake spec.handshake seconds later (the ClientHello
+    waits in the kernel meanwhile), then runs the peer's behaviour."""
+    loop = asyncio.get_running_loop()
+    while True:
+        conn, _ = await loop.sock_accept(sock)
+        asyncio.ensure_future(slow_tls_conn(spec, conn, ctx))
+
+
+async def slow_tls_conn(spec, conn, ctx):
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(spec.handshake)
+    reader = asyncio.StreamReader(loop=loop)
+    protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
+    try:
+        transport, _ = await loop.connect_accepted_socket(lambda: protocol, sock=conn, ssl=ctx,
+                                                          ssl_handshake_timeout=30)
+    except (OSError, ssl.SSLError, asyncio.TimeoutError):
+        conn.close()
+        return
+    await tcp_handler(spec, reader, asyncio.StreamWriter(transport, protocol, reader, loop))
 
 
 def server_first_flight(spec, client_hello):
@@ -512,7 +553,7 @@ class UdpPeer(asyncio.DatagramProtocol):
                 self.reply(svr_resp(recs[: recs.rfind(b";;", 0, 65000 - 3) + 2]), addr)
             else:
                 self.reply(svr_resp(full, claim=len(full) + 1000), addr)
-        elif kind == "dns-nxdomain":
+        elif kind in DNS_RCODES:
             if len(data) < 12 or data[2] & 0x80:
                 return
             qd = struct.unpack("!H", data[4:6])[0]
@@ -524,8 +565,11 @@ class UdpPeer(asyncio.DatagramProtocol):
             if qd != 1 or qend > len(data):
                 return
             qtype = struct.unpack("!H", data[p + 1:p + 3])[0]
-            log(spec.tag, "query", "%s:%d" % addr, ".".join(labels), "type=%d" % qtype)
-            flags = 0x8000 | (data[2] & 0x79) << 8 | 0x0080 | 3  # QR, opcode+RD kept, RA, NXDOMAIN
+            name = ".".join(labels)
+            log(spec.tag, "query", "%s:%d" % addr, name, "type=%d" % qtype)
+            rcode = 2 if name.lower() == spec.opts.get("servfail") else DNS_RCODES[kind]
+            # QR, opcode+RD kept, RA, the RCODE; no answer in any case
+            flags = 0x8000 | (data[2] & 0x79) << 8 | 0x0080 | rcode
             self.transport.sendto(data[:2] + struct.pack("!HHHHH", flags, 1, 0, 0, 0) +
                                   data[12:qend], addr)
         elif kind == "udp-flood":
@@ -563,10 +607,13 @@ async def main(args):
             sock.listen(1024)
             sock.setblocking(False)
             ctx = tls_context(spec) if spec.tls else None
-            srv = await asyncio.start_server(
-                lambda r, w, s=spec: tcp_handler(s, r, w), sock=sock, ssl=ctx,
-                ssl_handshake_timeout=30 if ctx else None)
-            servers.append(srv)
+            if spec.handshake:
+                servers.append(asyncio.ensure_future(slow_tls_server(spec, sock, ctx)))
+            else:
+                srv = await asyncio.start_server(
+                    lambda r, w, s=spec: tcp_handler(s, r, w), sock=sock, ssl=ctx,
+                    ssl_handshake_timeout=30 if ctx else None)
+                servers.append(srv)
         log(spec.tag, "listening")
     if args.ready:
         with open(args.ready + ".tmp", "w") as f:

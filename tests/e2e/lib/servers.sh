@@ -13,6 +13,8 @@
 #   srv_udp_echo NS ADDR PORTS...          one python3 asyncio process echoing on every port
 #   srv_tls NS ADDR PORT CERT KEY [--request-client-cert] [-- S_SERVER_ARGS...]
 #   srv_turnserver NS ADDR PORT [--no-auth] [-- TURNSERVER_ARGS...]
+#   srv_prosody NS ADDR DOMAIN CERT KEY    prosody: XMPP s2s on 5269 (STARTTLS), direct TLS on 23456
+#   srv_nginx NS ADDR PORT CERT KEY        nginx: HTTPS on PORT (a web server where it does not belong)
 #   srv_stop PID                           stop one server early
 #   mkcert DIR NAME [--expired] [--san a,b] [--days N] [--ca CANAME] [--is-ca]
 # PORTS: words like "443", "5060-5070", "80,443" (as many as needed; 100+ ports is cheap).
@@ -226,6 +228,87 @@ srv_turnserver() {
 }
 
 # srv_stop PID: stop one server started by this library (TERM, then KILL after 2 s).
+# srv_prosody NS ADDR DOMAIN CERT KEY: Debian's prosody serving only the XMPP domain DOMAIN, with
+# server-to-server streams on ADDR:5269 (STARTTLS) and direct TLS on ADDR:23456 (XEP-0368,
+# prosody 0.12's s2s_direct_tls_ports), CERT/KEY for DOMAIN. Its own config, data, pid file and
+# log in a temp directory: the system's prosody service (if any) is never used.
+srv_prosody() {
+  (($# == 5)) || _srv_fatal "usage: srv_prosody NS ADDR DOMAIN CERT KEY"
+  local name=$1 addr=$2 domain=$3 cert=$4 key=$5 dir
+  command -v prosody >/dev/null || _srv_fatal "prosody not found (apt-get install prosody)"
+  [[ -r $cert && -r $key ]] || _srv_fatal "srv_prosody: cannot read $cert / $key"
+  [[ $domain =~ ^[A-Za-z0-9.-]+$ ]] || _srv_fatal "srv_prosody: bad domain '$domain'"
+  _srv_check_addr "$name" "$addr"
+  dir=$(mktemp -d "$NS_TMP/prosody.XXXXXX")
+  mkdir -p "$dir/data" "$dir/certs"
+  cp "$cert" "$dir/certs/$domain.crt"
+  cp "$key" "$dir/certs/$domain.key"
+  cat >"$dir/prosody.cfg.lua" <<LUA
+run_as_root = true
+daemonize = false
+pidfile = "$dir/prosody.pid"
+data_path = "$dir/data"
+certificates = "$dir/certs"
+log = { { levels = { min = "info" }, to = "console" } }
+plugin_paths = {}
+modules_enabled = { "tls", "dialback" }
+modules_disabled = { "c2s", "offline" }
+interfaces = { "$addr" }
+c2s_ports = {}
+c2s_direct_tls_ports = {}
+http_ports = {}
+https_ports = {}
+s2s_ports = { 5269 }
+s2s_direct_tls_ports = { 23456 }
+s2s_secure_auth = false
+ssl = { certificate = "$dir/certs/$domain.crt", key = "$dir/certs/$domain.key" }
+VirtualHost "$domain"
+LUA
+  ns_spawn "$name" "prosody-$name-$addr" prosody -F --config "$dir/prosody.cfg.lua"
+  SRV_PID=$SPAWN_PID
+  _srv_wait "$SRV_PID" "$SPAWN_LOG" _ns_wait_ss "$name" t "$addr" 5269 0
+  _srv_wait "$SRV_PID" "$SPAWN_LOG" _ns_wait_ss "$name" t "$addr" 23456 0
+}
+
+# srv_nginx NS ADDR PORT CERT KEY: Debian's nginx with one HTTPS server on ADDR:PORT (TLS 1.2 and
+# 1.3, the certificate CERT/KEY, "Server: nginx/VERSION"), its own config, pid file and logs in
+# a temp directory; the system's nginx service (if any) is never used.
+srv_nginx() {
+  (($# == 5)) || _srv_fatal "usage: srv_nginx NS ADDR PORT CERT KEY"
+  local name=$1 addr=$2 port=$3 cert=$4 key=$5 dir
+  command -v nginx >/dev/null || _srv_fatal "nginx not found (apt-get install nginx-light)"
+  [[ -r $cert && -r $key ]] || _srv_fatal "srv_nginx: cannot read $cert / $key"
+  _srv_check_addr "$name" "$addr"
+  dir=$(mktemp -d "$NS_TMP/nginx.XXXXXX")
+  mkdir -p "$dir/tmp"
+  cat >"$dir/nginx.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log stderr info;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp;
+  proxy_temp_path $dir/tmp;
+  fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp;
+  scgi_temp_path $dir/tmp;
+  server {
+    listen $addr:$port ssl;
+    ssl_certificate $cert;
+    ssl_certificate_key $key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { return 200 "ucscan e2e\n"; }
+  }
+}
+NGINX
+  ns_spawn "$name" "nginx-$name-$addr-$port" nginx -p "$dir" -c "$dir/nginx.conf"
+  SRV_PID=$SPAWN_PID
+  _srv_wait "$SRV_PID" "$SPAWN_LOG" _ns_wait_ss "$name" t "$addr" "$port" 0
+}
+
 srv_stop() {
   (($# == 1)) || _srv_fatal "usage: srv_stop PID"
   local line
