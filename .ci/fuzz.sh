@@ -45,7 +45,7 @@ fi
 }
 
 echo "== build ($BUILD)"
-cmake -S "$SRC" -B "$BUILD" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S "$SRC" -B "$BUILD" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUC_WERROR=ON \
   -DUC_FUZZ=ON -DUC_SANITIZE=ON -DUC_TESTS=OFF >/dev/null
 cmake --build "$BUILD" -j "$JOBS" --target "${TARGETS[@]/#/fuzz_}" >"$BUILD/fuzz-build.log" 2>&1 || {
   cat "$BUILD/fuzz-build.log"

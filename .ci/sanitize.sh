@@ -28,7 +28,7 @@ CC=${CC:-clang}
 T0=$SECONDS
 
 echo "== build ($BUILD, $CC, ASan + UBSan)"
-cmake -S "$SRC" -B "$BUILD" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S "$SRC" -B "$BUILD" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUC_WERROR=ON \
   -DUC_SANITIZE=ON -DUC_TESTS=ON -DUC_FUZZ=OFF >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" >"$BUILD/sanitize-build.log" 2>&1 || {
   cat "$BUILD/sanitize-build.log"

@@ -47,7 +47,7 @@ command -v valgrind >/dev/null || {
 }
 
 echo "== build ($BUILD, $CC)"
-cmake -S "$SRC" -B "$BUILD" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S "$SRC" -B "$BUILD" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUC_WERROR=ON \
   -DUC_SANITIZE=OFF -DUC_TESTS=ON -DUC_FUZZ=OFF >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" >"$BUILD/valgrind-build.log" 2>&1 || {
   cat "$BUILD/valgrind-build.log"

@@ -5,14 +5,28 @@
 # 49152-65535 dropped by nftables (2048 ports), the rest closed. Alternating in one run,
 # RUNS times each (default 3):
 #   ucscan scan --target H --ports tcp:1-65535 --fast
-#   nmap -sT -Pn -n -T5 --min-rate 20000 -p1-65535 H
+#   nmap -sS|-sT -Pn -n -T5 --min-rate 20000 -p1-65535 H (the same method)
 # Prints both medians, the ratio, peak RSS, and whether ucscan's open/closed/filtered
 # counts equal the truth and nmap's. Exit status 0 when ucscan's counts are exact in
-# every run and the targets hold (wall <= 0.6 x nmap, peak RSS < 32 MiB), 1 otherwise.
+# every run and the targets hold, 1 otherwise. Two methods (issue 15's targets):
+#   --method syn (default): ucscan's raw SYN probes beside nmap -sS: wall <= 0.3 x nmap's
+#   --method connect: ucscan --tcp-method connect (what an unprivileged user gets) beside
+#                     nmap -sT: wall <= 0.7 x nmap's
+# and in both, peak RSS < 32 MiB.
 #
 # Needs root (network namespace, nftables; ucscan's raw SYN probes). Usage:
-#   bench/tcp_full_range.sh [RUNS]        UCSCAN=path/to/ucscan to pick a binary
+#   bench/tcp_full_range.sh [--method syn|connect] [RUNS]   UCSCAN=path/to/ucscan
 set -euo pipefail
+METHOD=syn
+if [[ ${1:-} == --method ]]; then
+  METHOD=${2:-}
+  shift 2
+fi
+case $METHOD in
+  syn) NMAP_SCAN=-sS TARGET=0.30 ;;
+  connect) NMAP_SCAN=-sT TARGET=0.70 ;;
+  *) echo "bench: --method syn or connect, not \"$METHOD\"" >&2; exit 2 ;;
+esac
 RUNS=${1:-3}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 UCSCAN=${UCSCAN:-$HERE/../build/ucscan}
@@ -65,10 +79,10 @@ truth="$BENCH_OPEN $BENCH_CLOSED $BENCH_FILTERED"
 u_times=() n_times=() u_rss=0 exact=1
 for ((i = 1; i <= RUNS; i++)); do
   run_timed "$work/u.out" "$UCSCAN" scan --target "$BENCH_ADDR" --ports tcp:1-65535 --fast \
-    --no-progress --out "$work/u.json"
+    --tcp-method "$METHOD" --no-progress --out "$work/u.json"
   u_times+=("$T"); ((RSS > u_rss)) && u_rss=$RSS
   uc=$(ucs_counts "$work/u.json")
-  run_timed "$work/n.out" nmap -sT -Pn -n -T5 --min-rate 20000 -p1-65535 "$BENCH_ADDR"
+  run_timed "$work/n.out" nmap "$NMAP_SCAN" -Pn -n -T5 --min-rate 20000 -p1-65535 "$BENCH_ADDR"
   n_times+=("$T")
   nc=$(nmap_counts "$work/n.out")
   printf 'run %d: ucscan %5.2fs (open closed filtered: %s)  nmap %5.2fs (%s)  truth (%s)\n' \
@@ -82,13 +96,13 @@ um=$(median "${u_times[@]}")
 nm=$(median "${n_times[@]}")
 ratio=$(awk -v u="$um" -v n="$nm" 'BEGIN {printf "%.2f", u / n}')
 rss_mib=$(awk -v k="$u_rss" 'BEGIN {printf "%.1f", k / 1024}')
-echo "median wall: ucscan ${um}s, nmap ${nm}s, ratio ${ratio} (target <= 0.60)"
+echo "median wall: ucscan ${um}s, nmap ${nm}s, ratio ${ratio} (target <= ${TARGET}, $METHOD)"
 echo "ucscan peak RSS: ${rss_mib} MiB (target < 32)"
 echo "ucscan counts exact in every run: $([[ $exact == 1 ]] && echo yes || echo NO)"
 method=$(python3 -c "import json; print(json.load(open('$work/u.json'))['evidence_capture'])")
 echo "ucscan evidence capture: $method"
 ok=1
 [[ $exact == 1 ]] || ok=0
-awk -v r="$ratio" 'BEGIN {exit !(r <= 0.60)}' || ok=0
+awk -v r="$ratio" -v t="$TARGET" 'BEGIN {exit !(r <= t)}' || ok=0
 ((u_rss < 32 * 1024)) || ok=0
 if ((ok)); then echo "bench: targets met"; else echo "bench: targets NOT met"; exit 1; fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # e2e (issue 12, item 4): two scans of the same healthy Edge diff clean.
-#   - an Edge with every inbound port of its role answering (TLS 443, MTLS 5061 and 23456,
-#     XMPP 5269, coturn STUN on 3478/udp) is scanned twice with the default profile
+#   - an Edge with every inbound port of its role answering (TLS 443 and 4443, MTLS 5061, 5062,
+#     8057 and 23456, TCP 50001-50003, XMPP 5269, coturn STUN on 3478/udp) is scanned twice with the default profile
 #   - the STUN mapped address carries each scan's random source port: the two reports' evidence
 #     differs there (the test's premise), the reason names the IP only (no port)
 #   - `ucscan diff` of the two: exit 0, no entry at all, every check unchanged; its table says
@@ -22,6 +22,12 @@ mkcert "$NS_TMP/pki" edge01 --san edge01.contoso.test,sip.contoso.test --days 40
 srv_tls edge "$E" 443 "$MKCERT_CRT" "$MKCERT_KEY"
 srv_tls edge "$E" 5061 "$MKCERT_CRT" "$MKCERT_KEY" --request-client-cert
 srv_tls edge "$E" 23456 "$MKCERT_CRT" "$MKCERT_KEY" --request-client-cert
+# the internal interface's ports the Front End needs (the SfB Edge page: 4443 CMS replication,
+# 5062 SIP/MTLS authentication, 8057 PSOM/MTLS web conferencing, 50001-50003 A/V authentication)
+srv_tls edge "$E" 4443 "$MKCERT_CRT" "$MKCERT_KEY"
+srv_tls edge "$E" 5062 "$MKCERT_CRT" "$MKCERT_KEY" --request-client-cert
+srv_tls edge "$E" 8057 "$MKCERT_CRT" "$MKCERT_KEY" --request-client-cert
+srv_tcp_listen edge "$E" 50001-50003
 srv_peers edge "xmpp@$E:5269"
 srv_turnserver edge "$E" 3478
 cat >"$NS_TMP/topo.json" <<JSON
@@ -36,7 +42,7 @@ scan() { # OUT
   "$UCSCAN" scan --topology "$NS_TMP/topo.json" --no-progress "${extra[@]+"${extra[@]}"}" \
     --out "$1" >/dev/null 2>"$NS_TMP/stderr" || rc=$?
   assert_eq 0 "$rc" "exit status of a scan of the healthy Edge ($(cat "$NS_TMP/stderr"))"
-  assert_json "$1" .summary '{"checks":8,"fail":0,"hosts":1,"pass":5,"skip":3,"warn":0}'
+  assert_json "$1" .summary '{"checks":18,"fail":0,"hosts":1,"pass":11,"skip":7,"warn":0}'
 }
 A=$NS_TMP/a.json B=$NS_TMP/b.json
 scan "$A"
@@ -58,7 +64,7 @@ rc=0
 assert_eq 0 "$rc" "diff exit status ($(cat "$NS_TMP/stderr"))"
 assert_json "$NS_TMP/diff.json" '.changes|length' 0
 assert_json "$NS_TMP/diff.json" .summary \
-  '{"changed":0,"degraded":0,"improved":0,"new":0,"recovered":0,"regression":0,"unchanged":8,"vanished":0}'
+  '{"changed":0,"degraded":0,"improved":0,"new":0,"recovered":0,"regression":0,"unchanged":18,"vanished":0}'
 assert_json "$NS_TMP/diff.json" .regressed false
 rc=0
 "$UCSCAN" diff "$A" "$B" >"$NS_TMP/diff.txt" 2>&1 || rc=$?

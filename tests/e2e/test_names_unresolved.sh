@@ -79,10 +79,10 @@ cat >topo.json <<JSON
 JSON
 scan 127.0.0.72 --topology topo.json --out out.json
 assert_eq 1 "$RC" "temporary failure in a topology: exit status ($ERR)"
-assert_json out.json '.hosts[0].checks[port=443].state' unreachable
-assert_json out.json '.hosts[0].checks[port=443].verdict' fail
+assert_json out.json '.hosts[0].checks[port=5061].state' unreachable
+assert_json out.json '.hosts[0].checks[port=5061].verdict' fail
 assert_json out.json '.hosts[0].address' null
-assert_json out.json '.hosts[1].checks[port=443].state' closed
+assert_json out.json '.hosts[1].checks[port=5061].state' closed
 
 # both at once (one resolver: SERVFAIL for fe02, NXDOMAIN for fe01): bad input wins
 scan 127.0.0.70 --target "fe02.ucscan.test,$N,127.0.0.70" --ports tcp:7000 --out out.json
