@@ -52,5 +52,9 @@ const char *suggest_pick(const char *typed, const char *const *candidates, size_
   for (size_t i = 0; i < n; i++)
     if (candidates[i] && strncasecmp(candidates[i], typed, len) == 0)
       return candidates[i];
+  for (size_t i = 0; i < n; i++) /* "warning" for "warn": a word said in full */
+    if (candidates[i] && strlen(candidates[i]) >= 3 &&
+        strncasecmp(typed, candidates[i], strlen(candidates[i])) == 0)
+      return candidates[i];
   return NULL;
 }

@@ -196,6 +196,10 @@ static void test_suggest(void **state)
   assert_string_equal(suggest_pick("med", roles, 4), "mediation"); /* a prefix */
   assert_null(suggest_pick("xyz", roles, 4));
   assert_null(suggest_pick("pstn", roles, 4));
+  static const char *const levels[] = {"fail", "warn"};
+  assert_string_equal(suggest_pick("warning", levels, 2), "warn"); /* said in full */
+  assert_string_equal(suggest_pick("failure", levels, 2), "fail");
+  assert_null(suggest_pick("wa", levels, 2));
 }
 
 int main(void)
