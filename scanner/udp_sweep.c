@@ -382,7 +382,7 @@ bool sweep_start(struct engine *e, struct host_sched *hs, const struct work *w)
     if (n >= 0)
       break;
     if (errno == ENOBUFS || errno == EAGAIN)
-      return false; /* the socket pushes back: this port goes port by port */
+      return false;  /* the socket pushes back: this port goes port by port */
     drain(e, s, fi); /* the error is on the queue too: read it where it belongs */
   }
   if (!(*p & SWEEP_SENT)) {
