@@ -39,7 +39,10 @@ static const struct textcol_col columns[NCOLS] = {
 struct table_notes {
   unsigned counts[UC_VERDICT_COUNT];
   size_t checks, adhoc, banners;
+  size_t not_checked; /* a partial report's unfinished checks, under their hosts */
 };
+
+#define NOT_CHECKED_SHOWN 8
 
 static int verdict_rank(const json_t *check)
 {
@@ -177,6 +180,33 @@ static int check_row(struct textcol *t, const json_t *check, const char *host_ad
 }
 
 /* "fe01.contoso.test (198.18.1.11)  front-end, mediation" and the host's counts. */
+/* The host's "not_checked" array (a partial report), or NULL. */
+static json_t *host_not_checked(const json_t *host)
+{
+  json_t *nc = json_object_get(host, "not_checked");
+  return json_is_array(nc) && json_array_size(nc) ? nc : NULL;
+}
+
+/* "not checked (the scan stopped): 7100/tcp 7101/tcp ... (10 in all)": what a partial
+ * report's host did not get, under its checks. */
+static int not_checked_line(struct textcol *t, const json_t *nc, const struct report_table_opts *o)
+{
+  char text[600];
+  size_t n = json_array_size(nc);
+  int used = snprintf(text, sizeof(text), "not checked (the scan stopped):");
+  for (size_t i = 0; i < n && i < NOT_CHECKED_SHOWN && used > 0 && (size_t)used < sizeof(text);
+       i++) {
+    char num[24];
+    const json_t *c = json_array_get(nc, i);
+    const char *tr = report_doc_str(c, "transport");
+    used += snprintf(text + used, sizeof(text) - (size_t)used, " %s/%s",
+                     report_doc_port(c, num, sizeof(num)), tr ? tr : "?");
+  }
+  if (n > NOT_CHECKED_SHOWN && used > 0 && (size_t)used < sizeof(text))
+    snprintf(text + used, sizeof(text) - (size_t)used, " ... (%zu in all)", n);
+  return textcol_line(t, 2, text, o->color ? verdict_style[UC_FAIL] : NULL);
+}
+
 static void host_lines(struct textcol *t, const json_t *host, const unsigned *cnt)
 {
   char line[1024];
@@ -189,13 +219,18 @@ static void host_lines(struct textcol *t, const json_t *host, const unsigned *cn
       used += snprintf(line + used, sizeof(line) - (size_t)used, "%s%s", k ? ", " : "  ", r);
   }
   textcol_line(t, 0, line, STYLE_BOLD);
-  snprintf(line, sizeof(line), "%u pass, %u warn, %u fail, %u skip", cnt[UC_PASS], cnt[UC_WARN],
-           cnt[UC_FAIL], cnt[UC_SKIP]);
+  size_t nc = json_array_size(host_not_checked(host));
+  int n = snprintf(line, sizeof(line), "%u pass, %u warn, %u fail, %u skip", cnt[UC_PASS],
+                   cnt[UC_WARN], cnt[UC_FAIL], cnt[UC_SKIP]);
+  if (nc && n > 0 && (size_t)n < sizeof(line))
+    snprintf(line + n, sizeof(line) - (size_t)n, ", %zu not checked", nc);
   textcol_line(t, 2, line, NULL);
 }
 
-static int host_block(struct textcol *t, const json_t *host, bool shorten, struct table_notes *nt)
+static int host_block(struct textcol *t, const json_t *host, const struct report_table_opts *o,
+                      struct table_notes *nt)
 {
+  bool shorten = o->width > 0;
   json_t *checks = json_object_get(host, "checks");
   size_t n = json_is_array(checks) ? json_array_size(checks) : 0;
   const json_t **rows = calloc(n ? n : 1, sizeof(*rows));
@@ -214,6 +249,11 @@ static int host_block(struct textcol *t, const json_t *host, bool shorten, struc
   const char *addr = report_doc_str(host, "address");
   for (size_t k = 0; k < n && rc == 0; k++)
     rc = check_row(t, rows[k], addr, shorten, nt);
+  json_t *nc = host_not_checked(host);
+  if (nc && rc == 0) {
+    nt->not_checked += json_array_size(nc);
+    rc = not_checked_line(t, nc, o);
+  }
   if (rc == 0)
     rc = textcol_line(t, 0, "", NULL);
   free(rows);
@@ -227,9 +267,9 @@ static void vantage_lines(struct textcol *t, const json_t *report)
   char line[1024];
   json_t *merged = json_object_get(report, "merged_from");
   if (json_is_array(merged) && json_array_size(merged)) {
-    int used = snprintf(line, sizeof(line), "merged from %zu reports:", json_array_size(merged));
-    for (size_t i = 0; i < json_array_size(merged) && used > 0 && (size_t)used < sizeof(line);
-         i++) {
+    size_t n = json_array_size(merged);
+    int used = snprintf(line, sizeof(line), "merged from %zu report%s:", n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n && used > 0 && (size_t)used < sizeof(line); i++) {
       json_t *m = json_array_get(merged, i);
       const char *v = report_doc_str(m, "vantage"), *f = report_doc_str(m, "file");
       json_t *complete = json_object_get(m, "complete");
@@ -274,10 +314,21 @@ static void footer(FILE *out, const json_t *report, const struct table_notes *nt
   if (!t)
     return;
   json_t *complete = json_object_get(report, "complete");
-  if (json_is_false(complete))
-    textcol_line(t, 0,
-                 "INCOMPLETE: the scan did not finish; checks it did not reach are not listed",
-                 o->color ? verdict_style[UC_FAIL] : NULL);
+  if (json_is_false(complete)) {
+    char line[300];
+    if (json_object_get(report, "merged_from"))
+      snprintf(line, sizeof(line), "%s",
+               "INCOMPLETE: a report merged did not finish (marked INCOMPLETE on top); what it "
+               "did not reach is skip, or another vantage's");
+    else if (nt->not_checked)
+      snprintf(line, sizeof(line),
+               "INCOMPLETE: the scan did not finish; %zu check%s not checked (listed above)",
+               nt->not_checked, nt->not_checked == 1 ? "" : "s");
+    else
+      snprintf(line, sizeof(line), "%s",
+               "INCOMPLETE: the scan did not finish; checks it did not reach are not listed");
+    textcol_line(t, 0, line, o->color ? verdict_style[UC_FAIL] : NULL);
+  }
   long long uncovered =
       report_doc_int(json_object_get(report, "summary"), "uncovered", 0, (long long)1 << 40);
   if (uncovered > 0) {
@@ -313,7 +364,7 @@ int report_table(FILE *out, const json_t *report, const struct report_table_opts
   vantage_lines(t, report);
   int rc = 0;
   for (size_t i = 0; i < json_array_size(hosts) && rc == 0; i++)
-    rc = host_block(t, json_array_get(hosts, i), o->width > 0, &nt);
+    rc = host_block(t, json_array_get(hosts, i), o, &nt);
   size_t cut = textcol_print(t, out, o->width, 2, o->color);
   textcol_free(t);
   footer(out, report, &nt, o, cut);

@@ -94,6 +94,31 @@ static size_t widest(const char *text)
   return cur > w ? cur : w;
 }
 
+/* A partial report: each host's "not_checked" under its checks, counted, and the footer says
+ * the scan did not finish. */
+static void test_table_partial(void **state)
+{
+  (void)state;
+  json_t *rep = load();
+  json_t *nc = json_array();
+  for (int i = 0; i < 10; i++)
+    json_array_append_new(nc, json_pack("{s:i, s:n, s:s, s:s, s:s, s:[]}", "port", 7100 + i,
+                                        "range", "transport", "tcp", "protocol", "tls", "reason",
+                                        "the scan stopped before reaching it", "requirements"));
+  json_object_set_new(json_array_get(json_object_get(rep, "hosts"), 1), "not_checked", nc);
+  json_object_set_new(rep, "complete", json_false());
+  char *out = capture_table(rep, 80, false);
+  if (widest(out) > 80)
+    fail_msg("a line of %zu:\n%s", widest(out), out);
+  assert_non_null(strstr(out, "2 pass, 0 warn, 0 fail, 0 skip, 10 not checked"));
+  assert_non_null(strstr(out, "not checked (the scan stopped): 7100/tcp 7101/tcp"));
+  assert_non_null(strstr(out, "(10 in all)"));
+  assert_null(strstr(out, "7108/tcp")); /* eight shown, the rest counted */
+  assert_non_null(strstr(out, "INCOMPLETE: the scan did not finish; 10 checks not checked"));
+  free(out);
+  json_decref(rep);
+}
+
 static void test_table(void **state)
 {
   (void)state;
@@ -111,7 +136,8 @@ static void test_table(void **state)
     assert_null(strstr(out, "22-22"));
     assert_non_null(strstr(out, "Ad hoc --ports checks ask one question"));
     assert_non_null(strstr(out, "contoso: 2 hosts, 5 checks: 2 pass, 1 warn, 1 fail, 1 skip"));
-    assert_null(strstr(out, "RTCC/7.0.0.0")); /* banners are left to the JSON */
+    assert_null(strstr(out, "5061/tcp internal")); /* the interface has its own column */
+    assert_null(strstr(out, "RTCC/7.0.0.0"));      /* banners are left to the JSON */
     assert_non_null(strstr(out, "server banners left out"));
     free(out);
   }
@@ -286,7 +312,8 @@ static void test_html(void **state)
 
 int main(void)
 {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_table), cmocka_unit_test(test_csv),
-                                     cmocka_unit_test(test_html)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_table),
+                                     cmocka_unit_test(test_table_partial),
+                                     cmocka_unit_test(test_csv), cmocka_unit_test(test_html)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
