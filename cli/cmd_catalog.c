@@ -172,7 +172,9 @@ enum { K_ID, K_ROLES, K_PORT, K_PROTO, K_DIR, K_FROM, K_IFACE, K_SERVICE, NCOLS 
 /* The table's columns: one line here per column; the layout fits whatever is here. A file or
  * a pipe gets every column, each cell whole (scripts find the columns where they were). On a
  * terminal, columns no row fills are left out, and when the table does not fit with every
- * cell whole, the ID column goes and each row's id follows it on a line of its own. */
+ * cell whole, the ID column goes and each row's id follows it on a line of its own; port
+ * ranges may wrap after the "/", and when that is not enough DIRECTION goes (an outbound
+ * row still says so in SERVICE / NOTES). */
 static const struct textcol_col file_cols[NCOLS] = {
     [K_ID] = {"ID", 0, 0, 0, 0, 0},          [K_PORT] = {"PORT", 0, 0, 0, 0, 0},
     [K_PROTO] = {"PROTOCOL", 0, 0, 0, 0, 0}, [K_DIR] = {"DIRECTION", 0, 0, 0, 0, 0},
@@ -191,9 +193,9 @@ static const struct textcol_col wide_cols[NCOLS] = {
 };
 static const struct textcol_col narrow_cols[NCOLS] = {
     [K_ID] = {"ID", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
-    [K_PORT] = {"PORT", 0, 0, 0, 0, 0},
+    [K_PORT] = {"PORT", TEXTCOL_WRAP, 12, 0, 0, 0},
     [K_PROTO] = {"PROTOCOL", 0, 0, 0, 0, 0},
-    [K_DIR] = {"DIRECTION", 0, 0, 0, 0, 0},
+    [K_DIR] = {"DIRECTION", 0, 0, 0, 0, 1},
     [K_FROM] = {"FROM", TEXTCOL_WRAP | TEXTCOL_HIDE_EMPTY, 12, 0, 0, 0},
     [K_IFACE] = {"IFACE", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
     [K_ROLES] = {"ROLES", TEXTCOL_WRAP, 16, 24, 0, 0},
