@@ -159,9 +159,13 @@ int csv_write(FILE *out, const json_t *report)
   json_t *hosts = json_object_get(report, "hosts");
   if (!json_is_object(report) || !json_is_array(hosts))
     return -1;
+  /* a merged report's checks each name their vantage; one no vantage tested has none */
   const char *vantage = report_doc_str(json_object_get(report, "vantage"), "from");
+  bool merged = json_object_get(report, "merged_from") != NULL;
   struct row_ctx x = {.topology = report_doc_str(report, "topology"),
-                      .vantage = vantage ? vantage : "any"};
+                      .vantage = merged    ? NULL
+                                 : vantage ? vantage
+                                           : "any"};
   fprintf(out, "%s\r\n", csv_header);
   size_t i, k;
   json_t *h, *c;

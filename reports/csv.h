@@ -6,13 +6,14 @@
  * when it holds a comma, a quote, a line end or begins or ends with a space. UTF-8, no byte
  * order mark. The columns are stable (new ones are only ever added at the end):
  *
- *   topology, vantage (the check's "vantage" in a merged report, else the report's
- *   vantage.from, else "any"), host, host_address, address (where the check was probed;
- *   the host's address when the report does not say), interface, port ("5061" or
- *   "57501-65535"), first_port, last_port, transport, protocol, probe, state, verdict,
- *   reason, rtt_ms, attempts, roles ("front-end,mediation"), requirements (row ids,
- *   space-separated), optional ("true" when every requirement is optional), open_ports and
- *   filtered_ports (a range's runs, space-separated: "443 5060-5070")
+ *   topology, vantage (the check's "vantage" in a merged report, empty when no vantage
+ *   tested it; else the report's vantage.from, else "any"), host, host_address, address
+ *   (where the check was probed; the host's address when the report does not say),
+ *   interface, port ("5061" or "57501-65535"), first_port, last_port, transport, protocol,
+ *   probe, state, verdict, reason, rtt_ms, attempts, roles ("front-end,mediation"),
+ *   requirements (row ids, space-separated), optional ("true" when every requirement is
+ *   optional), open_ports and filtered_ports (a range's runs, space-separated:
+ *   "443 5060-5070")
  *
  * Text from servers or from a report file is made safe for a spreadsheet: invalid UTF-8 and
  * control characters become U+FFFD, and a field that would start with = + - @ (a formula to

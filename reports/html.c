@@ -178,6 +178,68 @@ static void meta_item(FILE *out, const char *label, const char *value)
   fputs("</span>\n", out);
 }
 
+/* "servers (lan.json), internet (dmz.json, incomplete)": the reports a merge joined. */
+static void merged_from(FILE *out, const json_t *report)
+{
+  json_t *m = json_object_get(report, "merged_from");
+  if (!json_is_array(m) || json_array_size(m) == 0)
+    return;
+  fputs("<span><b>merged from</b> ", out);
+  for (size_t i = 0; i < json_array_size(m); i++) {
+    const json_t *e = json_array_get(m, i);
+    fputs(i ? ", " : "", out);
+    esc(out, report_doc_str(e, "vantage") ? report_doc_str(e, "vantage") : "?");
+    fputs(" (", out);
+    esc(out, report_doc_str(e, "file"));
+    fputs(json_is_false(json_object_get(e, "complete")) ? ", incomplete)" : ")", out);
+  }
+  fputs("</span>\n", out);
+}
+
+/* Why the page is not the whole picture: a scan that did not finish (and the checks it did
+ * not, under each host's "not_checked"), or a merged report's checks no vantage could test. */
+static void gaps(FILE *out, const json_t *report)
+{
+  size_t i, k, n = 0;
+  json_t *h, *c;
+  json_array_foreach(json_object_get(report, "hosts"), i, h)
+  {
+    json_t *nc = json_object_get(h, "not_checked");
+    n += json_is_array(nc) ? json_array_size(nc) : 0;
+  }
+  if (json_is_false(json_object_get(report, "complete"))) {
+    fputs("<p class=\"incomplete\" id=\"incomplete\">Incomplete: ", out);
+    if (json_object_get(report, "merged_from"))
+      fputs("a report merged did not finish; what it did not reach is skipped, or another "
+            "vantage's result.",
+            out);
+    else if (n == 0)
+      fputs("the scan did not finish; checks it did not reach are not shown.", out);
+    else
+      fprintf(out, "the scan did not finish; %zu check%s not checked:", n, n == 1 ? "" : "s");
+    json_array_foreach(json_object_get(report, "hosts"), i, h)
+    {
+      json_array_foreach(json_object_get(h, "not_checked"), k, c)
+      {
+        char num[24];
+        fputs(" <span class=\"nc\">", out);
+        esc(out, report_doc_str(h, "name"));
+        fprintf(out, " %s/", report_doc_port(c, num, sizeof(num)));
+        esc(out, report_doc_str(c, "transport"));
+        fputs("</span>", out);
+      }
+    }
+    fputs("</p>\n", out);
+  }
+  long long uncovered =
+      report_doc_int(json_object_get(report, "summary"), "uncovered", 0, (long long)1 << 40);
+  if (uncovered > 0)
+    fprintf(out,
+            "<p class=\"meta\" id=\"uncovered\">%lld check%s no given vantage could test "
+            "(skip).</p>\n",
+            uncovered, uncovered == 1 ? "" : "s");
+}
+
 static void summary(FILE *out, const json_t *report)
 {
   static const enum uc_verdict order[] = {UC_FAIL, UC_WARN, UC_PASS, UC_SKIP};
@@ -188,15 +250,13 @@ static void summary(FILE *out, const json_t *report)
   fputs("</h1>\n<p class=\"meta\">\n", out);
   meta_item(out, "product", report_doc_str(report, "product"));
   meta_item(out, "vantage", report_doc_str(json_object_get(report, "vantage"), "from"));
+  merged_from(out, report);
   meta_item(out, "started", report_doc_str(report, "started_at"));
   meta_item(out, "finished", report_doc_str(report, "finished_at"));
   const json_t *tool = json_object_get(report, "tool");
   meta_item(out, "ucscan", report_doc_str(tool, "version"));
   fputs("</p>\n", out);
-  if (json_is_false(json_object_get(report, "complete")))
-    fputs("<p class=\"incomplete\" id=\"incomplete\">Incomplete: the scan did not finish; "
-          "checks it did not reach are not shown.</p>\n",
-          out);
+  gaps(out, report);
   fputs("<div class=\"summary\" id=\"summary\">\n", out);
   for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
     unsigned n = count(report, order[i]);

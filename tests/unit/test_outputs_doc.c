@@ -310,10 +310,67 @@ static void test_html(void **state)
   json_decref(rep);
 }
 
+/* A merged report (ucscan merge): no report-level vantage, each check its own or none, the
+ * inputs in "merged_from", one of them partial; a scan's partial report lists what it did
+ * not check. CSV leaves an untested check's vantage empty; the page names the inputs, the
+ * uncovered checks and the unchecked ones. */
+static char *render(int (*fn)(FILE *, const json_t *), const json_t *rep)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_int_equal(fn(f, rep), 0);
+  fclose(f);
+  return buf;
+}
+
+static void test_merged_and_partial(void **state)
+{
+  (void)state;
+  json_t *rep = load();
+  json_object_del(rep, "vantage");
+  json_object_set_new(rep, "complete", json_false());
+  json_object_set_new(rep, "merged_from",
+                      json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:b}]", "vantage", "servers", "file",
+                                "lan.json", "complete", 1, "vantage", "internet", "file",
+                                "dmz.json", "complete", 0));
+  json_object_set_new(json_object_get(rep, "summary"), "uncovered", json_integer(1));
+  json_t *edge = json_object_get(json_array_get(json_object_get(rep, "hosts"), 0), "checks");
+  json_object_set_new(json_array_get(edge, 0), "vantage", json_string("internet"));
+  json_object_set_new(json_array_get(edge, 2), "vantage", json_null());
+  char *buf = render(csv_write, rep);
+  struct csv c;
+  csv_parse(buf, &c);
+  assert_string_equal(cell(&c, 1, "vantage"), "internet");
+  assert_string_equal(cell(&c, 3, "vantage"), ""); /* no vantage tested it: not "any" */
+  for (size_t r = 0; r < c.rows; r++)
+    for (size_t k = 0; k < c.cols[r]; k++)
+      free(c.cell[r][k]);
+  free(buf);
+  buf = render(html_write, rep);
+  assert_non_null(strstr(buf, "<b>merged from</b> servers (lan.json), internet (dmz.json, "
+                              "incomplete)"));
+  assert_non_null(strstr(buf, "Incomplete: a report merged did not finish"));
+  assert_non_null(strstr(buf, "1 check no given vantage could test"));
+  free(buf);
+  /* a scan's partial report: the page names what was not checked */
+  json_object_del(rep, "merged_from");
+  json_object_set_new(json_array_get(json_object_get(rep, "hosts"), 1), "not_checked",
+                      json_pack("[{s:i, s:n, s:s, s:s, s:s, s:[]}]", "port", 7100, "range",
+                                "transport", "tcp", "protocol", "tls", "reason",
+                                "the scan stopped before reaching it", "requirements"));
+  buf = render(html_write, rep);
+  assert_non_null(strstr(buf, "the scan did not finish; 1 check not checked: <span "
+                              "class=\"nc\">lab1 7100/tcp</span>"));
+  free(buf);
+  json_decref(rep);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_table),
                                      cmocka_unit_test(test_table_partial),
-                                     cmocka_unit_test(test_csv), cmocka_unit_test(test_html)};
+                                     cmocka_unit_test(test_csv), cmocka_unit_test(test_html),
+                                     cmocka_unit_test(test_merged_and_partial)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
