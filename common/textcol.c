@@ -226,7 +226,7 @@ int textcol_note(struct textcol *t, const char *label, const char *text)
 
 static bool break_after(char c)
 {
-  return c == ',' || c == '-' || c == '/' || c == ';';
+  return c == ',' || c == '-' || c == '/' || c == ';' || c == '|'; /* open|filtered */
 }
 
 /* Where the line starting at p ends when at most w characters fit: the byte index of the end
@@ -338,9 +338,12 @@ static unsigned col_min(const struct textcol_col *col, unsigned nat)
   return m < nat ? m : nat;
 }
 
-/* Widths for the shown columns with this gap: each wrapping column gets its minimum, then
- * what the fixed ones leave is shared max-min fairly (the ones that need least get all they
- * need first). Returns the total width. */
+#define SHORT_NEED 8 /* columns a wrapping cell may lack and still be made whole first */
+
+/* Widths for the shown columns with this gap: each wrapping column gets its minimum; then
+ * those that lack at most SHORT_NEED columns to show every cell whole get them, least first,
+ * while they last; what is left is shared max-min fairly (the ones that need least get all
+ * they need first). Returns the total width. */
 static unsigned share(const struct textcol *t, const unsigned *nat, struct layout *L)
 {
   unsigned fixed = L->indent, nvis = 0, nwrap = 0, mins = 0;
@@ -368,7 +371,15 @@ static unsigned share(const struct textcol *t, const unsigned *nat, struct layou
       order[b - 1] = x;
     }
   long left = (long)L->width - (long)fixed - (long)mins;
-  for (size_t k = 0; k < nwrap && left > 0; k++) {
+  /* a short cell that a few columns make whole ("sql-browser", a range) gets them first: a
+   * long text loses little by it, a word cut in two is harder to read */
+  size_t first = 0;
+  while (first < nwrap && need[order[first]] <= SHORT_NEED && (long)need[order[first]] <= left) {
+    L->w[order[first]] += need[order[first]];
+    left -= (long)need[order[first]];
+    first++;
+  }
+  for (size_t k = first; k < nwrap && left > 0; k++) {
     size_t c = order[k];
     long fair = left / (long)(nwrap - k);
     unsigned extra = fair < (long)need[c] ? (unsigned)fair : need[c];

@@ -4,9 +4,10 @@
  * A table is a list of items (rows, column headings, full-width lines, notes under a row)
  * collected first and printed once, so that every column is as wide as its widest cell and no
  * wider. When the table does not fit `width` columns: the wrapping columns (TEXTCOL_WRAP)
- * shrink, fairly (the narrowest keep their natural width, the widest give most) but never
- * below their minimum, and their cells wrap at word boundaries (after a space, else after
- * ",", "-", "/", ";"), up to `max_lines` lines, the last cut with "..."; while a wrapping
+ * shrink, fairly (the narrowest keep their natural width, the widest give most; a column a
+ * few characters short of whole gets them first) but never below their minimum, and their
+ * cells wrap at word boundaries (after a space, else after
+ * ",", "-", "/", ";", "|"), up to `max_lines` lines, the last cut with "..."; while a wrapping
  * column gets less than the width it `want`s (or its minimum), droppable columns go, the
  * lowest `drop` rank first. Full-width lines and notes wrap
  * at word boundaries too. Width 0 prints every cell whole on one line (a file, a pipe).

@@ -23,16 +23,19 @@ static const char *const verdict_style[] = {[UC_PASS] = "\033[32m",
 
 enum { C_VERDICT, C_PORT, C_PROTO, C_STATE, C_IFACE, C_FROM, C_ADDR, C_RTT, C_REASON, NCOLS };
 
+/* At 80 columns every row fits, a merged report's FROM column included: the reason keeps 20
+ * columns, and a range ("50000-/59999/udp"), "sql-/browser", "open|/filtered" or
+ * "reverse-/proxy" wrap before it gets less. */
 static const struct textcol_col columns[NCOLS] = {
     [C_VERDICT] = {"VERDICT", 0, 0, 0, 0, 0},
-    [C_PORT] = {"PORT", 0, 0, 0, 0, 0},
-    [C_PROTO] = {"PROTOCOL", 0, 0, 0, 0, 0},
-    [C_STATE] = {"STATE", 0, 0, 0, 0, 0},
-    [C_IFACE] = {"INTERFACE", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
-    [C_FROM] = {"FROM", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
+    [C_PORT] = {"PORT", TEXTCOL_WRAP, 10, 0, 0, 0},
+    [C_PROTO] = {"PROTOCOL", TEXTCOL_WRAP, 8, 0, 0, 0},
+    [C_STATE] = {"STATE", TEXTCOL_WRAP, 11, 0, 0, 0},
+    [C_IFACE] = {"IFACE", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
+    [C_FROM] = {"FROM", TEXTCOL_WRAP | TEXTCOL_HIDE_EMPTY, 8, 0, 0, 0},
     [C_ADDR] = {"ADDRESS", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 2},
     [C_RTT] = {"RTT", TEXTCOL_RIGHT, 0, 0, 0, 1},
-    [C_REASON] = {"REASON", TEXTCOL_WRAP, 24, 40, 3, 0},
+    [C_REASON] = {"REASON", TEXTCOL_WRAP, 20, 40, 3, 0},
 };
 
 /* What the table found on its way, for the footer. */

@@ -3,14 +3,16 @@
  * Made from a "ucscan-report/1" document (report_doc.h says why), so a scan, the demo and a
  * merged report print the same table. Per host: its name, address and roles, its counts, then
  * one row per check, failures first (then warnings, passes, skips; by port within each):
- * VERDICT, PORT ("443/tcp", "57501-65535/udp"), PROTOCOL, STATE, then INTERFACE, FROM (the
- * vantage whose result it is, in a merged report) and ADDRESS (where the check was probed,
- * when not the host's address) when some check has one, RTT, REASON. A range check's open
- * and filtered ports follow its row as runs ("443", "60000-60099").
+ * VERDICT, PORT ("443/tcp", "57501-65535/udp"), PROTOCOL, STATE, then IFACE (the Edge
+ * interface), FROM (the vantage whose result it is, in a merged report) and ADDRESS (where
+ * the check was probed, when not the host's address) when some check has one, RTT, REASON.
+ * A range check's open and filtered ports follow its row as runs ("443", "60000-60099"); a
+ * partial report's unfinished checks ("not_checked") follow its host's rows.
  *
  * The table fits `width` columns (common/textcol.h): reasons wrap at word boundaries, up to
  * three lines, and are cut with "..." beyond; server banners ("(Server: ...)") are left to
- * the JSON report; the RTT column goes first when space runs out. The footer gives the
+ * the JSON report; the RTT column goes first when space runs out, then ADDRESS, and a range
+ * may wrap after its "-" or "/". The footer gives the
  * totals and says when something was shortened, and, for ad hoc --ports checks (no catalog
  * requirement), the verdict rule they follow. Text from the document (which may come from a
  * file) never reaches the terminal unescaped. */

@@ -13,6 +13,9 @@
 #     block, a comment and a name; role ids in any case.
 #  4. Widths: at 80 columns no line of the scan's table is wider; at 120 columns none of
 #     `ucscan catalog --role mediation`; colours follow --color, NO_COLOR and TERM=dumb.
+#  5. `ucscan merge` prints the same table (from the report document) on a terminal: the
+#     reports it joined on top, each check's vantage, at 80 columns no line wider; JSON to a
+#     pipe, as scan does.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/lib/assert.sh
@@ -136,3 +139,22 @@ no_wider 80 "COLUMNS=80, to a file"
 "$PY" -c 'import sys; sys.exit(0 if max(map(len, open("term.txt").read().split("\n"))) > 100 else 1)' ||
   fail "to a file without COLUMNS: whole lines expected"
 ok "widths: scan at 80 and catalog at 120 and 80 fit; colours follow --color, NO_COLOR, TERM"
+
+# ---- 5. merge: the same table ------------------------------------------------------------------
+for v in servers internet; do
+  "${PRIVATE_DNS[@]}" "$UCSCAN" scan --target 127.0.0.60-61 --role director,edge --from "$v" \
+    --no-progress --timeout 500 --retries 0 --out "$v.json" >/dev/null 2>&1 || true
+  [[ -s $v.json ]] || fail "scan --from $v wrote no report"
+done
+rc=0
+onterm 80 merge servers.json internet.json || rc=$?
+assert_eq 1 "$rc" "merge of two vantages with failures: exit status ($(cat term.txt))"
+[[ $(head -c 1 term.txt) != "{" ]] || fail "merge on a terminal printed JSON"
+no_wider 80 "merge at 80 columns"
+assert_match "merged from 2 reports: servers \(servers\.json\), +internet +\(internet\.json\)" \
+  "$(tr '\n' ' ' <term.txt)" "the inputs on top"
+assert_match "fail +444/tcp +https +closed" "$(cat term.txt)" "a failing row, as scan prints it"
+assert_match "FROM" "$(cat term.txt)" "the vantage column"
+"$UCSCAN" merge servers.json internet.json >merged.json 2>/dev/null || true
+assert_json merged.json .schema ucscan-report/1
+ok "merge: the table on a terminal at 80 columns, JSON to a pipe"
