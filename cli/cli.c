@@ -45,6 +45,7 @@ const struct cli_cmd cli_cmd_ucscan = {
     ucscan_opts,
     NULL,
     false,
+    NULL,
 };
 
 static void top_help(FILE *out)
@@ -94,11 +95,16 @@ static int unknown_command(const char *what, const char *name)
 }
 
 /* `ucscan --man-options [COMMAND]` (not in --help): the man page's option entries, made from
- * the tables (docs/update-man.sh puts them in docs/ucscan.1). */
+ * the tables (docs/update-man.sh puts them in docs/ucscan.1); `--man-options profiles`: the
+ * PROFILES entries, from model/conf.c. */
 static int man_options(int argc, char **argv)
 {
   if (argc < 3) {
     opts_man(stdout, &cli_cmd_ucscan);
+    return stdout_status(0);
+  }
+  if (strcmp(argv[2], "profiles") == 0) { /* the PROFILES entries: scan's defaults */
+    scan_profiles_man(stdout);
     return stdout_status(0);
   }
   int i = command_index(argv[2]);

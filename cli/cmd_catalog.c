@@ -52,6 +52,7 @@ const struct cli_cmd cli_cmd_catalog = {
     "  ucscan catalog --role director\n"
     "  ucscan catalog --product lync2013 --json > lync2013-ports.json\n",
     false,
+    NULL,
 };
 
 static void ports_text(const struct cat_row *r, char *buf, size_t cap)

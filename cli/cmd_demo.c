@@ -82,6 +82,7 @@ const struct cli_cmd cli_cmd_demo = {
     "  ucscan demo --out /tmp/demo.json --format json | less\n"
     "  ucscan demo --format html > demo.html\n",
     false,
+    NULL,
 };
 
 /* Returns 0, 1 when --help was printed, or 2. */

@@ -54,6 +54,7 @@ const struct cli_cmd cli_cmd_diff = {
     "  ucscan diff --format json old.json new.json |\n"
     "      jq '.changes[] | select(.regression)'\n",
     true,
+    NULL,
 };
 
 static int input_error(const struct uc_err *err)

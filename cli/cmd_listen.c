@@ -111,6 +111,7 @@ const struct cli_cmd cli_cmd_listen = {
     "  ucscan listen --role mediation --bind 198.18.20.2 --name med01.contoso.com\n"
     "  ucscan listen --role front-end,central-management-store --duration 3600\n",
     false,
+    NULL,
 };
 
 /* Returns 0, 1 when --help was printed, or 2. */

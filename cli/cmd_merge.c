@@ -68,6 +68,7 @@ const struct cli_cmd cli_cmd_merge = {
     "  ucscan merge lan.json dmz.json internet.json --format html > site.html\n"
     "  ucscan merge *.json --format junit > junit.xml\n",
     true,
+    NULL,
 };
 
 static int input_error(const struct uc_err *err)

@@ -21,6 +21,7 @@
 #include "reports/report.h"
 #include "cli/scan_session.h"
 #include "common/fdroom.h"
+#include "common/textcol.h"
 #include "scanner/capture.h"
 #include "scanner/engine.h"
 #include "model/names.h"
@@ -234,13 +235,7 @@ const struct cli_cmd cli_cmd_scan = {
     "ports given), proves the expected protocol where one answers (TLS, SIP, HTTP,\n"
     "XMPP, STUN, SQL Browser) and writes a pass/warn/fail/skip report.",
     scan_opts,
-    "profiles:\n"
-    "  polite  (default) per target: 2000 new probes/s, 16 connections in flight;\n"
-    "          in all: 20000 new probes/s, 256 connections; 2 s longest wait,\n"
-    "          adaptive timeouts no shorter than 100 ms (raw SYNs and UDP range\n"
-    "          datagrams hold no connection: the rates pace them)\n"
-    "  fast    for labs: 4096 in flight, no rate cap, 1 s longest wait, 20 ms floor\n"
-    "\nexit status:\n"
+    "exit status:\n"
     "  0  no check failed\n"
     "  1  at least one check failed (or warned, with --fail-on warn)\n"
     "  2  bad usage or input, nothing scanned\n"
@@ -259,7 +254,71 @@ const struct cli_cmd cli_cmd_scan = {
     "  ucscan scan --topology contoso.json --out report.json \\\n"
     "              --push http://pushgateway.example:9091\n",
     false,
+    scan_profiles_help,
 };
+
+/* What a profile does, from its struct scan_conf: "per target: 2000 new probes/s, 16
+ * connections in flight; in all: ...". `per_s`: "new probes/s" or "new probes per second". */
+static void profile_text(const struct scan_conf *c, const char *per_s, char *buf, size_t cap)
+{
+  char rate[48], max_rate[48], wait[24];
+  if (c->rate)
+    snprintf(rate, sizeof(rate), "%u %s", c->rate, per_s);
+  else
+    snprintf(rate, sizeof(rate), "no rate cap");
+  if (c->max_rate)
+    snprintf(max_rate, sizeof(max_rate), "%u %s", c->max_rate, per_s);
+  else
+    snprintf(max_rate, sizeof(max_rate), "no rate cap");
+  if (c->timeout_ms % 1000 == 0)
+    snprintf(wait, sizeof(wait), "%u s", c->timeout_ms / 1000);
+  else
+    snprintf(wait, sizeof(wait), "%u ms", c->timeout_ms);
+  snprintf(buf, cap,
+           "per target: %s, %u connections in flight; in all: %s, %u connections; %s longest "
+           "wait, adaptive timeouts no shorter than %u ms; %u retries",
+           rate, c->per_host, max_rate, c->concurrency, wait, c->min_rto_ms, c->retries);
+}
+
+void scan_profiles_help(FILE *out)
+{
+  static const struct textcol_col cols[2] = {{"", 0, 0, 0, 0, 0}, {"", TEXTCOL_WRAP, 20, 0, 0, 0}};
+  struct scan_conf polite, fast;
+  scan_conf_polite(&polite);
+  scan_conf_fast(&fast);
+  char p[400], f[400], pt[440], ft[440];
+  profile_text(&polite, "new probes/s", p, sizeof(p));
+  profile_text(&fast, "new probes/s", f, sizeof(f));
+  snprintf(pt, sizeof(pt), "(default, production) %s", p);
+  snprintf(ft, sizeof(ft), "(labs) %s", f);
+  fputs("profiles (numbers given with the options above apply on top):\n", out);
+  struct textcol *t = textcol_new(cols, 2);
+  const char *rows[2][2] = {{"polite", pt}, {"fast", ft}};
+  for (size_t i = 0; t && i < 2; i++)
+    textcol_row(t, rows[i], NULL);
+  if (t)
+    textcol_line(t, 2, "Raw SYNs and UDP range datagrams hold no connection: the rates pace them.",
+                 NULL);
+  if (t)
+    textcol_print(t, out, 80, 2, false);
+  textcol_free(t);
+}
+
+void scan_profiles_man(FILE *out)
+{
+  struct scan_conf polite, fast;
+  scan_conf_polite(&polite);
+  scan_conf_fast(&fast);
+  char text[600], p[400];
+  profile_text(&polite, "new probes per second", p, sizeof(p));
+  snprintf(text, sizeof(text), "The default, for servers in production: %s.", p);
+  fputs(".TP\n.B polite\n", out);
+  opts_roff(out, text);
+  profile_text(&fast, "new probes per second", p, sizeof(p));
+  snprintf(text, sizeof(text), "For labs: %s.", p);
+  fputs(".TP\n.B fast\n", out);
+  opts_roff(out, text);
+}
 
 /* The file a path names once written: realpath() of the file, or of its directory when the
  * file does not exist yet (./r.json and r.json, or a link and its target, are one file). */

@@ -383,6 +383,10 @@ void opts_help(FILE *out, const struct cli_cmd *cmd)
   help_summary(out, cmd->summary);
   fprintf(out, "\noptions:\n");
   opts_help_options(out, cmd->opts);
+  if (cmd->more_help) {
+    fputc('\n', out);
+    cmd->more_help(out);
+  }
   if (cmd->epilog)
     fprintf(out, "\n%s", cmd->epilog);
 }

@@ -70,6 +70,9 @@ struct cli_cmd {
   const struct cli_opt *opts;
   const char *epilog; /* examples, exit status */
   bool operands;      /* takes arguments that are not options (diff's two reports) */
+  /* Help made from the code's own values (scan's profiles, from model/conf.c), printed after
+   * the options and before the epilog; NULL: none. */
+  void (*more_help)(FILE *out);
 };
 
 /* Parses argv (argv[0] is the command's name) into `args` by the command's table. Returns 0

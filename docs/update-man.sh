@@ -3,7 +3,8 @@
 # (cli/cmd_*.c and cli/cli.c: one description per option, as curl's docs/cmdline-opts).
 #
 # The page holds each list between two comment lines:
-#   .\" BEGIN GENERATED OPTIONS: CMD   (CMD: ucscan for ucscan's own options, or a command)
+#   .\" BEGIN GENERATED OPTIONS: CMD   (CMD: ucscan for ucscan's own options, a command, or
+#                                       profiles: the scan profiles, from model/conf.c)
 #   .\" END GENERATED OPTIONS: CMD
 # and this script replaces what is between them with `ucscan --man-options [CMD]`. Edit the
 # option's row in the C table, rebuild, run this. The rest of the page is written by hand.

@@ -298,13 +298,18 @@ fi
 # ---- 6. the option lists come from the tables ------------------------------------------------
 "$SRC/docs/update-man.sh" --check "$UCSCAN" >"$TMP/check" 2>&1 ||
   { cat "$TMP/check" >&2; fail "docs/ucscan.1 is not current with the option tables"; }
-# one list for ucscan itself and one per command
-assert_contains "$((1 + ${#COMMANDS[@]})) option lists current" "$(cat "$TMP/check")"
+# one list for ucscan itself, one per command, and the profiles
+assert_contains "$((2 + ${#COMMANDS[@]})) option lists current" "$(cat "$TMP/check")"
 # --timeout's default is model/conf.c's, in both profiles
 timeout_text=$(sed -n '/^\.BI \\-\\-timeout " MS"$/,/^\.TP$/p' "$MAN" | tr '\n' ' ')
 assert_contains 'Default: \fB2000\fR; in the \fBfast\fR profile, \fB1000\fR.' "$timeout_text" \
   "--timeout's default in the page"
 assert_contains "(default 2000; fast: 1000)" "$("$UCSCAN" scan --help)" "--timeout's default in --help"
+# the profiles' numbers too (model/conf.c), in --help and in PROFILES
+assert_contains "per target: 2000 new probes/s, 16 connections in" "$("$UCSCAN" scan --help)" \
+  "the polite profile in --help"
+assert_contains "per target: 2000 new probes per second, 16 connections in flight" \
+  "$(sed -n '/^\.SH PROFILES$/,/^\.SH VERDICTS$/p' "$MAN" | tr '\n' ' ')" "the polite profile in the page"
 sed 's/in the \\fBfast\\fR profile, \\fB1000\\fR/in the \\fBfast\\fR profile, \\fB999\\fR/' "$MAN" >"$TMP/default.1"
 cmp -s "$MAN" "$TMP/default.1" && fail "test setup: no default changed"
 rc=0

@@ -35,7 +35,8 @@ static const struct cli_opt opts[] = {
     {"help", NULL, CLI_HELP, 0, .help = "this help"},
     {NULL, NULL, 0, 0, .help = NULL},
 };
-static const struct cli_cmd cmd = {"test", "ucscan test [options]", "A test.", opts, NULL, false};
+static const struct cli_cmd cmd = {"test", "ucscan test [options]", "A test.", opts, NULL, false,
+                                   NULL};
 
 /* Runs opts_parse on a NULL-terminated argument list; stderr in *err (caller frees). */
 static int parse(struct args *a, char **err, ...)
