@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # .ci/fuzz.sh - builds the libFuzzer targets (tests/fuzz/fuzz_*.c) with clang,
 # -fsanitize=fuzzer,address,undefined, and runs each for a bounded time against its seed corpus
-# (tests/fuzz/seeds/<target>/), after replaying its known crashers (tests/fuzz/regressions/
-# <target>/). Any crash, sanitizer report, leak, timeout or out-of-memory fails the script.
+# (tests/fuzz/seeds/<target>/, the data cases tests/data/<target>/<case>/input and the kinds
+# tests/fuzz/seed-kinds lists for it), after replaying its known crashers (tests/fuzz/
+# regressions/<target>/). Any crash, sanitizer report, leak, timeout or out-of-memory fails the
+# script. (ctest replays the same inputs without libFuzzer: fuzz-replay/<target>.)
 # With the defaults (12 targets, 20 s each, two at a time) the whole run, build included, takes
 # about three minutes on two cores.
 #
@@ -62,10 +64,39 @@ CORPUS=${FUZZ_CORPUS_DIR:-$OUT/corpus}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:abort_on_error=0:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
+# The inputs of a tests/data kind into directory $2, named <kind>-<case> (a fixture set
+# without case directories, tests/data/merge, gives its files).
+copy_kind() {
+  local kind=$1 to=$2 d
+  for d in "$SRC/tests/data/$kind"/*; do
+    if [[ -f $d/input ]]; then
+      cp "$d/input" "$to/$kind-${d##*/}"
+    elif [[ -f $d ]]; then
+      cp "$d" "$to/$kind-${d##*/}"
+    fi
+  done
+}
+
+# The seed corpus of target $1, gathered in $OUT/seeds/$1: tests/fuzz/seeds/$1/, the data cases
+# of tests/data/$1/ and of the kinds tests/fuzz/seed-kinds lists for $1 (one copy in the repo,
+# one here for libFuzzer, which would also read the expect files of a case directory).
+gather_seeds() {
+  local t=$1 to=$OUT/seeds/$1 kind
+  local -a kinds=()
+  mkdir -p "$to"
+  if [[ -d $SRC/tests/fuzz/seeds/$t ]]; then
+    cp "$SRC/tests/fuzz/seeds/$t"/* "$to"/
+  fi
+  read -r -a kinds <<<"$(sed -n "s/^$t:\(.*\)/\1/p" "$SRC/tests/fuzz/seed-kinds")"
+  for kind in "$t" "${kinds[@]}"; do
+    copy_kind "$kind" "$to"
+  done
+}
+
 # Runs one target: replay regressions, then fuzz. Writes $OUT/<t>.log and $OUT/<t>.status.
 run_target() {
   local t=$1 bin=$BUILD/fuzz_$1 log=$OUT/$1.log
-  local seeds=$SRC/tests/fuzz/seeds/$t regs=$SRC/tests/fuzz/regressions/$t
+  local seeds=$OUT/seeds/$1 regs=$SRC/tests/fuzz/regressions/$t
   local dict=$SRC/tests/fuzz/dicts/$t.dict
   local -a opts=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "-artifact_prefix=$OUT/$t-")
   [[ -f $dict ]] && opts+=("-dict=$dict")
@@ -78,8 +109,9 @@ run_target() {
       return
     fi
   fi
-  [[ -d $seeds ]] || seeds=
-  echo "-- fuzzing for $SECS s" >>"$log"
+  gather_seeds "$t"
+  compgen -G "$seeds/*" >/dev/null || seeds=
+  echo "-- fuzzing for $SECS s, $(find "$seeds" -type f 2>/dev/null | wc -l) seeds" >>"$log"
   if "$bin" "${opts[@]}" -max_total_time="$SECS" "$CORPUS/$t" ${seeds:+"$seeds"} >>"$log" 2>&1; then
     echo "ok" >"$OUT/$t.status"
   else

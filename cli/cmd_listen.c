@@ -16,6 +16,7 @@
 #include "common/certgen.h"
 #include "common/fdroom.h"
 #include "listen/fdlimit.h"
+#include "listen/firewall.h"
 #include "listen/listen.h"
 #include "listen/plan.h"
 #include "probes/probe.h"
@@ -23,6 +24,7 @@
 
 struct listen_args {
   const char *role, *product, *bind, *name, *cert, *key, *catalog, *color, *iface;
+  const char *firewall_rules; /* --firewall-rules: print them and exit */
   struct cli_uint duration, rate;
   bool allow_partial;
 };
@@ -67,6 +69,17 @@ static const struct cli_opt listen_opts[] = {
     {"catalog", "FILE", CLI_STR, A(catalog),
      .help = "site catalog that extends or replaces the\nbuilt-in tables",
      .man = "A site catalog that extends or replaces the built-in tables."},
+    {"firewall-rules", "FORMAT", CLI_CHOICE, A(firewall_rules), .choices = "powershell",
+     .what = "format",
+     .help = "print the Windows Firewall rules the ports need,\nas PowerShell "
+             "New-NetFirewallRule lines\n(FORMAT: powershell), and exit without\nlistening",
+     .man = "Print the Windows Firewall rules the roles' ports need and exit without opening "
+            "any port. <FORMAT> is `powershell`: one `New-NetFirewallRule` line per transport "
+            "with every port (runs written a-b; with --bind, for that address only), all in "
+            "the group `ucscan listen`, and, as a comment, the `Remove-NetFirewallRule -Group "
+            "'ucscan listen'` line that removes them after the test. ucscan never changes the "
+            "firewall itself; on Windows, `ucscan listen` prints the same lines before it "
+            "starts listening."},
     {"interface", "NAME", CLI_CHOICE, A(iface), .choices = "internal|access|webconf|av",
      .help = "Edge Server only: answer the rows of one\ninterface (internal, access, webconf "
              "or av), as a\nscan of that interface's address checks them\n(default: every "
@@ -223,6 +236,11 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
     printf(", certificate for %s made in memory\n", host);
   if (fds.soft != fds.soft_before)
     printf("ucscan listen: RLIMIT_NOFILE raised from %lu to %lu\n", fds.soft_before, fds.soft);
+#ifdef _WIN32 /* Windows Firewall blocks inbound ports by default */
+  printf("ucscan listen: Windows Firewall must let these ports in; the rules, for an elevated "
+         "PowerShell (ucscan never changes the firewall):\n");
+  listen_firewall_powershell(stdout, plan, a->role, product, bind);
+#endif
   fflush(stdout); /* the header before any warning, when both go to one file */
   char note[200] = "";
   if (!fds.enough) {
@@ -343,6 +361,11 @@ int cmd_listen(int argc, char **argv)
   bool bind_is_name;
   if (resolve_bind(a.bind, bind, sizeof(bind), &bind_is_name) != 0)
     goto out;
+  if (a.firewall_rules) { /* the rules only: nothing is opened */
+    listen_firewall_powershell(stdout, &plan, a.role, product, bind);
+    status = 0;
+    goto out;
+  }
   const char *host = a.name;
   if (!host && bind_is_name)
     host = a.bind;

@@ -21,6 +21,7 @@
 #include "reports/report.h"
 #include "cli/scan_session.h"
 #include "common/fdroom.h"
+#include "common/platform.h"
 #include "common/textcol.h"
 #include "scanner/capture.h"
 #include "scanner/engine.h"
@@ -351,9 +352,9 @@ static bool same_file(const char *a_given, const char *b_given)
     snprintf(a, sizeof(a), "%s", a_given);
   if (atomic_resolve(b_given, b, sizeof(b), &err) < 0)
     snprintf(b, sizeof(b), "%s", b_given);
-  struct stat sa, sb;
-  if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino; /* hard links too */
+  int same = plat_same_file(a, b); /* hard links too; -1: not both exist */
+  if (same >= 0)
+    return same;
   char ca[4200], cb[4200];
   if (canonical_path(a, ca, sizeof(ca)) && canonical_path(b, cb, sizeof(cb)))
     return strcmp(ca, cb) == 0;
@@ -377,12 +378,12 @@ static int check_source(const char *addr)
   if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0) {
     int err = errno;
     if (fd >= 0)
-      close(fd);
+      plat_sock_close(fd);
     fprintf(stderr, "ucscan: --source %s: not an address of this machine (%s); nothing scanned\n",
             addr, strerror(err));
     return 2;
   }
-  close(fd);
+  plat_sock_close(fd);
   return 0;
 }
 

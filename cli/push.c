@@ -12,6 +12,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "common/platform.h"
 #include "common/uc.h"
 #include "probes/http.h"
 #include "probes/probe.h"
@@ -535,7 +536,7 @@ static SSL_CTX *client_ctx(const struct push_target *t, const char *ca_file, cha
   X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(ctx);
   int ok = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
            (ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL)
-                    : SSL_CTX_set_default_verify_paths(ctx)) == 1 &&
+                    : plat_tls_default_verify_paths(ctx)) == 1 &&
            (ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, t->host)
                : X509_VERIFY_PARAM_set1_host(vp, t->host, 0)) == 1;
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);

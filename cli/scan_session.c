@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/count.h"
 #include "common/fdroom.h"
 #include "reports/atomic.h"
 #include "reports/junit.h"
@@ -35,7 +36,7 @@ struct session {
   struct engine *eng;
   uv_async_t wake; /* the stop handler's way into the loop */
   uv_timer_t progress;
-  unsigned closing; /* our handles whose close callback has not run yet */
+  struct uc_handles handles; /* wake and progress, until their close callbacks ran */
   bool show_progress;
   bool stopping; /* the first stop signal has been acted on */
   uint64_t started_ns;
@@ -240,7 +241,7 @@ int scan_session_unrunnable(const struct scan_output *out, const struct plan *pl
 static void on_session_closed(uv_handle_t *h)
 {
   struct session *r = h->data;
-  r->closing--;
+  uc_handles_closed(&r->handles);
 }
 
 /* The handles live in this function's caller's frame: they must be off the loop before it
@@ -252,11 +253,11 @@ static void on_session_closed(uv_handle_t *h)
 static void close_session(struct session *r)
 {
   atomic_store(&stop_sig.wake, NULL);
-  r->closing = 2;
+  uc_handles_open(&r->handles, 2);
   uv_close((uv_handle_t *)&r->wake, on_session_closed);
   uv_close((uv_handle_t *)&r->progress, on_session_closed);
   engine_free(r->eng);
-  while (r->closing > 0)
+  while (uc_handles_left(&r->handles) > 0)
     uv_run(r->loop, UV_RUN_NOWAIT);
 }
 

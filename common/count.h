@@ -53,4 +53,10 @@ static inline bool uc_handles_closed(struct uc_handles *h)
   return --h->open == 0;
 }
 
+/* Handles of the group whose close callback has not run yet. */
+static inline unsigned uc_handles_left(const struct uc_handles *h)
+{
+  return h->open;
+}
+
 #endif

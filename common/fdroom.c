@@ -1,18 +1,20 @@
 /* common/fdroom.c - counting free descriptors by opening them. */
 #include "common/fdroom.h"
 
+#include "common/platform.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 int fdroom_take(void)
 {
-  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int fd = open(PLAT_NULL_DEVICE, O_RDONLY | O_CLOEXEC);
   if (fd >= 0 || errno == EMFILE || errno == ENFILE)
     return fd;
   /* no /dev/null (a bare chroot): a copy of whichever standard descriptor is open */
   for (int std = 0; std <= 2 && fd < 0; std++)
-    fd = fcntl(std, F_DUPFD_CLOEXEC, 0);
+    fd = plat_dup_cloexec(std);
   return fd;
 }
 

@@ -69,6 +69,11 @@ void icmp_reason(const struct icmp_info *i, char *buf, size_t cap)
 {
   const char *meaning;
   icmp_classify(i->v6, i->type, i->code, &meaning);
+  if (!i->from[0]) { /* Windows: a socket error that names no sender */
+    snprintf(buf, cap, "%s (ICMP%s %d/%d; the system does not say who sent it)", meaning,
+             i->v6 ? "v6" : "", i->type, i->code);
+    return;
+  }
   snprintf(buf, cap, "%s (ICMP%s %d/%d) from %s (%s)", meaning, i->v6 ? "v6" : "", i->type, i->code,
            i->from, i->from_target ? "the target itself" : "a router on the path");
 }
@@ -77,6 +82,6 @@ json_t *icmp_evidence(const struct icmp_info *i)
 {
   const char *meaning;
   icmp_classify(i->v6, i->type, i->code, &meaning);
-  return json_pack("{s:i, s:i, s:s, s:s}", "type", i->type, "code", i->code, "from", i->from,
-                   "meaning", meaning);
+  return json_pack("{s:i, s:i, s:o, s:s}", "type", i->type, "code", i->code, "from",
+                   i->from[0] ? json_string(i->from) : json_null(), "meaning", meaning);
 }

@@ -10,7 +10,7 @@
 struct icmp_info {
   int v6; /* ICMPv6? */
   int type, code;
-  char from[64];   /* address that sent the error */
+  char from[64];   /* address that sent the error; "" when the system does not say */
   int from_target; /* the error came from the target itself */
 };
 
@@ -20,7 +20,7 @@ struct icmp_info {
 enum uc_state icmp_classify(int v6, int type, int code, const char **meaning);
 /* "administratively prohibited (ICMP 3/13) from 198.18.0.1 (a router on the path)" */
 void icmp_reason(const struct icmp_info *i, char *buf, size_t cap);
-/* The contract's evidence.icmp object {type, code, from, meaning}. */
+/* The contract's evidence.icmp object {type, code, from, meaning}; from is null when unknown. */
 json_t *icmp_evidence(const struct icmp_info *i);
 
 #endif

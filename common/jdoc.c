@@ -63,6 +63,9 @@ int jdoc_load_buffer(struct jdoc *d, const char *name, const char *text, size_t 
 int jdoc_read_file(const char *path, size_t max_bytes, char **text, size_t *len, struct uc_err *err)
 {
   FILE *f = fopen(path, "rb");
+  struct stat dir;
+  if (!f && stat(path, &dir) == 0 && S_ISDIR(dir.st_mode)) /* Windows opens no directory */
+    return uc_err_set(err, path, 0, 0, "is a directory, not a file");
   if (!f)
     return uc_err_set(err, path, 0, 0, "cannot open: %s", strerror(errno));
   struct stat st;

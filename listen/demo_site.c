@@ -3,13 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#ifndef _WIN32 /* the sandbox: Linux namespaces (Windows: listen/demo_site_win.c) */
+#include <net/if.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 static const char demo_topology[] =
     "{\n"
@@ -77,6 +79,7 @@ uint16_t demo_port(uint16_t port, bool shifted)
   return shifted && port < 1024 ? (uint16_t)(port + DEMO_PORT_SHIFT) : port;
 }
 
+#ifndef _WIN32
 static int write_file(const char *path, const char *text)
 {
   int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -150,3 +153,4 @@ bool demo_can_bind_privileged(void)
   close(fd);
   return rc == 0 || saved != EACCES;
 }
+#endif

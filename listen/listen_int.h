@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "common/count.h"
 #include "listen/listen.h"
 #include "listen/rate.h"
 #include "listen/session.h"
@@ -26,6 +27,10 @@ struct listen_sock {
     uv_handle_t h;
     uv_tcp_t tcp;
     uv_udp_t udp;
+    struct { /* Windows TCP: a listening socket under a watcher (tcp_accept_win.c) */
+      uv_poll_t poll;
+      uv_os_sock_t sock;
+    } acc;
   } u;
 };
 
@@ -38,7 +43,7 @@ struct listen_conn {
   uv_timer_t idle;
   uv_shutdown_t sreq;
   struct listen_session *s;
-  int open_handles;
+  struct uc_handles handles; /* tcp and idle timer, until their close callbacks ran */
   bool closing, shutting_down;
 };
 
@@ -55,9 +60,9 @@ struct listener {
   struct sockaddr_storage addr;
   X509 *cert, *expired_cert;
   EVP_PKEY *key;
-  SSL_CTX *ctx[2][2];    /* [expired certificate][client certificate requested] */
-  unsigned open_handles; /* handles not yet closed (ports and connections) */
-  uv_timer_t keeper;     /* never started: makes listen_stop's callback asynchronous */
+  SSL_CTX *ctx[2][2];        /* [expired certificate][client certificate requested] */
+  struct uc_handles handles; /* handles not yet closed (keeper, ports, connections) */
+  uv_timer_t keeper;         /* never started: makes listen_stop's callback asynchronous */
   bool stopping;
   listen_stopped_cb stop_cb;
   void *stop_arg;
@@ -68,6 +73,15 @@ struct listener {
  * closed by the caller through listen_sock_close). */
 int listen_tcp_open(struct listener *l, struct listen_sock *sock);
 void listen_conn_close(struct listen_conn *c, bool reset);
+/* A new connection on sock: take(tcp, arg) puts it into the connection's handle (uv_accept,
+ * or uv_tcp_open of an accepted socket), then it is held and served. 0, or -1 when nothing
+ * was taken (out of memory: the caller still owns the connection). */
+int listen_conn_new(struct listen_sock *sock, int (*take)(uv_tcp_t *tcp, void *arg), void *arg);
+#ifdef _WIN32
+/* tcp_accept_win.c: listen_tcp_open on Windows; the socket is closed with the watcher. */
+int listen_tcp_open_win(struct listener *l, struct listen_sock *sock);
+void listen_tcp_closed_win(struct listen_sock *sock);
+#endif
 /* udp_server.c */
 int listen_udp_open(struct listener *l, struct listen_sock *sock);
 /* listener.c: a handle of the listener has closed (ports and connections alike). */

@@ -32,7 +32,7 @@ static void free_listener(struct listener *l)
 
 void listen_handle_closed(struct listener *l)
 {
-  if (--l->open_handles > 0 || !l->stopping)
+  if (!uc_handles_closed(&l->handles) || !l->stopping)
     return;
   listen_stopped_cb cb = l->stop_cb;
   void *arg = l->stop_arg;
@@ -44,6 +44,9 @@ void listen_handle_closed(struct listener *l)
 static void on_sock_closed(uv_handle_t *h)
 {
   struct listen_sock *sock = h->data;
+#ifdef _WIN32
+  listen_tcp_closed_win(sock); /* the socket under a Windows accept watcher */
+#endif
   listen_handle_closed(sock->l);
 }
 
@@ -192,6 +195,13 @@ static void fail_reason(const struct listen_sock *sock, int err, const char *bin
     return;
   case UV_EACCES:
   case UV_EPERM: {
+#ifdef _WIN32 /* no privileged ports there: held exclusively, or in a reserved range */
+    snprintf(buf, cap,
+             "access denied (held exclusively by another program, or reserved: netsh interface "
+             "ipv4 show excludedportrange protocol=%s)",
+             uc_transport_name(sock->transport));
+    return;
+#endif
     unsigned start = unprivileged_port_start();
     if (sock->port < start)
       snprintf(buf, cap, "permission denied (ports below %u need root or CAP_NET_BIND_SERVICE)",
@@ -293,7 +303,7 @@ static void open_all(struct listener *l, const struct listen_conf *c, struct lis
       rc = listen_tcp_open(l, sock);
     }
     if (sock->inited)
-      l->open_handles++;
+      uc_handles_open(&l->handles, 1);
     if (rc != 0) {
       res->status = LISTEN_FAILED;
       res->error = rc;
@@ -349,7 +359,7 @@ struct listener *listen_start(uv_loop_t *loop, const struct listen_conf *c,
   /* One handle that always exists, so listen_stop always calls back from the loop. */
   uv_timer_init(loop, &l->keeper);
   l->keeper.data = l;
-  l->open_handles = 1;
+  uc_handles_open(&l->handles, 1);
   open_all(l, c, rep);
   return l;
 }

@@ -21,7 +21,7 @@ static void on_conn_closed(uv_handle_t *h)
 {
   struct listen_conn *c = h->data;
   struct listener *l = c->l;
-  if (--c->open_handles == 0) {
+  if (uc_handles_closed(&c->handles)) {
     listen_session_free(c->s);
     free(c);
   }
@@ -136,30 +136,27 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
   uv_timer_start(&c->idle, on_idle, c->l->idle_ms, 0);
 }
 
-static void on_connection(uv_stream_t *server, int status)
+int listen_conn_new(struct listen_sock *sock, int (*take)(uv_tcp_t *tcp, void *arg), void *arg)
 {
-  struct listen_sock *sock = server->data;
   struct listener *l = sock->l;
-  if (status < 0 || l->stopping)
-    return; /* EMFILE and friends: libuv already dropped that connection */
   struct listen_conn *c = calloc(1, sizeof(*c));
   if (!c)
-    return; /* it waits in the backlog */
+    return -1; /* it waits in the backlog */
   c->l = l;
   c->sock = sock;
   uv_tcp_init(l->loop, &c->tcp);
   uv_timer_init(l->loop, &c->idle);
   c->tcp.data = c->idle.data = c;
-  c->open_handles = 2;
-  l->open_handles += 2;
+  uc_handles_open(&c->handles, 2);
+  uc_handles_open(&l->handles, 2);
   c->next = l->conns;
   if (l->conns)
     l->conns->prev = c;
   l->conns = c;
   l->nconns++;
-  if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+  if (take(&c->tcp, arg) != 0) {
     listen_conn_close(c, false);
-    return;
+    return 0;
   }
   l->cnt.connections++;
   if (l->nconns > l->max_conns) {
@@ -167,7 +164,7 @@ static void on_connection(uv_stream_t *server, int status)
      * connect complete turns a successful connect into ECONNRESET. */
     l->cnt.refused++;
     listen_conn_close(c, false);
-    return;
+    return 0;
   }
   struct sockaddr_storage peer;
   int plen = sizeof(peer);
@@ -182,14 +179,31 @@ static void on_connection(uv_stream_t *server, int status)
   c->s = listen_session_new(&sc);
   if (!c->s || uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
     listen_conn_close(c, true);
-    return;
+    return 0;
   }
   uv_tcp_nodelay(&c->tcp, 1);
   uv_timer_start(&c->idle, on_idle, l->idle_ms, 0);
+  return 0;
+}
+
+static int take_accept(uv_tcp_t *tcp, void *server)
+{
+  return uv_accept(server, (uv_stream_t *)tcp);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+  struct listen_sock *sock = server->data;
+  if (status < 0 || sock->l->stopping)
+    return; /* EMFILE and friends: libuv already dropped that connection */
+  listen_conn_new(sock, take_accept, server);
 }
 
 int listen_tcp_open(struct listener *l, struct listen_sock *sock)
 {
+#ifdef _WIN32
+  return listen_tcp_open_win(l, sock); /* listen/tcp_accept_win.c: no AcceptEx */
+#endif
   int rc = uv_tcp_init_ex(l->loop, &sock->u.tcp, l->addr.ss_family);
   if (rc != 0)
     return rc;

@@ -307,7 +307,8 @@ static int build_spans(struct plan_host *h)
 
 static int finish_host(struct plan_host *h)
 {
-  qsort(h->checks, h->nchecks, sizeof(*h->checks), cmp_checks);
+  if (h->nchecks) /* qsort(NULL, 0, ...) is undefined (UBSan says so) */
+    qsort(h->checks, h->nchecks, sizeof(*h->checks), cmp_checks);
   for (size_t i = 0; i < h->nchecks; i++) {
     struct plan_check *c = &h->checks[i];
     c->proto = c->is_range ? probe_range(c->transport)

@@ -256,10 +256,11 @@ static int implied_transport(struct pctx *p, size_t s, size_t e, enum uc_transpo
   }
   snprintf(with, sizeof(with), "%.*s/%s", (int)(e - s), p->spec + s, uc_transport_name(p->prev_tr));
   set_fix(p, s, e, with);
+  const char *t = uc_transport_name(p->prev_tr);
   return fail(p, s,
-              "say which transport \"%.*s\" is: a /tcp after a port is for that port only (write "
-              "%.*s/%s, or tcp: before a list)",
-              (int)(e - s), p->spec + s, (int)(e - s), p->spec + s, uc_transport_name(p->prev_tr));
+              "say which transport \"%.*s\" is: a /%s after a port is for that port only (write "
+              "%.*s/%s, or %s: before a list)",
+              (int)(e - s), p->spec + s, t, (int)(e - s), p->spec + s, t, t);
 }
 
 static int parse_item(struct pctx *p, size_t s, size_t e)
@@ -284,9 +285,15 @@ static int parse_item(struct pctx *p, size_t s, size_t e)
     snprintf(with, sizeof(with), "%.*s", (int)(slash - s), p->spec + s);
     if (ptr == str)
       set_fix(p, s, e, with);
-    return fail(p, s, "\"%.*s\" gives its transport twice: write tcp:%.*s or %.*s/tcp",
-                (int)(e - s), p->spec + s, (int)(slash - colon - 1), p->spec + colon + 1,
-                (int)(slash - colon - 1), p->spec + colon + 1);
+    int np = (int)(slash - colon - 1);
+    const char *port = p->spec + colon + 1;
+    if (ptr == str)
+      return fail(p, s, "\"%.*s\" gives its transport twice: write %s:%.*s or %.*s/%s",
+                  (int)(e - s), p->spec + s, uc_transport_name(ptr), np, port, np, port,
+                  uc_transport_name(ptr));
+    return fail(p, s, "\"%.*s\" gives two transports: write %s:%.*s or %.*s/%s, not both",
+                (int)(e - s), p->spec + s, uc_transport_name(ptr), np, port, np, port,
+                uc_transport_name(str));
   }
   if (pre) {
     p->have_prefix = true;

@@ -1,6 +1,8 @@
 /* reports/atomic.c - write-to-temp, fsync, rename. */
 #include "reports/atomic.h"
 
+#include "common/platform.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -174,7 +176,7 @@ static int write_temp_and_rename(const char *given, const char *data, size_t len
     unlink(tmp);
     return uc_err_set(err, path, 0, 0, "cannot flush to disk: %s", strerror(e));
   }
-  if (rename(tmp, path) != 0) {
+  if (plat_replace_file(tmp, path) != 0) { /* rename(2); MoveFileEx on Windows */
     int e = errno;
     unlink(tmp);
     return uc_err_set(err, path, 0, 0, "cannot rename into place: %s", strerror(e));

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/platform.h"
 #include "probes/cert.h"
 #include "probes/tls.h"
 #include "scanner/engine_int.h"
@@ -33,9 +34,9 @@ struct tcp_attempt {
   uv_timer_t timer;
   uv_connect_t creq;
   struct sockaddr_storage dst;
-  uint16_t lport; /* our port, for the capture's evidence (0: unknown) */
-  int open_handles;
-  bool established; /* the connect succeeded: close with RST */
+  uint16_t lport;            /* our port, for the capture's evidence (0: unknown) */
+  struct uc_handles handles; /* tcp and timer, until their close callbacks ran */
+  bool established;          /* the connect succeeded: close with RST */
   enum phase phase;
   struct probe_choice pc;
   struct probe_target tgt;
@@ -67,7 +68,7 @@ struct write_req {
 static void on_close(uv_handle_t *h)
 {
   struct tcp_attempt *ta = h->data;
-  if (--ta->open_handles > 0)
+  if (!uc_handles_closed(&ta->handles))
     return;
   if (ta->tls)
     tls_conn_free(ta->tls);
@@ -134,12 +135,9 @@ static double elapsed_ms(const struct tcp_attempt *ta)
 static double kernel_rtt_ms(const uv_tcp_t *t)
 {
   uv_os_fd_t fd;
-  struct tcp_info ti;
-  socklen_t len = sizeof(ti);
-  if (uv_fileno((const uv_handle_t *)t, &fd) != 0 ||
-      getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 || ti.tcpi_rtt == 0)
+  if (uv_fileno((const uv_handle_t *)t, &fd) != 0)
     return -1;
-  return (double)ti.tcpi_rtt / 1000.0;
+  return plat_tcp_rtt_ms((uv_os_sock_t)fd); /* Linux: TCP_INFO */
 }
 
 /* ICMP errors about our SYN go to the socket's error queue too (evidence_socket_opts). */
@@ -147,7 +145,7 @@ static void tcp_socket_opts(struct tcp_attempt *ta)
 {
   uv_os_fd_t fd;
   if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0)
-    evidence_socket_opts(fd, ta->dst.ss_family);
+    evidence_socket_opts(plat_fd_sock(fd), ta->dst.ss_family);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -407,7 +405,7 @@ static void on_settle_timeout(uv_timer_t *t)
   uint8_t buf[CHUNK];
   ssize_t n = -1;
   if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0)
-    while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+    while ((n = recv(plat_fd_sock(fd), buf, sizeof(buf), MSG_DONTWAIT)) > 0)
       tls_conn_feed(ta->tls, buf, (size_t)n);
   if (n == 0)
     tls_conn_eof(ta->tls);
@@ -615,7 +613,7 @@ static bool finish_from_errqueue(struct tcp_attempt *ta)
   int64_t rx_ns;
   const char *meaning;
   if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) != 0 ||
-      !evidence_errqueue(fd, &ta->dst, &ii, &rx_ns))
+      !evidence_errqueue(plat_fd_sock(fd), &ta->dst, &ii, &rx_ns))
     return false;
   enum uc_state st = icmp_classify(ii.v6, ii.type, ii.code, &meaning);
   if (st == UC_ST_NONE)
@@ -738,14 +736,15 @@ static void on_reconnect_closed(uv_handle_t *h)
     on_close(h);
     return;
   }
+  uc_handles_closed(&ta->handles); /* the refused connection's; the timer stays open */
   int rc = uv_tcp_init_ex(ta->a.eng->loop, &ta->tcp, ta->dst.ss_family);
   if (rc != 0) {
     ta->tcp_gone = true;
-    ta->open_handles--;
     finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL,
            "cannot reconnect to offer another SNI name: %s", uv_strerror(rc));
     return;
   }
+  uc_handles_open(&ta->handles, 1);
   ta->tcp.data = ta;
   ta->creq.data = ta;
   tcp_socket_opts(ta);
@@ -831,7 +830,7 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
   tcp_socket_opts(ta);
   uv_timer_init(e->loop, &ta->timer);
   ta->timer.data = ta;
-  ta->open_handles = 2;
+  uc_handles_open(&ta->handles, 2);
   ta->creq.data = ta;
   engine_attempt_link(e, &ta->a, hs, w);
   ta->a.cancel = cancel;

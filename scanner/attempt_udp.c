@@ -16,7 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/count.h"
 #include "common/icmp.h"
+#include "common/platform.h"
 #include "scanner/engine_int.h"
 
 struct udp_attempt {
@@ -24,7 +26,7 @@ struct udp_attempt {
   uv_poll_t poll;
   uv_timer_t timer;
   int fd;
-  int open_handles;
+  struct uc_handles handles; /* poll and timer, until their close callbacks ran */
   bool closing;
   const struct probe_module *mod;
   void *state;
@@ -40,10 +42,10 @@ struct udp_attempt {
 static void on_close(uv_handle_t *h)
 {
   struct udp_attempt *ua = h->data;
-  if (--ua->open_handles > 0)
+  if (!uc_handles_closed(&ua->handles))
     return;
   if (ua->fd >= 0)
-    close(ua->fd);
+    plat_sock_close(ua->fd);
   free(ua->state);
   engine_attempt_release(&ua->a);
 }
@@ -219,6 +221,35 @@ static bool read_errqueue(struct udp_attempt *ua)
   return false;
 }
 
+#ifdef _WIN32
+/* recv_one on Windows: no recvmsg, so no receive time (the loop's clock measures). */
+static ssize_t recv_one(struct udp_attempt *ua, size_t cap, struct sockaddr_storage *from,
+                        int64_t *rx_ns)
+{
+  socklen_t flen = sizeof(*from);
+  *rx_ns = 0;
+  return recvfrom(ua->fd, ua->a.eng->readbuf, cap, 0, (struct sockaddr *)from, &flen);
+}
+
+/* Windows keeps no error queue: an ICMP port unreachable is the next receive's error
+ * (WSAECONNRESET), which does not say who sent it. Closed, as on Linux; "from" unknown. */
+static bool report_reset(struct udp_attempt *ua)
+{
+  struct icmp_info ii = {.v6 = ua->dst.ss_family == AF_INET6};
+  ii.type = ii.v6 ? 1 : 3;
+  ii.code = ii.v6 ? 4 : 3;
+  const char *meaning;
+  struct attempt_result r = {.status = ATT_FINAL,
+                             .state = icmp_classify(ii.v6, ii.type, ii.code, &meaning)};
+  set_rtt(ua, 0, &r);
+  icmp_reason(&ii, r.reason, sizeof(r.reason));
+  r.evidence = json_pack("{s:o}", "icmp", icmp_evidence(&ii));
+  r.has_icmp = true;
+  r.icmp = ii;
+  report(ua, &r);
+  return true;
+}
+#else
 /* One datagram into the engine's buffer: its length (cut to cap), its source and the kernel's
  * receive time (0: unknown); -1 with errno set when none was read. */
 static ssize_t recv_one(struct udp_attempt *ua, size_t cap, struct sockaddr_storage *from,
@@ -244,6 +275,7 @@ static ssize_t recv_one(struct udp_attempt *ua, size_t cap, struct sockaddr_stor
     }
   return (size_t)n > cap ? (ssize_t)cap : n;
 }
+#endif
 
 /* Reads what the socket holds now, ICMP errors first. Returns true when that ended the
  * attempt. Called on readiness and, before silence is declared, by the deadline: a loop busy
@@ -263,6 +295,10 @@ static bool drain(struct udp_attempt *ua)
     if (n < 0) {
       if (errno == EINTR)
         continue;
+#ifdef _WIN32
+      if (errno == ECONNRESET)
+        return report_reset(ua);
+#endif
       /* EAGAIN: drained. ECONNREFUSED and friends: the error queue has the details. */
       return errno != EAGAIN && errno != EWOULDBLOCK && read_errqueue(ua);
     }
@@ -315,18 +351,18 @@ int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work
   int has_src = engine_source_for(e, family, &src, &srclen);
   if (has_src < 0)
     return has_src;
-  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = plat_udp_socket(family);
   if (fd < 0)
-    return -errno; /* libuv error codes are negated errno values on Unix */
+    return fd;
   if (has_src && bind(fd, (struct sockaddr *)&src, srclen) != 0) {
-    int err = -errno;
-    close(fd);
+    int err = plat_sock_uverr();
+    plat_sock_close(fd);
     return err;
   }
   evidence_socket_opts(fd, family);
   struct udp_attempt *ua = calloc(1, sizeof(*ua));
   if (!ua) {
-    close(fd);
+    plat_sock_close(fd);
     return UV_ENOMEM;
   }
   ua->mod = (w->check ? w->check->proto : probe_range(UC_UDP))->app;
@@ -335,14 +371,14 @@ int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work
   if (rc != 0) {
     free(ua->state);
     free(ua);
-    close(fd);
+    plat_sock_close(fd);
     return rc;
   }
   ua->fd = fd;
   ua->poll.data = ua;
   uv_timer_init(e->loop, &ua->timer);
   ua->timer.data = ua;
-  ua->open_handles = 2;
+  uc_handles_open(&ua->handles, 2);
   engine_attempt_link(e, &ua->a, hs, w);
   ua->a.cancel = cancel;
   ua->dst = hs->tg->addr;

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/platform.h"
 #include "probes/probe.h"
 #include "probes/tls.h"
 #include "scanner/engine_int.h"
@@ -82,6 +83,8 @@ static size_t make_scheds(struct engine *e, struct plan *plan, struct host_sched
         out[n].tg = &h->targets[t];
         out[n].checks = &h->checks[first];
         out[n].nchecks = k - first;
+        workq_init(&out[n].q, out[n].checks, out[n].nchecks, h->targets[t].spans,
+                   h->targets[t].nspans);
       }
       n++;
     }
@@ -122,7 +125,7 @@ static void note_source(struct host_sched *hs)
              bind(fd, (struct sockaddr *)&src, srclen) == 0) &&
             connect(fd, (struct sockaddr *)&dst, dlen) == 0 &&
             getsockname(fd, (struct sockaddr *)&local, &len) == 0;
-  close(fd);
+  plat_sock_close(fd);
   if (!ok)
     return; /* no route: the probes will say so */
   if (local.ss_family == AF_INET)
@@ -174,15 +177,15 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   }
   make_scheds(e, plan, e->hosts);
   parse_source(e, conf->source_addr);
-  e->max_inflight = fd_budget(conf->concurrency ? conf->concurrency : 1);
-  e->eff_inflight = e->max_inflight;
+  e->bo.max_inflight = fd_budget(conf->concurrency ? conf->concurrency : 1);
+  e->bo.eff_inflight = e->bo.max_inflight;
   /* SYNs hold no socket: their window only bounds the deadline heap; --rate paces them */
-  e->syn_window = (conf->concurrency ? conf->concurrency : 1) * 16u;
+  e->sp.window = (conf->concurrency ? conf->concurrency : 1) * 16u;
   e->sweep.fd[0] = e->sweep.fd[1] = -1;
   uv_timer_init(loop, &e->pump_timer);
   e->pump_timer.data = e;
-  uv_timer_init(loop, &e->syn_timer);
-  e->syn_timer.data = e;
+  uv_timer_init(loop, &e->sp.timer);
+  e->sp.timer.data = e;
   uv_timer_init(loop, &e->sweep.settle);
   e->sweep.settle.data = e;
   uc_handles_open(&e->handles, 3);
@@ -222,107 +225,16 @@ bool engine_retry_silence(const struct host_sched *hs, const struct work *w)
 
 /* --- work queues --- */
 
-/* The kind of hs's next work (take_work's order), without taking it. False: no work. */
-static bool peek_work(const struct host_sched *hs, bool *single, enum uc_transport *t)
-{
-  if (hs->retry_head) {
-    *single = hs->retry_head->check != NULL;
-    *t = hs->retry_head->transport;
-    return true;
-  }
-  for (size_t i = hs->next_check; i < hs->nchecks; i++) {
-    const struct plan_check *c = &hs->checks[i];
-    if (c->probe && !c->is_range) {
-      *single = true;
-      *t = c->transport;
-      return true;
-    }
-  }
-  for (size_t k = hs->span_idx; k < hs->tg->nspans; k++) {
-    const struct plan_span *sp = &hs->tg->spans[k];
-    if (k > hs->span_idx || hs->span_next <= sp->last) {
-      *single = false;
-      *t = sp->transport;
-      return true;
-    }
-  }
-  return false;
-}
-
 static bool host_has_work(const struct host_sched *hs)
 {
   bool single;
   enum uc_transport t;
-  return hs->ready && !hs->failed && hs->eng->probing && peek_work(hs, &single, &t);
+  return hs->ready && !hs->failed && hs->eng->probing && workq_peek(&hs->q, &single, &t);
 }
 
 int engine_push_retry(struct host_sched *hs, const struct work *w, bool front)
 {
-  struct work *n = malloc(sizeof(*n));
-  if (!n)
-    return -1;
-  *n = *w;
-  n->next = NULL;
-  if (front) {
-    n->next = hs->retry_head;
-    hs->retry_head = n;
-    if (!hs->retry_tail)
-      hs->retry_tail = n;
-  } else {
-    if (hs->retry_tail)
-      hs->retry_tail->next = n;
-    else
-      hs->retry_head = n;
-    hs->retry_tail = n;
-  }
-  return 0;
-}
-
-static bool take_work(struct host_sched *hs, struct work *out)
-{
-  memset(out, 0, sizeof(*out));
-  if (hs->retry_head) {
-    struct work *n = hs->retry_head;
-    hs->retry_head = n->next;
-    if (!hs->retry_head)
-      hs->retry_tail = NULL;
-    *out = *n;
-    out->next = NULL;
-    free(n);
-    return true;
-  }
-  while (hs->next_check < hs->nchecks) {
-    struct plan_check *c = &hs->checks[hs->next_check++];
-    if (c->probe && !c->is_range) {
-      out->check = c;
-      out->port = c->first;
-      out->transport = c->transport;
-      return true;
-    }
-  }
-  while (hs->span_idx < hs->tg->nspans) {
-    const struct plan_span *s = &hs->tg->spans[hs->span_idx];
-    if (hs->span_next < s->first)
-      hs->span_next = s->first;
-    if (hs->span_next <= s->last) {
-      out->port = (uint16_t)hs->span_next++;
-      out->transport = s->transport;
-      return true;
-    }
-    hs->span_idx++;
-    hs->span_next = 0;
-  }
-  return false;
-}
-
-static void free_retries(struct host_sched *hs)
-{
-  while (hs->retry_head) {
-    struct work *n = hs->retry_head;
-    hs->retry_head = n->next;
-    free(n);
-  }
-  hs->retry_tail = NULL;
+  return workq_push(&hs->q, w, front);
 }
 
 /* --- finishing --- */
@@ -337,7 +249,7 @@ static bool any_work(const struct engine *e)
 
 static void maybe_done(struct engine *e)
 {
-  if (e->finished || !e->started || uc_count_get(&e->inflight) || uc_count_get(&e->syn_inflight))
+  if (e->finished || !e->started || uc_count_get(&e->inflight) || uc_count_get(&e->sp.inflight))
     return;
   /* A running getaddrinfo() cannot be cancelled (a DNS server that never answers holds it
    * for timeout x attempts): a stopped scan does not wait for it. engine_progress() still
@@ -451,9 +363,11 @@ static bool needs_socket(const struct host_sched *hs, bool single, enum uc_trans
  * until a target held back by its rate has a token (0: none is). */
 static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_ms)
 {
-  unsigned per_host = e->conf->per_host ? e->conf->per_host : 1;
-  bool sockets = uc_count_get(&e->inflight) < e->eff_inflight;
-  bool syns = uc_count_get(&e->syn_inflight) < e->syn_window;
+  struct admit_view v = {.per_host = e->conf->per_host,
+                         .inflight = uc_count_get(&e->inflight),
+                         .max_inflight = e->bo.eff_inflight,
+                         .syn_inflight = uc_count_get(&e->sp.inflight),
+                         .syn_window = e->sp.window};
   uint64_t now = uv_hrtime();
   *wait_ms = 0;
   for (size_t k = 0; k < e->nhosts; k++) {
@@ -461,10 +375,12 @@ static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_
     struct host_sched *hs = &e->hosts[i];
     bool single;
     enum uc_transport t;
-    if (!host_has_work(hs) || !peek_work(hs, &single, &t))
+    if (!host_has_work(hs) || !workq_peek(&hs->q, &single, &t))
       continue;
-    if (needs_socket(hs, single, t) ? !sockets || uc_count_get(&hs->inflight) >= per_host
-                                    : t == UC_TCP && !syns)
+    v.needs_socket = needs_socket(hs, single, t);
+    v.syn = !single && t == UC_TCP && hs->syn;
+    v.target_inflight = uc_count_get(&hs->inflight);
+    if (!workq_admit(&v))
       continue;
     if (!ratelimit_take(&hs->rl, now)) {
       uint64_t ms = ratelimit_wait_ms(&hs->rl, now);
@@ -472,7 +388,7 @@ static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_
         *wait_ms = ms;
       continue;
     }
-    if (!take_work(hs, w)) {
+    if (!workq_take(&hs->q, w)) {
       ratelimit_give_back(&hs->rl);
       continue;
     }
@@ -485,27 +401,14 @@ static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_
 static void resource_wait(struct engine *e, int err)
 {
   e->resource_waits++;
-  unsigned inflight = uc_count_get(&e->inflight);
-  if (inflight == 0 && ++e->starved >= STARVE_LIMIT && !e->stop_why[0])
+  enum backoff_action act = workq_backoff(&e->bo, uc_count_get(&e->inflight), err, STARVE_LIMIT);
+  if (act == BACKOFF_STARVED && !e->stop_why[0])
     snprintf(e->stop_why, sizeof(e->stop_why),
              "no socket could be opened for %u ms with no probe in flight (%s): raise the "
              "open-file limit (ulimit -n)",
              STARVE_LIMIT * RESOURCE_PAUSE_MS, err ? uv_strerror(err) : "resource error");
-  if (err == UV_EMFILE && inflight > 0) {
-    /* Out of descriptors: the probes open now are as many as fit (fd_budget() only guesses
-     * at what the rest of the process holds). Keep to that for the rest of the scan and go
-     * on as probes finish, without a pause: lowering the cap by one and raising it back on
-     * each success would hit the limit and pause 20 ms on every round, a few hundred probes
-     * a second. */
-    if (inflight < e->max_inflight)
-      e->max_inflight = inflight;
-    e->eff_inflight = e->max_inflight;
-    return;
-  }
-  unsigned cap = inflight > 1 ? inflight - 1 : 1;
-  if (cap < e->eff_inflight)
-    e->eff_inflight = cap;
-  arm_pump(e, RESOURCE_PAUSE_MS);
+  if (act != BACKOFF_GO_ON)
+    arm_pump(e, RESOURCE_PAUSE_MS);
 }
 
 void engine_pump(struct engine *e)
@@ -535,7 +438,7 @@ void engine_pump(struct engine *e)
     int rc = w.transport == UC_TCP ? attempt_tcp_start(e, hs, &w) : attempt_udp_start(e, hs, &w);
     if (rc == 0) {
       engine_probe_sent(e);
-      e->starved = 0;
+      workq_backoff_started(&e->bo);
       continue;
     }
     if (engine_is_resource_error(rc)) {
@@ -684,8 +587,7 @@ void engine_attempt_done(struct attempt *a, struct attempt_result *r)
       hs->udp_span_closed++;
     break;
   }
-  if (e->eff_inflight < e->max_inflight)
-    e->eff_inflight++;
+  workq_backoff_recovered(&e->bo);
   if (w.check) {
     results_single(hs, w.check, r, w.attempt + (r->sends > 1 ? r->sends : 1));
   } else {
@@ -906,7 +808,7 @@ void engine_progress(const struct engine *e, struct engine_progress *out)
   out->total = e->total;
   out->done = e->done;
   out->sent = e->sent;
-  out->inflight = uc_count_get(&e->inflight) + uc_count_get(&e->syn_inflight);
+  out->inflight = uc_count_get(&e->inflight) + uc_count_get(&e->sp.inflight);
   out->hosts_resolving = e->resolving;
 }
 
@@ -936,7 +838,7 @@ void engine_free(struct engine *e)
   evidence_teardown(e);
   sweep_close(e); /* its polls close with the timers below; the engine goes with the last */
   for (size_t i = 0; i < e->nhosts; i++) {
-    free_retries(&e->hosts[i]);
+    workq_free(&e->hosts[i].q);
     port_list_free(&e->hosts[i].udp_silent);
   }
   free(e->hosts);
@@ -948,6 +850,6 @@ void engine_free(struct engine *e)
     capture_close(e->capture);
   e->capture = NULL;
   uv_close((uv_handle_t *)&e->pump_timer, on_engine_closed);
-  uv_close((uv_handle_t *)&e->syn_timer, on_engine_closed);
+  uv_close((uv_handle_t *)&e->sp.timer, on_engine_closed);
   uv_close((uv_handle_t *)&e->sweep.settle, on_engine_closed);
 }

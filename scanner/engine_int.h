@@ -13,22 +13,16 @@
 #include "probes/registry.h"
 #include "scanner/capture.h"
 #include "scanner/evidence.h"
+#include "scanner/engine_syn.h"
 #include "scanner/synscan.h"
 #include "scanner/engine.h"
 #include "scanner/ratelimit.h"
 #include "scanner/rtt.h"
+#include "scanner/workq.h"
 
 #define ENGINE_MAX_SOURCES 8
 
 /* One unit of work: a single check, or one port of a host's span. */
-struct work {
-  struct work *next;
-  struct plan_check *check; /* NULL for a span port */
-  uint16_t port;
-  enum uc_transport transport;
-  unsigned attempt; /* 0 = first */
-};
-
 /* One target being probed: a host's address, or one of an Edge's interfaces. Its checks are
  * the slice of the host's checks on that target (plan.h sorts them by target). */
 struct host_sched {
@@ -42,10 +36,7 @@ struct host_sched {
   bool bad_name; /* ... because it does not exist (an input error) */
   bool resolving;
   uv_getaddrinfo_t gai;
-  size_t next_check;  /* cursor over single checks */
-  size_t span_idx;    /* cursor over spans */
-  uint32_t span_next; /* next port in spans[span_idx] */
-  struct work *retry_head, *retry_tail;
+  struct workq q;           /* what is left to send, in order (workq.h) */
   struct uc_count inflight; /* attempts holding a socket (connect, TLS, a UDP exchange) */
   struct ratelimit rl;      /* --rate: new probes per second to this target */
   uint64_t answers;         /* probes the target answered (anything but silence) */
@@ -71,13 +62,6 @@ struct host_sched {
   uint8_t range_icmp_full; /* bit per transport: every range check has its first ICMP */
 };
 
-/* A TCP span port's byte in syn_state: SYN_DONE (decided) | SYN_INFLIGHT (a SYN of attempt
- * SYN_ATTEMPT(byte) waits for its answer). */
-#define SYN_DONE 0x80
-#define SYN_INFLIGHT 0x40
-#define SYN_ATTEMPT_MASK 0x3f
-#define SYN_MAX_ATTEMPTS 21
-
 /* A UDP span port's byte in udp_state. */
 #define SWEEP_SENT 0x01 /* its datagram went out in the current pass */
 #define SWEEP_DONE 0x02 /* decided: answered, an ICMP error, or settled silent */
@@ -86,20 +70,6 @@ struct host_sched {
  * address, or a firewall dropping everything): its range ports get no retries, which would
  * only multiply the wait without changing the verdict. */
 #define SILENT_HOST_PROBES 64
-
-struct syn_entry {
-  uint64_t deadline_ns;
-  uint32_t host;
-  uint16_t port;
-  uint8_t attempt;
-};
-
-/* SYNs in flight, a min-heap on deadline. Answered ones stay until their deadline and
- * are dropped then (the port's state says it is done). */
-struct syn_heap {
-  struct syn_entry *v;
-  size_t len, cap;
-};
 
 /* How an attempt ended, as the attempt implementations report it. */
 enum attempt_status {
@@ -157,15 +127,14 @@ struct engine {
   size_t nhosts;
   size_t rr;                /* round-robin cursor over hosts */
   struct uc_count inflight; /* attempts holding a socket, all targets */
-  unsigned max_inflight;    /* the configured concurrency, capped by the fd limit */
-  unsigned eff_inflight;    /* lowered on local resource errors, raised back on success */
+  struct backoff bo;        /* the cap on attempts holding a socket: configured (capped by
+                               the fd limit), lowered on local resource errors (workq.h) */
   struct ratelimit rl;      /* --max-rate: new probes per second, all targets */
   uv_timer_t pump_timer;    /* rate cap and resource back-off */
   bool pump_timer_armed;
   bool started, stopping, finished;
   unsigned resolving;
   uint64_t total, done, sent, resource_waits;
-  unsigned starved;   /* resource waits in a row with no probe in flight to free anything */
   char stop_why[200]; /* set when the engine stops itself (no descriptor can ever be had) */
   struct attempt *attempts;
   engine_done_cb done_cb;
@@ -175,32 +144,13 @@ struct engine {
   struct capture *capture;
   char capture_why[200];
   bool capture_used;
-  bool prepared; /* engine_prepare() ran */
-  /* evidence.c: answers the capture saw, and hosts by address */
-  struct ev_table answers;
-  struct ev_host_slot {
-    struct pkt_addr addr;
-    uint32_t host1; /* index + 1; 0 = free */
-  } * by_addr;
-  uint32_t by_addr_mask;
+  bool prepared;      /* engine_prepare() ran */
+  struct ev_index ev; /* evidence.c's: answers the capture saw, targets by address */
   unsigned long capture_packets;
   unsigned capture_drops;
   struct uc_handles handles; /* the engine's own timers and polls, until closed */
   bool probing;              /* resolution finished, probes may start */
-  /* raw SYN probing */
-  bool syn_on;
-  struct synscan syn;
-  struct syn_heap syn_heap;
-  struct uc_count syn_inflight; /* SYNs awaiting an answer (no socket: a window, not slots) */
-  unsigned syn_window;
-  uv_timer_t syn_timer;
-  bool syn_timer_armed;
-  uint64_t syn_timer_due;
-  struct {
-    uint16_t port;
-    uint32_t host;
-    uint64_t sent_ns;
-  } syn_rtt[64];
+  struct syn_prober sp;      /* raw SYN probes (engine_syn.h) */
   /* --source: the local address every probe is bound to (ss_family AF_UNSPEC: none) */
   struct sockaddr_storage source;
   /* local addresses probes went out from, for the report's vantage.source_addresses */
@@ -256,19 +206,6 @@ void sweep_stop(struct engine *e);
 void sweep_finish_stopped(struct engine *e);
 void sweep_close(struct engine *e);
 
-/* engine_syn.c: raw SYN probes. syn_open opens the raw socket (privileged, before the
- * scan starts); syn_setup prepares the hosts once their addresses are known. */
-void syn_open(struct engine *e);
-void syn_setup(struct engine *e);
-/* Capture packets for the SYN prober: an answer or an ICMP error about one of our SYNs.
- * True when it was one (and has been recorded). */
-bool syn_on_answer(struct engine *e, struct host_sched *hs, const struct pkt_info *p);
-bool syn_on_icmp(struct engine *e, struct host_sched *hs, const struct pkt_info *p,
-                 const struct icmp_info *ii, enum uc_state st);
-bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w);
-void syn_flush(struct engine *e);
-void syn_stop(struct engine *e);
-void syn_teardown(struct engine *e);
 /* evidence.c: the capture subscriber, and what it proves for attempts and checks. */
 int evidence_setup(struct engine *e); /* after resolution: host index, answer table */
 void evidence_teardown(struct engine *e);

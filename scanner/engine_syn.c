@@ -77,20 +77,20 @@ static void syn_record(struct engine *e, struct host_sched *hs, uint16_t port, e
   if (st != UC_ST_FILTERED)
     engine_target_answered(hs);
   if (in_flight)
-    uc_count_dec(&e->syn_inflight);
+    uc_count_dec(&e->sp.inflight);
 }
 
 bool syn_on_answer(struct engine *e, struct host_sched *hs, const struct pkt_info *p)
 {
   uint16_t port;
-  enum syn_answer a = synscan_classify(&e->syn, p, &port);
+  enum syn_answer a = synscan_classify(&e->sp.raw, p, &port);
   if (a == SYN_NOT_OURS)
     return false;
   /* RTT from the sample table, when this port's send time is still there. */
   unsigned slot = port % 64;
-  if (e->syn_rtt[slot].port == port && e->syn_rtt[slot].host == (uint32_t)(hs - e->hosts)) {
-    rtt_sample(&hs->rtt, (double)(uv_hrtime() - e->syn_rtt[slot].sent_ns) / 1e6);
-    e->syn_rtt[slot].port = 0;
+  if (e->sp.rtt[slot].port == port && e->sp.rtt[slot].host == (uint32_t)(hs - e->hosts)) {
+    rtt_sample(&hs->rtt, (double)(uv_hrtime() - e->sp.rtt[slot].sent_ns) / 1e6);
+    e->sp.rtt[slot].port = 0;
   }
   syn_record(e, hs, port, a == SYN_OPEN ? UC_ST_OPEN : UC_ST_CLOSED);
   return true;
@@ -100,7 +100,7 @@ bool syn_on_icmp(struct engine *e, struct host_sched *hs, const struct pkt_info 
                  const struct icmp_info *ii, enum uc_state st)
 {
   uint16_t port;
-  if (!synscan_icmp_ours(&e->syn, p, &port))
+  if (!synscan_icmp_ours(&e->sp.raw, p, &port))
     return false;
   if (st != UC_ST_NONE) {
     syn_record(e, hs, port, st);
@@ -112,7 +112,7 @@ bool syn_on_icmp(struct engine *e, struct host_sched *hs, const struct pkt_info 
 static void expire(struct engine *e)
 {
   uint64_t now = uv_hrtime();
-  struct syn_heap *hp = &e->syn_heap;
+  struct syn_heap *hp = &e->sp.heap;
   while (hp->len && hp->v[0].deadline_ns <= now) {
     struct syn_entry en = heap_pop(hp);
     unsigned k = en.attempt;
@@ -121,7 +121,7 @@ static void expire(struct engine *e)
     if ((*s & SYN_DONE) || !(*s & SYN_INFLIGHT) || (*s & SYN_ATTEMPT_MASK) != k)
       continue; /* answered, or superseded by a later attempt */
     *s &= (uint8_t)~SYN_INFLIGHT;
-    uc_count_dec(&e->syn_inflight);
+    uc_count_dec(&e->sp.inflight);
     engine_target_silent(hs);
     struct work w = {.port = en.port, .transport = UC_TCP, .attempt = k + 1};
     if (engine_retry_silence(hs, &(struct work){.attempt = k, .transport = UC_TCP})) {
@@ -137,7 +137,7 @@ static void expire(struct engine *e)
 static void on_timer(uv_timer_t *t)
 {
   struct engine *e = t->data;
-  e->syn_timer_armed = false;
+  e->sp.timer_armed = false;
   /* Answers that are already in the capture buffer count before deadlines do. */
   capture_drain(e->capture);
   expire(e);
@@ -147,14 +147,14 @@ static void on_timer(uv_timer_t *t)
 
 static void arm_timer(struct engine *e)
 {
-  if (!e->syn_heap.len || e->stopping)
+  if (!e->sp.heap.len || e->stopping)
     return;
-  uint64_t next = e->syn_heap.v[0].deadline_ns;
+  uint64_t next = e->sp.heap.v[0].deadline_ns;
   uint64_t now = uv_hrtime();
   uint64_t ms = next > now ? (next - now + 999999) / 1000000 : 0;
-  uv_timer_start(&e->syn_timer, on_timer, ms ? ms : 1, 0);
-  e->syn_timer_armed = true;
-  e->syn_timer_due = now + (ms ? ms : 1) * 1000000ull;
+  uv_timer_start(&e->sp.timer, on_timer, ms ? ms : 1, 0);
+  e->sp.timer_armed = true;
+  e->sp.timer_due = now + (ms ? ms : 1) * 1000000ull;
 }
 
 void syn_open(struct engine *e)
@@ -164,16 +164,16 @@ void syn_open(struct engine *e)
   uint8_t key[32];
   engine_random(key);
   char why[160];
-  if (synscan_open(&e->syn, key, why, sizeof(why)) < 0) {
+  if (synscan_open(&e->sp.raw, key, why, sizeof(why)) < 0) {
     snprintf(e->capture_why, sizeof(e->capture_why), "raw SYN probes unavailable: %s", why);
     return;
   }
-  e->syn_on = true;
+  e->sp.on = true;
 }
 
 void syn_setup(struct engine *e)
 {
-  if (!e->syn_on)
+  if (!e->sp.on)
     return;
   for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
@@ -218,9 +218,9 @@ bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
   uint8_t *s = &hs->syn_state[w->port - hs->syn_base];
   if (*s & SYN_DONE)
     return true; /* answered meanwhile (a late answer to an earlier attempt) */
-  if (!synscan_add(&e->syn, hs->saddr_be, hs->daddr_be, w->port)) {
+  if (!synscan_add(&e->sp.raw, hs->saddr_be, hs->daddr_be, w->port)) {
     syn_flush(e);
-    if (!synscan_add(&e->syn, hs->saddr_be, hs->daddr_be, w->port))
+    if (!synscan_add(&e->sp.raw, hs->saddr_be, hs->daddr_be, w->port))
       return false; /* the socket pushes back: use connect() for this one */
   }
   const struct scan_conf *c = e->conf;
@@ -231,31 +231,31 @@ bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
       .host = (uint32_t)(hs - e->hosts),
       .port = w->port,
       .attempt = (uint8_t)k};
-  if (heap_push(&e->syn_heap, &en) < 0)
+  if (heap_push(&e->sp.heap, &en) < 0)
     return false;
   *s = (uint8_t)(SYN_INFLIGHT | k);
   unsigned slot = w->port % 64;
-  e->syn_rtt[slot].port = w->port;
-  e->syn_rtt[slot].host = en.host;
-  e->syn_rtt[slot].sent_ns = now;
-  uc_count_inc(&e->syn_inflight);
+  e->sp.rtt[slot].port = w->port;
+  e->sp.rtt[slot].host = en.host;
+  e->sp.rtt[slot].sent_ns = now;
+  uc_count_inc(&e->sp.inflight);
   engine_probe_sent(e);
-  if (!e->syn_timer_armed || en.deadline_ns < e->syn_timer_due)
+  if (!e->sp.timer_armed || en.deadline_ns < e->sp.timer_due)
     arm_timer(e);
   return true;
 }
 
 void syn_flush(struct engine *e)
 {
-  if (!e->syn_on)
+  if (!e->sp.on)
     return;
-  while (e->syn.n) {
-    int sent = synscan_flush(&e->syn);
+  while (e->sp.raw.n) {
+    int sent = synscan_flush(&e->sp.raw);
     if (sent <= 0) {
       /* ENOBUFS/EAGAIN: the unsent SYNs stay queued; their deadlines retry them if the
        * queue never drains. Try again on the next pump. */
       if (sent < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EPERM)
-        e->syn.n = 0;
+        e->sp.raw.n = 0;
       break;
     }
   }
@@ -263,29 +263,29 @@ void syn_flush(struct engine *e)
 
 void syn_stop(struct engine *e)
 {
-  struct syn_heap *hp = &e->syn_heap;
+  struct syn_heap *hp = &e->sp.heap;
   for (size_t i = 0; i < hp->len; i++) {
     const struct syn_entry *en = &hp->v[i];
     struct host_sched *hs = &e->hosts[en->host];
     uint8_t *s = &hs->syn_state[en->port - hs->syn_base];
     if (!(*s & SYN_DONE) && (*s & SYN_INFLIGHT) && (*s & SYN_ATTEMPT_MASK) == en->attempt) {
       *s &= (uint8_t)~SYN_INFLIGHT;
-      uc_count_dec(&e->syn_inflight);
+      uc_count_dec(&e->sp.inflight);
     }
   }
   hp->len = 0;
-  if (e->syn_timer_armed)
-    uv_timer_stop(&e->syn_timer);
-  e->syn_timer_armed = false;
+  if (e->sp.timer_armed)
+    uv_timer_stop(&e->sp.timer);
+  e->sp.timer_armed = false;
 }
 
 void syn_teardown(struct engine *e)
 {
-  free(e->syn_heap.v);
-  memset(&e->syn_heap, 0, sizeof(e->syn_heap));
-  if (e->syn_on)
-    synscan_close(&e->syn);
-  e->syn_on = false;
+  free(e->sp.heap.v);
+  memset(&e->sp.heap, 0, sizeof(e->sp.heap));
+  if (e->sp.on)
+    synscan_close(&e->sp.raw);
+  e->sp.on = false;
   for (size_t i = 0; i < e->nhosts; i++) {
     free(e->hosts[i].syn_state);
     e->hosts[i].syn_state = NULL;

@@ -244,10 +244,10 @@ static bool sockaddr_to_pkt(const struct sockaddr_storage *ss, struct pkt_addr *
 
 struct host_sched *evidence_host(struct engine *e, const struct pkt_addr *a)
 {
-  if (!e->by_addr)
+  if (!e->ev.by_addr)
     return NULL;
   for (uint32_t i = addr_hash(a);; i++) {
-    const struct ev_host_slot *s = &e->by_addr[i & e->by_addr_mask];
+    const struct ev_host_slot *s = &e->ev.by_addr[i & e->ev.by_addr_mask];
     if (!s->host1)
       return NULL;
     if (addr_eq(&s->addr, a))
@@ -266,19 +266,19 @@ int evidence_setup(struct engine *e)
   uint32_t n = 16;
   while (n < 2 * e->nhosts + 2)
     n <<= 1;
-  e->by_addr = calloc(n, sizeof(*e->by_addr));
-  if (!e->by_addr)
+  e->ev.by_addr = calloc(n, sizeof(*e->ev.by_addr));
+  if (!e->ev.by_addr)
     return -1;
-  e->by_addr_mask = n - 1;
+  e->ev.by_addr_mask = n - 1;
   for (size_t i = 0; i < e->nhosts; i++) {
     struct pkt_addr a;
     if (!e->hosts[i].ready || !sockaddr_to_pkt(&e->hosts[i].tg->addr, &a) || evidence_host(e, &a))
       continue; /* two names for one address: the first gets the evidence */
     uint32_t k = addr_hash(&a);
-    while (e->by_addr[k & e->by_addr_mask].host1)
+    while (e->ev.by_addr[k & e->ev.by_addr_mask].host1)
       k++;
-    e->by_addr[k & e->by_addr_mask].addr = a;
-    e->by_addr[k & e->by_addr_mask].host1 = (uint32_t)i + 1;
+    e->ev.by_addr[k & e->ev.by_addr_mask].addr = a;
+    e->ev.by_addr[k & e->ev.by_addr_mask].host1 = (uint32_t)i + 1;
   }
   /* An entry lives from its packet to the socket callback that follows; but one drain
    * can bring the answers of every probe in flight before any of their callbacks runs.
@@ -287,9 +287,9 @@ int evidence_setup(struct engine *e)
    * rejected ports: no eviction; with 2x and 8 slots, about 1%). */
   const struct scan_conf *c = e->conf;
   uint64_t age = (uint64_t)(c->timeout_ms ? c->timeout_ms : 1000) * 4 * 1000000ull;
-  if (ev_table_init(&e->answers, 4 * e->max_inflight, age) < 0) {
-    free(e->by_addr);
-    e->by_addr = NULL;
+  if (ev_table_init(&e->ev.answers, 4 * e->bo.max_inflight, age) < 0) {
+    free(e->ev.by_addr);
+    e->ev.by_addr = NULL;
     return -1;
   }
   return 0;
@@ -297,10 +297,10 @@ int evidence_setup(struct engine *e)
 
 void evidence_teardown(struct engine *e)
 {
-  free(e->by_addr);
-  e->by_addr = NULL;
-  e->by_addr_mask = 0;
-  ev_table_free(&e->answers);
+  free(e->ev.by_addr);
+  e->ev.by_addr = NULL;
+  e->ev.by_addr_mask = 0;
+  ev_table_free(&e->ev.answers);
 }
 
 /* --- the capture subscriber --- */
@@ -320,7 +320,7 @@ static void on_icmp(struct engine *e, const struct pkt_info *p)
   struct host_sched *hs = evidence_host(e, &p->quoted.dst);
   if (!hs)
     return; /* about a packet to somewhere we do not scan */
-  if (e->syn_on && hs->syn && p->quoted.proto == IPPROTO_TCP) {
+  if (e->sp.on && hs->syn && p->quoted.proto == IPPROTO_TCP) {
     struct icmp_info ii;
     const char *meaning;
     enum uc_state st = icmp_classify(p->icmp_v6, p->icmp_type, p->icmp_code, &meaning);
@@ -340,7 +340,7 @@ static void on_icmp(struct engine *e, const struct pkt_info *p)
   a.icmp_type = (uint8_t)p->icmp_type;
   a.icmp_code = (uint8_t)p->icmp_code;
   a.from = p->l4.src;
-  ev_table_put(&e->answers, &a);
+  ev_table_put(&e->ev.answers, &a);
 }
 
 void evidence_on_packet(void *arg, const struct pkt_info *p)
@@ -359,7 +359,7 @@ void evidence_on_packet(void *arg, const struct pkt_info *p)
   if (!hs)
     return;
   host_ttl_note(&hs->ttl, l->tcp_flags, p->ttl);
-  if (e->syn_on && hs->syn && syn_on_answer(e, hs, p))
+  if (e->sp.on && hs->syn && syn_on_answer(e, hs, p))
     return;
   struct ev_answer a;
   if (!ev_key_of_answer(p, &a.key))
@@ -372,10 +372,11 @@ void evidence_on_packet(void *arg, const struct pkt_info *p)
   a.icmp_v6 = 0;
   a.icmp_type = a.icmp_code = 0;
   a.from = l->src;
-  ev_table_put(&e->answers, &a);
+  ev_table_put(&e->ev.answers, &a);
 }
 
 /* --- socket error queues --- */
+#ifndef _WIN32 /* Windows has none: scanner/errqueue_win.c */
 
 void evidence_socket_opts(int fd, int family)
 {
@@ -461,13 +462,14 @@ bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_i
   judge_from_target(dst, ii); /* a connected socket's: its destination, whatever the name */
   return true;
 }
+#endif
 
 /* --- attempts --- */
 
 bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct attempt_result *r)
 {
   struct engine *e = a->eng;
-  if (!e->capture || !lport || !e->answers.slot)
+  if (!e->capture || !lport || !e->ev.answers.slot)
     return false;
   /* The packet that caused this result reached the capture's ring before the socket
    * reported it: process what is waiting, then look. */
@@ -483,7 +485,7 @@ bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct atte
   k.rport = a->w.port;
   memcpy(k.raddr, ra.a, 16);
   struct ev_answer ans;
-  if (!ev_table_take(&e->answers, &k, a->start_ns, uv_hrtime(), &ans))
+  if (!ev_table_take(&e->ev.answers, &k, a->start_ns, uv_hrtime(), &ans))
     return false;
   a->answer_rx_ns = ans.rx_ns;
   if (ans.kind == EV_TCP) {

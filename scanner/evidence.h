@@ -95,4 +95,18 @@ void host_ttl_note(struct host_ttl *h, uint8_t tcp_flags, uint8_t ttl);
  * Without: yes when another RST TTL was seen at least 3 times and more than twice as often. */
 bool host_ttl_odd_rst(const struct host_ttl *h, uint8_t ttl, uint8_t *usual);
 
+/* The engine's evidence index, owned by evidence.c (evidence_setup fills it once the
+ * addresses are known, evidence_teardown frees it): answers the capture saw, and the scan's
+ * targets by address (open addressing; host1 is the target's index + 1, 0 a free slot). */
+struct ev_host_slot {
+  struct pkt_addr addr;
+  uint32_t host1;
+};
+
+struct ev_index {
+  struct ev_table answers;
+  struct ev_host_slot *by_addr;
+  uint32_t by_addr_mask;
+};
+
 #endif

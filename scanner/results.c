@@ -71,22 +71,6 @@ void results_host_unresolved(struct host_sched *hs)
   }
 }
 
-/* Whether the scheduler had handed out work for check c (index k) of hs: a single check
- * behind the cursor over single checks, a range whose first port is behind the span cursor. */
-static bool check_started(const struct host_sched *hs, size_t k, const struct plan_check *c)
-{
-  if (!c->is_range)
-    return k < hs->next_check;
-  const struct plan_target *tg = hs->tg;
-  for (size_t s = 0; s < tg->nspans && s <= hs->span_idx; s++) {
-    const struct plan_span *sp = &tg->spans[s];
-    if (sp->transport != c->transport || c->first < sp->first || c->first > sp->last)
-      continue;
-    return s < hs->span_idx || c->first < hs->span_next;
-  }
-  return false;
-}
-
 /* A range check's end: probed in full; or, in a stopped scan, cut short after some ports:
  * kept, judged on what was probed (partial). */
 static void finalize_range(struct plan_check *c, bool stopping)
@@ -129,6 +113,6 @@ void results_finalize(struct engine *e)
     struct host_sched *hs = &e->hosts[i];
     for (size_t k = 0; k < hs->nchecks; k++)
       if (!hs->checks[k].res.done)
-        hs->checks[k].res.started = check_started(hs, k, &hs->checks[k]);
+        hs->checks[k].res.started = workq_started(&hs->q, k);
   }
 }

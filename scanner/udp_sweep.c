@@ -248,14 +248,7 @@ static void arm_settle(struct engine *e)
 
 bool sweep_queued(const struct host_sched *hs)
 {
-  for (const struct work *w = hs->retry_head; w; w = w->next)
-    if (!w->check && w->transport == UC_UDP)
-      return true;
-  for (size_t k = hs->span_idx; k < hs->tg->nspans; k++)
-    if (hs->tg->spans[k].transport == UC_UDP &&
-        (k > hs->span_idx || hs->span_next <= hs->tg->spans[k].last))
-      return true;
-  return false;
+  return workq_span_pending(&hs->q, UC_UDP);
 }
 
 static int open_family(struct engine *e, struct udp_sweep *s, int family)

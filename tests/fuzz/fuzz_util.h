@@ -44,7 +44,8 @@ fuzz_fail(const char *file, int line, const char *expr, const char *fmt, ...)
       fuzz_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);                                           \
   } while (0)
 
-/* An exact-size heap copy (never NULL; size 0 gives a 0-byte allocation). */
+/* An exact-size heap copy (never NULL; size 0 gives a 1-byte block holding 0, which gcc's
+ * -Wmaybe-uninitialized wants written). */
 __attribute__((unused)) static uint8_t *fuzz_dup(const uint8_t *data, size_t n)
 {
   uint8_t *p = malloc(n ? n : 1);
@@ -52,6 +53,8 @@ __attribute__((unused)) static uint8_t *fuzz_dup(const uint8_t *data, size_t n)
     abort();
   if (n)
     memcpy(p, data, n);
+  else
+    p[0] = 0;
   return p;
 }
 

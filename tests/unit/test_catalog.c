@@ -1,4 +1,5 @@
-/* tests/unit/test_catalog.c - the built-in catalog: every seed row present, loader strict. */
+/* tests/unit/test_catalog.c - the built-in catalog: every seed row present, loader strict. The
+ * site files refused, with the message each gets, are cases in tests/data/catalog/. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <cmocka.h>
 
 #include "catalog/catalog.h"
+#include "tests/support/data_cases.h"
 
 /* A seed row whose connection goes from one role's host to another's is in the catalog twice:
  * outbound on the source's role (reported skip there) and inbound on the receiving roles
@@ -313,19 +315,25 @@ static void test_ids_english_and_descriptive(void **state)
   catalog_free(&c);
 }
 
-static void expect_error(const char *text, int line, int col, const char *needle)
+/* tests/data/catalog/<case>/input is a site catalog file (--catalog), loaded over the built-in
+ * catalog; expect is the error as `ucscan` prints it, "input:LINE:COLUMN: message". */
+static char *catalog_case(const struct data_case *c, void *arg)
 {
-  struct catalog c = {0};
+  (void)arg;
+  struct catalog cat = {0};
   struct uc_err err;
   uc_err_clear(&err);
-  assert_int_equal(catalog_load_builtin(&c, &err), 0);
-  int rc = catalog_load_text(&c, "site.json", text, strlen(text), 1, &err);
-  if (rc == 0)
-    fail_msg("accepted: %s", text);
-  if (err.line != line || err.column != col || !strstr(err.text, needle))
-    fail_msg("got %d:%d '%s', want %d:%d '%s'", err.line, err.column, err.text, line, col, needle);
-  assert_string_equal(err.source, "site.json");
-  catalog_free(&c);
+  if (catalog_load_builtin(&cat, &err) < 0)
+    return data_case_printf("built-in catalog: %s\n", err.text);
+  int rc = catalog_load_file(&cat, c->path, &err);
+  catalog_free(&cat);
+  return data_case_load_result(c, rc, &err);
+}
+
+static void test_data_cases(void **state)
+{
+  (void)state;
+  data_cases_run("catalog", DATA_TEXT, catalog_case, NULL);
 }
 
 static const char row_ok[] =
@@ -341,42 +349,6 @@ static void row_with(char *dst, size_t cap, const char *from, const char *to)
   const char *p = strstr(row_ok, from);
   assert_non_null(p);
   snprintf(dst, cap, "%.*s%s%s", (int)(p - row_ok), row_ok, to, p + strlen(from));
-}
-
-static void test_malformed_files_name_line_and_column(void **state)
-{
-  (void)state;
-  char buf[4096];
-  expect_error("{\"schema\": \"ucscan-catalog/1\",\n  \"bogus\": 1}", 2, 3,
-               "unknown key \"bogus\"");
-  expect_error("{\"schema\": \"ucscan-catalog/2\"}", 1, 12, "unsupported schema");
-  expect_error("{\"schema\": \"ucscan-catalog/1\", \"tables\": [}", 1, 43, "invalid JSON");
-  snprintf(
-      buf, sizeof(buf),
-      "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s,\n%s]}]}",
-      row_ok, row_ok);
-  expect_error(buf, 3, 8, "duplicate row id");
-  char bad[2048];
-  row_with(bad, sizeof(bad), "\"front-end\"", "\"frontend\"");
-  snprintf(buf, sizeof(buf),
-           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s]}]}",
-           bad);
-  expect_error(buf, 2, 62, "unknown role \"frontend\"");
-  row_with(bad, sizeof(bad), "5061,", "70000,");
-  snprintf(buf, sizeof(buf),
-           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s]}]}",
-           bad);
-  expect_error(buf, 2, 118, "\"port\" must be a number from 1 to 65535");
-  row_with(bad, sizeof(bad), "\"inbound\"", "\"sideways\"");
-  snprintf(buf, sizeof(buf),
-           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s]}]}",
-           bad);
-  expect_error(buf, 2, 202, "direction must be inbound, outbound, both or none");
-  row_with(bad, sizeof(bad), "\"probe\": true", "\"probe\": false");
-  snprintf(buf, sizeof(buf),
-           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": [\n%s]}]}",
-           bad);
-  expect_error(buf, 2, 1, "needs a \"skip_reason\"");
 }
 
 static void test_site_file_extends(void **state)
@@ -563,15 +535,7 @@ static void test_table_sources(void **state)
 {
   (void)state;
   char buf[4096];
-  snprintf(buf, sizeof(buf),
-           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [\n"
-           "{\"id\": \"t\", \"source\": {\"file\": \"other\"}, \"rows\": [\n%s]}]}",
-           row_ok);
-  expect_error(buf, 3, 293, "source file \"site\" differs from the table's source \"other\"");
-  snprintf(buf, sizeof(buf),
-           "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"rows\": []},\n"
-           "{\"id\": \"t\", \"rows\": []}]}");
-  expect_error(buf, 2, 8, "table id \"t\" used twice in this file");
+  /* (refused: tests/data/catalog/row-source-differs-from-table and table-id-twice) */
   snprintf(buf, sizeof(buf),
            "{\"schema\": \"ucscan-catalog/1\", \"tables\": [{\"id\": \"t\", \"source\": "
            "{\"file\": \"a\"}, \"rows\": []}, {\"id\": \"t\", \"source\": {\"file\": \"b\"}, "
@@ -592,7 +556,7 @@ int main(void)
       cmocka_unit_test(test_rows_on_the_receiving_side),
       cmocka_unit_test(test_from_and_interface),
       cmocka_unit_test(test_edge_rows_per_product),
-      cmocka_unit_test(test_malformed_files_name_line_and_column),
+      cmocka_unit_test(test_data_cases),
       cmocka_unit_test(test_site_file_extends),
       cmocka_unit_test(test_json_round_trip),
       cmocka_unit_test(test_json_selection_and_site_roles),

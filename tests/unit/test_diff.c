@@ -1,5 +1,6 @@
 /* tests/unit/test_diff.c - drift between two reports: categories, evidence that matters,
- * order, exit status, input errors with positions, the table. */
+ * order, exit status, the table. The report files refused, with the message each gets (as
+ * `ucscan diff` and `ucscan merge` print it), are cases in tests/data/report/. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -8,13 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "reports/diff.h"
 #include "reports/report.h"
 #include "model/verdict.h"
 #include "model/plan.h"
+#include "tests/support/data_cases.h"
 
 /* ---------------- building reports ---------------- */
 
@@ -552,80 +553,24 @@ static void test_incomplete_and_product(void **state)
   json_decref(n);
 }
 
-static void expect_bad(const char *text, int line, int col, const char *needle)
+/* tests/data/report/<case>/input is a report file as `ucscan diff` and `ucscan merge` read it
+ * (diff_load); expect is the error as printed, "input:LINE:COLUMN: message". */
+static char *report_case(const struct data_case *c, void *arg)
 {
-  char path[] = "/tmp/uc-diff-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-  close(fd);
+  (void)arg;
   struct jdoc d;
   struct uc_err err;
   uc_err_clear(&err);
-  int rc = diff_load(&d, path, &err);
-  unlink(path);
-  if (rc == 0) {
+  int rc = diff_load(&d, c->path, &err);
+  if (rc == 0)
     jdoc_free(&d);
-    fail_msg("accepted: %s", text);
-  }
-  if (strcmp(err.source, path) != 0 || err.line != line || err.column != col ||
-      !strstr(err.text, needle))
-    fail_msg("got %s:%d:%d '%s', want %d:%d '%s'", err.source, err.line, err.column, err.text, line,
-             col, needle);
+  return data_case_load_result(c, rc, &err);
 }
 
-#define HEAD "{\"schema\": \"ucscan-report/1\", \"topology\": \"t\",\n"
-#define CHECK(x)                                                                                   \
-  "{\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"pass\"" x "}"
-
-static void test_bad_input(void **state)
+static void test_data_cases(void **state)
 {
   (void)state;
-  expect_bad("", 1, 1, "empty file");
-  expect_bad("{\n  \"schema\": \"ucscan-report/1\",\n  \"hosts\": [,]\n}\n", 3, 13, "invalid JSON");
-  expect_bad("[1, 2]\n", 1, 1, "a JSON object");
-  expect_bad("{\"topology\": \"t\", \"hosts\": []}", 1, 1, "no \"schema\"");
-  expect_bad("{\n  \"schema\": \"ucscan-report/2\",\n  \"hosts\": []}", 2, 13,
-             "report schema \"ucscan-report/2\" is not supported");
-  expect_bad("{\"schema\": 1}", 1, 12, "(not a string)");
-  expect_bad("{\"schema\": \"ucscan-report/1\", \"hosts\": []}", 1, 1, "\"topology\" string");
-  expect_bad(HEAD "\"hosts\": {}}", 2, 10, "\"hosts\" array");
-  expect_bad(HEAD "\"complete\": \"yes\", \"hosts\": []}", 2, 13, "true or false");
-  expect_bad(HEAD
-             "\"hosts\": [{\"name\": \"a\", \"checks\": []},\n {\"name\": \"a\", \"checks\": []}]}",
-             3, 11, "duplicate host \"a\" (also hosts[0])");
-  expect_bad(HEAD "\"hosts\": [{\"checks\": []}]}", 2, 11, "needs a \"name\"");
-  expect_bad(HEAD "\"hosts\": [{\"name\": \"a\"}]}", 2, 11, "needs a \"checks\" array");
-  expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n" CHECK("") ",\n" CHECK("") "]}]}",
-             4, 1, "check 443/tcp of host \"a\" is listed twice (also checks[0])");
-  expect_bad(HEAD
-             "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
-             "{\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"ok\"}]}]}",
-             3, 61, "\"verdict\" must be one of");
-  expect_bad(HEAD
-             "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
-             "{\"port\": null, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"pass\"}]}]}",
-             3, 1, "either a \"port\" or a \"range\"");
-  expect_bad(
-      HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
-           "{\"port\": 70000, \"range\": null, \"transport\": \"tcp\", \"verdict\": \"pass\"}]}]}",
-      3, 10, "\"port\" must be a number");
-  expect_bad(HEAD "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
-                  "{\"port\": null, \"range\": {\"first\": 9, \"last\": 1}, \"transport\": \"tcp\","
-                  " \"verdict\": \"pass\"}]}]}",
-             3, 25, "first <= last");
-  expect_bad(HEAD
-             "\"hosts\": [{\"name\": \"a\", \"checks\": [\n"
-             "{\"port\": 1, \"range\": null, \"transport\": \"sctp\", \"verdict\": \"pass\"}]}]}",
-             3, 41, "\"tcp\" or \"udp\"");
-  expect_bad(HEAD
-             "\"hosts\": [{\"name\": \"a\", \"checks\": [\n" CHECK(", \"state\": \"ajar\"") "]}]}",
-             3, 78, "\"state\" must be null or one of");
-  expect_bad(HEAD
-             "\"hosts\": [{\"name\": \"a\", \"checks\": [\n" CHECK(", \"evidence\": []") "]}]}",
-             3, 81, "\"evidence\" must be an object");
-  expect_bad("{\"schema\": \"ucscan-report/1\", \"topology\": \"t\", \"hosts\": [\x01]}", 1, 58,
-             "invalid JSON");
+  data_cases_run("report", DATA_TEXT, report_case, NULL);
 }
 
 /* A real report (report_json of a plan) passes diff's validation, and its range and
@@ -742,7 +687,7 @@ int main(void)
       cmocka_unit_test(test_ephemeral_not_changes),
       cmocka_unit_test(test_topology_mismatch),
       cmocka_unit_test(test_incomplete_and_product),
-      cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_data_cases),
       cmocka_unit_test(test_real_report),
       cmocka_unit_test(test_table),
   };

@@ -338,13 +338,33 @@ static void test_icmp_words(void **state)
   json_decref(ev);
 }
 
+/* Windows names no sender for the port unreachable it reports (WSAECONNRESET): the words
+ * say so, and the evidence's "from" is null rather than an empty address. */
+static void test_icmp_unknown_sender(void **state)
+{
+  (void)state;
+  struct icmp_info i = {.v6 = 0, .type = 3, .code = 3};
+  char buf[256];
+  icmp_reason(&i, buf, sizeof(buf));
+  assert_string_equal(buf, "port unreachable (ICMP 3/3; the system does not say who sent it)");
+  json_t *ev = icmp_evidence(&i);
+  assert_true(json_is_null(json_object_get(ev, "from")));
+  assert_string_equal(json_string_value(json_object_get(ev, "meaning")), "port unreachable");
+  json_decref(ev);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_put_take),        cmocka_unit_test(test_older_than_attempt_or_expired),
-      cmocka_unit_test(test_newer_replaces),  cmocka_unit_test(test_bounded),
-      cmocka_unit_test(test_keys_of_packets), cmocka_unit_test(test_ttl_hist),
-      cmocka_unit_test(test_odd_rst),         cmocka_unit_test(test_icmp_words),
+      cmocka_unit_test(test_put_take),
+      cmocka_unit_test(test_older_than_attempt_or_expired),
+      cmocka_unit_test(test_newer_replaces),
+      cmocka_unit_test(test_bounded),
+      cmocka_unit_test(test_keys_of_packets),
+      cmocka_unit_test(test_ttl_hist),
+      cmocka_unit_test(test_odd_rst),
+      cmocka_unit_test(test_icmp_words),
+      cmocka_unit_test(test_icmp_unknown_sender),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,15 @@
-/* tests/unit/test_http.c - HTTP HEAD probe on byte fixtures: the request, IIS replies from the
- * Lync web services (401 with WWW-Authenticate), interim responses, split and drip-fed
- * replies, oversized and malformed ones, the status line parser and the responder. */
+/* tests/unit/test_http.c - HTTP HEAD probe on byte fixtures: the request, interim responses,
+ * split and drip-fed replies, oversized ones, the status line parser and the responder. The
+ * replies from IIS in front of the Lync web services, and the malformed and foreign ones, are
+ * cases in tests/data/http/ with the outcome each gets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/support/data_cases.h"
+#include "tests/support/probe_cases.h"
 #include "tests/support/probe_fx.h"
 
 #include <arpa/inet.h>
@@ -55,28 +58,16 @@ static void assert_fail(const struct probe_fx *f, const char *reason)
 
 /* ---- fixtures ---- */
 
-/* IIS in front of the Lync 2013 / SfB 2015 external web services: anonymous HEAD gets 401. */
-static const char iis_401[] = "HTTP/1.1 401 Unauthorized\r\n"
-                              "Content-Type: text/html\r\n"
-                              "Server: Microsoft-IIS/10.0\r\n"
-                              "request-id: 4f7d3a2e-8b1c-4c55-9a2e-1d2f3b4c5d6e\r\n"
-                              "X-MS-Server-Fqdn: fe01.contoso.test\r\n"
-                              "WWW-Authenticate: Negotiate\r\n"
-                              "WWW-Authenticate: NTLM\r\n"
-                              "X-Powered-By: ASP.NET\r\n"
-                              "Date: Sat, 21 Nov 2026 22:00:00 GMT\r\n"
-                              "Content-Length: 1293\r\n"
-                              "\r\n";
+/* The replies are cases in tests/data/http/ (the kind's target below); the tests here take
+ * some of them further than one reply: segmentation, prefixes, caps. */
+static const struct probe_case_kind http_kind = {&probe_http, "fe01.contoso.test", "198.18.1.11",
+                                                 80,          UC_P_HTTP,           NULL};
 
-static const char iis_200[] = "HTTP/1.1 200 OK\r\n"
-                              "Content-Length: 703\r\n"
-                              "Content-Type: text/html\r\n"
-                              "Last-Modified: Tue, 03 Mar 2026 10:11:12 GMT\r\n"
-                              "Accept-Ranges: bytes\r\n"
-                              "ETag: \"a1b2c3d4e5f6d81:0\"\r\n"
-                              "Server: Microsoft-IIS/8.5\r\n"
-                              "Date: Sat, 21 Nov 2026 22:00:00 GMT\r\n"
-                              "\r\n";
+/* A case's reply (tests/data/http/<name>/input), NUL-terminated; test_free it. */
+static char *reply(const char *name, size_t *len)
+{
+  return (char *)data_case_input("http", name, len);
+}
 
 /* ---- request ---- */
 
@@ -152,98 +143,23 @@ static void test_build_unusable(void **unused)
 
 /* ---- classify ---- */
 
-static void test_iis_401(void **unused)
-{
-  struct probe_fx f;
-  fx_init(&f, "lyncweb.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(probe_fx_classify(&f, iis_401, strlen(iis_401)), PROBE_DONE);
-  assert_ok(&f, 401, "Microsoft-IIS/10.0", "HTTP 401 Unauthorized (Server: Microsoft-IIS/10.0)");
-  assert_int_equal(f.out.listener, 0);
-  probe_fx_done(&f);
-}
-
-static void test_iis_200_and_variants(void **unused)
-{
-  struct probe_fx f;
-  fx_init(&f, "owa.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(probe_fx_classify(&f, iis_200, strlen(iis_200)), PROBE_DONE);
-  assert_ok(&f, 200, "Microsoft-IIS/8.5", "HTTP 200 OK (Server: Microsoft-IIS/8.5)");
-  probe_fx_done(&f);
-
-  static const struct {
-    const char *r;
-    int code;
-    const char *server;
-    const char *reason;
-  } cases[] = {
-      {"HTTP/1.0 302 Found\r\nLocation: /dialin\r\n\r\n", 302, NULL, "HTTP 302 Found"},
-      {"HTTP/1.1 404 Not Found\nServer: Microsoft-HTTPAPI/2.0\n\n", 404, "Microsoft-HTTPAPI/2.0",
-       "HTTP 404 Not Found (Server: Microsoft-HTTPAPI/2.0)"},
-      {"HTTP/1.1 503 \r\n\r\n", 503, NULL, "HTTP 503"},
-      {"HTTP/1.1 200\r\nserver: nginx\r\n\r\n", 200, "nginx", "HTTP 200 (Server: nginx)"},
-      {"HTTP/1.1 599 Edge\r\nServer:   \r\n\r\n", 599, NULL, "HTTP 599 Edge"},
-  };
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-    assert_int_equal(probe_fx_classify(&f, cases[i].r, strlen(cases[i].r)), PROBE_DONE);
-    assert_ok(&f, cases[i].code, cases[i].server, cases[i].reason);
-    probe_fx_done(&f);
-  }
-}
-
-static void test_listener_token(void **unused)
-{
-  struct probe_fx f;
-  static const char r[] = "HTTP/1.1 200 OK\r\nServer: ucscan-listener/1 edge\r\n"
-                          "Content-Length: 0\r\nConnection: close\r\n\r\n";
-  fx_init(&f, "edge.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(probe_fx_classify(&f, r, sizeof(r) - 1), PROBE_DONE);
-  assert_int_equal(f.out.listener, 1);
-  assert_ok(&f, 200, "ucscan-listener/1 edge", "HTTP 200 OK (Server: ucscan-listener/1 edge)");
-  probe_fx_done(&f);
-}
-
 static void test_interim_then_final(void **unused)
 {
   struct probe_fx f;
-  char r[2048];
-  snprintf(r, sizeof(r),
-           "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n"
-           "Link: </style.css>; rel=preload\r\n\r\n%s",
-           iis_401);
+  size_t len;
+  char *r = reply("100-103-then-401", &len);
   fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
   assert_int_equal(probe_fx_classify(&f, r, 25), PROBE_MORE);
-  assert_int_equal(probe_fx_feed(&f, r, strlen(r), 1), strlen(r));
+  assert_int_equal(probe_fx_feed(&f, r, len, 1), len);
   assert_ok(&f, 401, "Microsoft-IIS/10.0", "HTTP 401 Unauthorized (Server: Microsoft-IIS/10.0)");
   probe_fx_done(&f);
-  /* an HTTP 1xx has no body: a Content-Length on it is not followed */
-  static const char r2[] = "HTTP/1.1 100 Continue\r\nContent-Length: 5\r\n\r\n"
-                           "HTTP/1.1 204 No Content\r\n\r\n";
-  fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(probe_fx_classify(&f, r2, sizeof(r2) - 1), PROBE_DONE);
-  assert_ok(&f, 204, NULL, "HTTP 204 No Content");
-  probe_fx_done(&f);
-}
-
-static void test_interim_only(void **unused)
-{
-  struct probe_fx f;
-  static const char r[] = "HTTP/1.1 100 Continue\r\n\r\n";
-  fx_init(&f, "fe01.contoso.test", 443, UC_P_HTTPS);
-  assert_int_equal(probe_fx_classify(&f, r, sizeof(r) - 1), PROBE_MORE);
-  probe_fx_finish(&f, PROBE_END_EOF, r, sizeof(r) - 1);
-  assert_int_equal(f.out.outcome, UC_OUT_WARN);
-  assert_int_equal(f.out.state, UC_ST_OPEN);
-  assert_string_equal(f.out.reason,
-                      "HTTP HEAD / answered only 100 Continue, no final response (connection "
-                      "closed)");
-  assert_null(f.out.evidence);
-  probe_fx_done(&f);
+  test_free(r);
 }
 
 static void test_split_and_drip(void **unused)
 {
-  size_t len = strlen(iis_401);
+  size_t len;
+  char *iis_401 = reply("iis-401", &len);
   for (size_t step = 1; step <= len; step += (step < 12 ? 1 : 41)) {
     struct probe_fx f;
     fx_init(&f, "lyncweb.contoso.test", 443, UC_P_HTTPS);
@@ -260,6 +176,7 @@ static void test_split_and_drip(void **unused)
     assert_int_equal(probe_fx_classify(&f, r, n), PROBE_MORE);
   assert_int_equal(probe_fx_classify(&f, r, len), PROBE_DONE);
   probe_fx_done(&f);
+  test_free(iis_401);
 }
 
 static void test_headers_over_cap(void **unused)
@@ -294,77 +211,14 @@ static void test_headers_over_cap(void **unused)
 
 static void test_not_http(void **unused)
 {
-  static const struct {
-    const char *r;
-    size_t len;
-    const char *reason;
-  } cases[] = {
-      {"SIP/2.0 200 OK\r\nServer: RTCC/6.0.0.0\r\n\r\n", 0,
-       "not an HTTP reply: a SIP server answered 200 OK (Server: RTCC/6.0.0.0)"},
-      {"<html>hello</html>\r\n", 0, "not an HTTP reply: '<html>hello</html>'"},
-      {"HTTP/2 200\r\n\r\n", 0, "not an HTTP reply: 'HTTP/2 200'"},
-      {"http/1.1 200 OK\r\n\r\n", 0, "not an HTTP reply: 'http/1.1 200 OK'"},
-      {"HTTP/1.1 600 Nope\r\n\r\n", 0, "malformed HTTP status line: 'HTTP/1.1 600 Nope'"},
-      {"HTTP/1.1 099 Low\r\n\r\n", 0, "malformed HTTP status line: 'HTTP/1.1 099 Low'"},
-      {"HTTP/1.1 20x OK\r\n\r\n", 0, "malformed HTTP status line: 'HTTP/1.1 20x OK'"},
-      {"HTTP/1.1 200 OK\rServer: x\r\r", 0, "malformed HTTP status line: 'HTTP/1.1 200 OK'"},
-  };
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    size_t len = cases[i].len ? cases[i].len : strlen(cases[i].r);
-    for (size_t step = 1; step <= len; step = step * 3 + 1) {
-      struct probe_fx f;
-      fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-      assert_int_not_equal(probe_fx_feed(&f, cases[i].r, len, step), 0);
-      assert_fail(&f, cases[i].reason);
-      probe_fx_done(&f);
-    }
-  }
-  /* binary and control bytes are judged at once, quoting what has arrived */
-  static const uint8_t tls[] = {0x16, 0x03, 0x03, 0x00, 0x31, 0x02};
-  struct probe_fx f;
-  fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-  assert_int_equal(probe_fx_classify(&f, tls, 1), PROBE_DONE);
-  assert_fail(&f, "not an HTTP reply: '?'");
-  probe_fx_done(&f);
-  fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-  assert_int_equal(probe_fx_classify(&f, tls, sizeof(tls)), PROBE_DONE);
-  assert_fail(&f, "not an HTTP reply: '?\?\?'"); /* the quote stops at the NUL */
-  probe_fx_done(&f);
+  /* a control byte is judged as soon as it arrives, quoting what has (the replies that are
+   * not HTTP, and their reasons: tests/data/http) */
   static const char esc[] = "HTTP/1.1 200 O\x1bK\r\n\r\n";
+  struct probe_fx f;
   fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
   assert_int_equal(probe_fx_feed(&f, esc, sizeof(esc) - 1, 1), 15);
   assert_fail(&f, "malformed HTTP status line: 'HTTP/1.1 200 O?'");
   probe_fx_done(&f);
-}
-
-static void test_finish(void **unused)
-{
-  static const struct {
-    enum probe_end why;
-    const char *data;
-    const char *reason;
-  } cases[] = {
-      {PROBE_END_TIMEOUT, "", "no HTTP answer to HEAD / (timeout)"},
-      {PROBE_END_EOF, "", "no HTTP answer to HEAD / (connection closed)"},
-      {PROBE_END_RESET, "", "no HTTP answer to HEAD / (connection reset)"},
-      {PROBE_END_EOF, "\r\n",
-       "no HTTP answer to HEAD / (connection closed; only 2 bytes of line "
-       "breaks)"},
-      {PROBE_END_EOF, "HTTP/1.1 200 OK\r\nServer: x\r\n",
-       "incomplete HTTP reply (connection closed): 'HTTP/1.1 200 OK'"},
-      {PROBE_END_TIMEOUT, "HTTP/1.1 2", "incomplete HTTP reply (timeout): 'HTTP/1.1 2'"},
-      {PROBE_END_RESET, "HTT", "incomplete HTTP reply (connection reset): 'HTT'"},
-      {PROBE_END_EOF, "HTX", "not an HTTP reply: 'HTX'"},
-  };
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct probe_fx f;
-    size_t len = strlen(cases[i].data);
-    fx_init(&f, "fe01.contoso.test", 80, UC_P_HTTP);
-    assert_int_equal(probe_fx_classify(&f, cases[i].data, len), PROBE_MORE);
-    probe_fx_finish(&f, cases[i].why, cases[i].data, len);
-    assert_fail(&f, cases[i].reason);
-    probe_fx_done(&f);
-  }
 }
 
 static void test_parse_status_line(void **unused)
@@ -455,6 +309,13 @@ static void test_respond_refuses(void **unused)
                    sizeof(lead) - 1);
 }
 
+/* ---- replies as data: tests/data/http/<case>/{input,env,expect} ---- */
+
+static void test_data_cases(void **unused)
+{
+  data_cases_run("http", DATA_JSON, probe_case_run, (void *)&http_kind);
+}
+
 static void test_module_shape(void **unused)
 {
   assert_string_equal(probe_http.name, "http");
@@ -466,22 +327,12 @@ static void test_module_shape(void **unused)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_build_plain),
-      cmocka_unit_test(test_build_host_port),
-      cmocka_unit_test(test_build_unusable),
-      cmocka_unit_test(test_iis_401),
-      cmocka_unit_test(test_iis_200_and_variants),
-      cmocka_unit_test(test_listener_token),
-      cmocka_unit_test(test_interim_then_final),
-      cmocka_unit_test(test_interim_only),
-      cmocka_unit_test(test_split_and_drip),
-      cmocka_unit_test(test_headers_over_cap),
-      cmocka_unit_test(test_not_http),
-      cmocka_unit_test(test_finish),
-      cmocka_unit_test(test_parse_status_line),
-      cmocka_unit_test(test_respond_round_trip),
-      cmocka_unit_test(test_respond_refuses),
-      cmocka_unit_test(test_module_shape),
+      cmocka_unit_test(test_build_plain),        cmocka_unit_test(test_build_host_port),
+      cmocka_unit_test(test_build_unusable),     cmocka_unit_test(test_interim_then_final),
+      cmocka_unit_test(test_split_and_drip),     cmocka_unit_test(test_headers_over_cap),
+      cmocka_unit_test(test_not_http),           cmocka_unit_test(test_parse_status_line),
+      cmocka_unit_test(test_respond_round_trip), cmocka_unit_test(test_respond_refuses),
+      cmocka_unit_test(test_data_cases),         cmocka_unit_test(test_module_shape),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 
 #include "cli/push.h"
 #include "common/certgen.h"
+#include "common/platform.h"
 #include "probes/tls.h"
 
 /* ---------------- URLs and grouping keys ---------------- */
@@ -178,7 +179,7 @@ static void srv_read_request(struct srv *s, int fd, SSL *ssl)
     if (s->reqlen == sizeof(s->req))
       return;
     int n = ssl ? SSL_read(ssl, s->req + s->reqlen, (int)(sizeof(s->req) - s->reqlen))
-                : (int)read(fd, s->req + s->reqlen, sizeof(s->req) - s->reqlen);
+                : (int)recv(fd, s->req + s->reqlen, sizeof(s->req) - s->reqlen, 0);
     if (n <= 0)
       return;
     s->reqlen += (size_t)n;
@@ -192,7 +193,7 @@ static void srv_read_request(struct srv *s, int fd, SSL *ssl)
 static void srv_send(int fd, SSL *ssl, const char *p, size_t n)
 {
   while (n > 0) {
-    int w = ssl ? SSL_write(ssl, p, (int)n) : (int)write(fd, p, n);
+    int w = ssl ? SSL_write(ssl, p, (int)n) : (int)send(fd, p, n, 0);
     if (w <= 0)
       return;
     p += w;
@@ -206,11 +207,15 @@ static void *srv_main(void *arg)
   int fd = accept(s->lfd, NULL, NULL);
   if (fd < 0)
     return NULL;
+#ifdef _WIN32
+  DWORD tv = 5000; /* Windows takes milliseconds */
+#else
   struct timeval tv = {.tv_sec = 5};
+#endif
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   SSL *ssl = NULL;
   if (s->mode == SRV_HANGUP) {
-    close(fd);
+    plat_sock_close(fd);
     return NULL;
   }
   if (s->tls) {
@@ -218,7 +223,7 @@ static void *srv_main(void *arg)
     SSL_set_fd(ssl, fd);
     if (SSL_accept(ssl) != 1) {
       SSL_free(ssl);
-      close(fd);
+      plat_sock_close(fd);
       return NULL;
     }
   }
@@ -258,7 +263,7 @@ static void *srv_main(void *arg)
     break;
   case SRV_SILENT: { /* until the client gives up */
     char b[64];
-    while (ssl ? SSL_read(ssl, b, sizeof(b)) > 0 : read(fd, b, sizeof(b)) > 0)
+    while (ssl ? SSL_read(ssl, b, sizeof(b)) > 0 : recv(fd, b, sizeof(b), 0) > 0)
       ;
     break;
   }
@@ -271,9 +276,9 @@ static void *srv_main(void *arg)
   }
   shutdown(fd, SHUT_WR);
   char b[64];
-  while (read(fd, b, sizeof(b)) > 0) /* let the client read everything before the close */
+  while (recv(fd, b, sizeof(b), 0) > 0) /* let the client read everything before the close */
     ;
-  close(fd);
+  plat_sock_close(fd);
   return NULL;
 }
 
@@ -296,7 +301,7 @@ static void srv_start(struct srv *s, enum srv_mode mode, SSL_CTX *tls)
 static void srv_join(struct srv *s)
 {
   pthread_join(s->th, NULL);
-  close(s->lfd);
+  plat_sock_close(s->lfd);
 }
 
 static uint64_t now_ms(void)
@@ -408,7 +413,7 @@ static void test_push_failures(void **state)
   struct sockaddr_in a = {
       .sin_family = AF_INET, .sin_port = htons(gone), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-  close(fd);
+  plat_sock_close(fd);
   srv_join(&s);
   assert_int_equal(push_to(gone, false, 5000, NULL, err, sizeof(err), NULL), -1);
   assert_non_null(strstr(err, "cannot connect: connection refused (127.0.0.1:"));

@@ -1,5 +1,5 @@
 /* tests/unit/test_sqlbrowser.c - SQL Server Browser ([MC-SQLR]) probe, parser and responder on
- * byte fixtures, malformed replies included. */
+ * byte fixtures. What the probe makes of answers and malformed replies is in tests/data/sqlb/. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +14,8 @@
 
 #include "probes/probe.h"
 #include "probes/sqlbrowser.h"
+#include "tests/support/data_cases.h"
+#include "tests/support/probe_cases.h"
 
 /* ---- fixtures ---------------------------------------------------------------------------- */
 
@@ -145,12 +147,6 @@ static void expect_anomaly(const uint8_t *buf, size_t len, const char *reason)
   attempt_end(&a);
 }
 
-static void expect_anomaly_data(const char *data, const char *reason)
-{
-  uint8_t b[1024];
-  expect_anomaly(b, svr_resp(b, sizeof(b), data), reason);
-}
-
 /* ---- parser ------------------------------------------------------------------------------ */
 
 static void test_parse_one(void **s)
@@ -217,194 +213,11 @@ static void test_build(void **s)
   attempt_end(&a);
 }
 
-static void test_classify_one(void **s)
-{
-  struct attempt a;
-  attempt_start(&a);
-  assert_int_equal(feed(&a, one_instance, sizeof(one_instance) - 1), PROBE_DONE);
-  assert_int_equal(a.out.outcome, UC_OUT_OK);
-  assert_int_equal(a.out.state, UC_ST_OPEN);
-  assert_string_equal(a.out.reason, "SQL Browser answered: 1 instance (RTCLOCAL)");
-  static const char *const want[] = {"RTCLOCAL"};
-  expect_instances(&a, want, 1);
-  expect_server(&a, "FE01");
-  assert_int_equal(a.out.listener, 0);
-  attempt_end(&a);
-}
-
-static void test_classify_two_in_order(void **s)
-{
-  struct attempt a;
-  attempt_start(&a);
-  uint8_t b[512];
-  size_t n = svr_resp(b, sizeof(b), REC_RTC REC_LYNC);
-  assert_int_equal(feed(&a, b, n), PROBE_DONE);
-  assert_int_equal(a.out.outcome, UC_OUT_OK);
-  assert_string_equal(a.out.reason, "SQL Browser answered: 2 instances (RTCLOCAL, LYNCLOCAL)");
-  static const char *const want[] = {"RTCLOCAL", "LYNCLOCAL"};
-  expect_instances(&a, want, 2);
-  expect_server(&a, "FE01");
-  attempt_end(&a);
-}
-
-static void test_classify_sanitizes_names(void **s)
-{
-  struct attempt a;
-  attempt_start(&a);
-  uint8_t b[256];
-  size_t n = svr_resp(b, sizeof(b),
-                      "ServerName;F\x1b[2JE01;InstanceName;RTC\xe9LOCAL\x01;IsClustered;No;"
-                      "Version;1;;");
-  assert_int_equal(feed(&a, b, n), PROBE_DONE);
-  static const char *const want[] = {"RTC?LOCAL?"};
-  expect_instances(&a, want, 1);
-  expect_server(&a, "F?[2JE01");
-  assert_string_equal(a.out.reason, "SQL Browser answered: 1 instance (RTC?LOCAL?)");
-  attempt_end(&a);
-}
-
-static void test_classify_caps_at_64_instances(void **s)
-{
-  char data[70 * 80 + 1];
-  size_t pos = 0;
-  for (int i = 0; i < 70; i++)
-    pos += (size_t)snprintf(data + pos, sizeof(data) - pos,
-                            "ServerName;FE01;InstanceName;I%02d;IsClustered;No;Version;1;;", i);
-  uint8_t b[sizeof(data) + 3];
-  size_t n = svr_resp(b, sizeof(b), data);
-  struct attempt a;
-  attempt_start(&a);
-  assert_int_equal(feed(&a, b, n), PROBE_DONE);
-  json_t *arr = json_object_get(sb_ev(&a), "instances");
-  assert_int_equal(json_array_size(arr), SQLB_MAX_INSTANCES);
-  assert_string_equal(json_string_value(json_array_get(arr, 63)), "I63");
-  assert_true(strncmp(a.out.reason, "SQL Browser answered: 70 instances (I00, I01, I02, ", 51) ==
-              0);
-  size_t rl = strlen(a.out.reason);
-  assert_true(rl < UC_REASON_MAX - 1);
-  assert_string_equal(a.out.reason + rl - 6, ", ...)");
-  attempt_end(&a);
-}
-
-static void test_classify_long_names_keep_reason_short(void **s)
-{
-  char name[201];
-  memset(name, 'N', 200);
-  name[200] = '\0';
-  char data[1024];
-  snprintf(data, sizeof(data),
-           "ServerName;FE01;InstanceName;%s;IsClustered;No;Version;1;;"
-           "ServerName;FE01;InstanceName;SHORT;IsClustered;No;Version;1;;",
-           name);
-  uint8_t b[1100];
-  size_t n = svr_resp(b, sizeof(b), data);
-  struct attempt a;
-  attempt_start(&a);
-  assert_int_equal(feed(&a, b, n), PROBE_DONE);
-  assert_string_equal(a.out.reason, "SQL Browser answered: 2 instances (...)");
-  json_t *arr = json_object_get(sb_ev(&a), "instances");
-  assert_int_equal(strlen(json_string_value(json_array_get(arr, 0))), 200);
-  attempt_end(&a);
-}
-
-static void test_classify_listener_token(void **s)
-{
-  struct attempt a;
-  attempt_start(&a);
-  uint8_t b[256];
-  size_t n = svr_resp(b, sizeof(b),
-                      "ServerName;" UC_LISTENER_TOKEN ";InstanceName;RTCLOCAL;IsClustered;No;"
-                      "Version;1;;");
-  assert_int_equal(feed(&a, b, n), PROBE_DONE);
-  assert_int_equal(a.out.listener, 1);
-  expect_server(&a, UC_LISTENER_TOKEN);
-  attempt_end(&a);
-}
-
 /* ---- hostile replies --------------------------------------------------------------------- */
 
-static void test_anomaly_truncated_mid_record(void **s)
+static void test_anomaly_huge(void **s)
 {
-  /* RESP_SIZE agrees with the bytes, but the second record stops inside a value */
-  expect_anomaly_data(REC_RTC "ServerName;FE01;InstanceName;LYN",
-                      "invalid SQL Browser reply: record 2 truncated mid-record (no ';' after the "
-                      "value of 'InstanceName')");
-  /* ... or inside a key */
-  expect_anomaly_data(REC_RTC "ServerName;FE01;Instan",
-                      "invalid SQL Browser reply: record 2 truncated mid-record (22 bytes into "
-                      "it)");
-  /* the datagram itself cut short: RESP_SIZE says more */
-  expect_anomaly(three_instances, 40,
-                 "invalid SQL Browser reply: RESP_SIZE 324 but 37 bytes follow");
-}
-
-static void test_anomaly_resp_size_larger_and_smaller(void **s)
-{
-  uint8_t b[sizeof(one_instance)];
-  memcpy(b, one_instance, sizeof(b));
-  b[1] = 120;
-  expect_anomaly(b, sizeof(b) - 1, "invalid SQL Browser reply: RESP_SIZE 120 but 84 bytes follow");
-  b[1] = 80;
-  expect_anomaly(b, sizeof(b) - 1, "invalid SQL Browser reply: RESP_SIZE 80 but 84 bytes follow");
-  /* the size read big-endian would be 0x5400 */
-  b[1] = 0x00, b[2] = 0x54;
-  expect_anomaly(b, sizeof(b) - 1,
-                 "invalid SQL Browser reply: RESP_SIZE 21504 but 84 bytes follow");
-  b[1] = 0, b[2] = 0;
-  expect_anomaly(b, 3, "invalid SQL Browser reply: empty RESP_DATA");
-}
-
-static void test_anomaly_wrong_type_byte(void **s)
-{
-  uint8_t b[sizeof(one_instance)];
-  memcpy(b, one_instance, sizeof(b));
-  b[0] = 0x04;
-  expect_anomaly(b, sizeof(b) - 1,
-                 "invalid SQL Browser reply: type byte 0x04, expected 0x05 (SVR_RESP)");
-  /* our own request echoed back */
-  static const uint8_t echo = 0x03;
-  expect_anomaly(&echo, 1, "invalid SQL Browser reply: type byte 0x03, expected 0x05 (SVR_RESP)");
-}
-
-static void test_anomaly_missing_terminator(void **s)
-{
-  expect_anomaly_data("ServerName;FE01;InstanceName;RTCLOCAL;IsClustered;No;Version;1;tcp;1433;",
-                      "invalid SQL Browser reply: record 1 not terminated by ';;'");
-  expect_anomaly_data("ServerName;FE01;InstanceName;RTCLOCAL;IsClustered;No;Version;1;tcp;1433",
-                      "invalid SQL Browser reply: record 1 truncated mid-record (no ';' after the "
-                      "value of 'tcp')");
-  expect_anomaly_data(REC_RTC "ServerName;FE01;InstanceName;B;IsClustered;No;Version;1;",
-                      "invalid SQL Browser reply: record 2 not terminated by ';;'");
-}
-
-static void test_anomaly_malformed_records(void **s)
-{
-  expect_anomaly_data(";;", "invalid SQL Browser reply: record 1 is empty");
-  expect_anomaly_data(REC_RTC ";;", "invalid SQL Browser reply: record 2 is empty");
-  expect_anomaly_data("InstanceName;RTCLOCAL;ServerName;FE01;;",
-                      "invalid SQL Browser reply: record 1 starts with 'InstanceName', not "
-                      "ServerName");
-  expect_anomaly_data("ServerName;FE01;IsClustered;No;Version;1;;",
-                      "invalid SQL Browser reply: record 1 has no InstanceName");
-  expect_anomaly_data("ServerName;FE01;InstanceName;;IsClustered;No;;",
-                      "invalid SQL Browser reply: record 1: InstanceName is empty");
-  expect_anomaly_data("HTTP/1.1 400 Bad Request\r\n\r\n",
-                      "invalid SQL Browser reply: record 1 truncated mid-record (28 bytes into "
-                      "it)");
-  char longname[400];
-  snprintf(longname, sizeof(longname), "ServerName;FE01;InstanceName;%0300d;;", 7);
-  expect_anomaly_data(longname,
-                      "invalid SQL Browser reply: record 1: InstanceName longer than 255 bytes");
-}
-
-static void test_anomaly_tiny_and_huge(void **s)
-{
-  static const uint8_t one = 0x05;
-  static const uint8_t two[2] = {0x05, 0x01};
-  expect_anomaly(NULL, 0, "invalid SQL Browser reply: empty datagram");
-  expect_anomaly(&one, 1,
-                 "invalid SQL Browser reply: header truncated (1 bytes, SVR_RESP needs 3)");
-  expect_anomaly(two, 2, "invalid SQL Browser reply: header truncated (2 bytes, SVR_RESP needs 3)");
+  /* (tiny ones: tests/data/sqlb/empty-datagram, one-byte, two-bytes) */
   size_t n = 3 + 65535;
   uint8_t *g = malloc(n);
   assert_non_null(g);
@@ -465,6 +278,16 @@ static void test_first_anomaly_kept_and_genuine_reply_wins(void **s)
   assert_int_equal(feed(&a, one_instance, sizeof(one_instance) - 1), PROBE_DONE);
   assert_int_equal(a.out.outcome, UC_OUT_OK);
   attempt_end(&a);
+}
+
+/* ---- replies as data: tests/data/sqlb/<case>/{input,env,expect} ------------------------- */
+
+static const struct probe_case_kind sqlb_kind = {
+    &probe_sqlbrowser, "fe01.contoso.test", "192.0.2.20", 1434, UC_P_SQL_BROWSER, NULL};
+
+static void test_data_cases(void **s)
+{
+  data_cases_run("sqlb", DATA_JSON, probe_case_run, (void *)&sqlb_kind);
 }
 
 /* ---- responder and round trip ------------------------------------------------------------ */
@@ -625,23 +448,13 @@ int main(void)
       cmocka_unit_test(test_parse_three_little_endian_size),
       cmocka_unit_test(test_parse_case_insensitive_keys_and_odd_ports),
       cmocka_unit_test(test_build),
-      cmocka_unit_test(test_classify_one),
-      cmocka_unit_test(test_classify_two_in_order),
-      cmocka_unit_test(test_classify_sanitizes_names),
-      cmocka_unit_test(test_classify_caps_at_64_instances),
-      cmocka_unit_test(test_classify_long_names_keep_reason_short),
-      cmocka_unit_test(test_classify_listener_token),
-      cmocka_unit_test(test_anomaly_truncated_mid_record),
-      cmocka_unit_test(test_anomaly_resp_size_larger_and_smaller),
-      cmocka_unit_test(test_anomaly_wrong_type_byte),
-      cmocka_unit_test(test_anomaly_missing_terminator),
-      cmocka_unit_test(test_anomaly_malformed_records),
-      cmocka_unit_test(test_anomaly_tiny_and_huge),
+      cmocka_unit_test(test_anomaly_huge),
       cmocka_unit_test(test_anomaly_wrong_source_then_no_answer),
       cmocka_unit_test(test_first_anomaly_kept_and_genuine_reply_wins),
       cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_respond_exact_bytes_and_requests),
       cmocka_unit_test(test_respond_resp_data_limit),
+      cmocka_unit_test(test_data_cases),
       cmocka_unit_test(test_mutations_never_crash),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,6 @@
-/* tests/unit/test_tls.c - the I/O-free TLS layer: a client and a server pumped in memory. */
+/* tests/unit/test_tls.c - the I/O-free TLS layer: a client and a server pumped in memory. What
+ * the client makes of a server's bytes (non-TLS replies, captured server flights) is in
+ * tests/data/tls/. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 
 #include "common/certgen.h"
 #include "probes/tls.h"
+#include "tests/support/data_cases.h"
 #include "tests/support/tls_pair.h"
 
 #define HOST "fe01.contoso.test"
@@ -973,53 +976,6 @@ static struct tls_conn *client_after_hello(struct run *r)
   return r->c;
 }
 
-static void expect_non_tls(const char *bytes, size_t len, const char *want)
-{
-  struct run r;
-  struct tls_conn *c = client_after_hello(&r);
-  assert_int_equal(tls_conn_feed(c, (const uint8_t *)bytes, len), -1);
-  assert_int_equal(tls_conn_handshake(c), TLS_STEP_FAILED);
-  assert_string_equal(tls_conn_error(c), want);
-  assert_int_equal(tls_conn_feed(c, (const uint8_t *)"more", 4), -1);
-  assert_int_equal(tls_conn_handshake(c), TLS_STEP_FAILED);
-  enum uc_outcome oc;
-  char reason[UC_REASON_MAX];
-  struct tls_judge_opts o = {HOST, POOL, 0, 0, 0};
-  assert_null(tls_conn_evidence(c, &o, &oc, reason, sizeof(reason)));
-  assert_int_equal(oc, UC_OUT_FAIL);
-  assert_string_equal(reason, want);
-  run_free(&r);
-}
-
-static void test_non_tls_http(void **state)
-{
-  static const char http[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
-  expect_non_tls(http, strlen(http), "server sent non-TLS bytes: \"HTTP/1.1 400 Bad Request\"");
-}
-
-static void test_non_tls_ssh(void **state)
-{
-  static const char ssh[] = "SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13.5\r\n";
-  expect_non_tls(ssh, strlen(ssh),
-                 "server sent non-TLS bytes: \"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13.5\"");
-}
-
-static void test_non_tls_sip(void **state)
-{
-  static const char sip[] = "SIP/2.0 400 Bad Request\r\nVia: x\r\n\r\n";
-  expect_non_tls(sip, strlen(sip), "server sent non-TLS bytes: \"SIP/2.0 400 Bad Request\"");
-}
-
-static void test_non_tls_binary(void **state)
-{
-  static const char bin[] = "\x00\x01\xff\x7f\x10";
-  expect_non_tls(bin, 5, "server sent non-TLS bytes: 00 01 ff 7f 10 (hex)");
-  /* A handshake record type with a version that is not 3.x. */
-  expect_non_tls("\x16\x02\x00\x00\x10", 5, "server sent non-TLS bytes: 16 02 00 00 10 (hex)");
-  /* An SSLv2 server hello is not TLS either (the client side never accepts it). */
-  expect_non_tls("\x80\x2e\x04\x00\x01", 5, "server sent non-TLS bytes: 80 2e 04 00 01 (hex)");
-}
-
 /* Arriving one byte at a time: the first byte already decides. */
 static void test_non_tls_split(void **state)
 {
@@ -1046,16 +1002,6 @@ static void test_non_tls_to_server(void **state)
   assert_int_equal(tls_conn_feed(r.s, (const uint8_t *)get, strlen(get)), -1);
   assert_int_equal(tls_conn_handshake(r.s), TLS_STEP_FAILED);
   assert_string_equal(tls_conn_error(r.s), "client sent non-TLS bytes: \"GET / HTTP/1.1\"");
-  run_free(&r);
-}
-
-static void test_eof_before_reply(void **state)
-{
-  struct run r;
-  struct tls_conn *c = client_after_hello(&r);
-  tls_conn_eof(c);
-  assert_int_equal(tls_conn_handshake(c), TLS_STEP_FAILED);
-  assert_string_equal(tls_conn_error(c), "connection closed during TLS handshake");
   run_free(&r);
 }
 
@@ -1157,15 +1103,72 @@ static void test_garbage_after_partial_server_hello(void **state)
 }
 
 /* A well-formed record header followed by a body that is not a handshake message. */
-static void test_garbage_record(void **state)
+/* ---- server replies as data: tests/data/tls/<case>/{input,env,expect} ----
+ * input is what a server sent after our ClientHello; expect is what the client made of it:
+ *   {"feed": "accepted" | "refused", "step": "done" | "want_io" | "failed", "error": "...",
+ *    "outcome": "ok" | "warn" | "fail", "reason": "...", "evidence": {...} | null}
+ * The bytes are fed at once after the ClientHello; then, unless the handshake failed, the
+ * server's FIN (END=eof, the default) or nothing (END=none: judged while still waiting).
+ * The judgement (tls_conn_evidence) is for HOST (fe01.contoso.test) in POOL
+ * (pool.contoso.test), at NOW (seconds since 1970; 2026-11-25), warning 30 days before a
+ * certificate expires, on an MTLS row with CLIENT_CERT=1. */
+
+static const char *step_name(enum tls_step st)
 {
-  struct run r;
-  struct tls_conn *c = client_after_hello(&r);
-  static const uint8_t rec[] = {22, 3, 3, 0, 8, 'g', 'a', 'r', 'b', 'a', 'g', 'e', '!'};
-  assert_int_equal(tls_conn_feed(c, rec, sizeof(rec)), 0);
-  assert_int_equal(tls_conn_handshake(c), TLS_STEP_FAILED);
-  assert_string_equal(tls_conn_error(c), "TLS handshake failed: unexpected message");
-  run_free(&r);
+  return st == TLS_STEP_DONE ? "done" : st == TLS_STEP_WANT_IO ? "want_io" : "failed";
+}
+
+static char *tls_case(const struct data_case *c, void *arg)
+{
+  char host[256], pool[256], buf[64], err[256] = "";
+  uint8_t out[16384];
+  data_case_env(c, "HOST", HOST, host, sizeof(host));
+  data_case_env(c, "POOL", POOL, pool, sizeof(pool));
+  SSL_CTX *ctx = tls_client_ctx_new(NULL, err, sizeof(err));
+  if (!ctx)
+    fail_msg("client ctx: %s", err);
+  struct tls_conn *conn = tls_conn_new(ctx, 0, host);
+  assert_int_equal(tls_conn_handshake(conn), TLS_STEP_WANT_IO);
+  while (tls_conn_drain(conn, out, sizeof(out)) > 0)
+    ; /* the ClientHello */
+  uint8_t *copy = malloc(c->input_len ? c->input_len : 1);
+  assert_non_null(copy);
+  memcpy(copy, c->input, c->input_len);
+  int fed = tls_conn_feed(conn, copy, c->input_len);
+  free(copy);
+  enum tls_step st = tls_conn_handshake(conn);
+  if (st == TLS_STEP_WANT_IO &&
+      strcmp(data_case_env(c, "END", "eof", buf, sizeof(buf)), "eof") == 0) {
+    tls_conn_eof(conn);
+    st = tls_conn_handshake(conn);
+  }
+  while (tls_conn_drain(conn, out, sizeof(out)) > 0)
+    ; /* an alert, a Finished */
+  struct tls_judge_opts o = {
+      host, pool[0] ? pool : NULL, atoi(data_case_env(c, "CLIENT_CERT", "0", buf, sizeof(buf))),
+      (time_t)atoll(data_case_env(c, "NOW", "1795564800", buf, sizeof(buf))), 30};
+  enum uc_outcome oc = UC_OUT_NONE;
+  char reason[UC_REASON_MAX];
+  json_t *ev = tls_conn_evidence(conn, &o, &oc, reason, sizeof(reason));
+  json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "feed", fed < 0 ? "refused" : "accepted",
+                        "step", step_name(st), "error", tls_conn_error(conn), "outcome",
+                        oc == UC_OUT_OK     ? "ok"
+                        : oc == UC_OUT_WARN ? "warn"
+                                            : "fail",
+                        "reason", reason, "evidence", ev ? ev : json_null());
+  assert_non_null(j);
+  tls_conn_free(conn);
+  SSL_CTX_free(ctx);
+  char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+  json_decref(j);
+  char *got = data_case_printf("%s\n", text);
+  free(text);
+  return got;
+}
+
+static void test_data_cases(void **state)
+{
+  data_cases_run("tls", DATA_JSON, tls_case, NULL);
 }
 
 static void test_null_arguments(void **state)
@@ -1220,18 +1223,13 @@ int main(void)
       cmocka_unit_test(test_ctx_errors),
       cmocka_unit_test(test_alert_protocol_version),
       cmocka_unit_test(test_alert_no_shared_cipher),
-      cmocka_unit_test(test_non_tls_http),
-      cmocka_unit_test(test_non_tls_ssh),
-      cmocka_unit_test(test_non_tls_sip),
-      cmocka_unit_test(test_non_tls_binary),
       cmocka_unit_test(test_non_tls_split),
       cmocka_unit_test(test_non_tls_to_server),
-      cmocka_unit_test(test_eof_before_reply),
       cmocka_unit_test(test_eof_mid_handshake),
       cmocka_unit_test(test_eof_after_complete_flight),
       cmocka_unit_test(test_eof_after_certificate_keeps_evidence),
       cmocka_unit_test(test_garbage_after_partial_server_hello),
-      cmocka_unit_test(test_garbage_record),
+      cmocka_unit_test(test_data_cases),
       cmocka_unit_test(test_null_arguments),
   };
   int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);

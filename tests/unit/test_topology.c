@@ -1,4 +1,5 @@
-/* tests/unit/test_topology.c - strict topology validation with positions. */
+/* tests/unit/test_topology.c - strict topology validation with positions. The files refused,
+ * with the message each gets, are cases in tests/data/topology/. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "tests/support/catalog_fixture.h"
+#include "tests/support/data_cases.h"
 
 #include "model/topology.h"
 
@@ -23,22 +24,6 @@ static char *write_tmp(const char *text)
   assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
   close(fd);
   return path;
-}
-
-static void expect(const char *text, int line, int col, const char *needle)
-{
-  struct topology t;
-  struct uc_err err;
-  uc_err_clear(&err);
-  char *path = write_tmp(text);
-  int rc = topo_load_file(&t, path, &test_catalog, &err);
-  unlink(path);
-  if (rc == 0) {
-    topo_free(&t);
-    fail_msg("accepted: %s", text);
-  }
-  if (err.line != line || err.column != col || !strstr(err.text, needle))
-    fail_msg("got %d:%d '%s', want %d:%d '%s'", err.line, err.column, err.text, line, col, needle);
 }
 
 static void test_valid_topology(void **state)
@@ -66,66 +51,35 @@ static void test_valid_topology(void **state)
   topo_free(&t);
 }
 
-static void test_errors_have_positions(void **state)
+/* tests/data/topology/<case>/input is a topology file; expect is the error as `ucscan` prints
+ * it, "input:LINE:COLUMN: message" (tests/data/README.md). */
+static char *topology_case(const struct data_case *c, void *arg)
 {
-  (void)state;
-  expect("{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"front-end\"], \"colour\": 1}]}", 1, 55,
-         "unknown key \"colour\"");
-  expect("{\"hosts\": [\n {\"name\": \"a.test\",\n  \"roles\": [\"frontend\"]}]}", 3, 13,
-         "unknown role \"frontend\"");
-  expect("{\"hosts\": [{\"name\": \"a.test\", \"roles\": []}]}", 1, 40, "\"roles\" is empty");
-  expect("{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"edge\"]},\n"
-         "           {\"name\": \"A.TEST\", \"roles\": [\"edge\"]}]}",
-         2, 21, "duplicate host");
-  expect(
-      "{\"hosts\": [{\"name\": \"a.test\", \"address\": \"198.18.1.300\", \"roles\": [\"edge\"]}]}",
-      1, 42, "not an IPv4 or IPv6 address");
-  expect("{\"hosts\": [{\"name\": \"a..test\", \"roles\": [\"edge\"]}]}", 1, 21,
-         "not a valid host name");
-  expect("{\"hosts\": [{\"roles\": [\"edge\"]}]}", 1, 12, "missing required key \"name\"");
-  expect("{\"hosts\": []}", 1, 11, "\"hosts\" is empty");
-  expect("{\"product\": \"ocs2007\", \"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}]}", 1, 13,
-         "unknown product");
-  expect("{\"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\", \"edge\"]}]}", 1, 44,
-         "listed twice");
-  expect("{\"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}", 1, 43, "invalid JSON");
-  expect("", 1, 1, "empty file");
-  expect("{\"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}], \"hosts\": []}", 1, 53,
-         "invalid JSON: duplicate object key");
-  expect("{\"hosts\": [{\"name\": \"a\", \"address\": \"198.18.0.1\", \"roles\": [\"edge\"]},"
-         " {\"name\": \"b\", \"address\": \"198.18.0.1\", \"roles\": [\"director\"]}]}",
-         1, 96, "address 198.18.0.1 is also host");
-  expect("[1, 2]", 1, 1, "expected an object");
-  expect("{\"name\": \"\", \"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}]}", 1, 10,
-         "\"name\" is empty");
-  expect("{\"hosts\": [{\"name\": 42, \"roles\": [\"edge\"]}]}", 1, 21, "must be a string");
-  /* from Windows: a UTF-8 byte order mark is dropped (positions as an editor shows them),
-   * UTF-16 is named */
-  expect("\xef\xbb\xbf{\"hosts\": [{\"name\": \"a.test\", \"roles\": [\"front-end\"], \"colour\": "
-         "1}]}",
-         1, 55, "unknown key \"colour\"");
-  expect("\xff\xfe{", 1, 1, "UTF-16 text");
-  expect("{\"name\": \"a\\tb\", \"hosts\": [{\"name\": \"a\", \"roles\": [\"edge\"]}]}", 1, 10,
-         "control character (0x09)");
-  expect("{\"name\": \"a\\u0000b\", \"hosts\": []}", 1, 19, "\\u0000 (a NUL character)");
-  expect("\xfe\xff{", 1, 1, "UTF-16 text");
+  (void)arg;
+  struct topology t;
+  struct uc_err err;
+  uc_err_clear(&err);
+  int rc = topo_load_file(&t, c->path, &test_catalog, &err);
+  if (rc == 0)
+    topo_free(&t);
+  return data_case_load_result(c, rc, &err);
 }
 
-static void test_binary_and_huge_files(void **state)
+static void test_data_cases(void **state)
+{
+  (void)state;
+  data_cases_run("topology", DATA_TEXT, topology_case, NULL);
+}
+
+static void test_huge_missing_and_directory(void **state)
 {
   (void)state;
   struct topology t;
   struct uc_err err;
-  char path[] = "/tmp/uc-topo-bin-XXXXXX";
+  char path[] = "/tmp/uc-topo-big-XXXXXX";
   int fd = mkstemp(path);
   assert_true(fd >= 0);
-  const char bin[] = "{\"hosts\": \x00\x01\x02";
-  assert_int_equal(write(fd, bin, sizeof(bin)), (ssize_t)sizeof(bin));
-  close(fd);
-  assert_int_equal(topo_load_file(&t, path, &test_catalog, &err), -1);
-  assert_non_null(strstr(err.text, "NUL byte"));
-  /* 17 MiB of spaces: refused by size before it is parsed. */
-  fd = open(path, O_WRONLY | O_TRUNC);
+  /* 17 MiB (of zero bytes): refused by size before it is parsed. */
   assert_int_equal(ftruncate(fd, 17 * 1024 * 1024), 0);
   close(fd);
   assert_int_equal(topo_load_file(&t, path, &test_catalog, &err), -1);
@@ -241,14 +195,7 @@ static void test_addresses_that_mean_something_else(void **state)
   assert_false(topo_address_problem("127.0.0.1", why, sizeof(why)));
   assert_false(topo_address_problem("::1", why, sizeof(why)));
   assert_false(topo_address_problem("fe01.contoso.test", why, sizeof(why)));
-  /* with a position in a file, and in --target */
-  expect("{\"hosts\": [{\"name\": \"10.1.1.010\", \"roles\": [\"edge\"]}]}", 1, 21,
-         "read as the IPv4 address 10.1.1.8");
-  expect("{\"hosts\": [{\"name\": \"e.test\", \"address\": \"0.0.0.0\", \"roles\": [\"edge\"]}]}",
-         1, 42, "the unspecified address");
-  expect(
-      "{\"hosts\": [{\"name\": \"e.test\", \"address\": \"10.1.1.010\", \"roles\": [\"edge\"]}]}",
-      1, 42, "not an IPv4 or IPv6 address");
+  /* in --target (in a file: tests/data/topology/name-octal-ipv4, address-unspecified, ...) */
   struct topology t;
   struct uc_err err;
   assert_int_equal(topo_from_targets(&t, "198.18.0.2,198.18.0.010", "edge", &test_catalog, &err),
@@ -260,8 +207,8 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_valid_topology),
-      cmocka_unit_test(test_errors_have_positions),
-      cmocka_unit_test(test_binary_and_huge_files),
+      cmocka_unit_test(test_data_cases),
+      cmocka_unit_test(test_huge_missing_and_directory),
       cmocka_unit_test(test_targets),
       cmocka_unit_test(test_hostname_rules),
       cmocka_unit_test(test_addresses_that_mean_something_else),

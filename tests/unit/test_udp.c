@@ -1,5 +1,6 @@
-/* tests/unit/test_udp.c - generic UDP probe: the token datagram, replies from the target and
- * from elsewhere, silence, and the listener's answer. */
+/* tests/unit/test_udp.c - generic UDP probe: the token datagram, replies from elsewhere,
+ * silence, and the listener's answer. What the probe makes of one reply from the target (the
+ * listener's answer and anything else) is in tests/data/udp/. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 
 #include "probes/probe.h"
 #include "probes/udp.h"
+#include "tests/support/data_cases.h"
+#include "tests/support/probe_cases.h"
 
 /* ---- helpers ---- */
 
@@ -128,51 +131,6 @@ static void test_build(void **unused)
 
 /* ---- classify ---- */
 
-static void test_listener_answer(void **unused)
-{
-  static const char *answers[] = {
-      "ucscan-listener/1 a0a1a2a3a4a5a6a7\n",
-      "ucscan-listener/1 a0a1a2a3a4a5a6a7",
-      "ucscan-listener/1 a0a1a2a3a4a5a6a7\r\n",
-  };
-  for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
-    struct fx f;
-    fx_init(&f);
-    assert_int_equal(fx_classify(&f, answers[i], strlen(answers[i])), PROBE_DONE);
-    assert_outcome(&f, UC_OUT_OK, UC_ST_OPEN, 1, "ucscan listener answered");
-    fx_done(&f);
-  }
-}
-
-static void test_other_replies(void **unused)
-{
-  static const struct {
-    const char *d;
-    size_t len;
-    const char *reason;
-  } cases[] = {
-      {"hello", 5, "UDP reply (5 bytes)"},
-      {"", 0, "UDP reply (0 bytes)"},
-      {"\x00\x01\x00\x00\x21\x12\xa4\x42", 8, "UDP reply (8 bytes)"},
-      {"ucscan-listener/1 b0a1a2a3a4a5a6a7\n", 35,
-       "UDP reply (35 bytes): a listener token with another nonce"},
-      {"ucscan-listener/1 A0A1A2A3A4A5A6A7\n", 35,
-       "UDP reply (35 bytes): a listener token with another nonce"},
-      {"ucscan-listener/1 a0a1a2a3a4a5a6a7\n\n", 36, "UDP reply (36 bytes)"},
-      {"ucscan-listener/1 a0a1a2a3a4a5a6a7 x", 36, "UDP reply (36 bytes)"},
-      {"ucscan-listener/1 a0a1a2a3a4a5a6a", 33, "UDP reply (33 bytes)"},
-      {"ucscan-listener/2 a0a1a2a3a4a5a6a7\n", 35, "UDP reply (35 bytes)"},
-      {"ucscan-probe/1 a0a1a2a3a4a5a6a7\n", 32, "UDP reply (32 bytes)"}, /* an echo */
-  };
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct fx f;
-    fx_init(&f);
-    assert_int_equal(fx_classify(&f, cases[i].d, cases[i].len), PROBE_DONE);
-    assert_outcome(&f, UC_OUT_OK, UC_ST_OPEN, 0, cases[i].reason);
-    fx_done(&f);
-  }
-}
-
 static void test_wrong_source(void **unused)
 {
   struct fx f;
@@ -193,15 +151,7 @@ static void test_wrong_source(void **unused)
   assert_outcome(&f, UC_OUT_OK, UC_ST_OPEN, 1, "ucscan listener answered");
   fx_done(&f);
 
-  /* only strays, then silence */
-  fx_init(&f);
-  assert_int_equal(fx_classify_from(&f, "x", 1, &other_ip), PROBE_MORE);
-  probe_udp.finish(f.st, &f.t, PROBE_END_TIMEOUT, NULL, 0, &f.out);
-  assert_outcome(&f, UC_OUT_WARN, UC_ST_OPEN_FILTERED, 0,
-                 "no answer from the target and no ICMP error: open|filtered (plain UDP obliges "
-                 "no answer); ignored 1 datagram from other sources (first 192.0.2.99:50000)");
-  fx_done(&f);
-
+  /* only strays, then silence (one stray: tests/data/udp/stray-from-another-host) */
   fx_init(&f);
   assert_int_equal(fx_classify_from(&f, "x", 1, &v6), PROBE_MORE);
   assert_int_equal(fx_classify_from(&f, "y", 1, &other_ip), PROBE_MORE);
@@ -235,6 +185,19 @@ static void test_silence(void **unused)
   assert_outcome(&f, UC_OUT_WARN, UC_ST_OPEN_FILTERED, 0,
                  "no answer and no ICMP error: open|filtered (plain UDP obliges no answer)");
   fx_done(&f);
+}
+
+/* ---- replies as data: tests/data/udp/<case>/{input,env,expect} ---- */
+
+static const uint8_t udp_rnd[32] = {
+    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+    0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf};
+static const struct probe_case_kind udp_kind = {
+    &probe_udp, "fe01.contoso.test", "198.18.1.11", 50000, UC_P_UDP, udp_rnd};
+
+static void test_data_cases(void **unused)
+{
+  data_cases_run("udp", DATA_JSON, probe_case_run, (void *)&udp_kind);
 }
 
 /* ---- responder ---- */
@@ -301,13 +264,12 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_build),
-      cmocka_unit_test(test_listener_answer),
-      cmocka_unit_test(test_other_replies),
       cmocka_unit_test(test_wrong_source),
       cmocka_unit_test(test_ipv6_target),
       cmocka_unit_test(test_silence),
       cmocka_unit_test(test_respond_round_trip),
       cmocka_unit_test(test_respond_refuses),
+      cmocka_unit_test(test_data_cases),
       cmocka_unit_test(test_module_shape),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,14 @@
 /* tests/fuzz/tools/gen_tls_seeds.c - writes the seed corpus of fuzz_tls: what real TLS servers
  * (our own tls_server_ctx_new, in memory) send to ucscan's client, byte for byte.
  *
+ * They are data cases (tests/data/tls/<name>/input, tests/data/README.md), which fuzz_tls
+ * reads as seeds and test_tls checks against their expect files.
+ *
  * Not part of the build. From the source directory, with a normal build in build/:
- *   cc -I. tests/fuzz/tools/gen_tls_seeds.c build/libucscan_core.a \
- *      $(pkg-config --libs openssl jansson libuv libpcap) -o /tmp/gen_tls_seeds
- *   /tmp/gen_tls_seeds tests/fuzz/seeds/tls
+ *   cc -D_GNU_SOURCE -I. tests/fuzz/tools/gen_tls_seeds.c build/libuc_probes.a \
+ *      build/libuc_common.a $(pkg-config --libs openssl jansson libuv) -lm -o /tmp/gen_tls_seeds
+ *   /tmp/gen_tls_seeds tests/data/tls
+ *   UC_REGEN=1 UC_SOURCE_DIR=$PWD build/test_tls     # their expect files (review the diff)
  *
  * The seeds differ from run to run (keys, randoms): regenerate only when the corpus needs
  * new shapes, and keep them small. */
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "common/certgen.h"
@@ -58,6 +63,8 @@ static void run(SSL_CTX *sctx, const char *dir, const char *name)
       break;
   }
   snprintf(path, sizeof(path), "%s/%s", dir, name);
+  mkdir(path, 0755); /* the case directory (it may exist) */
+  snprintf(path, sizeof(path), "%s/%s/input", dir, name);
   FILE *f = fopen(path, "wb");
   if (!f || fwrite(stream, 1, stream_len, f) != stream_len || fclose(f) != 0) {
     perror(path);

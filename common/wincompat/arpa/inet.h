@@ -1,0 +1,7 @@
+/* common/wincompat/arpa/inet.h - for the Windows build: Winsock and the POSIX names mingw lacks
+ * come from uc_wincompat.h (force-included everywhere); this file only lets the POSIX
+ * include line stand. */
+#ifndef UC_WINCOMPAT_ARPA_INET_H
+#define UC_WINCOMPAT_ARPA_INET_H
+#include "uc_wincompat.h"
+#endif

@@ -1,0 +1,7 @@
+/* common/wincompat/sys/ioctl.h - for the Windows build: Winsock and the POSIX names mingw lacks
+ * come from uc_wincompat.h (force-included everywhere); this file only lets the POSIX
+ * include line stand. */
+#ifndef UC_WINCOMPAT_SYS_IOCTL_H
+#define UC_WINCOMPAT_SYS_IOCTL_H
+#include "uc_wincompat.h"
+#endif

@@ -1,0 +1,78 @@
+/* scanner/engine_syn.h - raw SYN probes for the TCP span ports of targets the capture can
+ * see (engine_syn.c): the prober's state, owned by it, and what the engine calls.
+ *
+ * A SYN holds no socket: SYNs in flight are bounded by a window (--concurrency x 16), not by
+ * the socket slots, and paced by the rates like any probe. The capture (evidence.c) hands
+ * the prober every SYN-ACK, RST and ICMP error about its SYNs; deadlines are a min-heap with
+ * one timer. */
+#ifndef UC_ENGINE_SYN_H
+#define UC_ENGINE_SYN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "common/count.h"
+#include "common/icmp.h"
+#include "scanner/pktparse.h"
+#include "scanner/synscan.h"
+#include "scanner/workq.h"
+
+struct engine;
+struct host_sched;
+
+/* A TCP span port's byte in a target's syn_state: SYN_DONE (decided) | SYN_INFLIGHT (a SYN
+ * of attempt SYN_ATTEMPT(byte) waits for its answer). */
+#define SYN_DONE 0x80
+#define SYN_INFLIGHT 0x40
+#define SYN_ATTEMPT_MASK 0x3f
+#define SYN_MAX_ATTEMPTS 21
+
+struct syn_entry {
+  uint64_t deadline_ns;
+  uint32_t host;
+  uint16_t port;
+  uint8_t attempt;
+};
+
+/* SYNs in flight, a min-heap on deadline. Answered ones stay until their deadline and
+ * are dropped then (the port's state says it is done). */
+struct syn_heap {
+  struct syn_entry *v;
+  size_t len, cap;
+};
+
+struct syn_prober {
+  bool on;                  /* the raw socket is open and the capture sees the answers */
+  struct synscan raw;       /* the raw socket (synscan.c) */
+  struct syn_heap heap;     /* deadlines of the SYNs in flight */
+  struct uc_count inflight; /* SYNs awaiting an answer (no socket: a window, not slots) */
+  unsigned window;          /* the cap on them */
+  uv_timer_t timer;         /* the earliest deadline */
+  bool timer_armed;
+  uint64_t timer_due;
+  struct { /* recent first SYNs, for round-trip samples */
+    uint16_t port;
+    uint32_t host;
+    uint64_t sent_ns;
+  } rtt[64];
+};
+
+/* syn_open opens the raw socket (privileged, before the scan starts); syn_setup prepares
+ * the targets once their addresses are known. */
+void syn_open(struct engine *e);
+void syn_setup(struct engine *e);
+/* Capture packets for the SYN prober: an answer or an ICMP error about one of our SYNs.
+ * True when it was one (and has been recorded). */
+bool syn_on_answer(struct engine *e, struct host_sched *hs, const struct pkt_info *p);
+bool syn_on_icmp(struct engine *e, struct host_sched *hs, const struct pkt_info *p,
+                 const struct icmp_info *ii, enum uc_state st);
+/* Sends w's SYN (false: this target's TCP span ports go by connect). */
+bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w);
+/* Sends the SYNs batched so far. */
+void syn_flush(struct engine *e);
+/* A stop: SYNs in flight are forgotten (their ports stay unfinished). */
+void syn_stop(struct engine *e);
+void syn_teardown(struct engine *e);
+
+#endif

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Windows e2e: `ucscan.exe listen --role mediation` under Wine, in a namespace, scanned by the
+# Linux build: every port of the role opens (16,702: the media ranges too), the Linux scan
+# passes, the listener prints the Windows Firewall rules exactly as `--firewall-rules
+# powershell` does, and Ctrl-C stops it cleanly. Subnet 198.18.76.0/24.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E=$HERE/../e2e
+# shellcheck source=tests/e2e/lib/assert.sh
+source "$E2E/lib/assert.sh"
+# shellcheck source=tests/e2e/lib/peers.sh
+source "$E2E/lib/peers.sh"
+# shellcheck source=tests/windows/lib/wine.sh
+source "$HERE/lib/wine.sh"
+UCSCAN=${UCSCAN:-$HERE/../../build/ucscan}
+SLOW=${UC_E2E_SLOW:-1}
+
+ns_init winlisten
+H=198.18.76.2
+ns_host med "$H/24" 198.18.76.1
+WP=$NS_TMP/wine-listener # its wineserver starts in the namespace with the listener
+wine_prefix "$WP"
+ns_defer "wine_stop '$WP'"
+
+# SIGINT at its default (a background job's is ignored): Wine turns it into a console Ctrl-C.
+ns_spawn med "ucscan.exe listen" env --default-signal=INT -u DISPLAY WINEDEBUG=-all \
+  WINEPREFIX="$WP" "$WINE" "$UCSCAN_EXE" listen --role mediation --bind "$H" \
+  --name med01.contoso.test --duration 3600
+LPID=$SPAWN_PID LOG=$SPAWN_LOG
+ready() { grep -q "ready: listening on" "$LOG" || ! ns_pid_alive "$LPID"; }
+ns_wait_until "$((400 * SLOW))" ready || fail "the listener is not ready after $((400 * SLOW)) s"
+ns_pid_alive "$LPID" || fail "the listener stopped: $(tail -5 "$LOG")"
+assert_contains "opened 16703 of 16703 ports on $H" "$(cat "$LOG")"
+assert_contains "ready: listening on 16703 ports for 3600 s" "$(cat "$LOG")"
+
+# --- the firewall rules it printed are the ones --firewall-rules gives, line for line --------
+"$UCSCAN" listen --role mediation --bind "$H" --firewall-rules powershell >"$NS_TMP/rules.linux"
+sed -n '/^# Windows Firewall rules/,/^# Remove-NetFirewallRule/p' "$LOG" >"$NS_TMP/rules.windows"
+assert_eq "$(cat "$NS_TMP/rules.linux")" "$(cat "$NS_TMP/rules.windows")" "firewall rules"
+assert_contains "-Protocol UDP -LocalAddress '$H' -LocalPort '1434','49152-57500'" \
+  "$(cat "$NS_TMP/rules.windows")"
+assert_contains "Windows Firewall must let these ports in" "$(cat "$LOG")"
+
+# --- the Linux build scans it: every check passes ---------------------------------------------
+OUT=$NS_TMP/scan.json
+rc=0
+"$UCSCAN" scan --target "$H" --role mediation --no-progress --timeout "$((2000 * SLOW))" \
+  --out "$OUT" >/dev/null 2>"$NS_TMP/scan.err" || rc=$?
+assert_eq 0 "$rc" "exit status of the scan of the Windows listener: $(cat "$NS_TMP/scan.err")"
+assert_json "$OUT" .complete true
+assert_json "$OUT" .summary.fail 0
+assert_json "$OUT" .summary.warn 0
+assert_check "$OUT" "$H" 5067/tcp pass open 'TLS 1\.3 handshake completed.*SIP OPTIONS answered'
+assert_check "$OUT" "$H" 5070/tcp pass open 'client certificate requested'
+assert_check "$OUT" "$H" 1434/udp pass open 'RTCLOCAL'
+media() { # TRANSPORT: verdict, state and reason of the media range check
+  "$(ns_python)" - "$OUT" "$1" <<'PY'
+import json, sys
+for c in json.load(open(sys.argv[1]))["hosts"][0]["checks"]:
+    if (c["range"] or {}).get("first") == 49152 and c["transport"] == sys.argv[2]:
+        print(c["verdict"], c["state"], c["reason"])
+PY
+}
+assert_match '^pass open all 8349 ports reachable: 8349 open' "$(media tcp)"
+assert_match '^pass open all 8349 ports reachable: 8349 open.*listener' "$(media udp)"
+
+# --- Ctrl-C: the listener stops, closes every handle and says what it served ------------------
+kill -INT "$LPID"
+ns_wait_until "$((60 * SLOW))" eval '! ns_pid_alive "$LPID"' || fail "the listener ignored Ctrl-C"
+assert_contains "ucscan listen: interrupted" "$(cat "$LOG")"
+assert_match "stopping: [1-9][0-9]* connections" "$(cat "$LOG")"
+if grep -q "handles left open" "$LOG"; then fail "the listener left handles open"; fi
+echo "ok - ucscan.exe listen --role mediation under Wine: 16703 ports, scanned clean by Linux"
