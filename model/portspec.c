@@ -272,7 +272,7 @@ static int parse_item(struct pctx *p, size_t s, size_t e)
   size_t i = s;
   bool pre, suf;
   enum uc_transport ptr = UC_TCP, str = UC_TCP, tr = UC_TCP;
-  unsigned long a, b;
+  unsigned long a = 0, b = 0;
   if (read_prefix(p, s, e, &i, &pre, &ptr) < 0 || read_ports(p, s, e, &i, &a, &b) < 0 ||
       read_suffix(p, s, e, &i, &suf, &str) < 0)
     return -1;
@@ -281,7 +281,10 @@ static int parse_item(struct pctx *p, size_t s, size_t e)
   if (pre && suf) {
     char with[FIX_MAX];
     size_t colon = (size_t)((const char *)memchr(p->spec + s, ':', e - s) - p->spec);
-    size_t slash = (size_t)((const char *)memrchr(p->spec + s, '/', e - s) - p->spec);
+    size_t slash = e; /* the last '/': the suffix's (memrchr is not everywhere) */
+    while (slash > s && p->spec[slash - 1] != '/')
+      slash--;
+    slash--;
     snprintf(with, sizeof(with), "%.*s", (int)(slash - s), p->spec + s);
     if (ptr == str)
       set_fix(p, s, e, with);

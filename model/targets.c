@@ -127,7 +127,9 @@ static int add_v4_run(struct target_list *l, uint32_t first, uint32_t last, cons
 {
   for (uint64_t a = first; a <= last; a++) {
     char text[INET_ADDRSTRLEN];
-    struct in_addr in = {htonl((uint32_t)a)};
+    struct in_addr in;
+    memset(&in, 0, sizeof(in));
+    in.s_addr = htonl((uint32_t)a);
     inet_ntop(AF_INET, &in, text, sizeof(text));
     if (check_address(text, item, at, err) < 0 || add_host(l, text, at, true, err) < 0)
       return -1;
@@ -232,7 +234,9 @@ static int add_range(struct target_list *l, const char *item, const char *first,
   }
   if (hi < lo) {
     char swapped[INET_ADDRSTRLEN];
-    struct in_addr s = {htonl(hi)};
+    struct in_addr s;
+    memset(&s, 0, sizeof(s));
+    s.s_addr = htonl(hi);
     inet_ntop(AF_INET, &s, swapped, sizeof(swapped));
     return fail(err, at, "\"%s\" runs backwards (write %s-%u)", item, swapped, lo & 0xffu);
   }

@@ -145,25 +145,39 @@ static void test_terminal_safety(void **state)
   assert_int_equal(textcol_display_width("\xe2\x82\xac\xe2\x82\xac"), 2);
 }
 
+/* Sets (value) or removes (NULL) an environment variable, on POSIX and on Windows (whose CRT
+ * has no setenv: an empty value removes the variable there). */
+static void set_env(const char *name, const char *value)
+{
+#ifdef _WIN32
+  _putenv_s(name, value ? value : "");
+#else
+  if (value)
+    setenv(name, value, 1);
+  else
+    unsetenv(name);
+#endif
+}
+
 static void test_width_and_colour_rules(void **state)
 {
   (void)state;
   /* not a terminal (a memstream has no descriptor: -1): $COLUMNS, else no limit */
-  unsetenv("COLUMNS");
+  set_env("COLUMNS", NULL);
   assert_int_equal(textcol_width(-1), 0);
-  setenv("COLUMNS", "132", 1);
+  set_env("COLUMNS", "132");
   assert_int_equal(textcol_width(-1), 132);
-  setenv("COLUMNS", "5", 1); /* nonsense is ignored */
+  set_env("COLUMNS", "5"); /* nonsense is ignored */
   assert_int_equal(textcol_width(-1), 0);
-  unsetenv("COLUMNS");
+  set_env("COLUMNS", NULL);
   enum textcol_color m;
   assert_int_equal(textcol_color_parse("always", &m), 0);
   assert_true(textcol_color_wanted(m, -1));
-  setenv("NO_COLOR", "1", 1);
+  set_env("NO_COLOR", "1");
   assert_true(textcol_color_wanted(m, -1)); /* --color always wins */
   assert_int_equal(textcol_color_parse("auto", &m), 0);
   assert_false(textcol_color_wanted(m, -1));
-  unsetenv("NO_COLOR");
+  set_env("NO_COLOR", NULL);
   assert_false(textcol_color_wanted(m, -1)); /* not a terminal */
   assert_int_equal(textcol_color_parse("never", &m), 0);
   assert_false(textcol_color_wanted(m, -1));
