@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/suggest.h"
 #include "common/textcol.h"
@@ -67,6 +68,34 @@ static int unknown_option(const struct cli_cmd *cmd, const char *name, size_t le
   return opts_usage_error(cmd->name, "unknown option --%.*s", (int)len, name);
 }
 
+/* A short option, which ucscan has none of (but -h): the long option it stands for in the
+ * tools operators type every day (nmap's -p, -iL and -T4, Test-NetConnection's -Port and
+ * -ComputerName), when the command has it. */
+static int short_option(const struct cli_cmd *cmd, const char *arg)
+{
+  static const struct {
+    const char *given; /* the option, or its start when a value may be glued on ("-p5061") */
+    bool glued;
+    const char *ours;
+  } habits[] = {
+      {"-p", true, "ports"},        {"-iL", false, "targets-file"},
+      {"-T4", false, "fast"},       {"-T5", false, "fast"},
+      {"-Port", false, "ports"},    {"-ComputerName", false, "target"},
+      {"-sT", false, "tcp-method"}, {"-sS", false, "tcp-method"},
+  };
+  for (size_t i = 0; i < sizeof(habits) / sizeof(habits[0]); i++) {
+    size_t n = strlen(habits[i].given);
+    bool match = habits[i].glued ? strncmp(arg, habits[i].given, n) == 0
+                                 : strcasecmp(arg, habits[i].given) == 0;
+    if (match && find_opt(cmd->opts, habits[i].ours, strlen(habits[i].ours), false))
+      return opts_usage_error(cmd->name,
+                              "unknown option %s (ucscan's options are long: did you "
+                              "mean --%s?)",
+                              arg, habits[i].ours);
+  }
+  return opts_usage_error(cmd->name, "unknown option %s (ucscan's options are long: --name)", arg);
+}
+
 /* Spelled in full, lists not twice, -h as --help (see opts.h). Returns 0 or 2. */
 static int check_argv(const struct cli_cmd *cmd, int argc, char **argv)
 {
@@ -80,6 +109,8 @@ static int check_argv(const struct cli_cmd *cmd, int argc, char **argv)
       argv[i] = (char *)"--help";
       continue;
     }
+    if (arg[0] == '-' && arg[1] && arg[1] != '-')
+      return short_option(cmd, arg);
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
       continue;
     const char *name = arg + 2;
@@ -198,6 +229,18 @@ static int store(const struct cli_cmd *cmd, const struct cli_opt *o, const char 
   return 0;
 }
 
+/* "unexpected argument "fe01"", and where it belongs when the command has --target: a host
+ * goes there (`ucscan scan fe01 --role director`, as nmap takes it). */
+static int unexpected_operand(const struct cli_cmd *cmd, const char *arg)
+{
+  if (find_opt(cmd->opts, "target", 6, false))
+    return opts_usage_error(cmd->name,
+                            "unexpected argument \"%s\" (hosts are given with --target: "
+                            "--target %s)",
+                            arg, arg);
+  return opts_usage_error(cmd->name, "unexpected argument \"%s\"", arg);
+}
+
 static struct option *getopt_table(const struct cli_opt *opts)
 {
   size_t n = count_opts(opts);
@@ -237,7 +280,7 @@ int opts_parse(const struct cli_cmd *cmd, int argc, char **argv, void *args)
   }
   free(lo);
   if (rc == 0 && !cmd->operands && optind < argc)
-    rc = opts_usage_error(cmd->name, "unexpected argument \"%s\"", argv[optind]);
+    rc = unexpected_operand(cmd, argv[optind]);
   return rc;
 }
 

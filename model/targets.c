@@ -245,6 +245,28 @@ static int add_range(struct target_list *l, const char *item, const char *first,
   return add_v4_run(l, lo, hi, item, at, err);
 }
 
+/* "sip.contoso.com:5061", "198.18.1.20:443" or "[2001:db8::1]:5061" (how nmap's and
+ * Test-NetConnection's users write an endpoint): true with the host and the port apart. */
+static bool host_and_port(const char *item, char *host, size_t cap, const char **port)
+{
+  const char *colon = strrchr(item, ':');
+  if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+      strlen(colon + 1) > 5)
+    return false;
+  size_t n = (size_t)(colon - item);
+  if (n >= 2 && item[0] == '[' && item[n - 1] == ']') { /* [v6]:port */
+    item++;
+    n -= 2;
+  } else if (memchr(item, ':', n)) {
+    return false; /* an IPv6 address, not a port */
+  }
+  if (n == 0 || n >= cap)
+    return false;
+  snprintf(host, cap, "%.*s", (int)n, item);
+  *port = colon + 1;
+  return topo_valid_hostname(host) || topo_address_family(host);
+}
+
 static int add_item(struct target_list *l, const char *item, const struct at *at,
                     struct uc_err *err)
 {
@@ -254,6 +276,13 @@ static int add_item(struct target_list *l, const char *item, const struct at *at
     return add_block(l, item, at, err);
   if (is_v4_range(item, first, sizeof(first), &rest))
     return add_range(l, item, first, rest, at, err);
+  char host[256];
+  const char *port;
+  if (host_and_port(item, host, sizeof(host), &port))
+    return fail(err, at,
+                "\"%s\" names a port: give the host here and the port with --ports (did you "
+                "mean --target %s --ports %s/tcp?)",
+                item, host, port);
   if (topo_address_problem(item, why, sizeof(why)))
     return fail(err, at, "%s", why);
   if (!topo_valid_hostname(item) && !topo_address_family(item))

@@ -15,7 +15,7 @@
 #include "common/suggest.h"
 
 struct args {
-  const char *list, *file, *format, *profile;
+  const char *list, *file, *format, *profile, *target, *ports;
   struct cli_uint timeout, n;
   bool flag;
 };
@@ -32,6 +32,8 @@ static const struct cli_opt opts[] = {
     {"profile", "NAME", CLI_CHOICE, A(profile), .choices = "polite|fast", .help = "profile"},
     {"fast", NULL, CLI_SET, A(profile), .choices = "fast", .help = "same as --profile fast"},
     {"flag", NULL, CLI_FLAG, A(flag), .help = "a flag"},
+    {"target", "HOST", CLI_STR, A(target), .help = "a host"},
+    {"ports", "SPEC", CLI_STR, A(ports), .help = "ports"},
     {"help", NULL, CLI_HELP, 0, .help = "this help"},
     {NULL, NULL, 0, 0, .help = NULL},
 };
@@ -116,7 +118,15 @@ static void test_refusals(void **state)
       {{"--timeout", "-5"}, "is not a number"},
       {{"--n", "10"}, "--n: \"10\" is not a number from 0 to 9"},
       {{"--file"}, "option --file needs a value"},
-      {{"stray"}, "unexpected argument \"stray\""},
+      {{"stray"},
+       "unexpected argument \"stray\" (hosts are given with --target: --target "
+       "stray)"},
+      /* short options: none but -h; the habits of nmap and Test-NetConnection get theirs */
+      {{"-p", "5061"}, "unknown option -p (ucscan's options are long: did you mean --ports?)"},
+      {{"-p5061"}, "unknown option -p5061 (ucscan's options are long: did you mean --ports?)"},
+      {{"-ComputerName", "a"}, "did you mean --target?"},
+      {{"-iL", "f"}, "unknown option -iL (ucscan's options are long: --name)\n"},
+      {{"-x"}, "unknown option -x (ucscan's options are long: --name)\n"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     struct args a;

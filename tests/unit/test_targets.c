@@ -100,6 +100,12 @@ static void test_refused(void **state)
   expect_refused("a.test,,b.test", 8, "empty item");
   expect_refused("not a host", 1, "is not a host name, an address, a block");
   expect_refused("198.18.0.010", 1, "read as the IPv4 address 198.18.0.8");
+  /* an endpoint as nmap's and Test-NetConnection's users write it: the port goes to --ports */
+  expect_refused("a.test,sip.contoso.com:5061", 8,
+                 "\"sip.contoso.com:5061\" names a port: give the host here and the port with "
+                 "--ports (did you mean --target sip.contoso.com --ports 5061/tcp?)");
+  expect_refused("198.18.1.20:443", 1, "did you mean --target 198.18.1.20 --ports 443/tcp?");
+  expect_refused("[2001:db8::1]:5061", 1, "did you mean --target 2001:db8::1 --ports 5061/tcp?");
   /* the cap holds exactly: 4096 hosts pass, one more does not */
   char buf[64 * 1024];
   assert_non_null(expand("198.18.0.0/20,198.18.16.0,198.18.16.255", buf, sizeof(buf)));
