@@ -13,7 +13,7 @@
 #include "reports/merge.h"
 
 struct merge_args {
-  const char *out, *format, *prom, *push, *color;
+  const char *out, *format, *prom, *push, *color, *fail_on;
   bool force;
 };
 
@@ -36,6 +36,12 @@ static const struct cli_opt merge_opts[] = {
              "failed push: exit 3",
      .man = "PUT the Prometheus metrics to a Pushgateway, after the report is written, as "
             "`ucscan scan --push` does; a failed push exits 3."},
+    {"fail-on", "LEVEL", CLI_CHOICE, A(fail_on), .choices = "fail|warn", .what = "level",
+     .def = "fail",
+     .help = "fail: exit 1 when a merged check fails; warn:\nalso when one warns (JUnit shows "
+             "warnings as\nfailures)",
+     .man = "As `ucscan scan --fail-on`: `fail`, exit 1 when a merged check fails; `warn`, "
+            "also when one warns, and each warning is a JUnit `<failure type=\"warn\">`."},
     {"color", "WHEN", CLI_CHOICE, A(color), .choices = "auto|always|never", .def = "auto",
      .help = "colour in the table: auto, always or never",
      .man = "Colour in the table: `always`, `never`, or `auto`: when stdout is a terminal, "
@@ -58,7 +64,8 @@ const struct cli_cmd cli_cmd_merge = {
     "could test stays skip and counts in summary.uncovered.",
     merge_opts,
     "exit status (as for scan):\n"
-    "  0  no check failed    1  at least one check failed\n"
+    "  0  no check failed\n"
+    "  1  at least one check failed (or warned, with --fail-on warn)\n"
     "  2  bad usage or input: unreadable or invalid reports, reports of different\n"
     "     topologies or products without --force\n"
     "  3  a report merged is partial (\"complete\": false), or an output could not\n"
@@ -103,8 +110,12 @@ int cmd_merge(int argc, char **argv)
   int rc = parse_args(argc, argv, &a);
   if (rc)
     return rc == 1 ? 0 : 2;
-  struct scan_output out = {
-      .out_file = a.out, .format = a.format, .prom_file = a.prom, .push_url = a.push};
+  bool warn_fails = a.fail_on && strcmp(a.fail_on, "warn") == 0;
+  struct scan_output out = {.out_file = a.out,
+                            .format = a.format,
+                            .prom_file = a.prom,
+                            .push_url = a.push,
+                            .fail_on_warn = warn_fails};
   textcol_color_parse(a.color, &out.color);
   size_t n = (size_t)(argc - optind);
   const char *const *files = (const char *const *)(argv + optind);
@@ -133,6 +144,9 @@ int cmd_merge(int argc, char **argv)
     goto out;
   }
   status = merge_exit_status(merged);
+  if (status == 0 && warn_fails &&
+      json_integer_value(json_object_get(json_object_get(merged, "summary"), "warn")) > 0)
+    status = 1; /* --fail-on warn */
   if (scan_output_emit(&out, merged) < 0 && status < 3)
     status = 3;
   json_decref(merged);

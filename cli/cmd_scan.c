@@ -57,7 +57,8 @@ static const struct cli_opt scan_opts[] = {
                 TARGETS_MAX) " hosts in all; an expansion beyond that is refused before it "
                              "is made. The same host written twice is an error; a host that "
                              "a block or range also covers is scanned once. Every target gets "
-                             "every role of --role, or the ports of --ports."},
+                             "every role of --role, or the ports of --ports (an item written "
+                             "HOST:PORT is refused, with the --ports it stands for)."},
     {"targets-file", "FILE", CLI_STR, A(targets_file),
      .help = "more targets, one per line (# comments)",
      .man = "More targets, read from <FILE>: one host, block or range per line; `#` starts a "
