@@ -144,8 +144,10 @@ static double kernel_rtt_ms(const uv_tcp_t *t)
 static void tcp_socket_opts(struct tcp_attempt *ta)
 {
   uv_os_fd_t fd;
-  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0)
+  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0) {
     evidence_socket_opts(plat_fd_sock(fd), ta->dst.ss_family);
+    plat_tcp_probe_opts((uv_os_sock_t)fd, ta->a.eng->conf->timeout_ms); /* Windows: RST at once */
+  }
 }
 
 static void on_write(uv_write_t *req, int status)
