@@ -5,34 +5,54 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "common/textcol.h"
+#include "model/names.h"
 
-enum { C_PRODUCT = 1000, C_ROLE, C_JSON, C_CATALOG, C_HELP };
+struct catalog_args {
+  const char *product, *role, *catalog;
+  bool json;
+};
+
+#define A(field) offsetof(struct catalog_args, field)
 
 static const struct cli_opt catalog_opts[] = {
-    {"product", "ID", C_PRODUCT, "only rows of this product (sfb2015, lync2013)"},
-    {"role", "ROLE[,ROLE...]", C_ROLE, "only rows that apply to one of these roles"},
-    {"json", NULL, C_JSON, "print the rows as a catalog file (--catalog loads it back)"},
-    {"catalog", "FILE", C_CATALOG, "load a site catalog too (extends or replaces)"},
-    {"help", NULL, C_HELP, "this help"},
-    {NULL, NULL, 0, NULL},
+    {"product", "ID", CLI_STR, A(product), .help = "only rows of this product (sfb2015, lync2013)",
+     .man = "Only rows of this product (`sfb2015`, `lync2013`), in any case."},
+    {"role", "ROLE[,ROLE...]", CLI_LIST, A(role),
+     .help = "only rows that apply to one of these roles",
+     .man = "Only rows that apply to one of these roles (in any case)."},
+    {"json", NULL, CLI_FLAG, A(json),
+     .help = "print the rows as a catalog file (--catalog loads\nit back)",
+     .man = "Print the rows as a catalog file (`\"mode\": \"replace\"`, "
+            "docs/catalog-format.md), which --catalog loads back: the same rows."},
+    {"catalog", "FILE", CLI_STR, A(catalog),
+     .help = "load a site catalog too (extends or replaces)",
+     .man = "Load a site catalog too (extends or replaces the built-in one)."},
+    {"help", NULL, CLI_HELP, 0, .help = "this help", .man = "The options of `ucscan catalog`."},
+    {NULL, NULL, 0, 0, .help = NULL},
 };
 
 const struct cli_cmd cli_cmd_catalog = {
     "catalog",
-    "ucscan catalog [--product ID] [--role ROLE[,ROLE...]] [--json] [--catalog FILE]",
+    "ucscan catalog [--product ID] [--role ROLE[,ROLE...]] [--json]\n"
+    "                      [--catalog FILE]",
     "Prints the port tables ucscan checks against: every row of Microsoft's tables for\n"
     "Skype for Business Server 2015 (2020 revision) and Lync Server 2013, with the role,\n"
     "port, transport, expected protocol, direction, the vantages that test it (FROM), the\n"
-    "Edge interface it belongs to and whether it is probed. --json writes the rows as a\n"
-    "catalog file (\"mode\": \"replace\") that --catalog loads back.",
+    "Edge interface it belongs to and whether it is probed. The table fits the\n"
+    "terminal's width. --json writes the rows as a catalog file (\"mode\": \"replace\")\n"
+    "that --catalog loads back.",
     catalog_opts,
     "examples:\n"
     "  ucscan catalog --role director\n"
     "  ucscan catalog --product lync2013 --json > lync2013-ports.json\n",
+    false,
+    NULL,
 };
 
 static void ports_text(const struct cat_row *r, char *buf, size_t cap)
@@ -57,15 +77,13 @@ static void roles_text(const struct cat_row *r, char *buf, size_t cap)
     return;
   }
   for (size_t i = 0; i < r->nroles && used < cap; i++) {
-    int w = snprintf(buf + used, cap - used, "%s%s", i ? "," : "", r->roles[i]);
+    int w = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", r->roles[i]);
     if (w < 0)
       break;
     used += (size_t)w;
   }
   if (r->when_role && used < cap)
     snprintf(buf + used, cap - used, " (with %s)", r->when_role);
-  if (strlen(buf) > 40 && cap > 41) /* keep the table's columns */
-    snprintf(buf + 37, cap - 37, "...");
 }
 
 /* "servers,clients", "any" for a site row that names no vantage. */
@@ -88,19 +106,10 @@ static void from_text(const struct cat_row *r, char *buf, size_t cap)
   }
 }
 
-#define CATALOG_MAX_ROLES 32
-
-/* --role's list: which rows to show (roles[0..n)); n == 0 is every row. */
+/* --role's list: which rows to show (v[0..n)); n == 0 is every row. */
 struct role_filter {
-  char *buf;
-  const char *v[CATALOG_MAX_ROLES];
+  const char **v;
   size_t n;
-};
-
-/* What the rows are filtered by: --product and --role. */
-struct row_filter {
-  const char *product;
-  const struct role_filter *roles;
 };
 
 static bool row_selected(const struct cat_row *r, const char *product, const struct role_filter *rf)
@@ -115,41 +124,16 @@ static bool row_selected(const struct cat_row *r, const char *product, const str
   return false;
 }
 
+/* What the rows are filtered by: --product and --role. */
+struct row_filter {
+  const char *product;
+  const struct role_filter *roles;
+};
+
 static bool row_kept(const struct cat_row *r, void *arg)
 {
   const struct row_filter *f = arg;
   return row_selected(r, f->product, f->roles);
-}
-
-/* Splits and checks --role: 0, or a message and 2. */
-static int parse_roles(const char *list, const struct catalog *cat, struct role_filter *rf)
-{
-  rf->buf = strdup(list);
-  if (!rf->buf)
-    return 2;
-  /* as scan and listen read --role: no empty item, no role twice */
-  char *tok = rf->buf;
-  for (char *next; tok; tok = next) {
-    next = strchr(tok, ',');
-    if (next)
-      *next++ = '\0';
-    if (!*tok)
-      return opts_usage_error("catalog", "--role: column %d: empty item in the list",
-                              (int)(tok - rf->buf) + 1);
-    for (size_t k = 0; k < rf->n; k++)
-      if (strcmp(rf->v[k], tok) == 0)
-        return opts_usage_error("catalog", "--role: role \"%s\" listed twice", tok);
-    if (rf->n == CATALOG_MAX_ROLES)
-      return opts_usage_error("catalog", "--role: more than %d roles", CATALOG_MAX_ROLES);
-    if (!catalog_role(cat, tok)) {
-      fprintf(stderr, "ucscan catalog: unknown role \"%s\"; roles:\n", tok);
-      for (size_t i = 0; i < cat->nroles; i++)
-        fprintf(stderr, "  %-26s %s\n", cat->roles[i].id, cat->roles[i].name);
-      return 2;
-    }
-    rf->v[rf->n++] = tok;
-  }
-  return 0;
 }
 
 /* Where a table comes from, for its heading: "Skype for Business Server 2015, revision
@@ -184,117 +168,163 @@ static void source_label(const struct cat_row *r, char *buf, size_t cap)
            lang ? lang : "");
 }
 
-/* The rows as a table, one heading per source table. */
-static void print_table(const struct catalog *cat, const char *product,
-                        const struct role_filter *rf)
+enum { K_ID, K_ROLES, K_PORT, K_PROTO, K_DIR, K_FROM, K_IFACE, K_SERVICE, NCOLS };
+
+/* The table's columns: one line here per column; the layout fits whatever is here. A file or
+ * a pipe gets every column, each cell whole (scripts find the columns where they were). On a
+ * terminal, columns no row fills are left out, and when the table does not fit with every
+ * cell whole, the ID column goes and each row's id follows it on a line of its own; port
+ * ranges may wrap after the "/", and when that is not enough DIRECTION goes (an outbound
+ * row still says so in SERVICE / NOTES). */
+static const struct textcol_col file_cols[NCOLS] = {
+    [K_ID] = {"ID", 0, 0, 0, 0, 0},          [K_PORT] = {"PORT", 0, 0, 0, 0, 0},
+    [K_PROTO] = {"PROTOCOL", 0, 0, 0, 0, 0}, [K_DIR] = {"DIRECTION", 0, 0, 0, 0, 0},
+    [K_FROM] = {"FROM", 0, 0, 0, 0, 0},      [K_IFACE] = {"IFACE", 0, 0, 0, 0, 0},
+    [K_ROLES] = {"ROLES", 0, 0, 0, 0, 0},    [K_SERVICE] = {"SERVICE / NOTES", 0, 0, 0, 0, 0},
+};
+static const struct textcol_col wide_cols[NCOLS] = {
+    [K_ID] = {"ID", 0, 0, 0, 0, 0},
+    [K_PORT] = {"PORT", 0, 0, 0, 0, 0},
+    [K_PROTO] = {"PROTOCOL", 0, 0, 0, 0, 0},
+    [K_DIR] = {"DIRECTION", 0, 0, 0, 0, 0},
+    [K_FROM] = {"FROM", TEXTCOL_WRAP | TEXTCOL_HIDE_EMPTY, 12, 0, 0, 0},
+    [K_IFACE] = {"IFACE", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
+    [K_ROLES] = {"ROLES", TEXTCOL_WRAP, 16, 24, 0, 0},
+    [K_SERVICE] = {"SERVICE / NOTES", TEXTCOL_WRAP, 20, 30, 0, 0},
+};
+static const struct textcol_col narrow_cols[NCOLS] = {
+    [K_ID] = {"ID", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
+    [K_PORT] = {"PORT", TEXTCOL_WRAP, 12, 0, 0, 0},
+    [K_PROTO] = {"PROTOCOL", 0, 0, 0, 0, 0},
+    [K_DIR] = {"DIRECTION", 0, 0, 0, 0, 1},
+    [K_FROM] = {"FROM", TEXTCOL_WRAP | TEXTCOL_HIDE_EMPTY, 12, 0, 0, 0},
+    [K_IFACE] = {"IFACE", TEXTCOL_HIDE_EMPTY, 0, 0, 0, 0},
+    [K_ROLES] = {"ROLES", TEXTCOL_WRAP, 16, 24, 0, 0},
+    [K_SERVICE] = {"SERVICE / NOTES", TEXTCOL_WRAP, 20, 30, 0, 0},
+};
+
+static int table_row(struct textcol *t, const struct cat_row *r, bool narrow)
 {
+  char ports[40], roles[600], from[120], service[1200];
+  ports_text(r, ports, sizeof(ports));
+  roles_text(r, roles, sizeof(roles));
+  from_text(r, from, sizeof(from));
+  bool outbound = r->probe && r->direction == CAT_OUTBOUND;
+  snprintf(service, sizeof(service), "%s%s%s%s%s%s", r->service, r->optional ? " [optional]" : "",
+           outbound ? " [outbound: not probed from here]" : "",
+           r->probe ? "" : " [not probed: ", r->probe ? "" : r->skip_reason, r->probe ? "" : "]");
+  const char *iface = uc_iface_name(r->iface);
+  const char *cells[NCOLS] = {
+      [K_ID] = narrow ? "" : r->id,
+      [K_PORT] = ports,
+      [K_PROTO] = uc_proto_name(r->protocol),
+      [K_DIR] = cat_direction_name(r->direction),
+      [K_FROM] = from,
+      [K_IFACE] = iface ? iface : "-",
+      [K_ROLES] = roles,
+      [K_SERVICE] = service,
+  };
+  int rc = textcol_row(t, cells, NULL);
+  if (rc == 0 && narrow) {
+    char id[300];
+    snprintf(id, sizeof(id), "id %s", r->id);
+    rc = textcol_line(t, 2, id, NULL);
+  }
+  return rc;
+}
+
+/* The selected rows, one table per source table, each under its heading. */
+static struct textcol *build_table(const struct catalog *cat, const char *product,
+                                   const struct role_filter *rf, const struct textcol_col *cols,
+                                   size_t *shown)
+{
+  bool narrow = cols == narrow_cols;
+  struct textcol *t = textcol_new(cols, NCOLS);
   const struct cat_row *last = NULL;
-  size_t shown = 0;
-  for (size_t i = 0; i < cat->nrows; i++) {
+  *shown = 0;
+  for (size_t i = 0; t && i < cat->nrows; i++) {
     const struct cat_row *r = &cat->rows[i];
     if (!row_selected(r, product, rf))
       continue;
     if (!last || strcmp(last->table_title, r->table_title) != 0 ||
         strcmp(last->src_file, r->src_file) != 0) {
-      char from[300];
+      char from[300], line[500];
       source_label(r, from, sizeof(from));
-      fprintf(stdout, "%s== %s  (%s)\n", shown ? "\n" : "", r->table_title, from);
-      fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %-22s %-8s %s\n", "ID", "ROLES", "PORT",
-              "PROTOCOL", "DIRECTION", "FROM", "IFACE", "SERVICE / NOTES");
+      snprintf(line, sizeof(line), "== %s  (%s)", r->table_title, from);
+      if (*shown)
+        textcol_line(t, 0, "", NULL);
+      textcol_line(t, 0, line, NULL);
+      textcol_head(t);
     }
-    char ports[40], roles[120], vantages[80];
-    ports_text(r, ports, sizeof(ports));
-    roles_text(r, roles, sizeof(roles));
-    from_text(r, vantages, sizeof(vantages));
-    const char *iface = uc_iface_name(r->iface);
-    bool outbound = r->probe && r->direction == CAT_OUTBOUND;
-    fprintf(stdout, "%-46s %-40s %-16s %-11s %-9s %-22s %-8s %s%s%s%s%s%s\n", r->id, roles, ports,
-            uc_proto_name(r->protocol), cat_direction_name(r->direction), vantages,
-            iface ? iface : "-", r->service, r->optional ? " [optional]" : "",
-            outbound ? " [outbound: not probed from here]" : "",
-            r->probe ? "" : " [not probed: ", r->probe ? "" : r->skip_reason, r->probe ? "" : "]");
+    table_row(t, r, narrow);
     last = r;
-    shown++;
+    (*shown)++;
   }
+  return t;
+}
+
+/* The table fitted to the terminal: the wide layout when it fits, else the narrow one. */
+static int print_table(const struct catalog *cat, const char *product, const struct role_filter *rf)
+{
+  unsigned width = textcol_width(STDOUT_FILENO);
+  size_t shown;
+  struct textcol *t = build_table(cat, product, rf, width ? wide_cols : file_cols, &shown);
+  if (t && width && textcol_natural_width(t, 0) > width) {
+    textcol_free(t);
+    t = build_table(cat, product, rf, narrow_cols, &shown);
+  }
+  if (!t)
+    return -1;
+  textcol_print(t, stdout, width, 0, false);
+  textcol_free(t);
   fprintf(stdout, "\n%zu rows\n", shown);
+  return 0;
+}
+
+static int load_error(const struct uc_err *err)
+{
+  char msg[800];
+  uc_err_format(err, msg, sizeof(msg));
+  fprintf(stderr, "ucscan catalog: %s\n", msg);
+  return 2;
 }
 
 int cmd_catalog(int argc, char **argv)
 {
-  const char *product = NULL, *role = NULL, *file = NULL;
-  bool as_json = false;
-  if (opts_check_argv(&cli_cmd_catalog, argc, argv) != 0)
-    return 2;
-  struct option *lo = opts_getopt(catalog_opts);
-  int c, rc = 0;
-  optind = 1;
-  opterr = 0;
-  while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-    switch (c) {
-    case C_PRODUCT:
-      product = optarg;
-      break;
-    case C_ROLE:
-      role = optarg;
-      break;
-    case C_JSON:
-      as_json = true;
-      break;
-    case C_CATALOG:
-      file = optarg;
-      break;
-    case C_HELP:
-      opts_help(stdout, &cli_cmd_catalog);
-      free(lo);
-      return 0;
-    case ':':
-      rc = opts_usage_error("catalog", "option %s needs a value", argv[optind - 1]);
-      break;
-    default:
-      rc = opts_usage_error("catalog", "unknown option %s", argv[optind - 1]);
-      break;
-    }
-  }
-  free(lo);
+  struct catalog_args a = {0};
+  int rc = opts_parse(&cli_cmd_catalog, argc, argv, &a);
   if (rc)
-    return rc;
-  if (optind < argc)
-    return opts_usage_error("catalog", "unexpected argument \"%s\"", argv[optind]);
+    return rc == 1 ? 0 : 2;
   struct catalog cat = {0};
-  struct uc_err err;
-  if (catalog_load_builtin(&cat, &err) < 0 || (file && catalog_load_file(&cat, file, &err) < 0)) {
-    char msg[800];
-    uc_err_format(&err, msg, sizeof(msg));
-    fprintf(stderr, "ucscan: %s\n", msg);
-    catalog_free(&cat);
-    return 2;
-  }
-  if (product && !catalog_product(&cat, product)) {
-    catalog_free(&cat);
-    return opts_usage_error("catalog", "unknown product \"%s\" (sfb2015 or lync2013)", product);
-  }
   struct role_filter rf = {0};
-  if (role && (rc = parse_roles(role, &cat, &rf)) != 0) {
-    free(rf.buf);
-    catalog_free(&cat);
-    return rc;
+  struct uc_err err;
+  const char *product = NULL;
+  int status = 2;
+  if (catalog_load_builtin(&cat, &err) < 0 ||
+      (a.catalog && catalog_load_file(&cat, a.catalog, &err) < 0) ||
+      (a.product && names_product(&cat, "--product", a.product, &product, &err) < 0) ||
+      (a.role && names_roles(&cat, "--role", a.role, &rf.v, &rf.n, &err) < 0)) {
+    load_error(&err);
+    goto out;
   }
-  if (as_json) {
+  status = 0;
+  if (a.json) {
     struct row_filter f = {product, &rf};
     json_t *doc = catalog_to_json(&cat, row_kept, &f);
     if (!doc) {
-      fprintf(stderr, "ucscan: out of memory\n");
-      free(rf.buf);
-      catalog_free(&cat);
-      return 2;
+      fprintf(stderr, "ucscan catalog: out of memory\n");
+      status = 2;
+      goto out;
     }
     json_dumpf(doc, stdout, JSON_INDENT(2));
     fputc('\n', stdout);
     json_decref(doc);
-  } else {
-    print_table(&cat, product, &rf);
+  } else if (print_table(&cat, product, &rf) < 0) {
+    fprintf(stderr, "ucscan catalog: out of memory\n");
+    status = 2;
   }
-  free(rf.buf);
+out:
+  free(rf.v);
   catalog_free(&cat);
-  return 0;
+  return status;
 }

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "cli/scan_session.h"
+#include "common/textcol.h"
 #include "common/fdroom.h"
 #include "listen/demo_site.h"
 #include "listen/listen.h"
@@ -22,94 +23,78 @@
 
 #define DEMO_DEFAULT_OUT "ucscan-demo-report.json"
 
-enum { D_OUT = 1000, D_FORMAT, D_NO_SANDBOX, D_HELP };
+struct demo_args {
+  const char *out, *format, *color;
+  bool no_sandbox;
+};
+
+#define A(field) offsetof(struct demo_args, field)
 
 static const struct cli_opt demo_opts[] = {
-    {"out", "FILE", D_OUT, "where the JSON report goes (default ./" DEMO_DEFAULT_OUT ")"},
-    {"format", "FMT", D_FORMAT, "what stdout gets: table (default) or json"},
-    {"no-sandbox", NULL, D_NO_SANDBOX,
-     "use this machine's loopback, not a private network\nnamespace (ports below 1024 then move to "
-     "port + 10000\nunless this process may open them)"},
-    {"help", NULL, D_HELP, "this help"},
-    {NULL, NULL, 0, NULL},
+    {"out", "FILE", CLI_STR, A(out), .def = "./" DEMO_DEFAULT_OUT,
+     .help = "where the JSON report goes", .man = "Where the JSON report goes."},
+    {"format", "FMT", CLI_CHOICE, A(format), .choices = "table|json|csv|html", .def = "table",
+     .help = "what stdout gets: table, json, csv or html",
+     .man = "What stdout gets: `table`, or the report alone as `json`, `csv` or `html` (as "
+            "`ucscan scan` writes them; the demo's own lines then go to stderr)."},
+    {"no-sandbox", NULL, CLI_FLAG, A(no_sandbox),
+     .help = "use this machine's loopback, not a private\nnetwork namespace (ports below 1024 "
+             "then move to\nport + 10000 unless this process may open them)",
+     .man = "Use this machine's loopback, not a private network namespace (ports below 1024 "
+            "then move to port + 10000 unless this process may open them)."},
+    {"color", "WHEN", CLI_CHOICE, A(color), .choices = "auto|always|never", .def = "auto",
+     .help = "colour in the table: auto, always or never",
+     .man = "Colour in the table: `always`, `never`, or `auto`: when stdout is a terminal, "
+            "`NO_COLOR` is unset or empty and `TERM` is not `dumb`."},
+    {"help", NULL, CLI_HELP, 0, .help = "this help", .man = "The options of `ucscan demo`."},
+    {NULL, NULL, 0, 0, .help = NULL},
 };
 
 const struct cli_cmd cli_cmd_demo = {
     "demo",
-    "ucscan demo [--out FILE] [--format table|json] [--no-sandbox]",
-    "A full run in a few seconds, with no setup and no root. In this process, `ucscan\n"
-    "listen` listeners play a small Skype for Business Server 2015 deployment on loopback\n"
-    "addresses (fe01 127.0.0.11 Front End, dir01 127.0.0.12 Director, med01 127.0.0.13\n"
-    "Mediation Server, edge01 127.0.0.14 Edge; names *.contoso.test given with their\n"
-    "addresses, so no DNS is involved), and the normal scan engine checks every port the\n"
-    "built-in catalog requires of their roles. Three faults are planted, and the scan must\n"
-    "catch them:\n"
+    "ucscan demo [--out FILE] [--format table|json|csv|html] [--no-sandbox]",
+    "A full run in a few seconds, with no setup and no root, and a self-test. In this\n"
+    "process, `ucscan listen` listeners play a small Skype for Business Server 2015\n"
+    "deployment on loopback addresses (fe01 127.0.0.11 Front End, dir01 127.0.0.12\n"
+    "Director, med01 127.0.0.13 Mediation Server, edge01 127.0.0.14 Edge; names\n"
+    "*.contoso.test given with their addresses, so no DNS is involved), and the normal\n"
+    "scan engine checks every port the built-in catalog requires of their roles. Three\n"
+    "faults are planted, and the scan must catch them:\n"
     "  dir01 444/tcp   never opened                                     -> fail\n"
     "  med01 5070/tcp  an MTLS port that asks for no client certificate -> warn\n"
     "  edge01 443/tcp  an expired certificate                           -> warn\n"
-    "Everything else passes (outbound rows are skipped, as in any scan). Port ranges are\n"
-    "cut to their first 8 ports: the real media ranges are 33,000 ports on a front end.\n"
-    "The listeners run in a private network namespace when the system allows one (no\n"
-    "root needed): nothing outside the process sees them.",
+    "Everything else must pass (outbound rows are skipped, as in any scan). Port ranges\n"
+    "are cut to their first 8 ports: the real media ranges are 33,000 ports on a front\n"
+    "end. The listeners run in a private network namespace when the system allows one\n"
+    "(no root needed): nothing outside the process sees them.",
     demo_opts,
-    "It prints the table, writes the JSON report atomically and says where.\n"
+    "It prints the table, writes the JSON report atomically, says where, and says\n"
+    "whether the self-test passed.\n"
     "\nexit status:\n"
-    "  1  the normal result: the planted fault on dir01 is a failed check (the contract's\n"
-    "     exit status for a scan with a failure); a clean deployment would exit 0\n"
+    "  0  the self-test passed: the scan caught the three planted faults, with the\n"
+    "     verdicts above, and every other check passed (or was skipped, not probed)\n"
+    "  1  it did not: a planted fault was missed or another check did not pass (each\n"
+    "     is named on stderr); the report says what the scan saw\n"
     "  2  bad usage, or the report file cannot be written\n"
     "  3  the run could not finish\n"
     "\nexamples:\n"
     "  ucscan demo\n"
-    "  ucscan demo --out /tmp/demo.json --format json | less\n",
+    "  ucscan demo --out /tmp/demo.json --format json | less\n"
+    "  ucscan demo --format html > demo.html\n",
+    false,
+    NULL,
 };
 
-struct demo_args {
-  const char *out, *format;
-  bool no_sandbox;
-};
-
+/* Returns 0, 1 when --help was printed, or 2. */
 static int parse_args(int argc, char **argv, struct demo_args *a)
 {
-  if (opts_check_argv(&cli_cmd_demo, argc, argv) != 0)
-    return 2;
-  struct option *lo = opts_getopt(demo_opts);
-  int rc = 0, c;
-  optind = 1;
-  opterr = 0;
-  while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-    switch (c) {
-    case D_OUT:
-      a->out = optarg;
-      break;
-    case D_FORMAT:
-      a->format = optarg;
-      break;
-    case D_NO_SANDBOX:
-      a->no_sandbox = true;
-      break;
-    case D_HELP:
-      opts_help(stdout, &cli_cmd_demo);
-      free(lo);
-      exit(0);
-    case ':':
-      rc = opts_usage_error("demo", "option %s needs a value", argv[optind - 1]);
-      break;
-    default:
-      rc = opts_usage_error("demo", "unknown option %s", argv[optind - 1]);
-      break;
-    }
-  }
-  if (rc == 0 && optind < argc)
-    rc = opts_usage_error("demo", "unexpected argument \"%s\"", argv[optind]);
-  free(lo);
+  int rc = opts_parse(&cli_cmd_demo, argc, argv, a);
   if (rc)
-    return 2;
+    return rc;
   if (!a->out)
     a->out = DEMO_DEFAULT_OUT;
   if (!a->format)
     a->format = "table";
-  if (strcmp(a->format, "table") && strcmp(a->format, "json"))
-    return opts_usage_error("demo", "unknown format \"%s\" (table or json)", a->format);
   return 0;
 }
 
@@ -132,9 +117,17 @@ static void on_listener_stopped(void *arg)
   d->running--;
 }
 
-/* Starts one listener per host; returns how many ports could not be opened. */
+enum { L_HOST, L_ADDR, L_PORTS, L_NCOLS };
+static const struct textcol_col listener_cols[L_NCOLS] = {
+    [L_HOST] = {"HOST", 0, 0, 0, 0, 0},
+    [L_ADDR] = {"ADDRESS", 0, 0, 0, 0, 0},
+    [L_PORTS] = {"LISTENING ON", TEXTCOL_WRAP, 20, 0, 0, 0},
+};
+
+/* Starts one listener per host, each a row of `info`; returns how many ports could not be
+ * opened. */
 static size_t start_listeners(uv_loop_t *loop, struct demo *d, const struct plan *plan,
-                              bool shifted, FILE *info)
+                              bool shifted, struct textcol *info)
 {
   const struct demo_fault *faults;
   size_t nfaults = demo_faults(&faults), failed = 0;
@@ -165,9 +158,12 @@ static size_t start_listeners(uv_loop_t *loop, struct demo *d, const struct plan
       continue;
     }
     d->running++;
-    fprintf(info, "  %-20s %-11s listening on %zu of %zu ports (%zu TCP, %zu UDP)%s\n", h->name,
-            h->address, dh->rep.opened, dh->lp.n, dh->lp.ntcp, dh->lp.nudp,
-            dh->rep.left_closed ? "; one left closed on purpose" : "");
+    char ports[160];
+    snprintf(ports, sizeof(ports), "%zu of %zu ports (%zu TCP, %zu UDP)%s", dh->rep.opened,
+             dh->lp.n, dh->lp.ntcp, dh->lp.nudp,
+             dh->rep.left_closed ? "; one left closed on purpose" : "");
+    const char *cells[L_NCOLS] = {h->name, h->address, ports};
+    textcol_row(info, cells, NULL);
     if (dh->rep.failed) {
       fprintf(stderr,
               "ucscan demo: %s: %zu ports could not be opened; the scan will show "
@@ -216,12 +212,174 @@ static size_t check_outcome(FILE *out, const struct plan *plan, bool shifted, si
   return unexpected;
 }
 
+enum { F_HOST, F_PORT, F_EXPECT, F_WHAT, F_NCOLS };
+static const struct textcol_col fault_cols[F_NCOLS] = {
+    [F_HOST] = {"HOST", 0, 0, 0, 0, 0},
+    [F_PORT] = {"PORT", TEXTCOL_RIGHT, 0, 0, 0, 0},
+    [F_EXPECT] = {"MUST BE", 0, 0, 0, 0, 0},
+    [F_WHAT] = {"FAULT", TEXTCOL_WRAP, 20, 0, 0, 0},
+};
+
+/* Text wrapped at the width of `out`. */
+static void say(FILE *out, const char *text)
+{
+  static const struct textcol_col one[1] = {{"", TEXTCOL_WRAP, 0, 0, 0, 0}};
+  struct textcol *t = textcol_new(one, 1);
+  if (!t) {
+    fprintf(out, "%s\n", text);
+    return;
+  }
+  textcol_line(t, 0, text, NULL);
+  textcol_print(t, out, textcol_width(fileno(out)), 0, false);
+  textcol_free(t);
+}
+
+static void print_faults(FILE *info, bool shifted)
+{
+  const struct demo_fault *faults;
+  size_t nfaults = demo_faults(&faults);
+  struct textcol *t = textcol_new(fault_cols, F_NCOLS);
+  if (!t)
+    return;
+  textcol_head(t);
+  for (size_t k = 0; k < nfaults; k++) {
+    char port[24];
+    snprintf(port, sizeof(port), "%u/%s", demo_port(faults[k].port, shifted),
+             uc_transport_name(faults[k].transport));
+    const char *cells[F_NCOLS] = {faults[k].host, port, uc_verdict_name(faults[k].expect),
+                                  faults[k].what};
+    textcol_row(t, cells, NULL);
+  }
+  say(info, "Planted faults the scan must catch:");
+  textcol_print(t, info, textcol_width(fileno(info)), 2, false);
+  textcol_free(t);
+}
+
+/* The self-test's verdict, said and returned as the exit status: 0 when the scan caught
+ * exactly the planted faults, 1 otherwise. */
+static int self_test(FILE *info, const struct plan *plan, bool shifted, const char *out)
+{
+  const struct demo_fault *faults;
+  size_t nfaults = demo_faults(&faults), caught;
+  size_t unexpected = check_outcome(stderr, plan, shifted, &caught);
+  bool passed = unexpected == 0 && caught == nfaults;
+  size_t nfail = 0;
+  for (size_t k = 0; k < nfaults; k++)
+    nfail += faults[k].expect == UC_FAIL;
+  char line[600];
+  if (passed)
+    snprintf(line, sizeof(line),
+             "ucscan demo: self-test passed: the scan caught the %zu planted faults (%zu fail, "
+             "%zu warn) and every other check passed (outbound rows skipped). Exit status 0. "
+             "Report: %s",
+             nfaults, nfail, nfaults - nfail, out);
+  else
+    snprintf(line, sizeof(line),
+             "ucscan demo: self-test FAILED: %zu of %zu planted faults caught; %zu check%s not "
+             "as expected (listed on stderr). Exit status 1. Report: %s",
+             caught, nfaults, unexpected, unexpected == 1 ? "" : "s", out);
+  fputc('\n', info);
+  say(info, line);
+  say(info, "Next: `ucscan catalog --role front-end` (what is required), `ucscan listen --role "
+            "ROLE` on a server before installation, `ucscan scan --topology FILE` on your "
+            "deployment.");
+  return passed ? 0 : 1;
+}
+
+/* Stops the listeners and closes the loop; 0, or 3 when a handle was left open. */
+static int stop_listeners(uv_loop_t *loop, struct demo *d)
+{
+  for (size_t i = 0; i < d->nhosts; i++)
+    if (d->hosts[i].l)
+      listen_stop(d->hosts[i].l, on_listener_stopped, d);
+  while (d->running && uv_run(loop, UV_RUN_DEFAULT) != 0)
+    ;
+  uv_run(loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(loop) != 0) {
+    fprintf(stderr, "ucscan demo: internal error: handles left open\n");
+    return 3;
+  }
+  return 0;
+}
+
+/* The scan settings of the demo: fast, but with waits a loaded machine can meet. */
+static void demo_conf(struct scan_conf *conf)
+{
+  scan_conf_fast(conf);
+  /* Loopback answers within microseconds, and nothing in the demo is silent, so long
+   * waits cost nothing; a short floor would, on a slow or loaded machine (or under
+   * valgrind), read a UDP answer delayed by TLS work on the same loop as a filter. The
+   * listeners run on this loop too: under load a handshake waits behind the scanner's own
+   * work on the others (under valgrind, seconds), and no planted fault needs a deadline
+   * (a closed port answers RST at once), so the deadline is long: a busy machine must not
+   * turn into a fault that is not there. */
+  conf->timeout_ms = 10000;
+  conf->min_rto_ms = 250;
+  conf->retries = 2;
+  conf->concurrency = 256; /* the listeners share the process's descriptors */
+  conf->per_host = 64;
+  conf->progress = false;
+  conf->evidence_capture = false;
+}
+
+/* Listeners up, scan, listeners down, the self-test. Returns the exit status. */
+static int run_demo(const struct demo_args *a, struct demo *d, struct plan *plan,
+                    const struct topology *topo, bool shifted, const char *note)
+{
+  FILE *info = strcmp(a->format, "table") != 0 ? stderr : stdout;
+  char line[400];
+  snprintf(line, sizeof(line),
+           "ucscan demo: a sample Skype for Business Server 2015 deployment on loopback, "
+           "scanned by the normal engine. Listeners (%s; port ranges cut to their first %u "
+           "ports%s):",
+           note, DEMO_RANGE_PORTS,
+           shifted ? "; ports below 1024 moved to port + 10000: no root and no sandbox here" : "");
+  say(info, line);
+  scan_session_hold_fd();
+  uv_loop_t loop;
+  int lrc = fdroom_loop_init(&loop);
+  if (lrc != 0) {
+    fprintf(stderr, "ucscan demo: cannot create the event loop: %s%s\n", uv_strerror(lrc),
+            lrc == UV_EMFILE ? " (raise the open-file limit, ulimit -n)" : "");
+    return 3;
+  }
+  d->nhosts = plan->nhosts;
+  d->hosts = calloc(plan->nhosts, sizeof(*d->hosts));
+  struct textcol *listeners = textcol_new(listener_cols, L_NCOLS);
+  if (!d->hosts || !listeners) {
+    fprintf(stderr, "ucscan demo: out of memory\n");
+    textcol_free(listeners);
+    uv_loop_close(&loop);
+    return 3;
+  }
+  start_listeners(&loop, d, plan, shifted, listeners);
+  textcol_print(listeners, info, textcol_width(fileno(info)), 2, false);
+  textcol_free(listeners);
+  print_faults(info, shifted);
+  fputc('\n', info);
+  fflush(info);
+
+  struct scan_conf conf;
+  demo_conf(&conf);
+  enum textcol_color color = TEXTCOL_COLOR_AUTO;
+  textcol_color_parse(a->color, &color);
+  struct scan_output sout = {.out_file = a->out, .format = a->format, .color = color};
+  struct report_meta meta = {.topology = topo->name, .product = topo->product};
+  int status = scan_session_run(&loop, plan, &conf, &sout, &meta);
+  if (stop_listeners(&loop, d) != 0)
+    status = 3;
+  if (status == 0 || status == 1)
+    status = self_test(info, plan, shifted, a->out);
+  return status;
+}
+
 int cmd_demo(int argc, char **argv)
 {
   struct demo_args a;
   memset(&a, 0, sizeof(a));
-  if (parse_args(argc, argv, &a) != 0)
-    return 2;
+  int rc = parse_args(argc, argv, &a);
+  if (rc)
+    return rc == 1 ? 0 : 2;
   /* A peer that resets while we write must not kill the process. */
   signal(SIGPIPE, SIG_IGN);
   /* First, while the process has one thread: the sandbox. */
@@ -258,84 +416,7 @@ int cmd_demo(int argc, char **argv)
     fprintf(stderr, "ucscan demo: internal error: %s\n", err.text);
     goto out;
   }
-  /* The table goes to stdout; with --format json stdout is the report alone. */
-  FILE *info = strcmp(a.format, "json") == 0 ? stderr : stdout;
-  const struct demo_fault *faults;
-  size_t nfaults = demo_faults(&faults);
-  fprintf(info,
-          "ucscan demo: a sample %s deployment on loopback, scanned by the normal engine.\n"
-          "Listeners (%s; port ranges cut to their first %u ports%s):\n",
-          "Skype for Business Server 2015", note, DEMO_RANGE_PORTS,
-          shifted ? "; ports below 1024 moved to port + 10000: no root and no sandbox here" : "");
-  scan_session_hold_fd();
-  uv_loop_t loop;
-  int lrc = fdroom_loop_init(&loop);
-  if (lrc != 0) {
-    fprintf(stderr, "ucscan demo: cannot create the event loop: %s%s\n", uv_strerror(lrc),
-            lrc == UV_EMFILE ? " (raise the open-file limit, ulimit -n)" : "");
-    status = 3;
-    goto out;
-  }
-  d.nhosts = plan.nhosts;
-  d.hosts = calloc(plan.nhosts, sizeof(*d.hosts));
-  if (!d.hosts) {
-    fprintf(stderr, "ucscan demo: out of memory\n");
-    uv_loop_close(&loop);
-    goto out;
-  }
-  start_listeners(&loop, &d, &plan, shifted, info);
-  fprintf(info, "Planted faults the scan must catch:\n");
-  for (size_t k = 0; k < nfaults; k++)
-    fprintf(info, "  %-20s %5u/%s  %-4s  %s\n", faults[k].host, demo_port(faults[k].port, shifted),
-            uc_transport_name(faults[k].transport), uc_verdict_name(faults[k].expect),
-            faults[k].what);
-  fputc('\n', info);
-  fflush(info);
-
-  struct scan_conf conf;
-  scan_conf_fast(&conf);
-  /* Loopback answers within microseconds, and nothing in the demo is silent, so long
-   * waits cost nothing; a short floor would, on a slow or loaded machine (or under
-   * valgrind), read a UDP answer delayed by TLS work on the same loop as a filter. The
-   * listeners run on this loop too: under load a handshake waits behind the scanner's own
-   * work on the others (under valgrind, seconds), and no planted fault needs a deadline
-   * (a closed port answers RST at once), so the deadline is long: a busy machine must not
-   * turn into a fault that is not there. */
-  conf.timeout_ms = 10000;
-  conf.min_rto_ms = 250;
-  conf.retries = 2;
-  conf.concurrency = 256; /* the listeners share the process's descriptors */
-  conf.per_host = 64;
-  conf.progress = false;
-  conf.evidence_capture = false;
-  struct scan_output sout = {.out_file = a.out, .format = a.format};
-  struct report_meta meta = {.topology = topo.name, .product = topo.product};
-  status = scan_session_run(&loop, &plan, &conf, &sout, &meta);
-
-  for (size_t i = 0; i < d.nhosts; i++)
-    if (d.hosts[i].l)
-      listen_stop(d.hosts[i].l, on_listener_stopped, &d);
-  while (d.running && uv_run(&loop, UV_RUN_DEFAULT) != 0)
-    ;
-  uv_run(&loop, UV_RUN_DEFAULT);
-  if (uv_loop_close(&loop) != 0) {
-    fprintf(stderr, "ucscan demo: internal error: handles left open\n");
-    status = 3;
-  }
-  if (status == 0 || status == 1) {
-    size_t caught;
-    size_t unexpected = check_outcome(stderr, &plan, shifted, &caught);
-    fprintf(info, "\nucscan demo: %zu of %zu planted faults caught%s.\n", caught, nfaults,
-            unexpected ? "; some other checks did not pass (above)"
-                       : ", every other check passed (outbound rows skipped)");
-    fprintf(info,
-            "ucscan demo: exit status %d%s. Report: %s\n"
-            "Next: `ucscan catalog --role front-end` (what is required), `ucscan listen --role "
-            "ROLE` on a\nserver before installation, `ucscan scan --topology FILE` on your "
-            "deployment.\n",
-            status, status == 1 ? ": a failed check exits 1, and the demo has one by design" : "",
-            a.out);
-  }
+  status = run_demo(&a, &d, &plan, &topo, shifted, note);
 out:
   if (d.hosts)
     for (size_t i = 0; i < d.nhosts; i++) {

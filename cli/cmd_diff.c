@@ -7,26 +7,41 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "common/textcol.h"
 #include "reports/diff.h"
 #include "reports/report.h"
 
-enum { D_FORMAT = 1000, D_FORCE, D_HELP };
+struct diff_args {
+  const char *format, *color;
+  bool force;
+};
+
+#define A(field) offsetof(struct diff_args, field)
 
 static const struct cli_opt diff_opts[] = {
-    {"format", "FMT", D_FORMAT, "table (default) or json"},
-    {"force", NULL, D_FORCE, "compare reports of different topologies"},
-    {"help", NULL, D_HELP, "this help"},
-    {NULL, NULL, 0, NULL},
+    {"format", "FMT", CLI_CHOICE, A(format), .choices = "table|json", .def = "table",
+     .help = "table or json",
+     .man = "`table` (grouped by host, regressions first) or `json` (the document described "
+            "under DIFF OUTPUT)."},
+    {"force", NULL, CLI_FLAG, A(force), .help = "compare reports of different topologies",
+     .man = "Compare reports of different topologies (their `topology` names differ); "
+            "without it that is an input error."},
+    {"color", "WHEN", CLI_CHOICE, A(color), .choices = "auto|always|never", .def = "auto",
+     .help = "colour in the table: auto, always or never",
+     .man = "Colour in the table: `always`, `never`, or `auto`: when stdout is a terminal, "
+            "`NO_COLOR` is unset or empty and `TERM` is not `dumb`."},
+    {"help", NULL, CLI_HELP, 0, .help = "this help", .man = "The options of `ucscan diff`."},
+    {NULL, NULL, 0, 0, .help = NULL},
 };
 
 const struct cli_cmd cli_cmd_diff = {
     "diff",
     "ucscan diff OLD.json NEW.json [--format table|json] [--force]",
     "Compares two scan reports of the same topology: checks that started failing\n"
-    "(regressions), degraded (pass to warn), recovered, improved, new and vanished checks,\n"
-    "state changes, and evidence that matters: certificate replaced, issuer changed, expiry\n"
-    "moved, client-certificate request appeared or vanished, TLS version, STUN mapped\n"
-    "address, SQL Browser instances, a range's filtered ports.",
+    "(regressions), degraded (pass to warn), recovered, improved, new and vanished\n"
+    "checks, state changes, and evidence that matters: certificate replaced, issuer\n"
+    "changed, expiry moved, client-certificate request appeared or vanished, TLS\n"
+    "version, STUN mapped address, SQL Browser instances, a range's filtered ports.",
     diff_opts,
     "exit status:\n"
     "  0  nothing regressed\n"
@@ -36,7 +51,10 @@ const struct cli_cmd cli_cmd_diff = {
     "     reports of different topologies or products without --force\n"
     "\nexamples:\n"
     "  ucscan diff monday.json tuesday.json\n"
-    "  ucscan diff --format json old.json new.json | jq '.changes[] | select(.regression)'\n",
+    "  ucscan diff --format json old.json new.json |\n"
+    "      jq '.changes[] | select(.regression)'\n",
+    true,
+    NULL,
 };
 
 static int input_error(const struct uc_err *err)
@@ -49,40 +67,15 @@ static int input_error(const struct uc_err *err)
 
 int cmd_diff(int argc, char **argv)
 {
-  const char *format = "table";
-  bool force = false;
-  if (opts_check_argv(&cli_cmd_diff, argc, argv) != 0)
-    return 2;
-  struct option *lo = opts_getopt(diff_opts);
-  int c, rc = 0;
-  optind = 1;
-  opterr = 0;
+  struct diff_args a = {0};
   /* Options may come before, between or after the two files (GNU permutation). */
-  while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-    switch (c) {
-    case D_FORMAT:
-      format = optarg;
-      break;
-    case D_FORCE:
-      force = true;
-      break;
-    case D_HELP:
-      opts_help(stdout, &cli_cmd_diff);
-      free(lo);
-      return 0;
-    case ':':
-      rc = opts_usage_error("diff", "option %s needs a value", argv[optind - 1]);
-      break;
-    default:
-      rc = opts_usage_error("diff", "unknown option %s", argv[optind - 1]);
-      break;
-    }
-  }
-  free(lo);
+  int rc = opts_parse(&cli_cmd_diff, argc, argv, &a);
   if (rc)
-    return rc;
-  if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
-    return opts_usage_error("diff", "unknown format \"%s\" (table or json)", format);
+    return rc == 1 ? 0 : 2;
+  const char *format = a.format ? a.format : "table";
+  enum textcol_color color = TEXTCOL_COLOR_AUTO;
+  textcol_color_parse(a.color, &color);
+  bool force = a.force;
   if (argc - optind != 2)
     return opts_usage_error("diff", "%s",
                             argc - optind < 2 ? "give two reports: OLD.json NEW.json"
@@ -107,7 +100,7 @@ int cmd_diff(int argc, char **argv)
         printf("%s\n", text);
       free(text);
     } else {
-      diff_table(stdout, d, isatty(STDOUT_FILENO));
+      diff_table(stdout, d, textcol_color_wanted(color, STDOUT_FILENO));
     }
     fflush(stdout);
     status = diff_exit_status(d);

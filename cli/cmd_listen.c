@@ -11,6 +11,8 @@
 #include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "common/textcol.h"
+#include "model/names.h"
 #include "common/certgen.h"
 #include "common/fdroom.h"
 #include "listen/fdlimit.h"
@@ -20,69 +22,100 @@
 #include "probes/probe.h"
 #include "model/topology.h"
 
-enum {
-  L_ROLE = 1000,
-  L_PRODUCT,
-  L_BIND,
-  L_NAME,
-  L_CERT,
-  L_KEY,
-  L_DURATION,
-  L_ALLOW_PARTIAL,
-  L_RATE,
-  L_CATALOG,
-  L_FIREWALL_RULES,
-  L_INTERFACE,
-  L_HELP
+struct listen_args {
+  const char *role, *product, *bind, *name, *cert, *key, *catalog, *color, *iface;
+  const char *firewall_rules; /* --firewall-rules: print them and exit */
+  struct cli_uint duration, rate;
+  bool allow_partial;
 };
 
+#define A(field) offsetof(struct listen_args, field)
+
+static const unsigned listen_default_rate = LISTEN_DEFAULT_RATE;
+
 static const struct cli_opt listen_opts[] = {
-    {"role", "ROLE[,ROLE...]", L_ROLE,
-     "roles this host will hold (see `ucscan catalog`); required"},
-    {"product", "ID", L_PRODUCT, "sfb2015 (default) or lync2013"},
-    {"bind", "ADDR", L_BIND,
-     "address to listen on: IPv4, IPv6 or a name of this host\n(default 0.0.0.0; :: listens on "
-     "IPv6 and IPv4)"},
-    {"name", "FQDN", L_NAME,
-     "name in the generated certificate and the XMPP stream\n(default: --bind's name, else this "
-     "host's name)"},
-    {"cert", "FILE", L_CERT,
-     "serve this certificate (PEM) on TLS ports instead of a\ngenerated one; its key too unless "
-     "--key"},
-    {"key", "FILE", L_KEY, "private key of --cert (PEM, unencrypted)"},
-    {"duration", "S", L_DURATION, "stop after S seconds (default: until SIGINT or SIGTERM)"},
-    {"allow-partial", NULL, L_ALLOW_PARTIAL, "keep listening when some ports could not be opened"},
-    {"rate", "N", L_RATE,
-     "replies per second, all ports together (default 20000);\nbeyond it replies are dropped"},
-    {"catalog", "FILE", L_CATALOG, "site catalog that extends or replaces the built-in tables"},
-    {"firewall-rules", "FORMAT", L_FIREWALL_RULES,
-     "print the Windows Firewall rules the ports need, as\nPowerShell New-NetFirewallRule lines "
-     "(FORMAT: powershell),\nand exit without listening"},
-    {"interface", "NAME", L_INTERFACE,
-     "Edge Server only: answer the rows of one interface\n(internal, access, webconf or av), as "
-     "a scan of that\ninterface's address checks them; run one listener per\ninterface address "
-     "(default: every row)"},
-    {"help", NULL, L_HELP, "this help"},
-    {NULL, NULL, 0, NULL},
+    {"role", "ROLE[,ROLE...]", CLI_LIST, A(role),
+     .help = "roles this host will hold (see `ucscan catalog`);\nrequired",
+     .man = "The roles whose inbound ports to open (in any case); required."},
+    {"product", "ID", CLI_STR, A(product), .def = "sfb2015", .help = "sfb2015 or lync2013",
+     .man = "`sfb2015` or `lync2013`, in any case."},
+    {"bind", "ADDR", CLI_STR, A(bind), .def = "0.0.0.0",
+     .help = "address to listen on: IPv4, IPv6 or a name of\nthis host (:: listens on IPv6 and "
+             "IPv4)",
+     .man = "Listen on this address only: IPv4, IPv6 or a name of this host (`::` listens on "
+            "IPv6 and IPv4)."},
+    {"name", "FQDN", CLI_STR, A(name),
+     .help = "name in the generated certificate and the XMPP\nstream (default: --bind's name, "
+             "else this host's)",
+     .man = "The name in the generated certificate and the XMPP stream (default: the name of "
+            "--bind, else this host's name)."},
+    {"cert", "FILE", CLI_STR, A(cert),
+     .help = "serve this certificate (PEM) on TLS ports instead\nof a generated one; its key "
+             "too unless --key",
+     .man = "The certificate to present on TLS ports (PEM), instead of one made in memory; "
+            "its private key too, unless --key."},
+    {"key", "FILE", CLI_STR, A(key), .help = "private key of --cert (PEM, unencrypted)",
+     .man = "The private key of --cert (PEM, unencrypted)."},
+    {"duration", "S", CLI_UINT, A(duration), 1, 31536000,
+     .help = "stop after S seconds (default: until SIGINT or\nSIGTERM)",
+     .man = "Stop after <S> seconds (default: run until SIGINT or SIGTERM)."},
+    {"allow-partial", NULL, CLI_FLAG, A(allow_partial),
+     .help = "keep listening when some ports could not be\nopened",
+     .man = "Keep listening, and exit 0, even when some ports could not be opened."},
+    {"rate", "N", CLI_UINT, A(rate), 1, 10000000, .def_num = &listen_default_rate,
+     .help = "replies per second, all ports together; beyond\nit replies are dropped",
+     .man = "Replies per second, all ports together; beyond it replies are dropped, so the "
+            "listener cannot be used as an amplifier."},
+    {"catalog", "FILE", CLI_STR, A(catalog),
+     .help = "site catalog that extends or replaces the\nbuilt-in tables",
+     .man = "A site catalog that extends or replaces the built-in tables."},
+    {"firewall-rules", "FORMAT", CLI_CHOICE, A(firewall_rules), .choices = "powershell",
+     .what = "format",
+     .help = "print the Windows Firewall rules the ports need,\nas PowerShell "
+             "New-NetFirewallRule lines\n(FORMAT: powershell), and exit without\nlistening",
+     .man = "Print the Windows Firewall rules the roles' ports need and exit without opening "
+            "any port. <FORMAT> is `powershell`: one `New-NetFirewallRule` line per transport "
+            "with every port (runs written a-b; with --bind, for that address only), all in "
+            "the group `ucscan listen`, and, as a comment, the `Remove-NetFirewallRule -Group "
+            "'ucscan listen'` line that removes them after the test. ucscan never changes the "
+            "firewall itself; on Windows, `ucscan listen` prints the same lines before it "
+            "starts listening."},
+    {"interface", "NAME", CLI_CHOICE, A(iface), .choices = "internal|access|webconf|av",
+     .help = "Edge Server only: answer the rows of one\ninterface (internal, access, webconf "
+             "or av), as a\nscan of that interface's address checks them\n(default: every "
+             "row)",
+     .man = "Edge Server only: answer the rows of one interface (`internal`, `access`, "
+            "`webconf` or `av`), as a scan of that interface's address checks them. An Edge's "
+            "interfaces expect different protocols on one port (443 is SIP over TLS on the "
+            "Access Edge, PSOM on Web Conferencing, MS-TURN on A/V): run one listener per "
+            "interface address. Without it, every row of the roles."},
+    {"color", "WHEN", CLI_CHOICE, A(color), .choices = "auto|always|never", .def = "auto",
+     .help = "colour in the port list: auto, always or never",
+     .man = "Colour in the list of ports: `always`, `never`, or `auto`: when stdout is a "
+            "terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`."},
+    {"help", NULL, CLI_HELP, 0, .help = "this help", .man = "The options of `ucscan listen`."},
+    {NULL, NULL, 0, 0, .help = NULL},
 };
 
 const struct cli_cmd cli_cmd_listen = {
     "listen",
-    "ucscan listen --role ROLE[,ROLE...] [--bind ADDR] [--cert FILE [--key FILE]] [options]",
-    "Before Skype for Business or Lync is installed nothing listens, and a scan cannot tell\n"
-    "a closed firewall from a missing service. Run this on the future server: it opens\n"
-    "every inbound port of the roles (the same catalog rows `ucscan scan` checks) and\n"
-    "answers there: TCP accept, TLS with a certificate made in memory (a client certificate\n"
-    "requested on MTLS ports), SIP OPTIONS, HTTP, the XMPP stream header, STUN Binding and\n"
-    "MS-TURN Allocate (401), SQL Browser on 1434, and a token echo on every other UDP port,\n"
-    "every port of TCP and UDP ranges included. Replies carry the token " UC_LISTENER_TOKEN ",\n"
-    "so the scanner knows silence on a listener's UDP port means a filter: UDP ranges become\n"
-    "fully provable. Then run `ucscan scan` from where the clients and servers will be.",
+    "ucscan listen --role ROLE[,ROLE...] [--bind ADDR]\n"
+    "                     [--cert FILE [--key FILE]] [options]",
+    "Before Skype for Business or Lync is installed nothing listens, and a scan cannot\n"
+    "tell a closed firewall from a missing service. Run this on the future server: it\n"
+    "opens every inbound port of the roles (the same catalog rows `ucscan scan` checks)\n"
+    "and answers there: TCP accept, TLS with a certificate made in memory (a client\n"
+    "certificate requested on MTLS ports), SIP OPTIONS, HTTP, the XMPP stream header,\n"
+    "STUN Binding and MS-TURN Allocate (401), SQL Browser on 1434, and a token echo on\n"
+    "every other UDP port, every port of TCP and UDP ranges included. Replies carry the\n"
+    "token " UC_LISTENER_TOKEN ", so the scanner knows silence on a listener's UDP port\n"
+    "means a filter: UDP ranges become fully provable. Then run `ucscan scan` from\n"
+    "where the clients and servers will be.",
     listen_opts,
-    "It prints what it opened and what it could not (port in use, and by which process;\n"
-    "permission denied below port 1024 without root; file descriptor limit), then listens\n"
-    "until SIGINT/SIGTERM or --duration. RLIMIT_NOFILE is raised as needed: a front end\n"
-    "with all its media ranges needs over 33,000 descriptors.\n"
+    "It prints what it opened and what it could not (port in use, and by which\n"
+    "process; permission denied below port 1024 without root; file descriptor limit),\n"
+    "then listens until SIGINT/SIGTERM or --duration. RLIMIT_NOFILE is raised as\n"
+    "needed: a front end with all its media ranges needs over 33,000 descriptors.\n"
     "\nexit status:\n"
     "  0  every port opened (or --allow-partial), stopped by a signal or --duration\n"
     "  1  some port could not be opened (without --allow-partial), or none could\n"
@@ -90,90 +123,21 @@ const struct cli_cmd cli_cmd_listen = {
     "\nexamples:\n"
     "  ucscan listen --role mediation --bind 198.18.20.2 --name med01.contoso.com\n"
     "  ucscan listen --role front-end,central-management-store --duration 3600\n",
+    false,
+    NULL,
 };
 
-struct listen_args {
-  const char *role, *product, *bind, *name, *cert, *key, *catalog, *iface;
-  const char *firewall_rules; /* --firewall-rules: print them and exit */
-  unsigned duration, rate;
-  bool allow_partial;
-};
-
+/* Returns 0, 1 when --help was printed, or 2. */
 static int parse_args(int argc, char **argv, struct listen_args *a)
 {
-  if (opts_check_argv(&cli_cmd_listen, argc, argv) != 0)
-    return 2;
-  struct option *lo = opts_getopt(listen_opts);
-  int rc = 0, c;
-  optind = 1;
-  opterr = 0;
-  while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-    switch (c) {
-    case L_ROLE:
-      a->role = optarg;
-      break;
-    case L_PRODUCT:
-      a->product = optarg;
-      break;
-    case L_BIND:
-      a->bind = optarg;
-      break;
-    case L_NAME:
-      a->name = optarg;
-      break;
-    case L_CERT:
-      a->cert = optarg;
-      break;
-    case L_KEY:
-      a->key = optarg;
-      break;
-    case L_CATALOG:
-      a->catalog = optarg;
-      break;
-    case L_FIREWALL_RULES:
-      a->firewall_rules = optarg;
-      break;
-    case L_INTERFACE:
-      a->iface = optarg;
-      break;
-    case L_DURATION:
-      rc = opts_uint("duration", optarg, 1, 31536000, &a->duration) ? 2 : 0;
-      break;
-    case L_RATE:
-      rc = opts_uint("rate", optarg, 1, 10000000, &a->rate) ? 2 : 0;
-      break;
-    case L_ALLOW_PARTIAL:
-      a->allow_partial = true;
-      break;
-    case L_HELP:
-      opts_help(stdout, &cli_cmd_listen);
-      free(lo);
-      exit(0);
-    case ':':
-      rc = opts_usage_error("listen", "option %s needs a value", argv[optind - 1]);
-      break;
-    default:
-      rc = opts_usage_error("listen", "unknown option %s", argv[optind - 1]);
-      break;
-    }
-  }
-  if (rc == 0 && optind < argc)
-    rc = opts_usage_error("listen", "unexpected argument \"%s\"", argv[optind]);
-  free(lo);
+  int rc = opts_parse(&cli_cmd_listen, argc, argv, a);
   if (rc)
-    return 2;
+    return rc;
   if (!a->role)
     return opts_usage_error("listen", "%s",
                             "say which roles this host will hold: --role ROLE[,ROLE...]");
   if (a->key && !a->cert)
     return opts_usage_error("listen", "%s", "--key goes with --cert");
-  if (a->firewall_rules && strcmp(a->firewall_rules, "powershell") != 0)
-    return opts_usage_error("listen", "unknown --firewall-rules format \"%s\" (powershell)",
-                            a->firewall_rules);
-  enum uc_iface f;
-  if (a->iface && uc_iface_parse(a->iface, &f) < 0)
-    return opts_usage_error("listen", "unknown interface \"%s\" (internal, access, webconf or av)",
-                            a->iface);
   if (a->name && !topo_valid_hostname(a->name) && !topo_address_family(a->name))
     return opts_usage_error("listen", "--name: \"%s\" is not a host name", a->name);
   return 0;
@@ -298,7 +262,7 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
                              .host_name = host,
                              .cert = cert,
                              .key = key,
-                             .rate = a->rate,
+                             .rate = a->rate.v,
                              .max_conns = fds.conns ? fds.conns : 16,
                              .max_ports = fds.enough ? 0 : fds.ports,
                              .budget_note = fds.enough ? NULL : note};
@@ -318,7 +282,9 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
     fprintf(stderr, "ucscan listen: %s\n", rep.error);
     status = 1;
   } else {
-    listen_report_print(stdout, &rep, isatty(STDOUT_FILENO));
+    enum textcol_color color = TEXTCOL_COLOR_AUTO;
+    textcol_color_parse(a->color, &color);
+    listen_report_print(stdout, &rep, textcol_color_wanted(color, STDOUT_FILENO));
     fflush(stdout);
     if (rep.opened == 0 || (rep.failed && !a->allow_partial)) {
       fprintf(stderr, "ucscan listen: %s: stopping%s\n",
@@ -334,11 +300,11 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
       r.sigint.data = r.sigterm.data = r.duration.data = &r;
       uv_signal_start(&r.sigint, on_signal, SIGINT);
       uv_signal_start(&r.sigterm, on_signal, SIGTERM);
-      if (a->duration)
-        uv_timer_start(&r.duration, on_duration, (uint64_t)a->duration * 1000, 0);
-      if (a->duration)
+      if (a->duration.set)
+        uv_timer_start(&r.duration, on_duration, (uint64_t)a->duration.v * 1000, 0);
+      if (a->duration.set)
         fprintf(stderr, "ucscan listen: ready: listening on %zu ports for %u s\n", rep.opened,
-                a->duration);
+                a->duration.v);
       else
         fprintf(stderr, "ucscan listen: ready: listening on %zu ports until SIGINT or SIGTERM\n",
                 rep.opened);
@@ -358,8 +324,9 @@ int cmd_listen(int argc, char **argv)
 {
   struct listen_args a;
   memset(&a, 0, sizeof(a));
-  if (parse_args(argc, argv, &a) != 0)
-    return 2;
+  int prc = parse_args(argc, argv, &a);
+  if (prc)
+    return prc == 1 ? 0 : 2;
   /* A peer that resets while we write must not kill the process. */
   signal(SIGPIPE, SIG_IGN);
   struct uc_err err;
@@ -376,11 +343,12 @@ int cmd_listen(int argc, char **argv)
     fprintf(stderr, "ucscan: %s\n", msg);
     goto out;
   }
-  const char *product = a.product ? a.product : catalog_default_product(&cat);
+  const char *product = catalog_default_product(&cat);
   enum uc_iface iface = UC_IF_NONE;
   if (a.iface)
-    uc_iface_parse(a.iface, &iface);
-  if (listen_plan_for_interface(&plan, &cat, product ? product : "", a.role, iface, &err) < 0) {
+    uc_iface_parse(a.iface, &iface); /* one of the row's choices */
+  if ((a.product && names_product(&cat, "--product", a.product, &product, &err) < 0) ||
+      listen_plan_for_interface(&plan, &cat, product ? product : "", a.role, iface, &err) < 0) {
     uc_err_format(&err, msg, sizeof(msg));
     fprintf(stderr, "ucscan listen: %s\n", msg);
     goto out;

@@ -22,157 +22,305 @@
 #include "cli/scan_session.h"
 #include "common/fdroom.h"
 #include "common/platform.h"
+#include "common/textcol.h"
 #include "scanner/capture.h"
 #include "scanner/engine.h"
+#include "model/names.h"
 #include "model/portspec.h"
+#include "model/targets.h"
 #include "scanner/privdrop.h"
 #include "model/topology.h"
 
-enum {
-  O_TOPOLOGY = 1000,
-  O_TARGET,
-  O_ROLE,
-  O_PORTS,
-  O_PRODUCT,
-  O_CATALOG,
-  O_OUT,
-  O_FORMAT,
-  O_TIMEOUT,
-  O_RETRIES,
-  O_CONCURRENCY,
-  O_PER_HOST,
-  O_RATE,
-  O_MAX_RATE,
-  O_PROFILE,
-  O_FAST,
-  O_CERT_WARN_DAYS,
-  O_CA,
-  O_CAPTURE,
-  O_USER,
-  O_NO_PROGRESS,
-  O_TCP_METHOD,
-  O_NO_EVIDENCE,
-  O_PROM,
-  O_FAIL_ON,
-  O_FROM,
-  O_SOURCE,
-  O_PUSH,
-  O_HELP
+struct scan_args {
+  const char *topology, *target, *targets_file, *role, *ports, *product, *catalog;
+  const char *out, *format, *prom, *push, *fail_on, *color, *profile, *ca, *capture, *user;
+  const char *tcp_method;
+  const char *from;   /* --from, or NULL: the topology's vantage, else any */
+  const char *source; /* --source: conf.source_addr */
+  struct cli_uint timeout, retries, concurrency, per_host, rate, max_rate, cert_warn_days;
+  bool no_evidence, no_progress;
+  struct scan_conf conf; /* the profile with the options above applied */
 };
 
+#define A(field) offsetof(struct scan_args, field)
+
 static const struct cli_opt scan_opts[] = {
-    {"topology", "FILE", O_TOPOLOGY, "deployment to check (JSON, see ucscan(1), TOPOLOGY FILE)"},
-    {"target", "HOST[,HOST...]", O_TARGET, "hosts to check instead of a topology"},
-    {"role", "ROLE[,ROLE...]", O_ROLE, "roles of every --target host (see `ucscan catalog`)"},
-    {"ports", "SPEC", O_PORTS,
-     "ad hoc ports instead of roles, no catalog:\ntcp:1-1024,udp:3478,5060 (a prefix applies to "
-     "what follows)"},
-    {"product", "ID", O_PRODUCT, "sfb2015 (default) or lync2013; overrides the topology's"},
-    {"from", "VANTAGE", O_FROM,
-     "where this scan runs: servers, clients, internet,\nreverse-proxy, pstn, or any (default: "
-     "the topology's\n\"vantage\", else any). Rows the documentation tests\nfrom elsewhere are "
-     "skipped, naming who can test them"},
-    {"source", "ADDR", O_SOURCE,
-     "send every probe from ADDR, an address of this machine\n(a scanner with a leg in the DMZ "
-     "and one in the LAN)"},
-    {"catalog", "FILE", O_CATALOG,
-     "site catalog that extends (or, with \"mode\": \"replace\",\nreplaces) the built-in port "
-     "tables"},
-    {"out", "FILE", O_OUT, "write the JSON report to FILE, atomically"},
-    {"format", "FMT", O_FORMAT,
-     "what stdout gets: json, table, junit or prometheus\n(default: json without --out; with "
-     "--out, a table on a\nterminal, else nothing)"},
-    {"prom", "FILE", O_PROM,
-     "write Prometheus metrics to FILE, atomically\n(node_exporter textfile collector: name it "
-     "*.prom)"},
-    {"fail-on", "LEVEL", O_FAIL_ON,
-     "fail (default): exit 1 when a check fails; warn: also when\none warns (strict pipelines; "
-     "JUnit shows warnings as\nfailures)"},
-    {"push", "URL", O_PUSH,
-     "PUT the Prometheus metrics to a Pushgateway, after the\nreport is written "
-     "(http://HOST:9091; grouping key job\nucscan, topology, vantage); a failed push: exit 3"},
-    {"timeout", "MS", O_TIMEOUT, "longest wait for one attempt (default 2000; fast: 1000)"},
-    {"retries", "N", O_RETRIES, "extra attempts when nothing answered (default 2)"},
-    {"concurrency", "N", O_CONCURRENCY, "probes in flight, all hosts (default 256; fast: 4096)"},
-    {"per-host", "N", O_PER_HOST, "probes in flight per host (default 16; fast: 4096)"},
-    {"rate", "N", O_RATE,
-     "new probes per second to one target, 0 = no cap\n(default 2000; fast: 0)"},
-    {"max-rate", "N", O_MAX_RATE,
-     "new probes per second, all targets together, 0 = no\ncap (default 20000; fast: 0)"},
-    {"profile", "NAME", O_PROFILE, "polite (default, production) or fast (labs)"},
-    {"fast", NULL, O_FAST, "same as --profile fast"},
-    {"cert-warn-days", "N", O_CERT_WARN_DAYS,
-     "warn when a certificate expires within N days\n(default 30, 0 = off)"},
-    {"ca", "FILE", O_CA, "verify TLS chains against these CA certificates (PEM)"},
-    {"capture", "FILE", O_CAPTURE,
-     "write every packet of the scan's traffic to FILE (pcap,\nfor tcpdump -r or Wireshark); needs "
-     "CAP_NET_RAW"},
-    {"user", "NAME", O_USER,
-     "run as root only to open the capture and the raw SYN\nsocket, then switch to user NAME (like "
-     "tcpdump -Z)\nbefore any probe; --out is written as NAME, the\n--capture file is handed to "
-     "NAME"},
-    {"tcp-method", "HOW", O_TCP_METHOD,
-     "range ports: auto (raw SYN probes when permitted, else\nconnect), connect, or syn (needs "
-     "CAP_NET_RAW)"},
-    {"no-evidence", NULL, O_NO_EVIDENCE,
-     "do not open a packet capture for ICMP/TTL evidence\n(also turns off raw SYN probes)"},
-    {"no-progress", NULL, O_NO_PROGRESS, "no live progress line on stderr"},
-    {"help", NULL, O_HELP, "this help"},
-    {NULL, NULL, 0, NULL},
+    {"topology", "FILE", CLI_STR, A(topology), .help = "deployment to check (JSON, see ucscan(1))",
+     .man = "The deployment to check: a topology file (see TOPOLOGY FILE)."},
+    {"target", "HOST[,HOST...]", CLI_LIST, A(target),
+     .help = "hosts to check instead of a topology: names,\naddresses, blocks (198.18.1.0/28) "
+             "and ranges\n(198.18.1.10-20); at most " UC_STR(TARGETS_MAX) " hosts",
+     .man = "Hosts to check instead of a topology: names, addresses, CIDR blocks "
+            "(`198.18.1.0/28`: its host addresses, without the network and broadcast "
+            "addresses) and IPv4 ranges (`198.18.1.10-20` or `198.18.1.10-198.18.1.20`). "
+            "Blocks and ranges are expanded before any name is resolved. At most " UC_STR(
+                TARGETS_MAX) " hosts in all; an expansion beyond that is refused before it "
+                             "is made. The same host written twice is an error; a host that "
+                             "a block or range also covers is scanned once. Every target gets "
+                             "every role of --role, or the ports of --ports (an item written "
+                             "HOST:PORT is refused, with the --ports it stands for)."},
+    {"targets-file", "FILE", CLI_STR, A(targets_file),
+     .help = "more targets, one per line (# comments)",
+     .man = "More targets, read from <FILE>: one host, block or range per line; `#` starts a "
+            "comment, blank lines are ignored. With --target, both lists are scanned."},
+    {"role", "ROLE[,ROLE...]", CLI_LIST, A(role),
+     .help = "roles of every target (see `ucscan catalog`)",
+     .man = "Roles of every target host (see ROLES and `ucscan catalog`), in any case."},
+    {"ports", "SPEC", CLI_STR, A(ports),
+     .help = "ad hoc ports instead of roles, no catalog:\ntcp:1-1024,udp:3478,5061/tcp",
+     .man = "Ad hoc ports instead of roles, without the catalog: a comma-separated list of "
+            "ports and ranges, each with its transport before it (`tcp:1-1024`, which also "
+            "applies to the items after it) or after it (`5061/tcp`, the port tables' "
+            "notation, for that item only), e.g. `tcp:1-1024,udp:3478,5061/tcp`. An ad hoc "
+            "check asks whether the network lets the port through, for single ports and "
+            "ranges alike: open, or closed by the host itself (a TCP RST, an ICMP port "
+            "unreachable), passes; filtered or unreachable fails; a UDP port with no answer "
+            "either way warns. JUnit names these checks `ad-hoc`."},
+    {"from", "VANTAGE", CLI_CHOICE, A(from),
+     .choices = "servers|clients|internet|reverse-proxy|pstn|any", .what = "vantage",
+     .help = "where this scan runs: servers, clients,\ninternet, reverse-proxy, pstn or any "
+             "(default:\nthe topology's \"vantage\", else any); rows the\ndocumentation "
+             "tests from elsewhere are skipped",
+     .man = "Where this scan runs (see VANTAGES): `servers`, `clients`, `internet`, "
+            "`reverse-proxy`, `pstn` or `any`; overrides the topology's `vantage`. A row the "
+            "documentation tests from elsewhere is skip, with a reason naming the vantage "
+            "that can test it. Default: the topology's `vantage`, else `any` (every inbound "
+            "row is probed, as before vantages existed)."},
+    {"source", "ADDR", CLI_STR, A(source),
+     .help = "send every probe from ADDR, an address of this\nmachine (a scanner with a leg "
+             "in the DMZ and one\nin the LAN)",
+     .man = "Send every probe from <ADDR>, an address of this machine (a scanner with a leg "
+            "in the DMZ and one in the LAN). An address the machine does not have is an input "
+            "error. The report's `vantage.source_addresses` lists the local addresses the "
+            "probes went out from."},
+    {"product", "ID", CLI_STR, A(product),
+     .help = "sfb2015 (default) or lync2013; overrides the\ntopology's",
+     .man = "`sfb2015` (the default) or `lync2013`, in any case; overrides the topology's "
+            "`product`."},
+    {"catalog", "FILE", CLI_STR, A(catalog),
+     .help = "site catalog that extends (or, with \"mode\":\n\"replace\", replaces) the built-in "
+             "tables",
+     .man = "A site catalog (format: docs/catalog-format.md) that extends the built-in port "
+            "tables, or replaces them when it says `\"mode\": \"replace\"`."},
+    {"out", "FILE", CLI_STR, A(out), .help = "write the JSON report to FILE, atomically",
+     .man = "Write the JSON report to <FILE>, atomically (a temporary file in the same "
+            "directory, flushed to disk, then renamed): a reader sees the previous report or "
+            "the new one, never half of one. Whether <FILE> can be written is checked before "
+            "the scan starts. A symbolic link is followed (its target is replaced, or created "
+            "when the link dangles; the link is kept); the report keeps the mode of the file "
+            "it replaces, and a new one gets 0666 less the umask."},
+    {"format", "FMT", CLI_CHOICE, A(format), .choices = "json|table|junit|prometheus|csv|html",
+     .help = "what stdout gets: json, table, junit,\nprometheus, csv or html (default: the "
+             "table on a\nterminal, else json unless --out took it)",
+     .man = "What stdout gets: `json` (the report), `table` (grouped by host, failures first, "
+            "fitted to the terminal's width), `junit` (JUnit XML, see JUNIT OUTPUT), "
+            "`prometheus` (the text exposition format, see PROMETHEUS OUTPUT), `csv` (a row per "
+            "check, see CSV OUTPUT) or `html` (one self-contained page, see HTML OUTPUT). "
+            "Without --format: the table when stdout is a terminal; otherwise the JSON "
+            "report, or nothing when --out writes it."},
+    {"prom", "FILE", CLI_STR, A(prom),
+     .help = "write Prometheus metrics to FILE, atomically\n(node_exporter textfile collector: "
+             "*.prom)",
+     .man = "Also write the Prometheus metrics to <FILE>, atomically, for node_exporter's "
+            "textfile collector: give a name ending in `.prom` in the collector's directory "
+            "(the temporary file's name does not end in .prom, so the collector never reads "
+            "a partial file). Checked for writability before the scan starts."},
+    {"fail-on", "LEVEL", CLI_CHOICE, A(fail_on), .choices = "fail|warn", .what = "level",
+     .def = "fail",
+     .help = "fail: exit 1 when a check fails; warn: also when\none warns (strict pipelines; "
+             "JUnit shows\nwarnings as failures)",
+     .man = "`fail`: exit 1 when a check fails, and a warning passes (visibly: see JUNIT "
+            "OUTPUT). `warn` (strict pipelines): a warning fails the scan too: exit 1 when a "
+            "check fails or warns, and in JUnit each warning is a `<failure type=\"warn\">`. "
+            "The JSON report is the same either way."},
+    {"push", "URL", CLI_STR, A(push),
+     .help = "PUT the Prometheus metrics to a Pushgateway,\nafter the report is written "
+             "(http://HOST:9091;\ngrouping key job ucscan, topology, vantage); a\nfailed "
+             "push: exit 3",
+     .man = "PUT the same Prometheus metrics to a Pushgateway, for a vantage Prometheus "
+            "cannot scrape: <URL> is `http://`<HOST>[`:`<PORT>][`/`<PATH>] or `https://...`; "
+            "the metrics go to <PATH>`/metrics/job/ucscan/topology/`<TOPOLOGY>"
+            "`/vantage/`<VANTAGE> (grouping key job, topology, vantage; values other than "
+            "`[A-Za-z0-9._~-]` in the Pushgateway's base64url form). A path that already holds "
+            "`/metrics/job/`<NAME> sets the job (and any further grouping labels given after "
+            "it). PUT replaces the group. The push comes last, after the report and the other "
+            "outputs are written, and takes at most 10 seconds in all; https checks the "
+            "server's certificate and name against the system's trust store. A push that "
+            "fails or is refused is reported on stderr and makes the exit status 3; the report "
+            "is written all the same. A malformed URL (no http:// or https://, credentials, a "
+            "query) is a usage error, before anything is scanned."},
+    {"color", "WHEN", CLI_CHOICE, A(color), .choices = "auto|always|never", .def = "auto",
+     .help = "colour in the table: auto, always or never",
+     .man = "Colour in the table: `always`, `never`, or `auto`: when stdout is a terminal, "
+            "`NO_COLOR` is unset or empty and `TERM` is not `dumb`."},
+    {"timeout", "MS", CLI_UINT, A(timeout), 1, 600000, .conf = CLI_CONF(timeout_ms),
+     .help = "longest wait for one attempt",
+     .man = "Longest wait for one attempt, in milliseconds: a connection, or a handshake and "
+            "its reply."},
+    {"retries", "N", CLI_UINT, A(retries), 0, 20, .conf = CLI_CONF(retries),
+     .help = "extra attempts when nothing answered",
+     .man = "Extra attempts for probes that got no answer."},
+    {"concurrency", "N", CLI_UINT, A(concurrency), 1, 1000000, .conf = CLI_CONF(concurrency),
+     .help = "probes in flight, all hosts", .man = "Probes in flight, all hosts together."},
+    {"per-host", "N", CLI_UINT, A(per_host), 1, 1000000, .conf = CLI_CONF(per_host),
+     .help = "probes in flight per host", .man = "Probes in flight against one host."},
+    {"rate", "N", CLI_UINT, A(rate), 0, 100000000, .conf = CLI_CONF(rate),
+     .help = "new probes per second to one target, 0 = no cap",
+     .man = "New probes per second to one target, `0` for no cap. Politeness is per target: a "
+            "server's load is what it protects, so ten servers are scanned ten times as fast "
+            "as one."},
+    {"max-rate", "N", CLI_UINT, A(max_rate), 0, 100000000, .conf = CLI_CONF(max_rate),
+     .help = "new probes per second, all targets together,\n0 = no cap",
+     .man = "New probes per second from the scanner, all targets together, `0` for no cap: "
+            "the scanner's own link and the firewalls on the way."},
+    {"profile", "NAME", CLI_CHOICE, A(profile), .choices = "polite|fast", .def = "polite",
+     .help = "polite (production) or fast (labs)",
+     .man = "`polite` (for production) or `fast` (for labs); see PROFILES. Numbers given with "
+            "the options above apply on top of the profile."},
+    {"fast", NULL, CLI_SET, A(profile), .choices = "fast", .help = "same as --profile fast",
+     .man = "Same as `--profile fast`."},
+    {"cert-warn-days", "N", CLI_UINT, A(cert_warn_days), 0, 36500, .conf = CLI_CONF(cert_warn_days),
+     .help = "warn when a certificate expires within N days\n(0 = off)",
+     .man = "The certificate expiry horizon: a certificate that is valid now but expires "
+            "within <N> days makes its check warn, with the date and the days left in the "
+            "reason (\"certificate expires 2026-12-01 (10 days left)\"); the evidence carries "
+            "`days_left`. `0` turns the warning off (an expired certificate still warns). "
+            "Scheduled scans catch a certificate before the outage: the warning shows in the "
+            "table, in JUnit's system-out, as a `degraded` entry of `ucscan diff`, and "
+            "Prometheus gets the expiry itself "
+            "(`ucscan_tls_certificate_not_after_timestamp_seconds`)."},
+    {"ca", "FILE", CLI_STR, A(ca), .conf = CLI_CONF(ca_file),
+     .help = "verify TLS chains against these CA certificates\n(PEM)",
+     .man = "Verify TLS certificate chains against the CA certificates in <FILE> (PEM). The "
+            "result is evidence (`tls.chain`); trust never stops a handshake."},
+    {"capture", "FILE", CLI_STR, A(capture), .conf = CLI_CONF(capture_file),
+     .help = "write every packet of the scan's traffic to FILE\n(pcap, for tcpdump -r or "
+             "Wireshark); needs\nCAP_NET_RAW",
+     .man = "Write every packet of the scan's traffic (probes, answers, ICMP errors) to a "
+            "pcap file, for `tcpdump -r` or Wireshark; needs CAP_NET_RAW (refused up front "
+            "without it)."},
+    {"user", "NAME", CLI_STR, A(user), .conf = CLI_CONF(user),
+     .help = "after opening the capture and the raw SYN socket\nas root, switch to user NAME "
+             "(like tcpdump -Z);\n--out is written as NAME",
+     .man = "After opening what needs root (the --capture file and the raw socket of SYN "
+            "probes), drop root privileges to user <NAME> for the rest of the scan, before any "
+            "name is resolved or probe sent (like `tcpdump -Z`). The report (--out) is "
+            "written as <NAME> (checked before the scan), the --capture file is handed to "
+            "<NAME>."},
+    {"tcp-method", "HOW", CLI_CHOICE, A(tcp_method), .choices = "auto|connect|syn",
+     .conf = CLI_CONF(tcp_method),
+     .help = "range ports: auto (raw SYN probes when permitted,\nelse connect), connect, or "
+             "syn (CAP_NET_RAW)",
+     .man = "How the ports of TCP ranges are probed: `auto` sends raw SYN probes when ucscan "
+            "may capture packets (root or CAP_NET_RAW, IPv4 targets) and uses connect(2) "
+            "otherwise; `connect` always uses connect(2); `syn` insists on raw SYN probes. "
+            "Single-port checks always connect, since they may need a handshake."},
+    {"no-evidence", NULL, CLI_FLAG, A(no_evidence),
+     .help = "no packet capture for ICMP/TTL evidence (also no\nraw SYN probes)",
+     .man = "Do not open a packet capture: no ICMP attribution for TCP probes, no TTL "
+            "evidence, and no raw SYN probes (ICMP errors on UDP probes are still read from "
+            "the socket's error queue)."},
+    {"no-progress", NULL, CLI_FLAG, A(no_progress), .help = "no live progress line on stderr",
+     .man = "No live progress line on stderr (there is none either when stderr is not a "
+            "terminal)."},
+    {"help", NULL, CLI_HELP, 0, .help = "this help", .man = "The options of `ucscan scan`."},
+    {NULL, NULL, 0, 0, .help = NULL},
 };
 
 const struct cli_cmd cli_cmd_scan = {
     "scan",
-    "ucscan scan --topology FILE [--out FILE] [--format json|table|junit|prometheus]\n"
-    "                   [--prom FILE] [--push URL] [options]\n"
+    "ucscan scan --topology FILE [--out FILE] [--format FMT] [--prom FILE]\n"
+    "                   [--push URL] [options]\n"
     "       ucscan scan --target HOST[,HOST...] --role ROLE[,ROLE...] [options]\n"
     "       ucscan scan --target HOST[,HOST...] --ports SPEC [options]",
-    "Checks every host's ports against Microsoft's port tables for its roles (or the ports\n"
-    "given), proves the expected protocol where one answers (TLS, SIP, HTTP, XMPP, STUN,\n"
-    "SQL Browser) and writes a pass/warn/fail/skip report.",
+    "Checks every host's ports against Microsoft's port tables for its roles (or the\n"
+    "ports given), proves the expected protocol where one answers (TLS, SIP, HTTP,\n"
+    "XMPP, STUN, SQL Browser) and writes a pass/warn/fail/skip report.",
     scan_opts,
-    "profiles:\n"
-    "  polite  (default) per target: 2000 new probes/s, 16 connections in flight;\n"
-    "          in all: 20000 new probes/s, 256 connections; 2 s longest wait, adaptive\n"
-    "          timeouts no shorter than 100 ms (raw SYNs and UDP range datagrams hold\n"
-    "          no connection: the rates pace them)\n"
-    "  fast    for labs: 4096 in flight, no rate cap, 1 s longest wait, 20 ms floor\n"
-    "\nexit status:\n"
-    "  0  no check failed    1  at least one check failed (or warned, with --fail-on warn)\n"
+    "exit status:\n"
+    "  0  no check failed\n"
+    "  1  at least one check failed (or warned, with --fail-on warn)\n"
     "  2  bad usage or input, nothing scanned\n"
-    "  3  the scan could not finish (SIGINT, SIGTERM, SIGHUP; out of resources): a partial\n"
-    "     report is written\n"
+    "  3  the scan could not finish (SIGINT, SIGTERM, SIGHUP; out of resources): a\n"
+    "     partial report is written; also when an output could not be written or\n"
+    "     pushed\n"
     "\nexamples:\n"
-    "  ucscan scan --topology contoso.json --out report.json --format table\n"
+    "  ucscan scan --target sip.contoso.com --ports 5061/tcp\n"
     "  ucscan scan --target dir01.contoso.test --role director\n"
-    "  ucscan scan --target 198.18.1.20 --ports tcp:1-65535 --fast\n"
-    "  ucscan scan --topology contoso.json --out report.json --format junit > junit.xml\n"
+    "  ucscan scan --target 198.18.1.0/28 --ports tcp:1-65535 --fast\n"
+    "  ucscan scan --topology contoso.json --out report.json --format table\n"
+    "  ucscan scan --topology contoso.json --format html > report.html\n"
+    "  ucscan scan --topology contoso.json --format junit > junit.xml\n"
     "  ucscan scan --topology contoso.json --out report.json \\\n"
     "              --prom /var/lib/prometheus/node-exporter/ucscan.prom\n"
     "  ucscan scan --topology contoso.json --out report.json \\\n"
     "              --push http://pushgateway.example:9091\n",
+    false,
+    scan_profiles_help,
 };
 
-struct scan_args {
-  const char *topology, *target, *role, *ports, *product, *catalog, *out, *format, *prom, *push;
-  const char *fail_on; /* --fail-on: "fail" (default) or "warn" */
-  const char *from;    /* --from, or NULL: the topology's vantage, else any */
-  struct scan_conf conf;
-  bool profile_set;
-  bool no_evidence;
-  unsigned timeout, retries, concurrency, per_host, rate, max_rate, cert_warn_days;
-  unsigned set; /* bit per numeric option given */
-};
+/* What a profile does, from its struct scan_conf: "per target: 2000 new probes/s, 16
+ * connections in flight; in all: ...". `per_s`: "new probes/s" or "new probes per second". */
+static void profile_text(const struct scan_conf *c, const char *per_s, char *buf, size_t cap)
+{
+  char rate[48], max_rate[48], wait[24];
+  if (c->rate)
+    snprintf(rate, sizeof(rate), "%u %s", c->rate, per_s);
+  else
+    snprintf(rate, sizeof(rate), "no rate cap");
+  if (c->max_rate)
+    snprintf(max_rate, sizeof(max_rate), "%u %s", c->max_rate, per_s);
+  else
+    snprintf(max_rate, sizeof(max_rate), "no rate cap");
+  if (c->timeout_ms % 1000 == 0)
+    snprintf(wait, sizeof(wait), "%u s", c->timeout_ms / 1000);
+  else
+    snprintf(wait, sizeof(wait), "%u ms", c->timeout_ms);
+  snprintf(buf, cap,
+           "per target: %s, %u connections in flight; in all: %s, %u connections; %s longest "
+           "wait, adaptive timeouts no shorter than %u ms; %u retries",
+           rate, c->per_host, max_rate, c->concurrency, wait, c->min_rto_ms, c->retries);
+}
 
-enum {
-  S_TIMEOUT = 1,
-  S_RETRIES = 2,
-  S_CONC = 4,
-  S_PERHOST = 8,
-  S_RATE = 16,
-  S_CWD = 32,
-  S_MAXRATE = 64
-};
+void scan_profiles_help(FILE *out)
+{
+  static const struct textcol_col cols[2] = {{"", 0, 0, 0, 0, 0}, {"", TEXTCOL_WRAP, 20, 0, 0, 0}};
+  struct scan_conf polite, fast;
+  scan_conf_polite(&polite);
+  scan_conf_fast(&fast);
+  char p[400], f[400], pt[440], ft[440];
+  profile_text(&polite, "new probes/s", p, sizeof(p));
+  profile_text(&fast, "new probes/s", f, sizeof(f));
+  snprintf(pt, sizeof(pt), "(default, production) %s", p);
+  snprintf(ft, sizeof(ft), "(labs) %s", f);
+  fputs("profiles (numbers given with the options above apply on top):\n", out);
+  struct textcol *t = textcol_new(cols, 2);
+  const char *rows[2][2] = {{"polite", pt}, {"fast", ft}};
+  for (size_t i = 0; t && i < 2; i++)
+    textcol_row(t, rows[i], NULL);
+  if (t)
+    textcol_line(t, 2, "Raw SYNs and UDP range datagrams hold no connection: the rates pace them.",
+                 NULL);
+  if (t)
+    textcol_print(t, out, 80, 2, false);
+  textcol_free(t);
+}
+
+void scan_profiles_man(FILE *out)
+{
+  struct scan_conf polite, fast;
+  scan_conf_polite(&polite);
+  scan_conf_fast(&fast);
+  char text[600], p[400];
+  profile_text(&polite, "new probes per second", p, sizeof(p));
+  snprintf(text, sizeof(text), "The default, for servers in production: %s.", p);
+  fputs(".TP\n.B polite\n", out);
+  opts_roff(out, text);
+  profile_text(&fast, "new probes per second", p, sizeof(p));
+  snprintf(text, sizeof(text), "For labs: %s.", p);
+  fputs(".TP\n.B fast\n", out);
+  opts_roff(out, text);
+}
 
 /* The file a path names once written: realpath() of the file, or of its directory when the
  * file does not exist yet (./r.json and r.json, or a link and its target, are one file). */
@@ -226,7 +374,7 @@ static int check_source(const char *addr)
   else if (uv_ip6_addr(addr, 0, (struct sockaddr_in6 *)&ss) == 0)
     len = sizeof(struct sockaddr_in6);
   else
-    return opts_usage_error("scan", "--source \"%s\" is not an IPv4 or IPv6 address", addr);
+    return opts_usage_error("scan", "--source: \"%s\" is not an IPv4 or IPv6 address", addr);
   int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0) {
     int err = errno;
@@ -240,205 +388,65 @@ static int check_source(const char *addr)
   return 0;
 }
 
-static int parse_args(int argc, char **argv, struct scan_args *a)
+/* Which options go together: what to scan, and the files that must not be one file. */
+static int check_combinations(const struct scan_args *a)
 {
-  if (opts_check_argv(&cli_cmd_scan, argc, argv) != 0)
-    return 2;
-  struct option *lo = opts_getopt(scan_opts);
-  int rc = 0, c;
-  const char *profile = "polite";
-  optind = 1;
-  opterr = 0;
-  while (rc == 0 && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-    switch (c) {
-    case O_TOPOLOGY:
-      a->topology = optarg;
-      break;
-    case O_TARGET:
-      a->target = optarg;
-      break;
-    case O_ROLE:
-      a->role = optarg;
-      break;
-    case O_PORTS:
-      a->ports = optarg;
-      break;
-    case O_PRODUCT:
-      a->product = optarg;
-      break;
-    case O_CATALOG:
-      a->catalog = optarg;
-      break;
-    case O_OUT:
-      a->out = optarg;
-      break;
-    case O_FORMAT:
-      a->format = optarg;
-      break;
-    case O_PROM:
-      a->prom = optarg;
-      break;
-    case O_FAIL_ON:
-      a->fail_on = optarg;
-      break;
-    case O_FROM:
-      a->from = optarg;
-      break;
-    case O_SOURCE:
-      a->conf.source_addr = optarg;
-      break;
-    case O_PUSH:
-      a->push = optarg;
-      break;
-    case O_TIMEOUT:
-      rc = opts_uint("timeout", optarg, 1, 600000, &a->timeout);
-      a->set |= S_TIMEOUT;
-      break;
-    case O_RETRIES:
-      rc = opts_uint("retries", optarg, 0, 20, &a->retries);
-      a->set |= S_RETRIES;
-      break;
-    case O_CONCURRENCY:
-      rc = opts_uint("concurrency", optarg, 1, 1000000, &a->concurrency);
-      a->set |= S_CONC;
-      break;
-    case O_PER_HOST:
-      rc = opts_uint("per-host", optarg, 1, 1000000, &a->per_host);
-      a->set |= S_PERHOST;
-      break;
-    case O_RATE:
-      rc = opts_uint("rate", optarg, 0, 100000000, &a->rate);
-      a->set |= S_RATE;
-      break;
-    case O_MAX_RATE:
-      rc = opts_uint("max-rate", optarg, 0, 100000000, &a->max_rate);
-      a->set |= S_MAXRATE;
-      break;
-    case O_CERT_WARN_DAYS:
-      rc = opts_uint("cert-warn-days", optarg, 0, 36500, &a->cert_warn_days);
-      a->set |= S_CWD;
-      break;
-    case O_PROFILE:
-      profile = optarg;
-      a->profile_set = true;
-      break;
-    case O_FAST:
-      profile = "fast";
-      a->profile_set = true;
-      break;
-    case O_CA:
-      a->conf.ca_file = optarg;
-      break;
-    case O_CAPTURE:
-      a->conf.capture_file = optarg;
-      break;
-    case O_USER:
-      a->conf.user = optarg;
-      break;
-    case O_NO_PROGRESS:
-      a->conf.progress = false;
-      break;
-    case O_TCP_METHOD:
-      a->conf.tcp_method = optarg;
-      break;
-    case O_NO_EVIDENCE:
-      a->no_evidence = true;
-      break;
-    case O_HELP:
-      opts_help(stdout, &cli_cmd_scan);
-      free(lo);
-      exit(0);
-    case ':':
-      rc = opts_usage_error("scan", "option %s needs a value", argv[optind - 1]);
-      break;
-    default:
-      rc = opts_usage_error("scan", "unknown option %s", argv[optind - 1]);
-      break;
-    }
-  }
-  if (rc == 0 && optind < argc)
-    rc = opts_usage_error("scan", "unexpected argument \"%s\"", argv[optind]);
-  free(lo);
-  if (rc)
-    return 2;
-  /* Profile first, then the explicit numbers on top. */
-  struct scan_conf base;
-  if (strcmp(profile, "fast") == 0)
-    scan_conf_fast(&base);
-  else if (strcmp(profile, "polite") == 0)
-    scan_conf_polite(&base);
-  else
-    return opts_usage_error("scan", "unknown profile \"%s\" (polite or fast)", profile);
-  base.ca_file = a->conf.ca_file;
-  base.capture_file = a->conf.capture_file;
-  base.user = a->conf.user;
-  base.progress = a->conf.progress;
-  base.tcp_method = a->conf.tcp_method ? a->conf.tcp_method : base.tcp_method;
-  base.evidence_capture = !a->no_evidence;
-  base.source_addr = a->conf.source_addr;
-  a->conf = base;
-  if (a->from && uc_vantage_parse(a->from, &a->conf.vantage) < 0)
-    return opts_usage_error("scan",
-                            "unknown vantage \"%s\" for --from (servers, clients, internet, "
-                            "reverse-proxy, pstn or any)",
-                            a->from);
-  if (a->conf.source_addr && check_source(a->conf.source_addr) != 0)
-    return 2;
-  if (a->set & S_TIMEOUT)
-    a->conf.timeout_ms = a->timeout;
-  if (a->set & S_RETRIES)
-    a->conf.retries = a->retries;
-  if (a->set & S_CONC)
-    a->conf.concurrency = a->concurrency;
-  if (a->set & S_PERHOST)
-    a->conf.per_host = a->per_host;
-  if (a->set & S_RATE)
-    a->conf.rate = a->rate;
-  if (a->set & S_MAXRATE)
-    a->conf.max_rate = a->max_rate;
-  if (a->set & S_CWD)
-    a->conf.cert_warn_days = a->cert_warn_days;
-  if (a->conf.min_rto_ms > a->conf.timeout_ms)
-    a->conf.min_rto_ms = a->conf.timeout_ms;
-  if (!!a->topology == !!a->target)
+  bool targets = a->target || a->targets_file;
+  if (!!a->topology == targets)
     return opts_usage_error("scan", "%s",
                             a->topology ? "give --topology or --target, not both"
                                         : "say what to scan: --topology FILE or --target HOST");
   if (a->topology && (a->role || a->ports))
     return opts_usage_error("scan", "%s",
                             "--role and --ports go with --target, not with --topology");
-  if (a->target && !!a->role == !!a->ports)
+  if (targets && !!a->role == !!a->ports)
     return opts_usage_error("scan", "%s",
                             a->role ? "give --role or --ports, not both"
                                     : "--target needs --role ROLE or --ports SPEC");
   if (a->out && !a->out[0])
     return opts_usage_error("scan", "%s", "--out needs a file name");
-  if (strcmp(a->conf.tcp_method, "auto") && strcmp(a->conf.tcp_method, "connect") &&
-      strcmp(a->conf.tcp_method, "syn"))
-    return opts_usage_error("scan", "unknown --tcp-method \"%s\" (auto, connect or syn)",
-                            a->conf.tcp_method);
-  if (a->no_evidence && strcmp(a->conf.tcp_method, "syn") == 0)
-    return opts_usage_error(
-        "scan", "%s", "--tcp-method syn needs the packet capture that --no-evidence turns off");
-  if (a->format && !scan_output_format_known(a->format))
-    return opts_usage_error("scan", "unknown format \"%s\" (json, table, junit or prometheus)",
-                            a->format);
-  if (a->fail_on && strcmp(a->fail_on, "fail") && strcmp(a->fail_on, "warn"))
-    return opts_usage_error("scan", "unknown --fail-on \"%s\" (fail or warn)", a->fail_on);
   struct push_target pt;
   char why[300];
   if (a->push && push_parse_url(a->push, &pt, why, sizeof(why)) < 0)
     return opts_usage_error("scan", "--push %s: %s", a->push, why);
+  if (a->no_evidence && strcmp(a->conf.tcp_method, "syn") == 0)
+    return opts_usage_error(
+        "scan", "%s", "--tcp-method syn needs the packet capture that --no-evidence turns off");
   if (a->out && a->prom && same_file(a->out, a->prom))
     return opts_usage_error("scan", "%s", "--out and --prom name the same file");
-  if (a->out && a->conf.capture_file && same_file(a->out, a->conf.capture_file))
+  if (a->out && a->capture && same_file(a->out, a->capture))
     return opts_usage_error("scan", "%s", "--out and --capture name the same file");
-  if (a->prom && a->conf.capture_file && same_file(a->prom, a->conf.capture_file))
+  if (a->prom && a->capture && same_file(a->prom, a->capture))
     return opts_usage_error("scan", "%s", "--prom and --capture name the same file");
-  if (a->no_evidence && a->conf.capture_file)
+  if (a->no_evidence && a->capture)
     return opts_usage_error("scan", "%s",
                             "--capture needs the packet capture that --no-evidence turns off");
   return 0;
+}
+
+/* Returns 0, 1 when --help was printed, or 2. */
+static int parse_args(int argc, char **argv, struct scan_args *a)
+{
+  int rc = opts_parse(&cli_cmd_scan, argc, argv, a);
+  if (rc)
+    return rc;
+  /* The profile first, then the numbers and files given, on top. */
+  if (a->profile && strcmp(a->profile, "fast") == 0)
+    scan_conf_fast(&a->conf);
+  else
+    scan_conf_polite(&a->conf);
+  opts_apply_conf(&cli_cmd_scan, a, &a->conf);
+  a->conf.progress = !a->no_progress;
+  a->conf.evidence_capture = !a->no_evidence;
+  if (a->conf.min_rto_ms > a->conf.timeout_ms)
+    a->conf.min_rto_ms = a->conf.timeout_ms;
+  if (a->from)
+    uc_vantage_parse(a->from, &a->conf.vantage); /* one of the row's choices */
+  a->conf.source_addr = a->source;
+  rc = check_combinations(a);
+  if (rc == 0 && a->source)
+    rc = check_source(a->source); /* after the usage errors: it binds a socket */
+  return rc;
 }
 
 static int check_out_file(void *arg)
@@ -520,10 +528,18 @@ static int check_privileges(const struct scan_args *a)
   return 0;
 }
 
-/* scan_output.host_origin: where host i's name stands in the topology file, or in --target. */
+/* Where the hosts came from, for scan_output.host_origin. */
+struct origins {
+  const struct topology *topo;
+  const struct target_list *targets; /* --target, --targets-file: host i is item i */
+};
+
+/* scan_output.host_origin: where host i's name stands in the topology file, in --target or
+ * in the --targets-file. */
 static void host_origin(size_t i, struct uc_err *err, void *arg)
 {
-  const struct topology *t = arg;
+  const struct origins *o = arg;
+  const struct topology *t = o->topo;
   if (i >= t->nhosts)
     return;
   if (t->doc.text) {
@@ -533,9 +549,9 @@ static void host_origin(size_t i, struct uc_err *err, void *arg)
     if (jdoc_locate(&t->doc, &p, 0, &line, &col) < 0)
       line = col = 0;
     uc_err_set(err, t->doc.source, line, col, "%s", "");
-  } else if (t->owned && t->hosts[i].name >= t->owned) {
-    /* --target names point into a copy of the option's text, at the same offsets */
-    uc_err_set(err, "--target", 1, (int)(t->hosts[i].name - t->owned) + 1, "%s", "");
+  } else if (o->targets && i < o->targets->n) {
+    const struct target *x = &o->targets->v[i];
+    uc_err_set(err, x->source, x->line, x->column, "%s", "");
   }
 }
 
@@ -564,83 +580,74 @@ static int input_error(const struct uc_err *err)
   return 2;
 }
 
-int cmd_scan(int argc, char **argv)
+/* The deployment: a topology file, or the --target and --targets-file hosts with --role. */
+static int load_hosts(const struct scan_args *a, const struct catalog *cat, struct topology *topo,
+                      struct target_list *targets, struct uc_err *err)
 {
-  struct scan_args a;
-  memset(&a, 0, sizeof(a));
-  a.conf.progress = true;
-  if (parse_args(argc, argv, &a) != 0)
-    return 2;
+  if (a->topology)
+    return topo_load_file(topo, a->topology, cat, err);
+  if (a->target && targets_add_text(targets, "--target", a->target, err) < 0)
+    return -1;
+  if (a->targets_file && targets_add_file(targets, a->targets_file, err) < 0)
+    return -1;
+  return topo_from_list(topo, targets, a->role, cat, err);
+}
 
-  struct uc_err err;
-  uc_err_clear(&err);
-  struct catalog cat = {0};
-  struct topology topo = {0};
-  struct plan plan = {0};
-  struct port_item *items = NULL;
-  size_t nitems = 0;
-  int status = 2;
-  if (catalog_load_builtin(&cat, &err) < 0 ||
-      (a.catalog && catalog_load_file(&cat, a.catalog, &err) < 0)) {
-    input_error(&err);
-    goto out;
-  }
-  if (a.topology ? topo_load_file(&topo, a.topology, &cat, &err) < 0
-                 : topo_from_targets(&topo, a.target, a.role, &cat, &err) < 0) {
-    input_error(&err);
-    goto out;
-  }
-  const char *product =
-      a.product ? a.product : (topo.product ? topo.product : catalog_default_product(&cat));
-  if (!product || !catalog_product(&cat, product)) {
-    fprintf(stderr, "ucscan: unknown product \"%s\" (known: sfb2015, lync2013)\n",
-            product ? product : "");
-    goto out;
-  }
-  if (!a.from && topo.has_vantage)
-    a.conf.vantage = topo.vantage;
-  if (a.ports) {
-    if (portspec_parse(a.ports, &items, &nitems, &err) < 0) {
-      input_error(&err);
-      goto out;
-    }
-    if (plan_from_ports(&plan, &topo, items, nitems, product, &err) < 0) {
-      input_error(&err);
-      goto out;
-    }
-  } else if (plan_build(&plan, &topo, &cat, product, a.conf.vantage, &err) < 0) {
-    input_error(&err);
-    goto out;
-  }
-  if ((a.out && atomic_check_writable(a.out, &err) < 0) ||
-      (a.prom && atomic_check_writable(a.prom, &err) < 0)) {
-    input_error(&err);
-    goto out;
-  }
-  if (check_privileges(&a) != 0)
-    goto out;
-  if (a.conf.ca_file) {
+/* What to probe: the catalog's rows for the hosts' roles, or the --ports items. */
+static int make_plan(const struct scan_args *a, const struct catalog *cat,
+                     const struct topology *topo, const struct port_item *items, size_t nitems,
+                     struct plan *plan, const char **product, struct uc_err *err)
+{
+  if (a->product && names_product(cat, "--product", a->product, product, err) < 0)
+    return -1;
+  if (!a->product)
+    *product = topo->product ? topo->product : catalog_default_product(cat);
+  if (!*product)
+    return uc_err_set(err, "--product", 0, 0, "the catalog names no default product: give one");
+  if (a->ports)
+    return plan_from_ports(plan, topo, items, nitems, *product, err);
+  return plan_build(plan, topo, cat, *product, a->conf.vantage, err);
+}
+
+/* The outputs can be written and the privileges are there, before anything is sent. */
+static int ready_to_scan(const struct scan_args *a, struct uc_err *err)
+{
+  if ((a->out && atomic_check_writable(a->out, err) < 0) ||
+      (a->prom && atomic_check_writable(a->prom, err) < 0))
+    return input_error(err);
+  if (check_privileges(a) != 0)
+    return 2;
+  if (a->conf.ca_file) {
     char msg[200];
-    SSL_CTX *ctx = tls_client_ctx_new(a.conf.ca_file, msg, sizeof(msg));
+    SSL_CTX *ctx = tls_client_ctx_new(a->conf.ca_file, msg, sizeof(msg));
     if (!ctx) {
-      fprintf(stderr, "ucscan: --ca %s: %s\n", a.conf.ca_file, msg);
-      goto out;
+      fprintf(stderr, "ucscan: --ca %s: %s\n", a->conf.ca_file, msg);
+      return 2;
     }
     SSL_CTX_free(ctx);
   }
+  return 0;
+}
 
-  struct scan_output sout = {.out_file = a.out,
-                             .format = a.format,
-                             .prom_file = a.prom,
-                             .fail_on_warn = a.fail_on && strcmp(a.fail_on, "warn") == 0,
-                             .push_url = a.push,
-                             .host_origin = host_origin,
-                             .origin_arg = &topo};
+static int run_scan(const struct scan_args *a, struct plan *plan, const struct topology *topo,
+                    const struct target_list *targets, const char *product)
+{
   char scanner[256];
   size_t slen = sizeof(scanner);
-  struct report_meta meta = {.topology = topo.name,
+  struct origins origins = {topo, targets};
+  enum textcol_color color = TEXTCOL_COLOR_AUTO;
+  textcol_color_parse(a->color, &color);
+  struct scan_output sout = {.out_file = a->out,
+                             .format = a->format,
+                             .color = color,
+                             .prom_file = a->prom,
+                             .push_url = a->push,
+                             .fail_on_warn = a->fail_on && strcmp(a->fail_on, "warn") == 0,
+                             .host_origin = host_origin,
+                             .origin_arg = &origins};
+  struct report_meta meta = {.topology = topo->name,
                              .product = product,
-                             .vantage = a.conf.vantage,
+                             .vantage = a->conf.vantage,
                              .scanner = uv_os_gethostname(scanner, &slen) == 0 ? scanner : NULL};
   if (!enough_files()) {
     char what[160];
@@ -649,22 +656,56 @@ int cmd_scan(int argc, char **argv)
     snprintf(what, sizeof(what),
              "the open-file limit (ulimit -n) is %llu, below the %d descriptors a scan needs",
              (unsigned long long)rl.rlim_cur, UC_MIN_FILES);
-    status = scan_session_unrunnable(&sout, &plan, &meta, what, 0);
-    goto out;
+    return scan_session_unrunnable(&sout, plan, &meta, what, 0);
   }
   scan_session_hold_fd();
   uv_loop_t loop;
   int rc = fdroom_loop_init(&loop);
-  if (rc != 0) {
-    status = scan_session_unrunnable(&sout, &plan, &meta, "cannot create the event loop", rc);
+  if (rc != 0)
+    return scan_session_unrunnable(&sout, plan, &meta, "cannot create the event loop", rc);
+  int status = scan_session_run(&loop, plan, &a->conf, &sout, &meta);
+  scan_session_close_loop(&loop);
+  return status;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+  struct scan_args a;
+  memset(&a, 0, sizeof(a));
+  int rc = parse_args(argc, argv, &a);
+  if (rc)
+    return rc == 1 ? 0 : 2;
+
+  struct uc_err err;
+  uc_err_clear(&err);
+  struct catalog cat = {0};
+  struct topology topo = {0};
+  struct target_list targets = {0};
+  struct plan plan = {0};
+  struct port_item *items = NULL;
+  size_t nitems = 0;
+  const char *product = NULL;
+  int status = 2;
+  if ((a.ports && portspec_parse(a.ports, &items, &nitems, &err) < 0) ||
+      catalog_load_builtin(&cat, &err) < 0 ||
+      (a.catalog && catalog_load_file(&cat, a.catalog, &err) < 0) ||
+      load_hosts(&a, &cat, &topo, &targets, &err) < 0) {
+    input_error(&err);
     goto out;
   }
-  status = scan_session_run(&loop, &plan, &a.conf, &sout, &meta);
-  scan_session_close_loop(&loop);
+  if (!a.from && topo.has_vantage)
+    a.conf.vantage = topo.vantage;
+  if (make_plan(&a, &cat, &topo, items, nitems, &plan, &product, &err) < 0) {
+    input_error(&err);
+    goto out;
+  }
+  if (ready_to_scan(&a, &err) == 0)
+    status = run_scan(&a, &plan, &topo, &targets, product);
 out:
   free(items);
   plan_free(&plan);
   topo_free(&topo);
+  targets_free(&targets);
   catalog_free(&cat);
   return status;
 }

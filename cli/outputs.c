@@ -7,13 +7,16 @@
 
 #include "cli/push.h"
 #include "reports/atomic.h"
+#include "reports/csv.h"
+#include "reports/html.h"
 #include "reports/junit.h"
 #include "reports/prom.h"
 #include "reports/report.h"
+#include "reports/report_table.h"
 
 bool scan_output_format_known(const char *fmt)
 {
-  static const char *const known[] = {"json", "table", "junit", "prometheus", NULL};
+  static const char *const known[] = {"json", "table", "junit", "prometheus", "csv", "html", NULL};
   for (const char *const *k = known; *k; k++)
     if (fmt && strcmp(fmt, *k) == 0)
       return true;
@@ -42,8 +45,32 @@ static int write_file(const char *path, const char *text, size_t len, bool newli
   return rc;
 }
 
-int scan_output_emit(const struct scan_output *out, const json_t *rep, scan_table_fn table,
-                     void *table_arg)
+/* stdout in the format asked for. Returns 0, or -1 when the document could not be put in
+ * that form (memory). */
+static int write_stdout(const struct scan_output *out, const char *fmt, const json_t *rep,
+                        const char *json_text)
+{
+  if (strcmp(fmt, "json") == 0) {
+    printf("%s\n", json_text);
+    return 0;
+  }
+  if (strcmp(fmt, "table") == 0) {
+    struct report_table_opts topts = {.width = textcol_width(STDOUT_FILENO),
+                                      .color = textcol_color_wanted(out->color, STDOUT_FILENO)};
+    return report_table(stdout, rep, &topts);
+  }
+  if (strcmp(fmt, "csv") == 0)
+    return csv_write(stdout, rep);
+  if (strcmp(fmt, "html") == 0)
+    return html_write(stdout, rep);
+  if (strcmp(fmt, "junit") == 0)
+    junit_write_opts(stdout, rep, &(struct junit_opts){.warn_fails = out->fail_on_warn});
+  else if (strcmp(fmt, "prometheus") == 0)
+    prom_write(stdout, rep);
+  return 0;
+}
+
+int scan_output_emit(const struct scan_output *out, const json_t *rep)
 {
   char *text = json_dumps(rep, REPORT_DUMP_FLAGS);
   if (!text) {
@@ -65,18 +92,15 @@ int scan_output_emit(const struct scan_output *out, const json_t *rep, scan_tabl
     rc = prom_ok ? rc : -1;
     free(prom);
   }
-  /* Contract: without --out and without --format, stdout gets the JSON report. */
-  const char *fmt = out->format ? out->format : (out->out_file ? NULL : "json");
-  if (!fmt && isatty(STDOUT_FILENO))
-    fmt = "table";
-  if (fmt && strcmp(fmt, "json") == 0)
-    printf("%s\n", text);
-  else if (fmt && strcmp(fmt, "table") == 0 && table)
-    table(stdout, rep, table_arg);
-  else if (fmt && strcmp(fmt, "junit") == 0)
-    junit_write_opts(stdout, rep, &(struct junit_opts){.warn_fails = out->fail_on_warn});
-  else if (fmt && strcmp(fmt, "prometheus") == 0)
-    prom_write(stdout, rep);
+  /* Without --format: the table on a terminal; elsewhere (scripts) the JSON report, unless
+   * --out took it. */
+  const char *fmt = out->format;
+  if (!fmt)
+    fmt = isatty(STDOUT_FILENO) ? "table" : out->out_file ? NULL : "json";
+  if (fmt && write_stdout(out, fmt, rep, text) < 0) {
+    fprintf(stderr, "ucscan: cannot put the report in %s form\n", fmt);
+    rc = -1;
+  }
   if (fflush(stdout) != 0 || ferror(stdout)) {
     fprintf(stderr, "ucscan: cannot write to standard output\n");
     rc = -1;

@@ -183,18 +183,6 @@ static void give_back_fd(void)
   spare_fd = -1;
 }
 
-struct table_arg {
-  const struct plan *plan;
-  const struct report_meta *meta;
-};
-
-static void plan_table(FILE *f, const json_t *rep, void *arg)
-{
-  const struct table_arg *t = arg;
-  (void)rep;
-  report_table(f, t->plan, t->meta, isatty(fileno(f)));
-}
-
 int scan_session_write(const struct scan_output *out, const struct plan *plan,
                        const struct report_meta *meta)
 {
@@ -205,8 +193,7 @@ int scan_session_write(const struct scan_output *out, const struct plan *plan,
     fprintf(stderr, "ucscan: out of memory writing the report\n");
     return -1;
   }
-  struct table_arg ta = {plan, meta};
-  int rc = scan_output_emit(out, rep, plan_table, &ta);
+  int rc = scan_output_emit(out, rep);
   json_decref(rep);
   return rc;
 }

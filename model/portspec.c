@@ -1,25 +1,315 @@
-/* model/portspec.c - parser for --ports. */
+/* model/portspec.c - parser for --ports (the grammar is in portspec.h). */
 #include "model/portspec.h"
 
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SRC "--ports"
+#define FIX_MAX 200
 
-static int parse_num(const char *s, size_t *i, size_t end, unsigned long *out)
+/* The parse of one spec: where it stands, what it made, and a corrected spec to suggest. */
+struct pctx {
+  const char *spec;
+  size_t len;
+  bool have_prefix;      /* a "tcp:" prefix was given: it applies to what follows */
+  enum uc_transport cur; /* that prefix's transport */
+  enum uc_transport prev_tr;
+  bool any_item;
+  struct port_item *v;
+  size_t n, cap;
+  struct uc_err *err;
+  char fix[FIX_MAX]; /* the whole spec with the bad item corrected, or "" */
+};
+
+/* "tcp" or "udp" in any case, exactly `len` bytes. */
+static bool transport_word(const char *s, size_t len, enum uc_transport *out)
 {
-  size_t start = *i;
-  unsigned long v = 0;
-  while (*i < end && s[*i] >= '0' && s[*i] <= '9') {
-    if (v < 1000000)
-      v = v * 10 + (unsigned long)(s[*i] - '0');
-    (*i)++;
+  if (len == 3 && strncasecmp(s, "tcp", 3) == 0)
+    *out = UC_TCP;
+  else if (len == 3 && strncasecmp(s, "udp", 3) == 0)
+    *out = UC_UDP;
+  else
+    return false;
+  return true;
+}
+
+/* A near miss of "tcp" or "udp" ("tpc", "ucp", "tcpp"): the one meant, or NULL. Another
+ * transport's name ("sctp") is no near miss. */
+static const char *transport_guess(const char *s, size_t len)
+{
+  static const char *const words[] = {"tcp", "udp"};
+  static const char *const others[] = {"sctp", "dccp", "icmp", "quic"};
+  if (len < 2 || len > 4)
+    return NULL;
+  for (size_t k = 0; k < sizeof(others) / sizeof(others[0]); k++)
+    if (len == 4 && strncasecmp(s, others[k], 4) == 0)
+      return NULL;
+  for (size_t w = 0; w < 2; w++) {
+    size_t same = 0;
+    for (size_t i = 0; i < len; i++)
+      same += memchr(words[w], tolower((unsigned char)s[i]), 3) != NULL;
+    if (same >= 2 && (len == 3 || same == 3))
+      return words[w];
   }
-  if (*i == start)
-    return -1;
+  return NULL;
+}
+
+/* The whole spec with bytes [s, e) replaced by `with` (NULL: the item and one comma go). */
+static void set_fix(struct pctx *p, size_t s, size_t e, const char *with)
+{
+  char buf[FIX_MAX];
+  if (!with) {
+    if (e < p->len)
+      e++; /* the comma after it */
+    else if (s > 0)
+      s--; /* the comma before it */
+    with = "";
+  }
+  int w = snprintf(buf, sizeof(buf), "%.*s%s%s", (int)s, p->spec, with, p->spec + e);
+  if (w > 0 && (size_t)w < sizeof(buf))
+    memcpy(p->fix, buf, (size_t)w + 1);
+}
+
+static int fail(struct pctx *p, size_t at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct pctx *p, size_t at, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  char text[UC_ERR_TEXT_MAX];
+  vsnprintf(text, sizeof(text), fmt, ap);
+  va_end(ap);
+  return uc_err_set(p->err, SRC, 0, (int)at + 1, "%s", text);
+}
+
+static size_t digits(const char *s, size_t i, size_t end, unsigned long *out)
+{
+  size_t start = i;
+  unsigned long v = 0;
+  while (i < end && isdigit((unsigned char)s[i])) {
+    if (v < 1000000)
+      v = v * 10 + (unsigned long)(s[i] - '0');
+    i++;
+  }
   *out = v;
+  return i - start;
+}
+
+static int push(struct pctx *p, enum uc_transport tr, unsigned long a, unsigned long b)
+{
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 8;
+    struct port_item *nv = realloc(p->v, cap * sizeof(*nv));
+    if (!nv)
+      return uc_err_set(p->err, SRC, 0, 0, "out of memory");
+    p->v = nv;
+    p->cap = cap;
+  }
+  p->v[p->n++] = (struct port_item){tr, (uint16_t)a, (uint16_t)b, a != b};
   return 0;
+}
+
+/* An item with no ':' that starts with letters: "tcp5061", "tcp/5061", "abc". */
+static int glued_prefix(struct pctx *p, size_t s, size_t e)
+{
+  size_t x = s;
+  while (x < e && isalpha((unsigned char)p->spec[x]))
+    x++;
+  enum uc_transport tr = UC_TCP;
+  const char *guess = transport_guess(p->spec + s, x - s);
+  if (x > s && (transport_word(p->spec + s, x - s, &tr) || guess) && x < e &&
+      (isdigit((unsigned char)p->spec[x]) || p->spec[x] == '/')) {
+    char with[FIX_MAX];
+    size_t from = p->spec[x] == '/' ? x + 1 : x;
+    snprintf(with, sizeof(with), "%s:%.*s", guess ? guess : uc_transport_name(tr), (int)(e - from),
+             p->spec + from);
+    set_fix(p, s, e, with);
+    return fail(p, s, "\"%.*s\": write the transport, a colon, then the port", (int)(e - s),
+                p->spec + s);
+  }
+  if (x > s && guess && x == e)
+    return fail(p, s, "\"%.*s\" is a transport with no port: write %s:PORT", (int)(e - s),
+                p->spec + s, guess);
+  return fail(p, s, "expected a port number or a transport (tcp:, udp:) at \"%.*s\"", (int)(e - s),
+              p->spec + s);
+}
+
+/* "tcp:" (or a colon that does not belong) at the start of the item. Sets *tr and moves *i
+ * past it when there is a prefix; -1 on an error. */
+static int read_prefix(struct pctx *p, size_t s, size_t e, size_t *i, bool *has,
+                       enum uc_transport *tr)
+{
+  const char *colon = memchr(p->spec + s, ':', e - s);
+  *has = false;
+  if (!colon)
+    return 0;
+  size_t c = (size_t)(colon - p->spec);
+  if (transport_word(p->spec + s, c - s, tr)) {
+    *has = true;
+    *i = c + 1;
+    return 0;
+  }
+  enum uc_transport after;
+  unsigned long n;
+  if (c > s && digits(p->spec, s, c, &n) == c - s && transport_word(colon + 1, e - c - 1, &after)) {
+    char with[FIX_MAX];
+    snprintf(with, sizeof(with), "%.*s/%s", (int)(c - s), p->spec + s, uc_transport_name(after));
+    set_fix(p, s, e, with);
+    return fail(p, s,
+                "\"%.*s\": the transport goes before the port with a colon (%s:%.*s) or "
+                "after it with a slash (%.*s/%s)",
+                (int)(e - s), p->spec + s, uc_transport_name(after), (int)(c - s), p->spec + s,
+                (int)(c - s), p->spec + s, uc_transport_name(after));
+  }
+  const char *guess = transport_guess(p->spec + s, c - s);
+  if (guess) {
+    char with[FIX_MAX];
+    snprintf(with, sizeof(with), "%s%.*s", guess, (int)(e - c), colon);
+    set_fix(p, s, e, with);
+  }
+  return fail(p, s, "unknown transport \"%.*s\" (tcp or udp)", (int)(c - s), p->spec + s);
+}
+
+/* "/tcp" (or letters glued to the port) after the ports. */
+static int read_suffix(struct pctx *p, size_t s, size_t e, size_t *i, bool *has,
+                       enum uc_transport *tr)
+{
+  *has = false;
+  if (*i >= e || (p->spec[*i] != '/' && !isalpha((unsigned char)p->spec[*i])))
+    return 0;
+  bool slash = p->spec[*i] == '/';
+  size_t w = slash ? *i + 1 : *i;
+  bool exact = transport_word(p->spec + w, e - w, tr);
+  const char *guess = exact ? uc_transport_name(*tr) : transport_guess(p->spec + w, e - w);
+  if (slash && exact) {
+    *has = true;
+    *i = e;
+    return 0;
+  }
+  if (guess) {
+    char with[FIX_MAX];
+    snprintf(with, sizeof(with), "%.*s/%s", (int)(*i - s), p->spec + s, guess);
+    set_fix(p, s, e, with);
+  }
+  if (slash)
+    return fail(p, w, "unknown transport \"%.*s\" (tcp or udp)", (int)(e - w), p->spec + w);
+  if (guess)
+    return fail(p, *i, "\"%.*s\": a slash goes between the port and the transport", (int)(e - s),
+                p->spec + s);
+  return fail(p, *i, "unexpected \"%c\" in a port item", p->spec[*i]);
+}
+
+/* The port or range at *i: checks numbers and direction. */
+static int read_ports(struct pctx *p, size_t s, size_t e, size_t *i, unsigned long *a,
+                      unsigned long *b)
+{
+  size_t num_at = *i, nd = digits(p->spec, *i, e, a);
+  if (nd == 0) {
+    if (*i == s)
+      return glued_prefix(p, s, e);
+    return fail(p, num_at, "expected a port number after \"%.*s\"", (int)(num_at - s), p->spec + s);
+  }
+  *i += nd;
+  *b = *a;
+  size_t b_at = num_at, b_len = nd;
+  if (*i < e && p->spec[*i] == '-') {
+    b_at = ++*i;
+    b_len = digits(p->spec, *i, e, b);
+    if (b_len == 0)
+      return fail(p, b_at, "expected the last port of the range");
+    *i += b_len;
+  }
+  if (*a < 1 || *a > 65535)
+    return fail(p, num_at, "port %.*s is out of range (1-65535)", (int)nd, p->spec + num_at);
+  if (*b < 1 || *b > 65535)
+    return fail(p, b_at, "port %.*s is out of range (1-65535)", (int)b_len, p->spec + b_at);
+  if (*a > *b) {
+    char with[FIX_MAX];
+    snprintf(with, sizeof(with), "%.*s%lu-%lu%.*s", (int)(num_at - s), p->spec + s, *b, *a,
+             (int)(e - *i), p->spec + *i);
+    set_fix(p, s, e, with);
+    return fail(p, num_at, "range %lu-%lu runs backwards (write %lu-%lu)", *a, *b, *b, *a);
+  }
+  return 0;
+}
+
+/* Items with no transport of their own: the prefix in force, or the error that says how. */
+static int implied_transport(struct pctx *p, size_t s, size_t e, enum uc_transport *tr)
+{
+  if (p->have_prefix) {
+    *tr = p->cur;
+    return 0;
+  }
+  char with[FIX_MAX];
+  if (!p->any_item) {
+    snprintf(with, sizeof(with), "tcp:%.*s", (int)(e - s), p->spec + s);
+    set_fix(p, s, e, with);
+    return fail(p, s, "say which transport first: tcp:%.*s or %.*s/tcp (udp:%.*s, %.*s/udp)",
+                (int)(e - s), p->spec + s, (int)(e - s), p->spec + s, (int)(e - s), p->spec + s,
+                (int)(e - s), p->spec + s);
+  }
+  snprintf(with, sizeof(with), "%.*s/%s", (int)(e - s), p->spec + s, uc_transport_name(p->prev_tr));
+  set_fix(p, s, e, with);
+  const char *t = uc_transport_name(p->prev_tr);
+  return fail(p, s,
+              "say which transport \"%.*s\" is: a /%s after a port is for that port only (write "
+              "%.*s/%s, or %s: before a list)",
+              (int)(e - s), p->spec + s, t, (int)(e - s), p->spec + s, t, t);
+}
+
+static int parse_item(struct pctx *p, size_t s, size_t e)
+{
+  while (s < e && p->spec[s] == ' ')
+    s++;
+  while (e > s && p->spec[e - 1] == ' ')
+    e--;
+  size_t i = s;
+  bool pre, suf;
+  enum uc_transport ptr = UC_TCP, str = UC_TCP, tr = UC_TCP;
+  unsigned long a = 0, b = 0;
+  if (read_prefix(p, s, e, &i, &pre, &ptr) < 0 || read_ports(p, s, e, &i, &a, &b) < 0 ||
+      read_suffix(p, s, e, &i, &suf, &str) < 0)
+    return -1;
+  if (i != e)
+    return fail(p, i, "unexpected \"%c\" in a port item", p->spec[i]);
+  if (pre && suf) {
+    char with[FIX_MAX];
+    size_t colon = (size_t)((const char *)memchr(p->spec + s, ':', e - s) - p->spec);
+    size_t slash = e; /* the last '/': the suffix's (memrchr is not everywhere) */
+    while (slash > s && p->spec[slash - 1] != '/')
+      slash--;
+    slash--;
+    snprintf(with, sizeof(with), "%.*s", (int)(slash - s), p->spec + s);
+    if (ptr == str)
+      set_fix(p, s, e, with);
+    int np = (int)(slash - colon - 1);
+    const char *port = p->spec + colon + 1;
+    if (ptr == str)
+      return fail(p, s, "\"%.*s\" gives its transport twice: write %s:%.*s or %.*s/%s",
+                  (int)(e - s), p->spec + s, uc_transport_name(ptr), np, port, np, port,
+                  uc_transport_name(ptr));
+    return fail(p, s, "\"%.*s\" gives two transports: write %s:%.*s or %.*s/%s, not both",
+                (int)(e - s), p->spec + s, uc_transport_name(ptr), np, port, np, port,
+                uc_transport_name(str));
+  }
+  if (pre) {
+    p->have_prefix = true;
+    p->cur = ptr;
+    tr = ptr;
+  } else if (suf) {
+    tr = str;
+  } else if (implied_transport(p, s, e, &tr) < 0) {
+    return -1;
+  }
+  p->prev_tr = tr;
+  p->any_item = true;
+  return push(p, tr, a, b);
 }
 
 static int cmp_items(const void *a, const void *b)
@@ -78,102 +368,53 @@ static size_t normalise(struct port_item *v, size_t n)
   return out;
 }
 
-int portspec_parse(const char *spec, struct port_item **items, size_t *n, struct uc_err *err)
+static int parse_spec(struct pctx *p)
 {
-  size_t len = strlen(spec), cap = 8, count = 0;
-  struct port_item *v = malloc(cap * sizeof(*v));
-  int have_transport = 0;
-  enum uc_transport cur = UC_TCP;
-  *items = NULL;
-  *n = 0;
-  if (!v)
-    return uc_err_set(err, SRC, 0, 0, "out of memory");
-  if (len == 0) {
-    free(v);
-    return uc_err_set(err, SRC, 0, 1, "empty port list (example: tcp:1-1024,udp:3478)");
-  }
-  size_t i = 0;
-  while (i <= len) {
-    size_t item_start = i, end = i;
-    while (end < len && spec[end] != ',')
+  if (p->len == 0)
+    return fail(p, 0, "empty port list (example: tcp:1-1024,udp:3478 or 5061/tcp)");
+  for (size_t i = 0;;) {
+    size_t end = i;
+    while (end < p->len && p->spec[end] != ',')
       end++;
-    if (end == item_start) {
-      free(v);
-      return uc_err_set(err, SRC, 0, (int)item_start + 1, "empty item in the port list");
+    size_t k = i;
+    while (k < end && p->spec[k] == ' ')
+      k++;
+    if (k == end) {
+      set_fix(p, i, end, NULL);
+      return fail(p, i, "empty item in the port list");
     }
-    const char *colon = memchr(spec + i, ':', end - i);
-    if (colon) {
-      size_t plen = (size_t)(colon - (spec + i));
-      if (plen == 3 && strncmp(spec + i, "tcp", 3) == 0)
-        cur = UC_TCP;
-      else if (plen == 3 && strncmp(spec + i, "udp", 3) == 0)
-        cur = UC_UDP;
-      else {
-        free(v);
-        return uc_err_set(err, SRC, 0, (int)i + 1, "unknown transport \"%.*s\" (tcp or udp)",
-                          (int)plen, spec + i);
-      }
-      have_transport = 1;
-      i = (size_t)(colon - spec) + 1;
-    } else if (!have_transport) {
-      free(v);
-      return uc_err_set(err, SRC, 0, (int)i + 1,
-                        "say which transport first, e.g. tcp:%.*s or udp:%.*s", (int)(end - i),
-                        spec + i, (int)(end - i), spec + i);
-    }
-    unsigned long a, b;
-    size_t num_at = i;
-    if (parse_num(spec, &i, end, &a) < 0) {
-      free(v);
-      return uc_err_set(err, SRC, 0, (int)num_at + 1, "expected a port number after \"%.*s\"",
-                        (int)(num_at - item_start), spec + item_start);
-    }
-    b = a;
-    int is_range = 0;
-    size_t a_end = i, b_at = num_at, b_end = i;
-    if (i < end && spec[i] == '-') {
-      i++;
-      b_at = i;
-      if (parse_num(spec, &i, end, &b) < 0) {
-        free(v);
-        return uc_err_set(err, SRC, 0, (int)b_at + 1, "expected the last port of the range");
-      }
-      b_end = i;
-      is_range = 1;
-    }
-    if (i != end) {
-      free(v);
-      return uc_err_set(err, SRC, 0, (int)i + 1, "unexpected \"%c\" in a port item", spec[i]);
-    }
-    if (a < 1 || a > 65535 || b < 1 || b > 65535) {
-      bool first_bad = a < 1 || a > 65535; /* the number as written, however long */
-      size_t at = first_bad ? num_at : b_at, to = first_bad ? a_end : b_end;
-      free(v);
-      return uc_err_set(err, SRC, 0, (int)at + 1, "port %.*s is out of range (1-65535)",
-                        (int)(to - at), spec + at);
-    }
-    if (a > b) {
-      free(v);
-      return uc_err_set(err, SRC, 0, (int)num_at + 1,
-                        "range %lu-%lu runs backwards (write %lu-%lu)", a, b, b, a);
-    }
-    if (count == cap) {
-      cap *= 2;
-      struct port_item *nv = realloc(v, cap * sizeof(*v));
-      if (!nv) {
-        free(v);
-        return uc_err_set(err, SRC, 0, 0, "out of memory");
-      }
-      v = nv;
-    }
-    v[count].transport = cur;
-    v[count].first = (uint16_t)a;
-    v[count].last = (uint16_t)b;
-    v[count].is_range = is_range && a != b;
-    count++;
+    if (parse_item(p, i, end) < 0)
+      return -1;
+    if (end == p->len)
+      return 0;
     i = end + 1;
   }
-  *n = normalise(v, count);
-  *items = v;
+}
+
+/* Appends "did you mean --ports FIX?" when the fix parses and the message has room. */
+static void suggest(const char *fix, struct uc_err *err)
+{
+  struct uc_err scratch;
+  struct pctx q = {.spec = fix, .len = strlen(fix), .err = &scratch};
+  int ok = parse_spec(&q) == 0;
+  free(q.v);
+  size_t used = strlen(err->text);
+  if (ok && used + strlen(fix) + 32 < sizeof(err->text))
+    snprintf(err->text + used, sizeof(err->text) - used, "; did you mean --ports %s?", fix);
+}
+
+int portspec_parse(const char *spec, struct port_item **items, size_t *n, struct uc_err *err)
+{
+  struct pctx p = {.spec = spec, .len = strlen(spec), .err = err};
+  *items = NULL;
+  *n = 0;
+  if (parse_spec(&p) < 0) {
+    free(p.v);
+    if (p.fix[0] && strcmp(p.fix, spec) != 0)
+      suggest(p.fix, err);
+    return -1;
+  }
+  *n = normalise(p.v, p.n);
+  *items = p.v;
   return 0;
 }

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/names.h"
+
 static const char *const root_keys[] = {"name", "product", "vantage", "hosts", NULL};
 static const char *const root_required[] = {"hosts", NULL};
 static const char *const host_keys[] = {"name", "address", "roles", "pool", "interfaces", NULL};
@@ -436,142 +438,54 @@ fail:
   return -1;
 }
 
-/* Splits a comma list in place into `out` (at most max items); returns count or -1. */
-static long split_list(char *s, const char **out, size_t max)
+int topo_from_list(struct topology *t, const struct target_list *l, const char *roles,
+                   const struct catalog *cat, struct uc_err *err)
 {
-  size_t n = 0;
-  char *save = NULL;
-  for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    while (*tok == ' ')
-      tok++;
-    if (!*tok)
-      continue;
-    if (n == max)
-      return -1;
-    out[n++] = tok;
+  memset(t, 0, sizeof(*t));
+  if (l->n == 0)
+    return uc_err_set(err, "--target", 0, 0, "no target given");
+  const char **rl = NULL;
+  size_t nr = 0, total = 0;
+  if (roles && names_roles(cat, "--role", roles, &rl, &nr, err) < 0)
+    return -1;
+  for (size_t i = 0; i < l->n; i++)
+    total += strlen(l->v[i].name) + 1;
+  t->owned = malloc(total);
+  t->hosts = calloc(l->n, sizeof(*t->hosts));
+  char *at = t->owned;
+  for (size_t i = 0; at && t->hosts && i < l->n; i++) {
+    struct topo_host *h = &t->hosts[i];
+    size_t len = strlen(l->v[i].name);
+    memcpy(at, l->v[i].name, len + 1);
+    h->name = at;
+    h->address = topo_address_family(at) ? at : NULL;
+    at += len + 1;
+    h->roles = calloc(nr ? nr : 1, sizeof(*h->roles));
+    if (!h->roles)
+      break;
+    t->nhosts = i + 1;
+    h->nroles = nr;
+    if (nr) /* rl is NULL without --role (a --ports scan) */
+      memcpy(h->roles, rl, nr * sizeof(*rl));
   }
-  return (long)n;
-}
-
-/* An empty item in a comma list ("a,", ",a", "a,,b"): said, with its column, rather than
- * skipped, since a trailing comma is often a name lost to an editing slip. */
-static int list_empty_item(const char *opt, const char *s, struct uc_err *err)
-{
-  const char *item = s;
-  for (const char *c = s;; c++) {
-    if (*c != ',' && *c != '\0')
-      continue;
-    const char *k = item;
-    while (k < c && *k == ' ')
-      k++;
-    if (k == c)
-      return uc_err_set(err, opt, 1, (int)(item - s) + 1, "empty item in the list");
-    if (*c == '\0')
-      return 0;
-    item = c + 1;
+  free(rl);
+  if (t->nhosts != l->n) {
+    topo_free(t);
+    return uc_err_set(err, "<command line>", 0, 0, "out of memory");
   }
-}
-
-static size_t count_items(const char *s)
-{
-  size_t n = 1;
-  for (; *s; s++)
-    n += *s == ',';
-  return n;
+  t->name = "command-line";
+  return 0;
 }
 
 int topo_from_targets(struct topology *t, const char *targets, const char *roles,
                       const struct catalog *cat, struct uc_err *err)
 {
+  struct target_list l = {0};
   memset(t, 0, sizeof(*t));
-  size_t tlen = strlen(targets), rlen = roles ? strlen(roles) : 0;
-  t->owned = malloc(tlen + rlen + 2);
-  if (!t->owned)
-    return uc_err_set(err, "<command line>", 0, 0, "out of memory");
-  memcpy(t->owned, targets, tlen + 1);
-  char *rcopy = t->owned + tlen + 1;
-  if (roles)
-    memcpy(rcopy, roles, rlen + 1);
-  else
-    rcopy[0] = '\0';
-  size_t maxt = count_items(targets), maxr = roles ? count_items(roles) : 1;
-  const char **names = calloc(maxt, sizeof(*names));
-  const char **rl = calloc(maxr, sizeof(*rl));
-  t->hosts = calloc(maxt, sizeof(*t->hosts));
-  json_t *seen = json_object(); /* targets so far, by name and by address */
-  if (!names || !rl || !t->hosts || !seen) {
-    free(names);
-    free(rl);
-    json_decref(seen);
-    topo_free(t);
-    return uc_err_set(err, "<command line>", 0, 0, "out of memory");
-  }
-  int rc = 0;
-  if (list_empty_item("--target", targets, err) < 0 ||
-      (roles && list_empty_item("--role", roles, err) < 0)) {
-    rc = -1;
-    goto out;
-  }
-  long nt = split_list(t->owned, names, maxt);
-  long nr = roles ? split_list(rcopy, rl, maxr) : 0;
-  if (nt <= 0) {
-    rc = uc_err_set(err, "--target", 0, 0, "no target given");
-    goto out;
-  }
-  if (roles && nr <= 0) {
-    rc = uc_err_set(err, "--role", 0, 0, "no role given");
-    goto out;
-  }
-  for (long i = 0; i < nr; i++) {
-    if (!catalog_role(cat, rl[i])) {
-      rc = uc_err_set(err, "--role", 0, 0, "unknown role \"%s\" (see `ucscan catalog`)", rl[i]);
-      goto out;
-    }
-    for (long k = 0; k < i; k++)
-      if (strcmp(rl[k], rl[i]) == 0) {
-        rc = uc_err_set(err, "--role", 0, 0, "role \"%s\" listed twice", rl[i]);
-        goto out;
-      }
-  }
-  for (long i = 0; i < nt; i++) {
-    struct topo_host *h = &t->hosts[i];
-    char why[300];
-    if (topo_address_problem(names[i], why, sizeof(why))) {
-      rc = uc_err_set(err, "--target", 0, 0, "%s", why);
-      goto out;
-    }
-    if (!topo_valid_hostname(names[i]) && !topo_address_family(names[i])) {
-      rc = uc_err_set(err, "--target", 0, 0, "\"%s\" is not a host name or address", names[i]);
-      goto out;
-    }
-    char key[INET6_ADDRSTRLEN + 300];
-    name_key(names[i], key, sizeof(key));
-    bool twice = seen_before(seen, key, (size_t)i) >= 0;
-    if (!twice && address_key(names[i], key, sizeof(key)))
-      twice = seen_before(seen, key, (size_t)i) >= 0;
-    if (twice) {
-      rc = uc_err_set(err, "--target", 0, 0, "target \"%s\" given twice", names[i]);
-      goto out;
-    }
-    h->name = names[i];
-    h->address = topo_address_family(names[i]) ? names[i] : NULL;
-    h->nroles = (size_t)(nr > 0 ? nr : 0);
-    h->roles = calloc(h->nroles ? h->nroles : 1, sizeof(*h->roles));
-    if (!h->roles) {
-      rc = uc_err_set(err, "<command line>", 0, 0, "out of memory");
-      goto out;
-    }
-    t->nhosts = (size_t)i + 1;
-    for (long k = 0; k < nr; k++)
-      h->roles[k] = rl[k];
-  }
-  t->name = "command-line";
-out:
-  free(names);
-  free(rl);
-  json_decref(seen);
-  if (rc < 0)
-    topo_free(t);
+  int rc = targets_add_text(&l, "--target", targets, err);
+  if (rc == 0)
+    rc = topo_from_list(t, &l, roles, cat, err);
+  targets_free(&l);
   return rc;
 }
 

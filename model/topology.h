@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "common/err.h"
 #include "common/jdoc.h"
+#include "model/targets.h"
 
 struct topo_host {
   const char *name;    /* FQDN (or an address literal given with --target) */
@@ -41,9 +42,14 @@ int topo_load_file(struct topology *t, const char *path, const struct catalog *c
 int topo_load_text(struct topology *t, const char *name, const char *text, size_t len,
                    const struct catalog *cat, struct uc_err *err);
 /* Builds a topology from "--target a,b" and "--role r1,r2" (roles may be NULL for --ports
- * scans). Every target gets every role. */
+ * scans): the targets as model/targets.h reads them (blocks and ranges expanded), the roles
+ * as model/names.h does (any case). Every target gets every role. */
 int topo_from_targets(struct topology *t, const char *targets, const char *roles,
                       const struct catalog *cat, struct uc_err *err);
+/* The same from a target list made by the caller (--target and --targets-file): host i is
+ * the list's item i. */
+int topo_from_list(struct topology *t, const struct target_list *l, const char *roles,
+                   const struct catalog *cat, struct uc_err *err);
 void topo_free(struct topology *t);
 
 /* Checks shared with the command line. */

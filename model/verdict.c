@@ -7,7 +7,11 @@
  *  fail  closed, filtered or unreachable; the expected protocol failed; silence from a
  *        protocol whose live service always answers (STUN, SQL Browser); a range with
  *        filtered ports
- *  skip  an optional port not in use, an outbound row, a row no scanner can test */
+ *  skip  an optional port not in use, an outbound row, a row no scanner can test
+ *
+ * Ad hoc --ports checks (no catalog row behind them: nothing says a service must listen) ask
+ * whether the network lets the port through, single ports as ranges: a port closed by the
+ * host itself (RST, ICMP port unreachable) passes, like a range's closed ports. */
 #include "model/verdict.h"
 
 #include <stdio.h>
@@ -101,6 +105,17 @@ static void decide_range(struct plan_check *c)
     optional_skip(res);
 }
 
+/* A single ad hoc port the host itself closed: reachable, so a pass, as in a range. The
+ * reason stays what was seen ("connection refused (RST)"); the table's footer and
+ * docs/report.md state the rule. */
+static bool adhoc_reachable(struct plan_check *c)
+{
+  if (c->nreqs != 0 || c->res.state != UC_ST_CLOSED)
+    return false;
+  c->res.verdict = UC_PASS;
+  return true;
+}
+
 void verdict_decide(struct plan_check *c)
 {
   struct check_result *res = &c->res;
@@ -132,6 +147,8 @@ void verdict_decide(struct plan_check *c)
       optional_skip(res);
       return;
     }
+    if (adhoc_reachable(c))
+      return;
     res->verdict = UC_FAIL;
     return;
   }

@@ -1,5 +1,5 @@
-/* reports/report.h - the contract's JSON report ("ucscan-report/1") and the readable
- * table, built from a finished plan. */
+/* reports/report.h - the contract's JSON report ("ucscan-report/1"), built from a finished
+ * plan. Every other output is made from this document. */
 #ifndef UC_REPORT_H
 #define UC_REPORT_H
 
@@ -53,7 +53,6 @@ void report_time_iso(uint64_t unix_ms, char *buf, size_t cap);
 /* "60000-60099" runs from a list of ports in any order (repeats allowed), as a JSON array. */
 json_t *report_port_runs(const uint16_t *ports, size_t n);
 
-/* Human table grouped by host, failures first. `color`: ANSI colours. */
-void report_table(FILE *out, const struct plan *p, const struct report_meta *m, bool color);
+/* The table for people: reports/report_table.h (made from the report document). */
 
 #endif

@@ -12,8 +12,13 @@
 #  3. The comparison fails when it should: doctored copies of the man page (an option removed,
 #     a placeholder changed, an option or a command added) and a doctored --help (an option
 #     added) are all refused.
-#  4. groff renders the page without a warning (when groff is installed).
+#  4. groff renders the page without a warning (when groff is installed); mandoc -Tlint finds
+#     nothing (mandoc is in .ci/setup); rendered at 80 columns by mandoc and by groff, no line
+#     is wider; every `--help` line fits 80 columns too.
 #  5. `cmake --install` puts bin/ucscan and share/man/man1/ucscan.1 under the prefix.
+#  6. The option lists are made from the option tables: docs/update-man.sh --check finds the
+#     page current (the texts and the defaults, which come from model/conf.c's profiles), and
+#     refuses a page whose default or text was edited by hand.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -169,7 +174,10 @@ compare() { "$PY" -c "$COMPARE_PY" "$1" "$2" "$PENDING"; }
 # ---- 1, 2. the real man page against the real binary ------------------------------------------
 out=$(compare "$MAN" "$UCSCAN") || { printf '%s\n' "$out" >&2; fail "man page and --help disagree"; }
 printf '%s\n' "$out"
-assert_contains "compared: ucscan, demo, scan, catalog, listen, diff" "$out"
+assert_contains "compared: ucscan, demo, scan, catalog, listen, diff, merge" "$out"
+# the commands `ucscan --help` lists (every one has an option table)
+mapfile -t COMMANDS < <("$UCSCAN" --help | sed -n '/^commands:$/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
+((${#COMMANDS[@]} >= 6)) || fail "ucscan --help lists ${#COMMANDS[@]} commands: ${COMMANDS[*]}"
 ok "man page and --help agree"
 
 # ---- 3. the comparison fails when it should ---------------------------------------------------
@@ -223,6 +231,21 @@ if command -v groff >/dev/null; then
 else
   echo "note: groff not installed, rendering not checked"
 fi
+command -v mandoc >/dev/null || fail "mandoc is not installed (.ci/setup installs it)"
+lint=$(mandoc -Tlint "$MAN" 2>&1) || true
+assert_eq "" "$lint" "mandoc -Tlint"
+# wide: the lines of a rendering (stdin) wider than 80 characters (not bytes)
+wide() { "$PY" -c 'import sys; [print(len(l), l) for l in sys.stdin.read().split("\n") if len(l) > 80]'; }
+assert_eq "" "$(mandoc -Tutf8 -Owidth=80 "$MAN" | col -bx | wide)" "mandoc, 80 columns: wider lines"
+if command -v groff >/dev/null; then
+  assert_eq "" "$(groff -man -Tutf8 -rLL=80n "$MAN" 2>/dev/null | col -bx | wide)" \
+    "groff, 80 columns: wider lines"
+fi
+for c in "" "${COMMANDS[@]}"; do
+  # shellcheck disable=SC2086 # no command: ucscan --help
+  assert_eq "" "$("$UCSCAN" $c --help | wide)" "ucscan $c --help: lines wider than 80"
+done
+ok "mandoc -Tlint finds nothing; at 80 columns no line of the page or of --help is wider"
 
 # ---- 4b. help and standard output ---------------------------------------------------------------
 rc=0
@@ -272,4 +295,31 @@ if [[ -n ${UC_BUILD_DIR:-} ]]; then
 else
   echo "note: UC_BUILD_DIR not set, install not checked"
 fi
+# ---- 6. the option lists come from the tables ------------------------------------------------
+"$SRC/docs/update-man.sh" --check "$UCSCAN" >"$TMP/check" 2>&1 ||
+  { cat "$TMP/check" >&2; fail "docs/ucscan.1 is not current with the option tables"; }
+# one list for ucscan itself, one per command, and the profiles
+assert_contains "$((2 + ${#COMMANDS[@]})) option lists current" "$(cat "$TMP/check")"
+# --timeout's default is model/conf.c's, in both profiles
+timeout_text=$(sed -n '/^\.BI \\-\\-timeout " MS"$/,/^\.TP$/p' "$MAN" | tr '\n' ' ')
+assert_contains 'Default: \fB2000\fR; in the \fBfast\fR profile, \fB1000\fR.' "$timeout_text" \
+  "--timeout's default in the page"
+assert_contains "(default 2000; fast: 1000)" "$("$UCSCAN" scan --help)" "--timeout's default in --help"
+# the profiles' numbers too (model/conf.c), in --help and in PROFILES
+assert_contains "per target: 2000 new probes/s, 16 connections in" "$("$UCSCAN" scan --help)" \
+  "the polite profile in --help"
+assert_contains "per target: 2000 new probes per second, 16 connections in flight" \
+  "$(sed -n '/^\.SH PROFILES$/,/^\.SH VERDICTS$/p' "$MAN" | tr '\n' ' ')" "the polite profile in the page"
+sed 's/in the \\fBfast\\fR profile, \\fB1000\\fR/in the \\fBfast\\fR profile, \\fB999\\fR/' "$MAN" >"$TMP/default.1"
+cmp -s "$MAN" "$TMP/default.1" && fail "test setup: no default changed"
+rc=0
+UC_MAN_PAGE=$TMP/default.1 "$SRC/docs/update-man.sh" --check "$UCSCAN" >"$TMP/check" 2>&1 || rc=$?
+assert_eq 1 "$rc" "update-man.sh --check of a page with a default edited by hand"
+assert_contains "is not current with the option tables" "$(cat "$TMP/check")"
+sed 's/^Longest wait for one attempt, in milliseconds/Longest wait for an attempt, in milliseconds/' "$MAN" >"$TMP/text.1"
+cmp -s "$MAN" "$TMP/text.1" && fail "test setup: no text changed"
+rc=0
+UC_MAN_PAGE=$TMP/text.1 "$SRC/docs/update-man.sh" --check "$UCSCAN" >"$TMP/check" 2>&1 || rc=$?
+assert_eq 1 "$rc" "update-man.sh --check of a page with an option's text edited by hand"
+ok "the option lists are the tables' (texts and defaults); hand edits are refused"
 echo "all passed"

@@ -6,8 +6,9 @@
  *     first <= last, is_range exactly when first < last, ranges of one transport neither
  *     overlap nor touch, no single port inside a range, no single port twice;
  *   - a success covers exactly the ports the spec names: a small reference parser (the
- *     grammar of portspec.h) marks every port of every item in a bitmap per transport, and
- *     the parser's items must mark the same set. */
+ *     grammar of portspec.h: "tcp:" prefixes, "/udp" suffixes, any case, spaces around items)
+ *     marks every port of every item in a bitmap per transport, and the parser's items must
+ *     mark the same set. */
 #include "fuzz_util.h"
 #include "model/portspec.h"
 
@@ -30,10 +31,30 @@ static void mark(uint8_t map[][65536 / 8], int tr, unsigned first, unsigned last
     map[tr][p >> 3] |= (uint8_t)(1u << (p & 7));
 }
 
-/* The grammar on its own terms: returns 0 and fills `want`, or -1 when the spec is bad. */
+/* "tcp" or "udp" in any case at s (exactly n bytes): its transport, or -1. */
+static int ref_transport(const char *s, size_t n)
+{
+  if (n != 3)
+    return -1;
+  char w[4] = {(char)(s[0] | 0x20), (char)(s[1] | 0x20), (char)(s[2] | 0x20), 0};
+  return strcmp(w, "tcp") == 0 ? UC_TCP : strcmp(w, "udp") == 0 ? UC_UDP : -1;
+}
+
+/* Digits at s[*i..end): the number (capped), or -1 when there are none. */
+static long ref_number(const char *s, size_t *i, size_t end)
+{
+  unsigned long v = 0;
+  size_t d = 0;
+  for (; *i < end && s[*i] >= '0' && s[*i] <= '9'; (*i)++, d++)
+    v = v < 1000000 ? v * 10 + (unsigned long)(s[*i] - '0') : v;
+  return d ? (long)v : -1;
+}
+
+/* The grammar on its own terms (model/portspec.h): returns 0 and fills `want`, or -1 when the
+ * spec is bad. */
 static int reference(const char *s)
 {
-  int tr = -1;
+  int prefix = -1;
   size_t len = strlen(s), i = 0;
   memset(want, 0, sizeof(want));
   if (len == 0)
@@ -42,35 +63,37 @@ static int reference(const char *s)
     size_t end = i;
     while (end < len && s[end] != ',')
       end++;
-    if (end == i)
-      return -1;
-    if (end - i >= 4 && s[i + 3] == ':' && memcmp(s + i, "tcp", 3) == 0) {
-      tr = UC_TCP;
-      i += 4;
-    } else if (end - i >= 4 && s[i + 3] == ':' && memcmp(s + i, "udp", 3) == 0) {
-      tr = UC_UDP;
-      i += 4;
-    } else if (memchr(s + i, ':', end - i)) {
-      return -1;
-    }
-    if (tr < 0)
-      return -1;
-    unsigned long a = 0, b;
-    size_t d = 0;
-    for (; i < end && s[i] >= '0' && s[i] <= '9'; i++, d++)
-      a = a < 1000000 ? a * 10 + (unsigned long)(s[i] - '0') : a;
-    if (!d)
-      return -1;
-    b = a;
-    if (i < end && s[i] == '-') {
+    size_t e = end;
+    while (i < e && s[i] == ' ')
       i++;
-      b = 0;
-      for (d = 0; i < end && s[i] >= '0' && s[i] <= '9'; i++, d++)
-        b = b < 1000000 ? b * 10 + (unsigned long)(s[i] - '0') : b;
-      if (!d)
+    while (e > i && s[e - 1] == ' ')
+      e--;
+    if (e == i)
+      return -1;
+    int tr, pre = -1, suf = -1;
+    if (e - i >= 4 && s[i + 3] == ':' && (pre = ref_transport(s + i, 3)) >= 0)
+      i += 4;
+    else if (memchr(s + i, ':', e - i))
+      return -1;
+    long a = ref_number(s, &i, e), b = a;
+    if (a < 0)
+      return -1;
+    if (i < e && s[i] == '-') {
+      i++;
+      if ((b = ref_number(s, &i, e)) < 0)
         return -1;
     }
-    if (i != end || a < 1 || a > 65535 || b < 1 || b > 65535 || a > b)
+    if (i < e && s[i] == '/') {
+      if ((suf = ref_transport(s + i + 1, e - i - 1)) < 0)
+        return -1;
+      i = e;
+    }
+    if (i != e || a < 1 || a > 65535 || b < 1 || b > 65535 || a > b || (pre >= 0 && suf >= 0))
+      return -1;
+    if (pre >= 0)
+      prefix = pre;
+    tr = pre >= 0 ? pre : suf >= 0 ? suf : prefix;
+    if (tr < 0)
       return -1;
     mark(want, tr, (unsigned)a, (unsigned)b);
     if (end == len)

@@ -133,7 +133,7 @@ static void test_open_closed_range(void **state)
   assert_true(c->res.rtt_ms >= 0);
   c = check_on(&p, closed, false);
   assert_int_equal(c->res.state, UC_ST_CLOSED);
-  assert_int_equal(c->res.verdict, UC_FAIL);
+  assert_int_equal(c->res.verdict, UC_PASS); /* ad hoc: reachable, as a range's closed ports */
   c = check_on(&p, open - 5, true);
   assert_int_equal(c->range->probed, 11);
   assert_int_equal(c->range->open, 1);

@@ -177,6 +177,9 @@ static struct plan_check single(enum uc_proto proto, enum uc_state st, enum uc_o
   c.res.state = st;
   c.res.outcome = oc;
   snprintf(c.res.reason, sizeof(c.res.reason), "why");
+  static struct plan_req req; /* a catalog requirement: not an ad hoc --ports check */
+  c.reqs = &req;
+  c.nreqs = 1;
   return c;
 }
 
@@ -211,6 +214,28 @@ static void test_verdicts(void **state)
     if (c.res.verdict != cases[i].want)
       fail_msg("case %zu: %s, want %s", i, uc_verdict_name(c.res.verdict),
                uc_verdict_name(cases[i].want));
+  }
+  /* ad hoc --ports checks (no requirement): the network lets the port through or not, as
+   * in a range; a port the host itself closed passes */
+  static const struct {
+    enum uc_proto proto;
+    enum uc_state st;
+    enum uc_verdict want;
+  } adhoc[] = {
+      {UC_P_TCP, UC_ST_OPEN, UC_PASS},        {UC_P_TCP, UC_ST_CLOSED, UC_PASS},
+      {UC_P_UDP, UC_ST_CLOSED, UC_PASS},      {UC_P_TCP, UC_ST_FILTERED, UC_FAIL},
+      {UC_P_TCP, UC_ST_UNREACHABLE, UC_FAIL}, {UC_P_UDP, UC_ST_OPEN_FILTERED, UC_WARN},
+      {UC_P_TCP, UC_ST_ERROR, UC_FAIL},
+  };
+  for (size_t i = 0; i < sizeof(adhoc) / sizeof(adhoc[0]); i++) {
+    struct plan_check a = single(adhoc[i].proto, adhoc[i].st, UC_OUT_NONE, false);
+    a.reqs = NULL;
+    a.nreqs = 0;
+    verdict_decide(&a);
+    if (a.res.verdict != adhoc[i].want)
+      fail_msg("ad hoc case %zu: %s, want %s", i, uc_verdict_name(a.res.verdict),
+               uc_verdict_name(adhoc[i].want));
+    assert_string_equal(a.res.reason, "why"); /* what was seen, unchanged */
   }
   struct plan_check c = single(UC_P_TCP, UC_ST_NONE, UC_OUT_NONE, false);
   c.probe = false;
