@@ -70,6 +70,18 @@ static inline int plat_fd_sock(uv_os_fd_t fd)
 struct ssl_ctx_st;
 int plat_tls_default_verify_paths(struct ssl_ctx_st *ctx);
 
+/* A TCP socket about to connect() as a probe whose deadline is at most timeout_ms. Windows
+ * answers a RST to its SYN by sending the SYN again (by default a closed port takes 2 s to
+ * refuse, which a probe's deadline would call filtered, as nmap -sT does on Windows): here
+ * SIO_TCP_INITIAL_RTO asks for no SYN retransmission, so the first RST refuses at once, the
+ * engine's own retries standing in for the retransmissions, and sets the SYN's timeout to at
+ * least timeout_ms, so that the probe's deadline, not Windows', decides silence; and
+ * TCP_FAIL_CONNECT_ON_ICMP_ERROR, so that an ICMP error ends the connect with its details
+ * (scanner/errqueue_win.c) instead of being ignored. Best effort (Windows 8, and 10 2004 for
+ * the ICMP part; Wine ignores both). Linux: nothing to do, a RST refuses at once and the error
+ * queue has the ICMP errors. */
+void plat_tcp_probe_opts(uv_os_sock_t sock, unsigned timeout_ms);
+
 /* The round trip of a connected TCP socket as the kernel measured it, in milliseconds
  * (Linux TCP_INFO; Windows SIO_TCP_INFO, Windows 10 1703 and later); -1 when unknown. */
 double plat_tcp_rtt_ms(uv_os_sock_t sock);

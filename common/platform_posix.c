@@ -60,6 +60,12 @@ int plat_tls_default_verify_paths(SSL_CTX *ctx)
   return SSL_CTX_set_default_verify_paths(ctx);
 }
 
+void plat_tcp_probe_opts(uv_os_sock_t sock, unsigned timeout_ms)
+{
+  (void)sock;
+  (void)timeout_ms;
+}
+
 double plat_tcp_rtt_ms(uv_os_sock_t sock)
 {
 #ifdef TCP_INFO

@@ -21,6 +21,8 @@
 
 #undef fclose /* plat_fclose below is made of the C library's */
 
+#define PLAT_TCP_FAIL_CONNECT_ON_ICMP_ERROR 18 /* ws2ipdef.h of newer SDKs than mingw's */
+
 #ifndef SIO_UDP_CONNRESET
 #define SIO_UDP_CONNRESET _WSAIOW(IOC_VENDOR, 12)
 #endif
@@ -300,6 +302,20 @@ int plat_tls_default_verify_paths(SSL_CTX *ctx)
   ERR_clear_error();
   CertCloseStore(store, 0);
   return 1;
+}
+
+void plat_tcp_probe_opts(uv_os_sock_t sock, unsigned timeout_ms)
+{
+  /* The first SYN times out after three round trips (the initial RTO): at least timeout_ms. */
+  unsigned rtt = timeout_ms / 3 + 1;
+  TCP_INITIAL_RTO_PARAMETERS p = {.Rtt = (USHORT)(rtt < 65000 ? rtt : 65000),
+                                  .MaxSynRetransmissions = TCP_INITIAL_RTO_NO_SYN_RETRANSMISSIONS};
+  DWORD bytes = 0;
+  WSAIoctl(sock, SIO_TCP_INITIAL_RTO, &p, sizeof(p), NULL, 0, &bytes, NULL, NULL);
+  /* An ICMP error ends the connect (WSAEHOSTUNREACH) instead of being ignored until the
+   * deadline, and TCP_ICMP_ERROR_INFO says which (scanner/errqueue_win.c). */
+  DWORD on = 1;
+  setsockopt(sock, IPPROTO_TCP, PLAT_TCP_FAIL_CONNECT_ON_ICMP_ERROR, (const char *)&on, sizeof(on));
 }
 
 double plat_tcp_rtt_ms(uv_os_sock_t sock)

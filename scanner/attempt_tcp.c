@@ -141,11 +141,13 @@ static double kernel_rtt_ms(const uv_tcp_t *t)
 }
 
 /* ICMP errors about our SYN go to the socket's error queue too (evidence_socket_opts). */
-static void tcp_socket_opts(struct tcp_attempt *ta)
+static void tcp_socket_opts(struct tcp_attempt *ta, const struct engine *e)
 {
   uv_os_fd_t fd;
-  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0)
+  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0) {
     evidence_socket_opts(plat_fd_sock(fd), ta->dst.ss_family);
+    plat_tcp_probe_opts((uv_os_sock_t)fd, e->conf->timeout_ms); /* Windows: RST at once */
+  }
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -747,7 +749,7 @@ static void on_reconnect_closed(uv_handle_t *h)
   uc_handles_open(&ta->handles, 1);
   ta->tcp.data = ta;
   ta->creq.data = ta;
-  tcp_socket_opts(ta);
+  tcp_socket_opts(ta, ta->a.eng);
   rc = uv_tcp_connect(&ta->creq, &ta->tcp, (const struct sockaddr *)&ta->dst, on_connect);
   if (rc != 0) {
     finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL,
@@ -827,7 +829,7 @@ int attempt_tcp_start(struct engine *e, struct host_sched *hs, const struct work
     return rc;
   }
   ta->tcp.data = ta;
-  tcp_socket_opts(ta);
+  tcp_socket_opts(ta, e);
   uv_timer_init(e->loop, &ta->timer);
   ta->timer.data = ta;
   uc_handles_open(&ta->handles, 2);

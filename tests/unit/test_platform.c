@@ -1,7 +1,8 @@
 /* tests/unit/test_platform.c - common/platform.h and the wincompat layer, the same assertions
  * on Linux and, built for Windows, under Wine: a file replaced in one step, file identity,
  * the clocks, socket errors as errno values (a datagram larger than the buffer is cut, not an
- * error), SA_SIGINFO handlers, and the trusted roots of a verifying TLS client. */
+ * error), a closed port refusing a probe at once, SA_SIGINFO handlers, and the trusted roots
+ * of a verifying TLS client. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,6 +110,31 @@ static void test_socket_errno(void **state)
   plat_sock_close(fd);
 }
 
+/* A closed port refuses a probe at once. Windows would send its SYN again after the RST and
+ * refuse only after 2 s (under Wine, Linux refuses at once either way): plat_tcp_probe_opts
+ * asks for no SYN retransmission. */
+static void test_closed_port_refuses_at_once(void **state)
+{
+  (void)state;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t alen = sizeof(a);
+  int free_port = socket(AF_INET, SOCK_STREAM, 0); /* a port nothing listens on */
+  assert_true(free_port >= 0);
+  assert_int_equal(bind(free_port, (struct sockaddr *)&a, sizeof(a)), 0);
+  assert_int_equal(getsockname(free_port, (struct sockaddr *)&a, &alen), 0);
+  plat_sock_close(free_port);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  plat_tcp_probe_opts((uv_os_sock_t)fd, 2000);
+  uint64_t t0 = uv_hrtime();
+  assert_int_not_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  double ms = (double)(uv_hrtime() - t0) / 1e6;
+  assert_int_equal(plat_sock_errno(), ECONNREFUSED);
+  print_message("refused in %.1f ms\n", ms);
+  assert_true(ms < 1000);
+  plat_sock_close(fd);
+}
+
 static int got_signo, got_code;
 
 static void on_term(int sig, siginfo_t *si, void *uctx)
@@ -168,8 +194,11 @@ int main(void)
 {
   plat_init(); /* Winsock on Windows */
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_files),        cmocka_unit_test(test_clocks),
-      cmocka_unit_test(test_socket_errno), cmocka_unit_test(test_sigaction_siginfo),
+      cmocka_unit_test(test_files),
+      cmocka_unit_test(test_clocks),
+      cmocka_unit_test(test_socket_errno),
+      cmocka_unit_test(test_closed_port_refuses_at_once),
+      cmocka_unit_test(test_sigaction_siginfo),
       cmocka_unit_test(test_tls_roots),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

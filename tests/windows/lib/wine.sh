@@ -23,7 +23,8 @@
 #                              (winedevice.exe for the network) does not hold its output
 #                              pipe open after it exits (ctest would wait for it)
 #   wine_exe PREFIX ARGS...    run ucscan.exe ARGS with that prefix (exit status passed on)
-#   wine_stop PREFIX           stop the prefix's wineserver (and its programs)
+#   wine_stop PREFIX           stop the prefix's wineserver and its programs, and end any
+#                              process of the prefix that outlived them
 
 WINE=${WINE:-/usr/lib/wine/wine64}
 WINESERVER=${WINESERVER:-/usr/lib/wine/wineserver}
@@ -77,4 +78,14 @@ wine_exe() {
 
 wine_stop() {
   _wine_env "$1" "$WINESERVER" -k >/dev/null 2>&1 || true
+  # Wine ends the threads it knows of; a thread that a Unix library started (wineusb.sys's
+  # libusb_event in winedevice.exe) outlives them, and with it the process, a zombie leader
+  # and every descriptor it inherited: the e2e lock once stayed held for an hour that way.
+  # What is left of the prefix's processes is ended here.
+  local t p
+  for t in /proc/[0-9]*/task/[0-9]*; do
+    grep -qzx "WINEPREFIX=$1" "$t/environ" 2>/dev/null || continue
+    p=${t#/proc/}
+    kill -9 "${p%%/*}" 2>/dev/null || true
+  done
 }
