@@ -15,7 +15,7 @@
 #     `ucscan catalog --role mediation`; colours follow --color, NO_COLOR and TERM=dumb.
 #  5. `ucscan merge` prints the same table (from the report document) on a terminal: the
 #     reports it joined on top, each check's vantage, at 80 columns no line wider; JSON to a
-#     pipe, as scan does.
+#     pipe, as scan does; --fail-on warn makes a merged warning exit 1, as for scan.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/lib/assert.sh
@@ -157,4 +157,19 @@ assert_match "fail +444/tcp +https +closed" "$(cat term.txt)" "a failing row, as
 assert_match "FROM" "$(cat term.txt)" "the vantage column"
 "$UCSCAN" merge servers.json internet.json >merged.json 2>/dev/null || true
 assert_json merged.json .schema ucscan-report/1
-ok "merge: the table on a terminal at 80 columns, JSON to a pipe"
+# --fail-on warn, as scan has it: a merged warning exits 1 and is a JUnit failure
+"$PY" - "$HERE/../data/merge/servers.json" warn.json <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["hosts"][0]["checks"][0]
+c["verdict"], c["reason"] = "warn", "certificate expires 2026-12-20 (10 days left)"
+json.dump(r, open(sys.argv[2], "w"))
+PY
+rc=0
+"$UCSCAN" merge warn.json >/dev/null 2>&1 || rc=$?
+assert_eq 0 "$rc" "merge of a report with a warning: exit status"
+rc=0
+"$UCSCAN" merge warn.json --fail-on warn --format junit >junit.xml 2>/dev/null || rc=$?
+assert_eq 1 "$rc" "merge --fail-on warn of a report with a warning: exit status"
+grep -q 'type="warn"' junit.xml || fail "merge --fail-on warn: no JUnit failure for the warning"
+ok "merge: the table on a terminal at 80 columns, JSON to a pipe; --fail-on warn"
