@@ -565,6 +565,7 @@ void engine_pump(struct engine *e)
     return;
   }
   syn_flush(e);
+  tcpsweep_flush(e);
   maybe_done(e);
 }
 
