@@ -105,7 +105,10 @@ static bool take_socket(struct engine *e, struct tcp_sweep *s, int family, uint3
   }
   uint32_t i = s->spare[--s->nspare];
   unsigned wk = s->next_worker++ % s->nworkers;
-  struct epoll_event ev = {.events = EPOLLOUT | EPOLLET, .data.u32 = i};
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof(ev)); /* the whole union: valgrind reads every byte epoll_ctl gets */
+  ev.events = EPOLLOUT | EPOLLET;
+  ev.data.u32 = i;
   if (epoll_ctl(tsw_worker_epfd(s->worker[wk]), EPOLL_CTL_ADD, fd, &ev) != 0) {
     close(fd);
     s->spare[s->nspare++] = i;
@@ -252,7 +255,7 @@ bool tcpsweep_start(struct engine *e, struct host_sched *hs, const struct work *
     size_t cap = st->cap ? st->cap * 2 : 64;
     struct tsw_request *v = realloc(st->v, cap * sizeof(*v));
     if (!v) {
-      to_idle(s, i);
+      to_spare(s, i); /* closed now: no on_async may come to close an idle one */
       return false;
     }
     st->v = v;

@@ -55,6 +55,7 @@ struct tsw_worker {
   uint32_t *heap; /* held slots, a min-heap on deadline */
   uint32_t heap_len, heap_cap;
   uint64_t drained_ns; /* the last epoll_wait that left nothing ready began then */
+  uint64_t answer_ns;  /* what came in the current epoll_wait came at or after this */
 };
 
 /* --- vectors --- */
@@ -181,6 +182,7 @@ static void post(struct tsw_worker *w, const struct tsw_result *r)
     pthread_mutex_lock(&w->mu);
     results_append(&w->out, r, 1);
     pthread_mutex_unlock(&w->mu);
+    uv_async_send(w->notify); /* publish() has nothing posted to announce it */
   }
 }
 
@@ -199,6 +201,16 @@ static void finish(struct tsw_worker *w, uint32_t i, struct tsw_result *r, bool 
   post(w, r);
 }
 
+static bool same_host(const struct sockaddr_storage *a, const union tsw_addr *dst)
+{
+  if (a->ss_family != dst->sa.sa_family)
+    return false;
+  if (a->ss_family == AF_INET6)
+    return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &dst->v6.sin6_addr,
+                  sizeof(dst->v6.sin6_addr)) == 0;
+  return ((const struct sockaddr_in *)a)->sin_addr.s_addr == dst->v4.sin_addr.s_addr;
+}
+
 /* The first ICMP error on the socket's queue about this port (older ones, about a port the
  * socket connected to before, are dropped). */
 static bool icmp_result(const struct wslot *ws, struct tsw_result *r)
@@ -212,8 +224,8 @@ static bool icmp_result(const struct wslot *ws, struct tsw_result *r)
       return false;
     uint16_t oport = ntohs(orig.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&orig)->sin6_port
                                                       : ((struct sockaddr_in *)&orig)->sin_port);
-    if (orig.ss_family != AF_UNSPEC && oport != ws->port)
-      continue;
+    if (orig.ss_family != AF_UNSPEC && (oport != ws->port || !same_host(&orig, &ws->dst)))
+      continue; /* about an earlier connect of this socket (another port or host) */
     enum uc_state st = icmp_classify(ii.v6, ii.type, ii.code, &meaning);
     if (st == UC_ST_NONE)
       continue;
@@ -265,7 +277,7 @@ static bool judge(struct tsw_worker *w, uint32_t i, uint32_t events, struct tsw_
   r->status = TSW_FINAL;
   r->rtt_ms = -1;
   *reset = false;
-  double ms = w->drained_ns > ws->start_ns ? (double)(w->drained_ns - ws->start_ns) / 1e6 : 0;
+  double ms = w->answer_ns > ws->start_ns ? (double)(w->answer_ns - ws->start_ns) / 1e6 : 0;
   switch (err) {
   case 0:
   case EISCONN:
@@ -425,9 +437,16 @@ static void *run(void *arg)
   struct epoll_event ev[BATCH_MAX];
   for (;;) {
     uint64_t before = uv_hrtime();
-    int n = epoll_wait(w->epfd, ev, (int)w->batch, next_timeout_ms(w));
+    /* results publish() could not hand over wait for the next round, which comes soon */
+    int n = epoll_wait(w->epfd, ev, (int)w->batch, w->posted.n ? 1 : next_timeout_ms(w));
     if (n < 0)
       n = 0; /* EINTR */
+    /* When the wait slept, what woke it came as it woke (the list was empty when it began):
+     * the RTT sample is the round trip. When it did not, what it returned came after the last
+     * wait that left nothing ready began: a lower bound (a busy worker's backlog is its own
+     * delay, not the network's). */
+    uint64_t after = uv_hrtime();
+    w->answer_ns = n > 0 && n < (int)w->batch && after - before >= 1000000 ? after : w->drained_ns;
     for (int k = 0; k < n; k++) {
       uint32_t i = ev[k].data.u32;
       struct tsw_result r;
@@ -496,7 +515,10 @@ struct tsw_worker *tsw_worker_start(uv_async_t *notify, unsigned batch)
   pthread_mutex_init(&w->mu, NULL);
   w->epfd = epoll_create1(EPOLL_CLOEXEC);
   w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  struct epoll_event ev = {.events = EPOLLIN, .data.u32 = WAKE};
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof(ev)); /* the whole union: valgrind reads every byte epoll_ctl gets */
+  ev.events = EPOLLIN;
+  ev.data.u32 = WAKE;
   if (w->epfd < 0 || w->wakefd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev) != 0) {
     worker_free(w);
     return NULL;

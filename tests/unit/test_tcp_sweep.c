@@ -1,7 +1,8 @@
 /* tests/unit/test_tcp_sweep.c - TCP range ports by connect() from the sweep's reused sockets
  * (scanner/tcp_sweep.c), through the engine on a real loop against loopback listeners: an
  * accepting one (open), nothing (closed), and one whose accept queue is full (its SYNs are
- * dropped: silent). Counts callbacks, asserts the range counts, proves no handle leaked. */
+ * dropped: silent; or late, once the queue frees). Counts callbacks, asserts the range
+ * counts, proves no handle leaked. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -287,6 +288,55 @@ static void test_stop_in_flight(void **state)
   peers_stop(&pe);
 }
 
+static void on_accept_timer(uv_timer_t *t)
+{
+  int *fd = t->data;
+  int c = accept(*fd, NULL, NULL); /* the filler leaves the full queue: room for one more */
+  if (c >= 0)
+    close(c);
+  uv_close((uv_handle_t *)t, NULL);
+}
+
+/* A late answer: the silent listener's queue frees 200 ms in, so the kernel's retransmitted
+ * SYN (about a second after the first) is answered. The worker slept until then, so the
+ * sample is the round trip the connect took, not 0: a lower bound of 0 would bring the
+ * deadlines of a far target down to the floor and call its ports filtered. */
+static void test_late_answer_rtt(void **state)
+{
+  (void)state;
+  struct peers pe;
+  peers_start(&pe);
+  struct port_item items[] = {{UC_TCP, pe.silent, pe.silent, true}};
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  conf.timeout_ms = 4000;
+  conf.retries = 0;
+  conf.concurrency = conf.per_host = 1;
+  struct uc_err err;
+  struct run r;
+  uv_loop_init(&r.loop);
+  assert_int_equal(topo_from_targets(&r.t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&r.p, &r.t, items, 1, "sfb2015", &err), 0);
+  r.e = engine_new(&r.loop, &r.p, &conf);
+  uv_timer_t acceptor;
+  uv_timer_init(&r.loop, &acceptor);
+  acceptor.data = &pe.silent_fd;
+  uv_timer_start(&acceptor, on_accept_timer, 200, 0);
+  done_calls = 0;
+  assert_int_equal(engine_start(r.e, on_done, &r.loop), 0);
+  while (!engine_finished(r.e))
+    uv_run(&r.loop, UV_RUN_DEFAULT);
+  assert_int_equal(done_calls, 1);
+  engine_finalize(r.e);
+  assert_true(r.e->hosts[0].tsweep);
+  struct plan_check *c = range_at(&r.p, pe.silent);
+  assert_int_equal(c->range->open, 1);
+  assert_int_equal(r.e->hosts[0].rtt.samples, 1);
+  assert_true(r.e->hosts[0].rtt.srtt_ms >= 500); /* the SYN's retransmission: about 1,000 */
+  run_end(&r);
+  peers_stop(&pe);
+}
+
 /* A captured answer belongs to the sweep alone when its port is in a TCP span and no single
  * TCP check has it (that check's attempt looks for its answer in the table). */
 static void test_owns_answer(void **state)
@@ -324,6 +374,7 @@ int main(void)
       cmocka_unit_test(test_many_ports_few_sockets),
       cmocka_unit_test(test_source_bound),
       cmocka_unit_test(test_stop_in_flight),
+      cmocka_unit_test(test_late_answer_rtt),
       cmocka_unit_test(test_owns_answer),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
