@@ -49,5 +49,7 @@ add_link_options(-static -static-libgcc)
 #   test_fdroom       RLIMIT_NOFILE and the descriptor table (fcntl F_GETFD)
 #   test_listen_loop  raw POSIX sockets, /proc/self and RLIMIT_NOFILE around the listener;
 #                     the listener under Wine is tested end to end (tests/windows/)
+#   test_tcp_sweep    the connect sweep (epoll, sockets that connect again): Linux only
 set(UC_WIN_SKIP_TESTS ${CMAKE_SOURCE_DIR}/tests/unit/test_fdroom.c
-                      ${CMAKE_SOURCE_DIR}/tests/unit/test_listen_loop.c)
+                      ${CMAKE_SOURCE_DIR}/tests/unit/test_listen_loop.c
+                      ${CMAKE_SOURCE_DIR}/tests/unit/test_tcp_sweep.c)

@@ -12,6 +12,7 @@
 
 #define CAPTURE_SNAPLEN 256
 #define CAPTURE_BUFFER (4 * 1024 * 1024)
+#define CAPTURE_PACE_MS 1 /* a busy capture wakes the loop at most once a millisecond */
 /* A filter no packet passes (every frame has a link header; libpcap refuses filters
  * that compile to a constant "reject"). */
 #define NOTHING_FILTER "less 1"
@@ -26,7 +27,10 @@ struct capture {
   capture_batch_cb batch_cb;
   void *arg;
   unsigned long packets;
-  bool draining; /* inside pcap_dispatch: a subscriber's drain request is already served */
+  bool draining;   /* inside pcap_dispatch: a subscriber's drain request is already served */
+  uv_timer_t pace; /* restarts the poll after a pause (on_readable) */
+  uint64_t last_read_ns;
+  int handles; /* poll and timer, until their close callbacks */
 };
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -56,14 +60,38 @@ void capture_drain(struct capture *c)
   c->draining = false;
 }
 
+static void on_readable(uv_poll_t *p, int status, int events);
+
+static void read_batch(struct capture *c)
+{
+  capture_drain(c);
+  if (c->batch_cb)
+    c->batch_cb(c->arg);
+}
+
+static void on_pace(uv_timer_t *t)
+{
+  struct capture *c = t->data;
+  read_batch(c);
+  c->last_read_ns = uv_hrtime();
+  uv_poll_start(&c->poll, UV_READABLE, on_readable);
+}
+
+/* Packets come in faster than one wake-up a millisecond: the next read waits for the pace
+ * timer, so that a flood (a connect scan's RSTs, answered while the loop's thread sleeps)
+ * is read in batches instead of waking the thread for each packet. */
 static void on_readable(uv_poll_t *p, int status, int events)
 {
   struct capture *c = p->data;
   (void)status;
   (void)events;
-  capture_drain(c);
-  if (c->batch_cb)
-    c->batch_cb(c->arg);
+  read_batch(c);
+  uint64_t now = uv_hrtime();
+  if (now - c->last_read_ns < CAPTURE_PACE_MS * 1000000ull) {
+    uv_poll_stop(&c->poll);
+    uv_timer_start(&c->pace, on_pace, CAPTURE_PACE_MS, 0);
+  }
+  c->last_read_ns = now;
 }
 
 /* Creates and activates a handle on "any". NULL and a reason when not permitted. */
@@ -194,6 +222,9 @@ struct capture *capture_open(uv_loop_t *loop, const char *dump_path, char *why, 
     return NULL;
   }
   c->poll.data = c;
+  uv_timer_init(loop, &c->pace);
+  c->pace.data = c;
+  c->handles = 2;
   uv_poll_start(&c->poll, UV_READABLE, on_readable);
   c->polling = true;
   return c;
@@ -245,6 +276,8 @@ unsigned long capture_packets(const struct capture *c)
 static void on_closed(uv_handle_t *h)
 {
   struct capture *c = h->data;
+  if (--c->handles > 0)
+    return;
   pcap_close(c->pcap);
   free(c);
 }
@@ -262,4 +295,5 @@ void capture_close(struct capture *c)
   }
   uv_poll_stop(&c->poll);
   uv_close((uv_handle_t *)&c->poll, on_closed);
+  uv_close((uv_handle_t *)&c->pace, on_closed);
 }

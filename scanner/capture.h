@@ -1,7 +1,9 @@
 /* scanner/capture.h - the scan's own traffic seen through libpcap, driven by the loop.
  *
  * One capture handle on the "any" device with a BPF filter for the scan's targets, made
- * non-blocking and watched with uv_poll on pcap's selectable descriptor: no threads.
+ * non-blocking and watched with uv_poll on pcap's selectable descriptor: no threads. Under a
+ * flood (more than one wake-up a millisecond) the poll pauses for a millisecond after each
+ * batch, so the loop's thread is not woken for every packet; capture_drain reads at once.
  * Every packet is decoded (scanner/pktparse.h) and handed to the subscriber (the engine:
  * SYN-scan answers, ICMP errors, TTLs); with a dump file every matching packet is also
  * written to a standard pcap file that tcpdump and Wireshark read.

@@ -433,6 +433,8 @@ void engine_pump(struct engine *e)
     }
     if (!w.check && w.transport == UC_TCP && hs->syn && syn_start(e, hs, &w))
       continue;
+    if (!w.check && w.transport == UC_TCP && hs->tsweep && tcpsweep_start(e, hs, &w))
+      continue;
     if (!w.check && w.transport == UC_UDP && sweep_start(e, hs, &w))
       continue;
     int rc = w.transport == UC_TCP ? attempt_tcp_start(e, hs, &w) : attempt_udp_start(e, hs, &w);
@@ -466,6 +468,7 @@ void engine_pump(struct engine *e)
     return;
   }
   syn_flush(e);
+  tcpsweep_flush(e);
   maybe_done(e);
 }
 
@@ -683,6 +686,7 @@ static void begin_probing(struct engine *e)
     }
   }
   sweep_setup(e);
+  tcpsweep_setup(e);
   e->probing = true;
   engine_pump(e);
 }
@@ -800,6 +804,7 @@ void engine_stop(struct engine *e)
   e->pump_timer_armed = false;
   syn_stop(e);
   sweep_stop(e);
+  tcpsweep_stop(e);
   maybe_done(e);
 }
 
@@ -837,6 +842,7 @@ void engine_free(struct engine *e)
   syn_teardown(e);
   evidence_teardown(e);
   sweep_close(e); /* its polls close with the timers below; the engine goes with the last */
+  tcpsweep_close(e);
   for (size_t i = 0; i < e->nhosts; i++) {
     workq_free(&e->hosts[i].q);
     port_list_free(&e->hosts[i].udp_silent);

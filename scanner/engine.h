@@ -1,4 +1,5 @@
-/* scanner/engine.h - the scan engine: one libuv loop, no threads.
+/* scanner/engine.h - the scan engine: one libuv loop (and the connect sweep's worker threads,
+ * which only connect sockets the loop hands them: tcp_sweep.h).
  *
  * It resolves the plan's hosts, then starts probes while staying under the global and
  * per-host in-flight caps and the rate cap, with adaptive per-host deadlines and retries

@@ -18,6 +18,7 @@
 #include "scanner/engine.h"
 #include "scanner/ratelimit.h"
 #include "scanner/rtt.h"
+#include "scanner/tcp_sweep.h"
 #include "scanner/workq.h"
 
 #define ENGINE_MAX_SOURCES 8
@@ -60,6 +61,7 @@ struct host_sched {
   uint32_t syn_len;
   struct host_ttl ttl;     /* TTLs of the host's SYN-ACKs and RSTs (evidence.c) */
   uint8_t range_icmp_full; /* bit per transport: every range check has its first ICMP */
+  bool tsweep;             /* its TCP span ports go through the connect sweep (tcp_sweep.h) */
 };
 
 /* A UDP span port's byte in udp_state. */
@@ -157,7 +159,8 @@ struct engine {
   char sources[ENGINE_MAX_SOURCES][64];
   size_t nsources;
   struct udp_sweep sweep;
-  uint8_t readbuf[65536]; /* shared: read callbacks consume it before returning */
+  struct tcp_sweep tsweep; /* TCP span ports by connect() (tcp_sweep.h) */
+  uint8_t readbuf[65536];  /* shared: read callbacks consume it before returning */
 };
 
 /* The attempt implementations. Return 0 when started (a result will follow through

@@ -259,6 +259,10 @@ void syn_flush(struct engine *e)
       break;
     }
   }
+  /* The answers of a batch may be in the capture's ring already (a near target answers
+   * within the send): read them now, or a pump that fills a large window overruns the ring
+   * and the dropped answers come back only as retries. */
+  capture_drain(e->capture);
 }
 
 void syn_stop(struct engine *e)

@@ -328,6 +328,8 @@ static void on_icmp(struct engine *e, const struct pkt_info *p)
     if (syn_on_icmp(e, hs, p, &ii, st))
       return;
   }
+  if (hs->tsweep && p->quoted.proto == IPPROTO_TCP && tcpsweep_owns_answer(hs, p->quoted.dport))
+    return; /* the sweep reads its ICMP errors from its sockets */
   struct ev_answer a;
   if (!ev_key_of_quote(p, &a.key))
     return;
@@ -361,6 +363,8 @@ void evidence_on_packet(void *arg, const struct pkt_info *p)
   host_ttl_note(&hs->ttl, l->tcp_flags, p->ttl);
   if (e->sp.on && hs->syn && syn_on_answer(e, hs, p))
     return;
+  if (hs->tsweep && tcpsweep_owns_answer(hs, l->sport))
+    return; /* nothing would take it from the table */
   struct ev_answer a;
   if (!ev_key_of_answer(p, &a.key))
     return;
