@@ -348,6 +348,16 @@ static void arm_pump(struct engine *e, uint64_t ms)
   uv_timer_start(&e->pump_timer, on_pump_timer, ms ? ms : 1, 0);
 }
 
+/* The pump goes on a millisecond later, once the loop has read what came in (answers, ICMP
+ * errors, the capture, a Ctrl-C): probes that hold no socket slot (raw SYNs, swept UDP
+ * ports) under no rate cap (--fast) would otherwise all go out in one callback, and a scan of
+ * 1,000 hosts' ranges (16 million datagrams) would not even hear a Ctrl-C. Not a 0 ms timer:
+ * libuv before 1.45 runs a timer re-armed with 0 in the same pass, without polling. */
+static void yield_pump(struct engine *e)
+{
+  arm_pump(e, 1);
+}
+
 /* Whether work of this kind holds a socket while it waits for its answer: an attempt
  * (attempt_tcp.c, attempt_udp.c) does; a raw SYN and a swept UDP port do not. */
 static bool needs_socket(const struct host_sched *hs, bool single, enum uc_transport t)
@@ -417,7 +427,12 @@ void engine_pump(struct engine *e)
     maybe_done(e);
     return;
   }
+  unsigned budget = PUMP_BUDGET;
   while (!e->pump_timer_armed) {
+    if (budget-- == 0) {
+      yield_pump(e);
+      break;
+    }
     if (!ratelimit_take(&e->rl, uv_hrtime())) {
       arm_pump(e, ratelimit_wait_ms(&e->rl, uv_hrtime()));
       break;

@@ -22,6 +22,8 @@
 #include "scanner/workq.h"
 
 #define ENGINE_MAX_SOURCES 8
+/* Work items one engine_pump call hands out before it lets the loop turn (engine.c). */
+#define PUMP_BUDGET 4096
 
 /* One unit of work: a single check, or one port of a host's span. */
 /* One target being probed: a host's address, or one of an Edge's interfaces. Its checks are

@@ -542,13 +542,70 @@ static void test_deadline_from_now(void **state)
   topo_free(&t);
 }
 
+struct turn_watch {
+  struct engine *e;
+  uint64_t sent; /* probes out when the loop first turned with some out */
+};
+
+static void on_turn(uv_check_t *c)
+{
+  struct turn_watch *tw = c->data;
+  struct engine_progress pr;
+  engine_progress(tw->e, &pr);
+  if (pr.sent == 0)
+    return;
+  tw->sent = pr.sent;
+  engine_stop(tw->e);
+  uv_close((uv_handle_t *)c, NULL);
+}
+
+/* No rate cap (--fast) and probes that hold no socket slot (a swept UDP range): the pump
+ * still lets the loop turn after PUMP_BUDGET of them, so answers are read and a Ctrl-C is
+ * heard while the rest waits; one callback sending all 60,000 would fail the bound. */
+static void test_pump_yields(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct port_item items[] = {{UC_UDP, 2000, 61999, true}};
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, 1, "sfb2015", &err), 0);
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  assert_int_equal(conf.rate, 0);
+  assert_int_equal(conf.max_rate, 0);
+  struct engine *e = engine_new(&loop, &p, &conf);
+  struct turn_watch tw = {e, 0};
+  uv_check_t turn;
+  uv_check_init(&loop, &turn);
+  turn.data = &tw;
+  uv_check_start(&turn, on_turn);
+  done_calls = 0;
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(done_calls, 1);
+  assert_true(tw.sent > 0);
+  assert_true(tw.sent <= 3 * PUMP_BUDGET);
+  assert_false(engine_complete(e));
+  engine_finalize(e);
+  engine_free(e);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_closed_range), cmocka_unit_test(test_stop_in_flight),
       cmocka_unit_test(test_tls_deadline),      cmocka_unit_test(test_sni_refused_reconnects),
       cmocka_unit_test(test_udp_refused_rtt),   cmocka_unit_test(test_stop_partial_range),
-      cmocka_unit_test(test_deadline_from_now),
+      cmocka_unit_test(test_deadline_from_now), cmocka_unit_test(test_pump_yields),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
