@@ -200,7 +200,9 @@ bench_wide() {
   done
   printf '{"name": "bench-wide", "product": "sfb2015", "hosts": [%s]}\n' "$json" >"$work/wide.json"
   ns_exec site sysctl -q -w net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65536 >/dev/null
-  # one listener on every address of the site (the library's srv_tcp_listen takes one address)
+  # one listener on every address of the site (the library's srv_tcp_listen takes one address),
+  # with room for 1,000 hosts' connections at once (it inherits this limit)
+  ulimit -n 65536 2>/dev/null || true
   _srv_py
   ns_spawn site wide-listeners "$PY" "$REPLY" tcp 0.0.0.0 "$work/ready" \
     80 135 443 444 445 448 5061 5062 5063 5064 5065 5069 5072 5073 5075 5076 5080 8080 8404 8444
