@@ -60,18 +60,29 @@ struct tsw_worker {
 
 /* --- vectors --- */
 
+/* `v` (capacity *cap elements of `size` bytes) with room for `need`: grown by doubling from
+ * 64, or NULL when memory ran out (v is then left as it was). */
+static void *reserve(void *v, size_t *cap, size_t need, size_t size)
+{
+  if (need <= *cap)
+    return v;
+  size_t n = *cap ? *cap : 64;
+  while (n < need)
+    n *= 2;
+  void *nv = realloc(v, n * size);
+  if (nv)
+    *cap = n;
+  return nv;
+}
+
 static bool reqs_append(struct reqs *q, const struct tsw_request *r, size_t n)
 {
-  if (q->n + n > q->cap) {
-    size_t cap = q->cap ? q->cap : 64;
-    while (cap < q->n + n)
-      cap *= 2;
-    struct tsw_request *v = realloc(q->v, cap * sizeof(*v));
-    if (!v)
-      return false;
-    q->v = v;
-    q->cap = cap;
-  }
+  if (n == 0)
+    return true;
+  struct tsw_request *v = reserve(q->v, &q->cap, q->n + n, sizeof(*v));
+  if (!v)
+    return false;
+  q->v = v;
   memcpy(q->v + q->n, r, n * sizeof(*r));
   q->n += n;
   return true;
@@ -79,16 +90,12 @@ static bool reqs_append(struct reqs *q, const struct tsw_request *r, size_t n)
 
 static bool results_append(struct tsw_results *q, const struct tsw_result *r, size_t n)
 {
-  if (q->n + n > q->cap) {
-    size_t cap = q->cap ? q->cap : 64;
-    while (cap < q->n + n)
-      cap *= 2;
-    struct tsw_result *v = realloc(q->v, cap * sizeof(*v));
-    if (!v)
-      return false;
-    q->v = v;
-    q->cap = cap;
-  }
+  if (n == 0)
+    return true;
+  struct tsw_result *v = reserve(q->v, &q->cap, q->n + n, sizeof(*v));
+  if (!v)
+    return false;
+  q->v = v;
   memcpy(q->v + q->n, r, n * sizeof(*r));
   q->n += n;
   return true;

@@ -118,8 +118,9 @@ struct run {
   struct engine *e;
 };
 
-static void run_scan(struct run *r, const struct port_item *items, size_t n,
-                     const struct scan_conf *conf)
+/* The loop, the plan of `items` on ADDR and an engine for it, not started. */
+static void run_begin(struct run *r, const struct port_item *items, size_t n,
+                      const struct scan_conf *conf)
 {
   struct uc_err err;
   uv_loop_init(&r->loop);
@@ -127,11 +128,23 @@ static void run_scan(struct run *r, const struct port_item *items, size_t n,
   assert_int_equal(topo_from_targets(&r->t, ADDR, NULL, &test_catalog, &err), 0);
   assert_int_equal(plan_from_ports(&r->p, &r->t, items, n, "sfb2015", &err), 0);
   r->e = engine_new(&r->loop, &r->p, conf);
+}
+
+/* Starts the engine and runs the loop until it calls back, once. */
+static void run_until_done(struct run *r)
+{
   done_calls = 0;
   assert_int_equal(engine_start(r->e, on_done, &r->loop), 0);
   while (!engine_finished(r->e))
     uv_run(&r->loop, UV_RUN_DEFAULT);
   assert_int_equal(done_calls, 1);
+}
+
+static void run_scan(struct run *r, const struct port_item *items, size_t n,
+                     const struct scan_conf *conf)
+{
+  run_begin(r, items, n, conf);
+  run_until_done(r);
   engine_finalize(r->e);
 }
 
@@ -256,24 +269,16 @@ static void test_stop_in_flight(void **state)
   struct scan_conf conf;
   conf_for_tests(&conf);
   conf.timeout_ms = 5000;
-  struct uc_err err;
   struct run r;
-  uv_loop_init(&r.loop);
-  assert_int_equal(topo_from_targets(&r.t, ADDR, NULL, &test_catalog, &err), 0);
-  assert_int_equal(plan_from_ports(&r.p, &r.t, items, 1, "sfb2015", &err), 0);
-  r.e = engine_new(&r.loop, &r.p, &conf);
+  run_begin(&r, items, 1, &conf);
   uv_timer_t stopper;
   uv_timer_init(&r.loop, &stopper);
   stopper.data = r.e;
   uv_timer_start(&stopper, on_stop_timer, 100, 0);
   int sockets = open_sockets();
-  done_calls = 0;
   uint64_t t0 = uv_hrtime();
-  assert_int_equal(engine_start(r.e, on_done, &r.loop), 0);
-  while (!engine_finished(r.e))
-    uv_run(&r.loop, UV_RUN_DEFAULT);
+  run_until_done(&r);
   double ms = (double)(uv_hrtime() - t0) / 1e6;
-  assert_int_equal(done_calls, 1);
   assert_false(engine_complete(r.e));
   assert_true(ms < 1000);
   assert_int_equal(r.e->tsweep.sockets, 1);
@@ -312,21 +317,13 @@ static void test_late_answer_rtt(void **state)
   conf.timeout_ms = 4000;
   conf.retries = 0;
   conf.concurrency = conf.per_host = 1;
-  struct uc_err err;
   struct run r;
-  uv_loop_init(&r.loop);
-  assert_int_equal(topo_from_targets(&r.t, ADDR, NULL, &test_catalog, &err), 0);
-  assert_int_equal(plan_from_ports(&r.p, &r.t, items, 1, "sfb2015", &err), 0);
-  r.e = engine_new(&r.loop, &r.p, &conf);
+  run_begin(&r, items, 1, &conf);
   uv_timer_t acceptor;
   uv_timer_init(&r.loop, &acceptor);
   acceptor.data = &pe.silent_fd;
   uv_timer_start(&acceptor, on_accept_timer, 200, 0);
-  done_calls = 0;
-  assert_int_equal(engine_start(r.e, on_done, &r.loop), 0);
-  while (!engine_finished(r.e))
-    uv_run(&r.loop, UV_RUN_DEFAULT);
-  assert_int_equal(done_calls, 1);
+  run_until_done(&r);
   engine_finalize(r.e);
   assert_true(r.e->hosts[0].tsweep);
   struct plan_check *c = range_at(&r.p, pe.silent);
