@@ -150,7 +150,7 @@ static void on_wake(uv_async_t *a)
           signum == SIGINT   ? "interrupted"
           : signum == SIGHUP ? "hung up"
                              : "terminated");
-  engine_stop(r->eng);
+  engine_request_stop(r->eng); /* answers this turn's poll brought still count */
 }
 
 static void on_done(struct engine *e, void *arg)

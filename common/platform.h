@@ -82,6 +82,13 @@ int plat_tls_default_verify_paths(struct ssl_ctx_st *ctx);
  * queue has the ICMP errors. */
 void plat_tcp_probe_opts(uv_os_sock_t sock, unsigned timeout_ms);
 
+/* An error the socket holds that no call has returned yet (SO_ERROR, which clears it), as a
+ * libuv error code; 0 when none. Linux: libuv reports UV_EOF, not the reset, when one poll
+ * brings a connection's last bytes and its RST together (POLLHUP after a partial read), and
+ * leaves ECONNRESET pending here. Windows: always 0 (libuv reads there until the reset
+ * itself, which it reports). */
+int plat_sock_pending_error(uv_os_sock_t sock);
+
 /* The round trip of a connected TCP socket as the kernel measured it, in milliseconds
  * (Linux TCP_INFO; Windows SIO_TCP_INFO, Windows 10 1703 and later); -1 when unknown. */
 double plat_tcp_rtt_ms(uv_os_sock_t sock);

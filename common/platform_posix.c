@@ -66,6 +66,15 @@ void plat_tcp_probe_opts(uv_os_sock_t sock, unsigned timeout_ms)
   (void)timeout_ms;
 }
 
+int plat_sock_pending_error(uv_os_sock_t sock)
+{
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+    return 0;
+  return -err;
+}
+
 double plat_tcp_rtt_ms(uv_os_sock_t sock)
 {
 #ifdef TCP_INFO

@@ -318,6 +318,12 @@ void plat_tcp_probe_opts(uv_os_sock_t sock, unsigned timeout_ms)
   setsockopt(sock, IPPROTO_TCP, PLAT_TCP_FAIL_CONNECT_ON_ICMP_ERROR, (const char *)&on, sizeof(on));
 }
 
+int plat_sock_pending_error(uv_os_sock_t sock)
+{
+  (void)sock;
+  return 0;
+}
+
 double plat_tcp_rtt_ms(uv_os_sock_t sock)
 {
   DWORD version = 0, bytes = 0;

@@ -512,11 +512,25 @@ static void on_tls_plaintext(struct tcp_attempt *ta)
   }
 }
 
+/* UV_EOF, or the reset libuv took for one: a peer's last bytes and its RST read in one
+ * turn come out as EOF (platform.h, plat_sock_pending_error), and "closed" would then be
+ * the wrong fact about a server that reset mid-handshake. */
+static ssize_t eof_or_reset(const struct tcp_attempt *ta)
+{
+  uv_os_fd_t fd;
+  if (uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0 &&
+      plat_sock_pending_error((uv_os_sock_t)fd) == UV_ECONNRESET)
+    return UV_ECONNRESET;
+  return UV_EOF;
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
   struct tcp_attempt *ta = s->data;
   if (ta->phase == PH_CLOSING || nread == 0)
     return;
+  if (nread == UV_EOF)
+    nread = eof_or_reset(ta);
   if (nread < 0) {
     bool eof = nread == UV_EOF;
     if (ta->phase == PH_TLS) {

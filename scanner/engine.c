@@ -188,7 +188,9 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   e->sp.timer.data = e;
   uv_timer_init(loop, &e->sweep.settle);
   e->sweep.settle.data = e;
-  uc_handles_open(&e->handles, 3);
+  uv_check_init(loop, &e->stop_check);
+  e->stop_check.data = e;
+  uc_handles_open(&e->handles, 4);
   return e;
 }
 
@@ -823,6 +825,22 @@ void engine_stop(struct engine *e)
   maybe_done(e);
 }
 
+static void on_stop_check(uv_check_t *c)
+{
+  struct engine *e = c->data;
+  uv_check_stop(c);
+  if (!e->finished)
+    engine_stop(e);
+}
+
+void engine_request_stop(struct engine *e)
+{
+  if (e->stop_requested || e->stopping || e->finished)
+    return;
+  e->stop_requested = true;
+  uv_check_start(&e->stop_check, on_stop_check);
+}
+
 void engine_progress(const struct engine *e, struct engine_progress *out)
 {
   out->total = e->total;
@@ -873,4 +891,5 @@ void engine_free(struct engine *e)
   uv_close((uv_handle_t *)&e->pump_timer, on_engine_closed);
   uv_close((uv_handle_t *)&e->sp.timer, on_engine_closed);
   uv_close((uv_handle_t *)&e->sweep.settle, on_engine_closed);
+  uv_close((uv_handle_t *)&e->stop_check, on_engine_closed);
 }

@@ -42,6 +42,11 @@ void engine_capture_flush(struct engine *e);
 int engine_start(struct engine *e, engine_done_cb done_cb, void *arg);
 /* Interrupt: start nothing more, cancel what is in flight. done_cb follows. */
 void engine_stop(struct engine *e);
+/* engine_stop once the loop has dispatched what the current poll delivered (its check
+ * phase): an answer that arrived before the stop signal counts, even when the signal's
+ * wake-up comes first in the poll's batch. Call from a loop callback (a signal's, an
+ * async's); a second call, or one after the scan finished, does nothing. */
+void engine_request_stop(struct engine *e);
 /* The pcap filter for the scan's own traffic (targets resolved). */
 void engine_capture_filter(const struct engine *e, char *buf, size_t cap);
 /* Whether libpcap evidence was available (and why not), after the scan. */

@@ -136,6 +136,8 @@ struct engine {
   struct ratelimit rl;      /* --max-rate: new probes per second, all targets */
   uv_timer_t pump_timer;    /* rate cap and resource back-off */
   bool pump_timer_armed;
+  uv_check_t stop_check; /* engine_request_stop: the stop, after this turn's answers */
+  bool stop_requested;
   bool started, stopping, finished;
   unsigned resolving;
   uint64_t total, done, sent, resource_waits;
