@@ -188,6 +188,9 @@ SSL_CTX *tls_client_ctx_new(const char *ca_file, char *err, size_t errcap)
   SSL_CTX_set_security_level(ctx, 0);
   SSL_CTX_set_options(ctx, SSL_OP_ALL | SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_NO_TICKET);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  /* A connection's 16 KiB+ read and write buffers go back between records: thousands of
+   * handshakes in flight held 66 MB of them on a 1,000-host scan */
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
   SSL_CTX_set_client_cert_cb(ctx, tls_client_cert_cb);
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) != 1 ||
