@@ -70,6 +70,15 @@ static int write_stdout(const struct scan_output *out, const char *fmt, const js
   return 0;
 }
 
+/* What stdout gets: --format; without it the table on a terminal, elsewhere (scripts) the
+ * JSON report, unless --out took it (NULL: nothing). */
+static const char *stdout_format(const struct scan_output *out)
+{
+  if (out->format)
+    return out->format;
+  return isatty(STDOUT_FILENO) ? "table" : out->out_file ? NULL : "json";
+}
+
 int scan_output_emit(const struct scan_output *out, const json_t *rep)
 {
   char *text = json_dumps(rep, REPORT_DUMP_FLAGS);
@@ -92,11 +101,7 @@ int scan_output_emit(const struct scan_output *out, const json_t *rep)
     rc = prom_ok ? rc : -1;
     free(prom);
   }
-  /* Without --format: the table on a terminal; elsewhere (scripts) the JSON report, unless
-   * --out took it. */
-  const char *fmt = out->format;
-  if (!fmt)
-    fmt = isatty(STDOUT_FILENO) ? "table" : out->out_file ? NULL : "json";
+  const char *fmt = stdout_format(out);
   if (fmt && write_stdout(out, fmt, rep, text) < 0) {
     fprintf(stderr, "ucscan: cannot put the report in %s form\n", fmt);
     rc = -1;
@@ -112,5 +117,68 @@ int scan_output_emit(const struct scan_output *out, const json_t *rep)
   if (out->push_url && push_report(out->push_url, rep) < 0)
     rc = -1;
   free(text);
+  return rc;
+}
+
+/* --- JSON straight from the plan --- */
+
+struct plan_report {
+  const struct plan *plan;
+  const struct report_meta *meta;
+};
+
+static int fill_report(atomic_put_fn put, void *sink, void *arg)
+{
+  const struct plan_report *pr = arg;
+  if (report_json_stream(pr->plan, pr->meta, put, sink) != 0)
+    return -1;
+  return put("\n", 1, sink);
+}
+
+static int put_stdout(const char *piece, size_t len, void *arg)
+{
+  (void)arg;
+  return fwrite(piece, 1, len, stdout) == len ? 0 : -1;
+}
+
+int scan_output_emit_plan(const struct scan_output *out, const struct plan *plan,
+                          const struct report_meta *meta)
+{
+  const char *fmt = stdout_format(out);
+  if (out->prom_file || out->push_url || (fmt && strcmp(fmt, "json") != 0)) {
+    json_t *rep = report_json(plan, meta);
+    if (!rep) {
+      fprintf(stderr, "ucscan: out of memory writing the report\n");
+      return -1;
+    }
+    int rc = scan_output_emit(out, rep);
+    json_decref(rep);
+    return rc;
+  }
+  struct plan_report pr = {plan, meta};
+  int rc = 0;
+  bool out_ok = false;
+  if (out->out_file) {
+    struct uc_err err;
+    out_ok = atomic_write_fill(out->out_file, fill_report, &pr, &err) == 0;
+    if (!out_ok) {
+      char msg[800];
+      uc_err_format(&err, msg, sizeof(msg));
+      fprintf(stderr, "ucscan: %s\n", msg);
+      rc = -1;
+    }
+  }
+  if (fmt &&
+      (report_json_stream(plan, meta, put_stdout, NULL) != 0 || put_stdout("\n", 1, NULL) != 0) &&
+      !ferror(stdout)) {
+    fprintf(stderr, "ucscan: out of memory writing the report\n");
+    rc = -1;
+  }
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "ucscan: cannot write to standard output\n");
+    rc = -1;
+  }
+  if (out_ok)
+    fprintf(stderr, "ucscan: report written to %s\n", out->out_file);
   return rc;
 }

@@ -188,14 +188,7 @@ int scan_session_write(const struct scan_output *out, const struct plan *plan,
 {
   give_back_fd();
   /* The JSON report is the one source every output is made from. */
-  json_t *rep = report_json(plan, meta);
-  if (!rep) {
-    fprintf(stderr, "ucscan: out of memory writing the report\n");
-    return -1;
-  }
-  int rc = scan_output_emit(out, rep);
-  json_decref(rep);
-  return rc;
+  return scan_output_emit_plan(out, plan, meta);
 }
 
 /* Names that did not resolve: input errors, each where the name was given. */

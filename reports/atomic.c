@@ -128,10 +128,27 @@ int atomic_check_writable(const char *given, struct uc_err *err)
   return 0;
 }
 
-static int write_temp_and_rename(const char *path, const char *data, size_t len,
+static int write_temp_and_rename(const char *path, atomic_fill_fn fill, void *arg,
                                  struct uc_err *err);
 
+struct whole {
+  const char *data;
+  size_t len;
+};
+
+static int fill_whole(atomic_put_fn put, void *sink, void *arg)
+{
+  const struct whole *w = arg;
+  return put(w->data, w->len, sink);
+}
+
 int atomic_write(const char *path, const char *data, size_t len, struct uc_err *err)
+{
+  struct whole w = {data, len};
+  return atomic_write_fill(path, fill_whole, &w, err);
+}
+
+int atomic_write_fill(const char *path, atomic_fill_fn fill, void *arg, struct uc_err *err)
 {
   /* A signal that ends the process between mkstemp() and rename() would leave the temporary
    * file behind: hold SIGINT, SIGTERM and SIGHUP until the report is in place (milliseconds)
@@ -142,12 +159,71 @@ int atomic_write(const char *path, const char *data, size_t len, struct uc_err *
   sigaddset(&hold, SIGTERM);
   sigaddset(&hold, SIGHUP);
   sigprocmask(SIG_BLOCK, &hold, &old);
-  int rc = write_temp_and_rename(path, data, len, err);
+  int rc = write_temp_and_rename(path, fill, arg, err);
   sigprocmask(SIG_SETMASK, &old, NULL);
   return rc;
 }
 
-static int write_temp_and_rename(const char *given, const char *data, size_t len,
+/* The temporary file being filled: pieces gather in buf and go out 64 KiB at a time. */
+struct temp_sink {
+  int fd;
+  int error; /* errno of the write that failed, or 0 */
+  size_t n;
+  char buf[65536];
+};
+
+static int write_all(struct temp_sink *t, const char *p, size_t len)
+{
+  while (len > 0) {
+    ssize_t w = write(t->fd, p, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0) {
+      t->error = errno;
+      return -1;
+    }
+    p += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+static int put_temp(const char *piece, size_t len, void *sink)
+{
+  struct temp_sink *t = sink;
+  if (t->error)
+    return -1;
+  if (t->n + len > sizeof(t->buf)) {
+    if (write_all(t, t->buf, t->n) < 0)
+      return -1;
+    t->n = 0;
+  }
+  if (len > sizeof(t->buf))
+    return write_all(t, piece, len);
+  memcpy(t->buf + t->n, piece, len);
+  t->n += len;
+  return 0;
+}
+
+static int fill_temp(int fd, atomic_fill_fn fill, void *arg, const char *path, struct uc_err *err)
+{
+  struct temp_sink *t = malloc(sizeof(*t));
+  if (!t)
+    return uc_err_set(err, path, 0, 0, "out of memory");
+  t->fd = fd;
+  t->error = 0;
+  t->n = 0;
+  int rc = fill(put_temp, t, arg);
+  if (rc == 0 && t->n)
+    rc = write_all(t, t->buf, t->n);
+  if (rc != 0)
+    uc_err_set(err, path, 0, 0, "write failed: %s",
+               t->error ? strerror(t->error) : "the content could not be made (out of memory)");
+  free(t);
+  return rc;
+}
+
+static int write_temp_and_rename(const char *given, atomic_fill_fn fill, void *arg,
                                  struct uc_err *err)
 {
   char tmp[4200], path[4096];
@@ -157,18 +233,10 @@ static int write_temp_and_rename(const char *given, const char *data, size_t len
   int fd = make_temp(path, tmp, sizeof(tmp), err);
   if (fd < 0)
     return -1;
-  size_t off = 0;
-  while (off < len) {
-    ssize_t w = write(fd, data + off, len - off);
-    if (w < 0) {
-      if (errno == EINTR)
-        continue;
-      int e = errno;
-      close(fd);
-      unlink(tmp);
-      return uc_err_set(err, path, 0, 0, "write failed: %s", strerror(e));
-    }
-    off += (size_t)w;
+  if (fill_temp(fd, fill, arg, path, err) != 0) {
+    close(fd);
+    unlink(tmp);
+    return -1;
   }
   fchmod(fd, mode);
   if (fsync(fd) != 0 || close(fd) != 0) {

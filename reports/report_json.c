@@ -195,7 +195,39 @@ static json_t *not_checked_json(const struct plan_check *c)
   return o;
 }
 
-json_t *report_json(const struct plan *p, const struct report_meta *m)
+/* One host's object: its checks, and in a partial report what was not finished. */
+static json_t *host_json(const struct plan_host *h, bool complete)
+{
+  json_t *ho = json_object();
+  json_object_set_new(ho, "name", json_string(h->name));
+  const char *addr = plan_host_address(h);
+  json_object_set_new(ho, "address", addr ? json_string(addr) : json_null());
+  json_t *roles = json_array();
+  for (size_t k = 0; k < h->nroles; k++)
+    json_array_append_new(roles, json_string(h->roles[k]));
+  json_object_set_new(ho, "roles", roles);
+  struct report_counts hc = {0};
+  json_t *checks = json_array(), *unfinished = json_array();
+  for (size_t k = 0; k < h->nchecks; k++) {
+    if (!h->checks[k].res.done) {
+      if (h->checks[k].probe) /* a skip is settled by the verdict rules, not by probing */
+        json_array_append_new(unfinished, not_checked_json(&h->checks[k]));
+      continue;
+    }
+    count_verdict(&hc, h->checks[k].res.verdict);
+    json_array_append_new(checks, check_json(h, &h->checks[k]));
+  }
+  json_object_set_new(ho, "summary", summary_json(&hc, false, true));
+  json_object_set_new(ho, "checks", checks);
+  if (!complete)
+    json_object_set_new(ho, "not_checked", unfinished);
+  else
+    json_decref(unfinished);
+  return ho;
+}
+
+/* The document; with_hosts false: "hosts" is an empty array (report_json_stream's frame). */
+static json_t *report_root(const struct plan *p, const struct report_meta *m, bool with_hosts)
 {
   char started[32], finished[32];
   struct report_counts total;
@@ -222,35 +254,8 @@ json_t *report_json(const struct plan *p, const struct report_meta *m)
                                 m->scanner ? json_string(m->scanner) : json_null()));
   json_object_set_new(root, "summary", summary_json(&total, true, m->complete));
   json_t *hosts = json_array();
-  for (size_t i = 0; i < p->nhosts; i++) {
-    const struct plan_host *h = &p->hosts[i];
-    json_t *ho = json_object();
-    json_object_set_new(ho, "name", json_string(h->name));
-    const char *addr = plan_host_address(h);
-    json_object_set_new(ho, "address", addr ? json_string(addr) : json_null());
-    json_t *roles = json_array();
-    for (size_t k = 0; k < h->nroles; k++)
-      json_array_append_new(roles, json_string(h->roles[k]));
-    json_object_set_new(ho, "roles", roles);
-    struct report_counts hc = {0};
-    json_t *checks = json_array(), *unfinished = json_array();
-    for (size_t k = 0; k < h->nchecks; k++) {
-      if (!h->checks[k].res.done) {
-        if (h->checks[k].probe) /* a skip is settled by the verdict rules, not by probing */
-          json_array_append_new(unfinished, not_checked_json(&h->checks[k]));
-        continue;
-      }
-      count_verdict(&hc, h->checks[k].res.verdict);
-      json_array_append_new(checks, check_json(h, &h->checks[k]));
-    }
-    json_object_set_new(ho, "summary", summary_json(&hc, false, true));
-    json_object_set_new(ho, "checks", checks);
-    if (!m->complete)
-      json_object_set_new(ho, "not_checked", unfinished);
-    else
-      json_decref(unfinished);
-    json_array_append_new(hosts, ho);
-  }
+  for (size_t i = 0; with_hosts && i < p->nhosts; i++)
+    json_array_append_new(hosts, host_json(&p->hosts[i], m->complete));
   json_object_set_new(root, "hosts", hosts);
   json_t *cap = json_object();
   json_object_set_new(cap, "available", json_boolean(m->capture_available));
@@ -263,4 +268,77 @@ json_t *report_json(const struct plan *p, const struct report_meta *m)
   }
   json_object_set_new(root, "evidence_capture", cap);
   return root;
+}
+
+json_t *report_json(const struct plan *p, const struct report_meta *m)
+{
+  return report_root(p, m, true);
+}
+
+/* --- the same text, one host at a time --- */
+
+/* With JSON_INDENT(2) every line break jansson writes is structural (a string's newline is
+ * written "\n"), followed by two spaces per level: a host dumped at level 0 is the host at
+ * level 2 (root, "hosts") once each break gets four more spaces. */
+#define HOST_INDENT "    "
+
+struct reindent {
+  report_put_fn put;
+  void *arg;
+};
+
+static int put_reindented(const char *buf, size_t len, void *data)
+{
+  struct reindent *r = data;
+  size_t from = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (buf[i] != '\n')
+      continue;
+    if (r->put(buf + from, i + 1 - from, r->arg) != 0 ||
+        r->put(HOST_INDENT, sizeof(HOST_INDENT) - 1, r->arg) != 0)
+      return -1;
+    from = i + 1;
+  }
+  return from < len ? r->put(buf + from, len - from, r->arg) : 0;
+}
+
+static int put_host(const struct plan_host *h, bool complete, bool first, report_put_fn put,
+                    void *arg)
+{
+  static const char sep[] = ",\n" HOST_INDENT;
+  json_t *ho = host_json(h, complete);
+  if (!ho)
+    return -1;
+  struct reindent r = {put, arg};
+  int rc = first ? put(sep + 1, sizeof(sep) - 2, arg) : put(sep, sizeof(sep) - 1, arg);
+  if (rc == 0)
+    rc = json_dump_callback(ho, put_reindented, &r, REPORT_DUMP_FLAGS);
+  json_decref(ho);
+  return rc;
+}
+
+int report_json_stream(const struct plan *p, const struct report_meta *m, report_put_fn put,
+                       void *arg)
+{
+  static const char mark[] = "\n  \"hosts\": []";
+  json_t *root = report_root(p, m, false);
+  char *frame = root ? json_dumps(root, REPORT_DUMP_FLAGS) : NULL;
+  json_decref(root);
+  const char *at = frame ? strstr(frame, mark) : NULL;
+  int rc = at ? 0 : -1;
+  if (rc == 0 && p->nhosts == 0)
+    rc = put(frame, strlen(frame), arg);
+  else if (rc == 0) {
+    size_t head = (size_t)(at - frame) + sizeof(mark) - 2; /* up to and with the '[' */
+    rc = put(frame, head, arg);
+    for (size_t i = 0; rc == 0 && i < p->nhosts; i++)
+      rc = put_host(&p->hosts[i], m->complete, i == 0, put, arg);
+    if (rc == 0)
+      rc = put("\n  ]", 4, arg);
+    const char *tail = at + sizeof(mark) - 1;
+    if (rc == 0)
+      rc = put(tail, strlen(tail), arg);
+  }
+  free(frame);
+  return rc;
 }
