@@ -179,6 +179,7 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   parse_source(e, conf->source_addr);
   e->bo.max_inflight = fd_budget(conf->concurrency ? conf->concurrency : 1);
   e->bo.eff_inflight = e->bo.max_inflight;
+  e->max_sessions = e->bo.max_inflight < MAX_SESSIONS ? e->bo.max_inflight : MAX_SESSIONS;
   /* SYNs hold no socket: their window only bounds the deadline heap; --rate paces them */
   e->sp.window = (conf->concurrency ? conf->concurrency : 1) * 16u;
   e->sweep.fd[0] = e->sweep.fd[1] = -1;
@@ -379,7 +380,9 @@ static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_
                          .inflight = uc_count_get(&e->inflight),
                          .max_inflight = e->bo.eff_inflight,
                          .syn_inflight = uc_count_get(&e->sp.inflight),
-                         .syn_window = e->sp.window};
+                         .syn_window = e->sp.window,
+                         .sessions = uc_count_get(&e->sessions),
+                         .max_sessions = e->max_sessions};
   uint64_t now = uv_hrtime();
   *wait_ms = 0;
   for (size_t k = 0; k < e->nhosts; k++) {
@@ -390,6 +393,7 @@ static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_
     if (!host_has_work(hs) || !workq_peek(&hs->q, &single, &t))
       continue;
     v.needs_socket = needs_socket(hs, single, t);
+    v.session = single && workq_session(workq_peek_check(&hs->q));
     v.syn = !single && t == UC_TCP && hs->syn;
     v.target_inflight = uc_count_get(&hs->inflight);
     if (!workq_admit(&v))
@@ -516,6 +520,9 @@ void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched 
   e->attempts = a;
   uc_count_inc(&e->inflight);
   uc_count_inc(&hs->inflight);
+  a->session = workq_session(w->check);
+  if (a->session)
+    uc_count_inc(&e->sessions);
 }
 
 void engine_attempt_release(struct attempt *a)
@@ -529,6 +536,8 @@ void engine_attempt_release(struct attempt *a)
     a->next->prev = a->prev;
   uc_count_dec(&e->inflight);
   uc_count_dec(&a->hs->inflight);
+  if (a->session)
+    uc_count_dec(&e->sessions);
   free(a);
   engine_pump(e);
 }

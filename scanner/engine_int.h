@@ -24,6 +24,11 @@
 #define ENGINE_MAX_SOURCES 8
 /* Work items one engine_pump call hands out before it lets the loop turn (engine.c). */
 #define PUMP_BUDGET 4096
+/* TLS handshakes and application exchanges in flight at once, all targets (README, "Speed and
+ * politeness"): each holds tens of KiB (an SSL object, its handshake buffer, a read buffer)
+ * and costs CPU, so more at once is not faster; --fast's 4,096 sockets held 150 MB of them on
+ * a 1,000-host scan. Plain connects keep the whole socket budget. */
+#define MAX_SESSIONS 256
 
 /* One unit of work: a single check, or one port of a host's span. */
 /* One target being probed: a host's address, or one of an Edge's interfaces. Its checks are
@@ -105,6 +110,7 @@ struct attempt {
   struct work w;
   uint64_t start_ns;
   bool reported;        /* engine_attempt_done() was called (or the attempt was cancelled) */
+  bool session;         /* counted in the engine's sessions until released */
   int answer_ttl;       /* TTL of the SYN-ACK or RST that answered the connect, or -1 */
   int64_t answer_rx_ns; /* when the capture saw that answer (CLOCK_REALTIME), or 0 */
   void (*cancel)(struct attempt *a);
@@ -131,10 +137,13 @@ struct engine {
   size_t nhosts;
   size_t rr;                /* round-robin cursor over hosts */
   struct uc_count inflight; /* attempts holding a socket, all targets */
-  struct backoff bo;        /* the cap on attempts holding a socket: configured (capped by
-                               the fd limit), lowered on local resource errors (workq.h) */
-  struct ratelimit rl;      /* --max-rate: new probes per second, all targets */
-  uv_timer_t pump_timer;    /* rate cap and resource back-off */
+  struct uc_count sessions; /* of them, those with a TLS session or an application exchange
+                               (workq_session), at most max_sessions */
+  unsigned max_sessions;
+  struct backoff bo;     /* the cap on attempts holding a socket: configured (capped by
+                            the fd limit), lowered on local resource errors (workq.h) */
+  struct ratelimit rl;   /* --max-rate: new probes per second, all targets */
+  uv_timer_t pump_timer; /* rate cap and resource back-off */
   bool pump_timer_armed;
   uv_check_t stop_check; /* engine_request_stop: the stop, after this turn's answers */
   bool stop_requested;

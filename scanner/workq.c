@@ -57,6 +57,13 @@ bool workq_peek(const struct workq *q, bool *single, enum uc_transport *t)
   return false;
 }
 
+const struct plan_check *workq_peek_check(const struct workq *q)
+{
+  if (q->retry_head)
+    return q->retry_head->check;
+  return q->next_check < q->nchecks ? &q->checks[q->next_check] : NULL;
+}
+
 static bool take_retry(struct workq *q, struct work *out)
 {
   struct work *n = q->retry_head;
@@ -162,8 +169,15 @@ void workq_free(struct workq *q)
 
 /* --- decisions --- */
 
+bool workq_session(const struct plan_check *c)
+{
+  return c && c->transport == UC_TCP && c->proto && (c->proto->tls || c->proto->app);
+}
+
 bool workq_admit(const struct admit_view *v)
 {
+  if (v->session && v->sessions >= v->max_sessions)
+    return false;
   if (v->needs_socket) {
     unsigned per_host = v->per_host ? v->per_host : 1;
     return v->inflight < v->max_inflight && v->target_inflight < per_host;

@@ -42,6 +42,8 @@ void workq_init(struct workq *q, struct plan_check *checks, size_t nchecks,
 /* The kind of the next work (workq_take's order), without taking it: whether it is a single
  * check, and its transport. False: no work left. */
 bool workq_peek(const struct workq *q, bool *single, enum uc_transport *t);
+/* The single check workq_take would hand out next, or NULL (a span port, or no work). */
+const struct plan_check *workq_peek_check(const struct workq *q);
 /* Takes the next work into *out (out->next is NULL). False: no work left. */
 bool workq_take(struct workq *q, struct work *out);
 /* Queues a copy of w as a retry: at the front (it goes next: put back for want of a socket)
@@ -69,7 +71,15 @@ struct admit_view {
   unsigned max_inflight;    /* the engine's current cap on them */
   unsigned syn_inflight;    /* SYNs waiting for their answer */
   unsigned syn_window;      /* the cap on them */
+  bool session;             /* a TLS handshake or an application exchange (workq_session) */
+  unsigned sessions;        /* attempts holding one */
+  unsigned max_sessions;    /* the cap on them */
 };
+
+/* Whether probing check c holds a TLS session or an application exchange's buffers (tens of
+ * KiB each, and CPU) besides its socket: a TCP check whose probe has TLS or an application
+ * module. A plain connect, a range port or a UDP probe does not. */
+bool workq_session(const struct plan_check *c);
 
 /* Whether the probe fits the in-flight caps (the rates are the caller's: ratelimit.h). */
 bool workq_admit(const struct admit_view *v);

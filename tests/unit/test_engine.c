@@ -760,6 +760,82 @@ static void test_stop_keeps_delivered(void **state)
   topo_free(&t);
 }
 
+struct session_watch {
+  struct engine *e;
+  unsigned most;
+};
+
+static void on_turn_sessions(uv_check_t *c)
+{
+  struct session_watch *sw = c->data;
+  unsigned n = uc_count_get(&sw->e->sessions);
+  sw->most = n > sw->most ? n : sw->most;
+  if (engine_finished(sw->e))
+    uv_close((uv_handle_t *)c, NULL);
+}
+
+/* TLS handshakes in flight are capped apart from sockets (MAX_SESSIONS): six TLS checks on a
+ * listener that never speaks, two sessions allowed, sockets to spare: never more than two at
+ * once, and all six still end (by their deadline), in three rounds. */
+static void test_session_cap(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct server srv;
+  server_start(&loop, &srv);
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, "front-end", &test_catalog, &err), 0);
+  assert_int_equal(plan_from_catalog(&p, &t, &test_catalog, "sfb2015", &err), 0);
+  /* six of the Front End's TLS checks, on the silent listener; nothing else probed */
+  unsigned tls = 0;
+  for (size_t k = 0; k < p.hosts[0].nchecks; k++) {
+    struct plan_check *c = &p.hosts[0].checks[k];
+    if (c->probe && !c->is_range && workq_session(c) && c->proto->tls && tls < 6) {
+      c->first = c->last = (uint16_t)srv.port;
+      tls++;
+    } else {
+      c->probe = false;
+      free(c->range);
+      c->range = NULL;
+      c->is_range = false;
+    }
+  }
+  assert_int_equal(tls, 6);
+  for (size_t g = 0; g < p.hosts[0].ntargets; g++)
+    p.hosts[0].targets[g].nspans = 0;
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  conf.retries = 0;
+  struct engine *e = engine_new(&loop, &p, &conf);
+  assert_true(e->max_sessions >= 2);
+  e->max_sessions = 2;
+  struct session_watch sw = {e, 0};
+  uv_check_t turn;
+  uv_check_init(&loop, &turn);
+  turn.data = &sw;
+  uv_check_start(&turn, on_turn_sessions);
+  uint64_t t0 = uv_hrtime();
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  double ms = (double)(uv_hrtime() - t0) / 1e6;
+  assert_int_equal(sw.most, 2);
+  assert_true(ms >= 3 * 300 * 0.9); /* three rounds of two 300 ms deadlines */
+  engine_finalize(e);
+  for (size_t k = 0; k < p.hosts[0].nchecks; k++)
+    assert_true(!p.hosts[0].checks[k].probe || p.hosts[0].checks[k].res.done);
+  assert_int_equal(uc_count_get(&e->sessions), 0);
+  engine_free(e);
+  server_stop(&srv);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -768,6 +844,7 @@ int main(void)
       cmocka_unit_test(test_reset_with_last_bytes), cmocka_unit_test(test_udp_refused_rtt),
       cmocka_unit_test(test_stop_partial_range),    cmocka_unit_test(test_deadline_from_now),
       cmocka_unit_test(test_pump_yields),           cmocka_unit_test(test_stop_keeps_delivered),
+      cmocka_unit_test(test_session_cap),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }

@@ -184,13 +184,24 @@ static void test_admit(void **state)
     struct admit_view v;
     bool fits;
   } cases[] = {
-      {"room everywhere", {true, false, 0, 16, 0, 256, 0, 0}, true},
-      {"the target holds --per-host", {true, false, 16, 16, 20, 256, 0, 0}, false},
-      {"the engine holds its cap", {true, false, 0, 16, 256, 256, 0, 0}, false},
-      {"per-host 0 means one", {true, false, 1, 0, 1, 256, 0, 0}, false},
-      {"a raw SYN needs no socket", {false, true, 16, 16, 256, 256, 10, 4096}, true},
-      {"a raw SYN waits for the window", {false, true, 0, 16, 0, 256, 4096, 4096}, false},
-      {"a swept UDP port needs neither", {false, false, 16, 16, 256, 256, 4096, 4096}, true},
+      {"room everywhere", {true, false, 0, 16, 0, 256, 0, 0, false, 0, 256}, true},
+      {"the target holds --per-host", {true, false, 16, 16, 20, 256, 0, 0, false, 0, 256}, false},
+      {"the engine holds its cap", {true, false, 0, 16, 256, 256, 0, 0, false, 0, 256}, false},
+      {"per-host 0 means one", {true, false, 1, 0, 1, 256, 0, 0, false, 0, 256}, false},
+      {"a raw SYN needs no socket", {false, true, 16, 16, 256, 256, 10, 4096, false, 0, 256}, true},
+      {"a raw SYN waits for the window",
+       {false, true, 0, 16, 0, 256, 4096, 4096, false, 0, 256},
+       false},
+      {"a swept UDP port needs neither",
+       {false, false, 16, 16, 256, 256, 4096, 4096, false, 0, 256},
+       true},
+      {"a TLS check with sessions to spare",
+       {true, false, 0, 16, 300, 4096, 0, 0, true, 255, 256},
+       true},
+      {"a TLS check waits for a session",
+       {true, false, 0, 16, 300, 4096, 0, 0, true, 256, 256},
+       false},
+      {"a plain connect does not", {true, false, 0, 16, 300, 4096, 0, 0, false, 256, 256}, true},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
     if (workq_admit(&cases[i].v) != cases[i].fits)
