@@ -1,6 +1,7 @@
 /* model/plan.c - merging catalog rows into checks, per contract. */
 #include "model/plan.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,11 +191,25 @@ static void vantage_list(unsigned from, char *buf, size_t cap)
     snprintf(buf + used, cap - used, " (--from %s)", names);
 }
 
+/* Says why the check is not probed (printf-style); the reason is cut at UC_REASON_MAX. */
+static void set_skip(struct plan_check *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_skip(struct plan_check *c, const char *fmt, ...)
+{
+  char buf[UC_REASON_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  free(c->skip_reason);
+  c->skip_reason = strdup(buf);
+}
+
 static void skip_unaddressed(struct plan_check *c, const struct plan_target *tg)
 {
   for (int f = UC_IF_NONE + 1; f < UC_IF_COUNT; f++) {
     if (tg->ifaces & (1u << f)) {
-      snprintf(c->skip_reason, sizeof(c->skip_reason),
+      set_skip(c,
                "no address for the Edge's %s interface: give it in the topology "
                "(\"interfaces\": {\"%s\": ADDRESS})",
                uc_iface_name((enum uc_iface)f), uc_iface_name((enum uc_iface)f));
@@ -210,13 +225,12 @@ static void skip_unprobeable(struct plan_check *c)
   c->protocol = row_proto_on(r, c->transport);
   c->application = r->application;
   if (!r->probe)
-    snprintf(c->skip_reason, sizeof(c->skip_reason), "%s", r->skip_reason);
+    set_skip(c, "%s", r->skip_reason);
   else if (r->direction == CAT_OUTBOUND)
-    snprintf(c->skip_reason, sizeof(c->skip_reason),
-             "outbound from %s to %s (%s): not testable from this vantage", c->reqs[0].role,
+    set_skip(c, "outbound from %s to %s (%s): not testable from this vantage", c->reqs[0].role,
              r->peer, r->service);
   else
-    snprintf(c->skip_reason, sizeof(c->skip_reason), "%s: not a connection to probe", r->service);
+    set_skip(c, "%s: not a connection to probe", r->service);
 }
 
 /* The check's interface: its requirements' one interface, or none when they differ. */
@@ -267,8 +281,8 @@ static void settle_check(struct plan_check *c, const struct plan_target *tg, enu
   } else if (best_any > -2) {
     char who[200];
     vantage_list(c->from, who, sizeof(who));
-    snprintf(c->skip_reason, sizeof(c->skip_reason), "not testable from %s: needs %s",
-             uc_vantage_phrase(v) + strlen("a scan from "), who);
+    set_skip(c, "not testable from %s: needs %s", uc_vantage_phrase(v) + strlen("a scan from "),
+             who);
   } else {
     skip_unprobeable(c);
   }
@@ -485,6 +499,7 @@ void plan_free(struct plan *p)
     for (size_t k = 0; k < h->nchecks; k++) {
       struct plan_check *c = &h->checks[k];
       free(c->reqs);
+      free(c->skip_reason);
       json_decref(c->res.evidence);
       if (c->range) {
         port_list_free(&c->range->filtered_ports);

@@ -122,7 +122,8 @@ void verdict_decide(struct plan_check *c)
   if (!c->probe) {
     res->state = UC_ST_NONE;
     res->verdict = UC_SKIP;
-    snprintf(res->reason, sizeof(res->reason), "%s", c->skip_reason);
+    snprintf(res->reason, sizeof(res->reason), "%s",
+             c->skip_reason ? c->skip_reason : "not probed (no reason recorded: out of memory)");
     return;
   }
   if (c->is_range) {
