@@ -54,7 +54,8 @@ struct host_sched {
   struct port_list udp_silent; /* span UDP ports silent so far, before any listener */
   uint32_t udp_span_closed;    /* span UDP ports that answered port unreachable */
   /* UDP span ports swept from one socket (scanner/udp_sweep.c) */
-  uint8_t *udp_state; /* per port from udp_base: SWEEP_SENT | SWEEP_DONE */
+  uint8_t *udp_state; /* two bits per port from udp_base, four ports a byte (udp_sweep.c):
+                         SWEEP_SENT | SWEEP_DONE */
   uint16_t udp_base;
   uint32_t udp_len;
   struct uc_count udp_waiting; /* sent, neither answered nor settled */
@@ -71,7 +72,7 @@ struct host_sched {
   bool tsweep;             /* its TCP span ports go through the connect sweep (tcp_sweep.h) */
 };
 
-/* A UDP span port's byte in udp_state. */
+/* A UDP span port's two bits in udp_state. */
 #define SWEEP_SENT 0x01 /* its datagram went out in the current pass */
 #define SWEEP_DONE 0x02 /* decided: answered, an ICMP error, or settled silent */
 
