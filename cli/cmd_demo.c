@@ -206,7 +206,7 @@ static size_t check_outcome(FILE *out, const struct plan *plan, bool shifted, si
         continue;
       unexpected++;
       fprintf(out, "ucscan demo: UNEXPECTED: %s %u/%s %s: %s\n", h->name, c->first,
-              uc_transport_name(c->transport), uc_verdict_name(v), c->res.reason);
+              uc_transport_name(c->transport), uc_verdict_name(v), check_reason(&c->res));
     }
   }
   return unexpected;

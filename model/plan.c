@@ -191,6 +191,30 @@ static void vantage_list(unsigned from, char *buf, size_t cap)
     snprintf(buf + used, cap - used, " (--from %s)", names);
 }
 
+void check_reason_set(struct check_result *res, const char *fmt, ...)
+{
+  char buf[UC_REASON_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  free(res->reason);
+  res->reason = strdup(buf); /* NULL (no memory): no reason, never a stale one */
+}
+
+const char *check_reason(const struct check_result *res)
+{
+  return res->reason ? res->reason : "";
+}
+
+void check_result_clear(struct check_result *res)
+{
+  free(res->reason);
+  res->reason = NULL;
+  json_decref(res->evidence);
+  res->evidence = NULL;
+}
+
 /* Says why the check is not probed (printf-style); the reason is cut at UC_REASON_MAX. */
 static void set_skip(struct plan_check *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -321,8 +345,13 @@ static int build_spans(struct plan_host *h)
 
 static int finish_host(struct plan_host *h)
 {
-  if (h->nchecks) /* qsort(NULL, 0, ...) is undefined (UBSan says so) */
+  if (h->nchecks) { /* qsort(NULL, 0, ...) is undefined (UBSan says so) */
     qsort(h->checks, h->nchecks, sizeof(*h->checks), cmp_checks);
+    /* no check is added after this: give back the doubling's spare room */
+    struct plan_check *fit = realloc(h->checks, h->nchecks * sizeof(*h->checks));
+    if (fit)
+      h->checks = fit;
+  }
   for (size_t i = 0; i < h->nchecks; i++) {
     struct plan_check *c = &h->checks[i];
     c->proto = c->is_range ? probe_range(c->transport)
@@ -500,7 +529,7 @@ void plan_free(struct plan *p)
       struct plan_check *c = &h->checks[k];
       free(c->reqs);
       free(c->skip_reason);
-      json_decref(c->res.evidence);
+      check_result_clear(&c->res);
       if (c->range) {
         port_list_free(&c->range->filtered_ports);
         port_list_free(&c->range->open_ports);

@@ -30,9 +30,8 @@ uint32_t verdict_range_proven(const struct range_result *r)
 static void optional_skip(struct check_result *res)
 {
   char why[UC_REASON_MAX];
-  snprintf(why, sizeof(why), "%s", res->reason);
-  snprintf(res->reason, sizeof(res->reason), "optional port not in use (%s): %.200s",
-           uc_state_name(res->state), why);
+  snprintf(why, sizeof(why), "%s", check_reason(res));
+  check_reason_set(res, "optional port not in use (%s): %.200s", uc_state_name(res->state), why);
   res->verdict = UC_SKIP;
 }
 
@@ -50,11 +49,12 @@ static void decide_partial_range(struct plan_check *c, uint32_t size)
     res->state = r->open ? UC_ST_OPEN : r->closed ? UC_ST_CLOSED : UC_ST_OPEN_FILTERED;
     res->verdict = UC_WARN;
   }
-  snprintf(res->reason, sizeof(res->reason),
-           "interrupted: %u of %u ports probed (%u open, %u closed, %u filtered, %u without an "
-           "answer), %u not probed%s",
-           r->probed, size, r->open, r->closed, r->filtered, r->silent + r->errors, left,
-           r->filtered ? "" : "; partly verified");
+  check_reason_set(
+      res,
+      "interrupted: %u of %u ports probed (%u open, %u closed, %u filtered, %u without an "
+      "answer), %u not probed%s",
+      r->probed, size, r->open, r->closed, r->filtered, r->silent + r->errors, left,
+      r->filtered ? "" : "; partly verified");
   if (c->optional && res->verdict == UC_FAIL)
     optional_skip(res);
 }
@@ -77,29 +77,30 @@ static void decide_range(struct plan_check *c)
     res->state = UC_ST_FILTERED;
     res->verdict = UC_FAIL;
     if (r->unreachable)
-      snprintf(res->reason, sizeof(res->reason),
-               "%u of %u ports blocked (%u filtered, %u unreachable); %u open, %u closed",
-               r->filtered, size, r->filtered - r->unreachable, r->unreachable, r->open, r->closed);
+      check_reason_set(
+          res, "%u of %u ports blocked (%u filtered, %u unreachable); %u open, %u closed",
+          r->filtered, size, r->filtered - r->unreachable, r->unreachable, r->open, r->closed);
     else
-      snprintf(res->reason, sizeof(res->reason), "%u of %u ports filtered; %u open, %u closed",
-               r->filtered, size, r->open, r->closed);
+      check_reason_set(res, "%u of %u ports filtered; %u open, %u closed", r->filtered, size,
+                       r->open, r->closed);
   } else if (unverified) {
     res->state = r->silent ? UC_ST_OPEN_FILTERED : UC_ST_ERROR;
     res->verdict = UC_WARN;
-    snprintf(res->reason, sizeof(res->reason),
-             "partly verified: %u of %u ports proven reachable (%u open, %u closed); %u gave no "
-             "answer%s%s",
-             verdict_range_proven(r), size, r->open, r->closed, unverified,
-             r->silent ? " (open|filtered: open, filtered, or a port unreachable that never came "
-                         "back; run `ucscan listen` on the host to prove every port)"
-                       : "",
-             r->errors ? " or could not be probed" : "");
+    check_reason_set(
+        res,
+        "partly verified: %u of %u ports proven reachable (%u open, %u closed); %u gave no "
+        "answer%s%s",
+        verdict_range_proven(r), size, r->open, r->closed, unverified,
+        r->silent ? " (open|filtered: open, filtered, or a port unreachable that never came "
+                    "back; run `ucscan listen` on the host to prove every port)"
+                  : "",
+        r->errors ? " or could not be probed" : "");
   } else {
     res->state = r->open ? UC_ST_OPEN : UC_ST_CLOSED;
     res->verdict = UC_PASS;
-    snprintf(res->reason, sizeof(res->reason),
-             "all %u ports reachable: %u open, %u closed (closed answers prove the path)%s", size,
-             r->open, r->closed, r->listener ? "; ucscan listener answered" : "");
+    check_reason_set(res,
+                     "all %u ports reachable: %u open, %u closed (closed answers prove the path)%s",
+                     size, r->open, r->closed, r->listener ? "; ucscan listener answered" : "");
   }
   if (c->optional && res->verdict == UC_FAIL)
     optional_skip(res);
@@ -122,8 +123,9 @@ void verdict_decide(struct plan_check *c)
   if (!c->probe) {
     res->state = UC_ST_NONE;
     res->verdict = UC_SKIP;
-    snprintf(res->reason, sizeof(res->reason), "%s",
-             c->skip_reason ? c->skip_reason : "not probed (no reason recorded: out of memory)");
+    check_reason_set(res, "%s",
+                     c->skip_reason ? c->skip_reason
+                                    : "not probed (no reason recorded: out of memory)");
     return;
   }
   if (c->is_range) {

@@ -168,7 +168,7 @@ static json_t *check_json(const struct plan_host *h, const struct plan_check *c)
   json_object_set_new(
       o, "state", res->state == UC_ST_NONE ? json_null() : json_string(uc_state_name(res->state)));
   json_object_set_new(o, "verdict", json_string(uc_verdict_name(res->verdict)));
-  json_object_set_new(o, "reason", json_string(res->reason));
+  json_object_set_new(o, "reason", json_string(check_reason(res)));
   json_object_set_new(o, "rtt_ms",
                       res->rtt_ms >= 0 ? json_real(round(res->rtt_ms * 1000.0) / 1000.0)
                                        : json_null());

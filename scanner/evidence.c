@@ -597,10 +597,11 @@ void evidence_finalize_checks(struct engine *e)
       uint8_t ttl = (uint8_t)json_integer_value(jt), usual;
       if (!host_ttl_odd_rst(&hs->ttl, ttl, &usual))
         continue;
-      snprintf(res->reason, sizeof(res->reason),
-               "connection refused (RST with TTL %u, while the host's other answers have TTL "
-               "%u: likely sent by a middlebox)",
-               ttl, usual);
+      check_reason_set(
+          res,
+          "connection refused (RST with TTL %u, while the host's other answers have TTL "
+          "%u: likely sent by a middlebox)",
+          ttl, usual);
     }
   }
 }
@@ -625,10 +626,8 @@ void evidence_finalize_ranges(struct engine *e)
       ii.from_target = tg->resolved && strcmp(ii.from, tg->addr_text) == 0;
       char why[UC_REASON_MAX];
       icmp_reason(&ii, why, sizeof(why));
-      size_t used = strlen(c->res.reason);
-      snprintf(c->res.reason + used, sizeof(c->res.reason) - used,
-               "; first ICMP error: %s, port %d", why,
-               (int)json_integer_value(json_object_get(icmp, "port")));
+      check_reason_set(&c->res, "%s; first ICMP error: %s, port %d", check_reason(&c->res), why,
+                       (int)json_integer_value(json_object_get(icmp, "port")));
     }
   }
 }

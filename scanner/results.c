@@ -13,7 +13,7 @@ void results_single(struct host_sched *hs, struct plan_check *c, const struct at
   res->done = true;
   res->state = r->state;
   res->outcome = r->outcome;
-  snprintf(res->reason, sizeof(res->reason), "%s", r->reason);
+  check_reason_set(res, "%s", r->reason);
   res->rtt_ms = r->rtt_ms;
   res->attempts = attempts;
   json_decref(res->evidence);
@@ -67,7 +67,7 @@ void results_host_unresolved(struct host_sched *hs)
     c->res.state = UC_ST_UNREACHABLE;
     c->res.outcome = UC_OUT_NONE;
     c->res.attempts = 0;
-    snprintf(c->res.reason, sizeof(c->res.reason), "%s", hs->tg->resolve_error);
+    check_reason_set(&c->res, "%s", hs->tg->resolve_error);
   }
 }
 

@@ -857,7 +857,7 @@ static void test_from_plan(void **state)
     c->res.rtt_ms = -1;
     c->res.state = c->first % 2 ? UC_ST_CLOSED : UC_ST_OPEN;
     c->res.outcome = UC_OUT_NONE;
-    snprintf(c->res.reason, sizeof(c->res.reason), "state %s", uc_state_name(c->res.state));
+    check_reason_set(&c->res, "state %s", uc_state_name(c->res.state));
     verdict_decide(c);
     fails += c->res.verdict == UC_FAIL;
     total++;

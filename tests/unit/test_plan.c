@@ -176,7 +176,7 @@ static struct plan_check single(enum uc_proto proto, enum uc_state st, enum uc_o
   c.res.done = true;
   c.res.state = st;
   c.res.outcome = oc;
-  snprintf(c.res.reason, sizeof(c.res.reason), "why");
+  check_reason_set(&c.res, "why");
   static struct plan_req req; /* a catalog requirement: not an ad hoc --ports check */
   c.reqs = &req;
   c.nreqs = 1;
@@ -214,6 +214,7 @@ static void test_verdicts(void **state)
     if (c.res.verdict != cases[i].want)
       fail_msg("case %zu: %s, want %s", i, uc_verdict_name(c.res.verdict),
                uc_verdict_name(cases[i].want));
+    check_result_clear(&c.res);
   }
   /* ad hoc --ports checks (no requirement): the network lets the port through or not, as
    * in a range; a port the host itself closed passes */
@@ -236,6 +237,7 @@ static void test_verdicts(void **state)
       fail_msg("ad hoc case %zu: %s, want %s", i, uc_verdict_name(a.res.verdict),
                uc_verdict_name(adhoc[i].want));
     assert_string_equal(a.res.reason, "why"); /* what was seen, unchanged */
+    check_result_clear(&a.res);
   }
   struct plan_check c = single(UC_P_TCP, UC_ST_NONE, UC_OUT_NONE, false);
   c.probe = false;
@@ -243,6 +245,7 @@ static void test_verdicts(void **state)
   verdict_decide(&c);
   assert_int_equal(c.res.verdict, UC_SKIP);
   assert_string_equal(c.res.reason, "outbound");
+  check_result_clear(&c.res);
 }
 
 static void range_case(enum uc_transport t, uint32_t open, uint32_t closed, uint32_t filtered,
@@ -265,6 +268,7 @@ static void range_case(enum uc_transport t, uint32_t open, uint32_t closed, uint
   if (c.res.verdict != want || !strstr(c.res.reason, needle))
     fail_msg("range %u/%u/%u/%u: %s '%s'", open, closed, filtered, silent,
              uc_verdict_name(c.res.verdict), c.res.reason);
+  check_result_clear(&c.res);
 }
 
 static void test_range_verdicts(void **state)
@@ -298,6 +302,7 @@ static void partial_case(uint32_t open, uint32_t closed, uint32_t filtered, bool
   if (c.res.verdict != want || c.res.state != want_state || !strstr(c.res.reason, needle))
     fail_msg("partial range %u/%u/%u: %s %s '%s'", open, closed, filtered,
              uc_verdict_name(c.res.verdict), uc_state_name(c.res.state), c.res.reason);
+  check_result_clear(&c.res);
 }
 
 static void test_partial_range_verdicts(void **state)

@@ -51,7 +51,8 @@ static void settle(struct plan *p, bool all)
       c->res.rtt_ms = k % 3 ? 0.25 * (double)k : -1;
       c->res.state = c->first % 2 ? UC_ST_CLOSED : UC_ST_OPEN;
       /* a reason and evidence that hold the frame's marker and line breaks as text */
-      snprintf(c->res.reason, sizeof(c->res.reason), "line\n  \"hosts\": []\n    end %zu", k);
+      check_reason_set(&c->res, "line\n  \"hosts\": []\n    end %zu", k);
+      json_decref(c->res.evidence);
       c->res.evidence = json_pack("{s:s, s:[i, {s:s}]}", "banner", "a\nb\r\n  c", "nested", 1,
                                   "deep", "\n  \"hosts\": []");
       verdict_decide(c);
