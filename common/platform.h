@@ -85,7 +85,8 @@ void plat_tcp_probe_opts(uv_os_sock_t sock, unsigned timeout_ms);
 /* An error the socket holds that no call has returned yet (SO_ERROR, which clears it), as a
  * libuv error code; 0 when none. Linux: libuv reports UV_EOF, not the reset, when one poll
  * brings a connection's last bytes and its RST together (POLLHUP after a partial read), and
- * leaves ECONNRESET pending here. Windows: always 0 (libuv reads there until the reset
+ * leaves ECONNRESET pending here (so a peer that closes and then resets our late bytes
+ * reads as a reset too, which it is). Windows: always 0 (libuv reads there until the reset
  * itself, which it reports). */
 int plat_sock_pending_error(uv_os_sock_t sock);
 

@@ -151,8 +151,9 @@ int atomic_write(const char *path, const char *data, size_t len, struct uc_err *
 int atomic_write_fill(const char *path, atomic_fill_fn fill, void *arg, struct uc_err *err)
 {
   /* A signal that ends the process between mkstemp() and rename() would leave the temporary
-   * file behind: hold SIGINT, SIGTERM and SIGHUP until the report is in place (milliseconds)
-   * and let them act then. */
+   * file behind: hold SIGINT, SIGTERM and SIGHUP until the report is in place and let them act
+   * then. That is while fill() makes the content too: milliseconds for a site, about a third of
+   * a second for 27,000 checks (a second Ctrl-C exits once the report is in place). */
   sigset_t hold, old;
   sigemptyset(&hold);
   sigaddset(&hold, SIGINT);

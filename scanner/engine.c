@@ -429,7 +429,7 @@ static void resource_wait(struct engine *e, int err)
 
 void engine_pump(struct engine *e)
 {
-  if (e->stopping || e->finished) {
+  if (e->stopping || e->finished || e->stop_requested) { /* nothing new once a stop is asked */
     maybe_done(e);
     return;
   }

@@ -540,8 +540,8 @@ static void test_stop_partial_range(void **state)
   assert_int_equal(range->range->closed, range->range->probed);
   assert_int_equal(range->res.verdict, UC_WARN);
   assert_int_equal(range->res.state, UC_ST_CLOSED);
-  assert_non_null(strstr(range->res.reason, "interrupted: "));
-  assert_non_null(strstr(range->res.reason, " of 2000 ports probed"));
+  assert_non_null(strstr(check_reason(&range->res), "interrupted: "));
+  assert_non_null(strstr(check_reason(&range->res), " of 2000 ports probed"));
   assert_false(never->res.done);
   assert_false(never->res.started);
 
@@ -681,12 +681,16 @@ static void test_pump_yields(void **state)
 struct late_stop {
   struct engine *e;
   uv_async_t wake; /* stands for the session's signal wake-up */
-  uint64_t total;
+  uint64_t total;  /* probes out before the "signal" */
+  uint64_t sent_at_stop;
 };
 
 static void on_late_wake(uv_async_t *a)
 {
   struct late_stop *ls = a->data;
+  struct engine_progress pr;
+  engine_progress(ls->e, &pr);
+  ls->sent_at_stop = pr.sent;
   engine_request_stop(ls->e);
   engine_request_stop(ls->e); /* a copy of the signal: nothing more */
   uv_close((uv_handle_t *)a, NULL);
@@ -708,9 +712,10 @@ static void before_poll(uv_prepare_t *p)
 }
 
 /* A stop signal that wakes the loop in the same turn as answers already in: the answers
- * count (the checks are done), where an immediate engine_stop
- * threw them away with the probes in flight (a group kill under valgrind: 0 of 20 checks
- * that had answered). */
+ * count (the checks are done), where an immediate engine_stop threw them away with the
+ * probes in flight (a group kill under valgrind: 0 of 20 checks that had answered). Nothing
+ * new starts once the stop is asked, though the answers free slots (--per-host 2, four
+ * checks: the last two are never sent). */
 static void test_stop_keeps_delivered(void **state)
 {
   (void)state;
@@ -719,19 +724,23 @@ static void test_stop_keeps_delivered(void **state)
   struct server srv;
   server_start(&loop, &srv);
   unsigned open = (unsigned)srv.port;
-  unsigned closed = open > 1024 ? open - 1 : open + 1;
+  /* the plan probes in port order: the open port and one closed go out first */
+  unsigned closed = open + 1, later = open + 2, last = open + 3; /* very likely closed */
   struct port_item items[] = {
       {UC_TCP, (uint16_t)open, (uint16_t)open, false},
       {UC_TCP, (uint16_t)closed, (uint16_t)closed, false},
+      {UC_TCP, (uint16_t)later, (uint16_t)later, false},
+      {UC_TCP, (uint16_t)last, (uint16_t)last, false},
   };
   struct topology t;
   struct plan p;
   struct uc_err err;
   assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
-  assert_int_equal(plan_from_ports(&p, &t, items, 2, "sfb2015", &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, 4, "sfb2015", &err), 0);
   struct scan_conf conf;
   conf_for_tests(&conf);
   conf.timeout_ms = 5000;
+  conf.per_host = 2;
   struct engine *e = engine_new(&loop, &p, &conf);
   struct late_stop ls = {.e = e, .total = 2};
   uv_async_init(&loop, &ls.wake, on_late_wake);
@@ -752,6 +761,12 @@ static void test_stop_keeps_delivered(void **state)
   c = check_on(&p, closed, false);
   assert_true(c->res.done);
   assert_int_equal(c->res.state, UC_ST_CLOSED);
+  struct engine_progress pr;
+  engine_progress(e, &pr);
+  assert_int_equal(ls.sent_at_stop, 2);
+  assert_int_equal(pr.sent, 2); /* the freed slots took nothing new */
+  assert_false(check_on(&p, later, false)->res.done);
+  assert_false(check_on(&p, last, false)->res.done);
   engine_free(e);
   server_stop(&srv);
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -836,15 +851,80 @@ static void test_session_cap(void **state)
   topo_free(&t);
 }
 
+struct asked_stop {
+  struct engine *e;
+  uint64_t sent_at_stop, sent_after_pump;
+};
+
+/* Before the first poll: a stop is asked, then something in the same turn pumps (a UDP
+ * answer, a capture batch, the connect sweep's results all do, in the poll phase). */
+static void ask_then_pump(uv_prepare_t *p)
+{
+  struct asked_stop *as = p->data;
+  struct engine_progress pr;
+  engine_progress(as->e, &pr);
+  if (pr.sent == 0)
+    return;
+  as->sent_at_stop = pr.sent;
+  engine_request_stop(as->e);
+  uv_timer_stop(&as->e->pump_timer); /* as when the pump's yield timer has fired */
+  as->e->pump_timer_armed = false;
+  engine_pump(as->e);
+  engine_progress(as->e, &pr);
+  as->sent_after_pump = pr.sent;
+  uv_close((uv_handle_t *)p, NULL);
+}
+
+/* Between engine_request_stop and the stop itself nothing new goes out: a swept UDP port
+ * sent then would be called open|filtered at once, with no time to answer. */
+static void test_nothing_new_after_stop_asked(void **state)
+{
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct port_item items[] = {{UC_UDP, 20000, 29999, true}};
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, 1, "sfb2015", &err), 0);
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  struct engine *e = engine_new(&loop, &p, &conf);
+  struct asked_stop as = {e, 0, 0};
+  uv_prepare_t prep;
+  uv_prepare_init(&loop, &prep);
+  prep.data = &as;
+  uv_prepare_start(&prep, ask_then_pump);
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  assert_true(as.sent_at_stop > 0 && as.sent_at_stop < 10000); /* the pump yielded */
+  assert_int_equal(as.sent_after_pump, as.sent_at_stop);
+  assert_false(engine_complete(e));
+  engine_finalize(e);
+  engine_free(e);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_open_closed_range),     cmocka_unit_test(test_stop_in_flight),
-      cmocka_unit_test(test_tls_deadline),          cmocka_unit_test(test_sni_refused_reconnects),
-      cmocka_unit_test(test_reset_with_last_bytes), cmocka_unit_test(test_udp_refused_rtt),
-      cmocka_unit_test(test_stop_partial_range),    cmocka_unit_test(test_deadline_from_now),
-      cmocka_unit_test(test_pump_yields),           cmocka_unit_test(test_stop_keeps_delivered),
+      cmocka_unit_test(test_open_closed_range),
+      cmocka_unit_test(test_stop_in_flight),
+      cmocka_unit_test(test_tls_deadline),
+      cmocka_unit_test(test_sni_refused_reconnects),
+      cmocka_unit_test(test_reset_with_last_bytes),
+      cmocka_unit_test(test_udp_refused_rtt),
+      cmocka_unit_test(test_stop_partial_range),
+      cmocka_unit_test(test_deadline_from_now),
+      cmocka_unit_test(test_pump_yields),
+      cmocka_unit_test(test_stop_keeps_delivered),
       cmocka_unit_test(test_session_cap),
+      cmocka_unit_test(test_nothing_new_after_stop_asked),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }

@@ -493,16 +493,16 @@ static void test_engine_against_listener(void **state)
 
   struct plan_check *c = check_at(h, b, UC_TCP, false);
   if (c->res.verdict != UC_PASS)
-    fail_msg("%u/tcp: %s: %s", b, uc_verdict_name(c->res.verdict), c->res.reason);
-  assert_non_null(strstr(c->res.reason, "client certificate requested"));
+    fail_msg("%u/tcp: %s: %s", b, uc_verdict_name(c->res.verdict), check_reason(&c->res));
+  assert_non_null(strstr(check_reason(&c->res), "client certificate requested"));
   c = check_at(h, b + 1, UC_TCP, false);
   if (c->res.verdict != UC_WARN)
-    fail_msg("%u/tcp: %s: %s", b + 1, uc_verdict_name(c->res.verdict), c->res.reason);
-  assert_non_null(strstr(c->res.reason, "expired"));
+    fail_msg("%u/tcp: %s: %s", b + 1, uc_verdict_name(c->res.verdict), check_reason(&c->res));
+  assert_non_null(strstr(check_reason(&c->res), "expired"));
   for (unsigned p = b + 2; p <= b + 5; p++) {
     c = check_at(h, p, UC_TCP, false);
     if (c->res.verdict != UC_PASS)
-      fail_msg("%u/tcp: %s: %s", p, uc_verdict_name(c->res.verdict), c->res.reason);
+      fail_msg("%u/tcp: %s: %s", p, uc_verdict_name(c->res.verdict), check_reason(&c->res));
   }
   c = check_at(h, b + 6, UC_UDP, false);
   assert_int_equal(c->res.verdict, UC_PASS);

@@ -236,7 +236,7 @@ static void test_verdicts(void **state)
     if (a.res.verdict != adhoc[i].want)
       fail_msg("ad hoc case %zu: %s, want %s", i, uc_verdict_name(a.res.verdict),
                uc_verdict_name(adhoc[i].want));
-    assert_string_equal(a.res.reason, "why"); /* what was seen, unchanged */
+    assert_string_equal(check_reason(&a.res), "why"); /* what was seen, unchanged */
     check_result_clear(&a.res);
   }
   struct plan_check c = single(UC_P_TCP, UC_ST_NONE, UC_OUT_NONE, false);
@@ -244,7 +244,7 @@ static void test_verdicts(void **state)
   c.skip_reason = (char *)"outbound"; /* a test check, not plan_free'd */
   verdict_decide(&c);
   assert_int_equal(c.res.verdict, UC_SKIP);
-  assert_string_equal(c.res.reason, "outbound");
+  assert_string_equal(check_reason(&c.res), "outbound");
   check_result_clear(&c.res);
 }
 
@@ -265,9 +265,9 @@ static void range_case(enum uc_transport t, uint32_t open, uint32_t closed, uint
   rr.silent = silent;
   rr.probed = open + closed + filtered + silent;
   verdict_decide(&c);
-  if (c.res.verdict != want || !strstr(c.res.reason, needle))
+  if (c.res.verdict != want || !strstr(check_reason(&c.res), needle))
     fail_msg("range %u/%u/%u/%u: %s '%s'", open, closed, filtered, silent,
-             uc_verdict_name(c.res.verdict), c.res.reason);
+             uc_verdict_name(c.res.verdict), check_reason(&c.res));
   check_result_clear(&c.res);
 }
 
@@ -299,9 +299,9 @@ static void partial_case(uint32_t open, uint32_t closed, uint32_t filtered, bool
   rr.filtered = filtered;
   rr.probed = open + closed + filtered;
   verdict_decide(&c);
-  if (c.res.verdict != want || c.res.state != want_state || !strstr(c.res.reason, needle))
+  if (c.res.verdict != want || c.res.state != want_state || !strstr(check_reason(&c.res), needle))
     fail_msg("partial range %u/%u/%u: %s %s '%s'", open, closed, filtered,
-             uc_verdict_name(c.res.verdict), uc_state_name(c.res.state), c.res.reason);
+             uc_verdict_name(c.res.verdict), uc_state_name(c.res.state), check_reason(&c.res));
   check_result_clear(&c.res);
 }
 
