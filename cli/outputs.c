@@ -135,17 +135,14 @@ static int fill_report(atomic_put_fn put, void *sink, void *arg)
   return put("\n", 1, sink);
 }
 
-static int put_stdout(const char *piece, size_t len, void *arg)
-{
-  (void)arg;
-  return fwrite(piece, 1, len, stdout) == len ? 0 : -1;
-}
-
 int scan_output_emit_plan(const struct scan_output *out, const struct plan *plan,
                           const struct report_meta *meta)
 {
   const char *fmt = stdout_format(out);
-  if (out->prom_file || out->push_url || (fmt && strcmp(fmt, "json") != 0)) {
+  /* Streamed: --out alone (cron, CI, the thousand-host scans). Standard output keeps the
+   * whole text in one write: a stdout nobody reads must block where a second Ctrl-C ends it
+   * (under valgrind a SIGINT did not end a write of the streamed pieces). */
+  if (out->prom_file || out->push_url || fmt) {
     json_t *rep = report_json(plan, meta);
     if (!rep) {
       fprintf(stderr, "ucscan: out of memory writing the report\n");
@@ -167,12 +164,6 @@ int scan_output_emit_plan(const struct scan_output *out, const struct plan *plan
       fprintf(stderr, "ucscan: %s\n", msg);
       rc = -1;
     }
-  }
-  if (fmt &&
-      (report_json_stream(plan, meta, put_stdout, NULL) != 0 || put_stdout("\n", 1, NULL) != 0) &&
-      !ferror(stdout)) {
-    fprintf(stderr, "ucscan: out of memory writing the report\n");
-    rc = -1;
   }
   if (fflush(stdout) != 0 || ferror(stdout)) {
     fprintf(stderr, "ucscan: cannot write to standard output\n");

@@ -37,10 +37,10 @@ bool scan_output_format_known(const char *fmt);
  * not be written (each failure said on stderr; the others are still written). */
 int scan_output_emit(const struct scan_output *out, const json_t *rep);
 
-/* scan_output_emit(out, report_json(plan, meta)), the same bytes everywhere; when JSON is all
- * that is asked for (--out, JSON on stdout; no --prom, --push or other --format), written
- * one host at a time (report_json_stream) without the document, whose size grows with the
- * checks (a 1,000-host scan's document and text took 100 MB). */
+/* scan_output_emit(out, report_json(plan, meta)), the same bytes everywhere; when --out is the
+ * only output (nothing on stdout, no --prom, no --push), written one host at a time
+ * (report_json_stream) without the document, whose size grows with the checks (a 1,000-host
+ * scan's document and text took 100 MB). */
 struct plan;
 struct report_meta;
 int scan_output_emit_plan(const struct scan_output *out, const struct plan *plan,
