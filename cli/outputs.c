@@ -23,6 +23,13 @@ bool scan_output_format_known(const char *fmt)
   return false;
 }
 
+static void say_err(const struct uc_err *err)
+{
+  char msg[800];
+  uc_err_format(err, msg, sizeof(msg));
+  fprintf(stderr, "ucscan: %s\n", msg);
+}
+
 static int write_file(const char *path, const char *text, size_t len, bool newline)
 {
   struct uc_err err;
@@ -37,11 +44,8 @@ static int write_file(const char *path, const char *text, size_t len, bool newli
   file[len] = '\0';
   int rc = atomic_write(path, file, len, &err);
   free(file);
-  if (rc < 0) {
-    char msg[800];
-    uc_err_format(&err, msg, sizeof(msg));
-    fprintf(stderr, "ucscan: %s\n", msg);
-  }
+  if (rc < 0)
+    say_err(&err);
   return rc;
 }
 
@@ -159,15 +163,9 @@ int scan_output_emit_plan(const struct scan_output *out, const struct plan *plan
     struct uc_err err;
     out_ok = atomic_write_fill(out->out_file, fill_report, &pr, &err) == 0;
     if (!out_ok) {
-      char msg[800];
-      uc_err_format(&err, msg, sizeof(msg));
-      fprintf(stderr, "ucscan: %s\n", msg);
+      say_err(&err);
       rc = -1;
     }
-  }
-  if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "ucscan: cannot write to standard output\n");
-    rc = -1;
   }
   if (out_ok)
     fprintf(stderr, "ucscan: report written to %s\n", out->out_file);

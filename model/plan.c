@@ -191,15 +191,22 @@ static void vantage_list(unsigned from, char *buf, size_t cap)
     snprintf(buf + used, cap - used, " (--from %s)", names);
 }
 
-void check_reason_set(struct check_result *res, const char *fmt, ...)
+/* Replaces *slot with the formatted text, cut at UC_REASON_MAX; NULL when memory ran out (no
+ * reason, never a stale one). */
+static void set_text(char **slot, const char *fmt, va_list ap)
 {
   char buf[UC_REASON_MAX];
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  free(*slot);
+  *slot = strdup(buf);
+}
+
+void check_reason_set(struct check_result *res, const char *fmt, ...)
+{
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof(buf), fmt, ap);
+  set_text(&res->reason, fmt, ap);
   va_end(ap);
-  free(res->reason);
-  res->reason = strdup(buf); /* NULL (no memory): no reason, never a stale one */
 }
 
 const char *check_reason(const struct check_result *res)
@@ -220,13 +227,10 @@ static void set_skip(struct plan_check *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void set_skip(struct plan_check *c, const char *fmt, ...)
 {
-  char buf[UC_REASON_MAX];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof(buf), fmt, ap);
+  set_text(&c->skip_reason, fmt, ap);
   va_end(ap);
-  free(c->skip_reason);
-  c->skip_reason = strdup(buf);
 }
 
 static void skip_unaddressed(struct plan_check *c, const struct plan_target *tg)
