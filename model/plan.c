@@ -194,6 +194,9 @@ static void vantage_list(unsigned from, char *buf, size_t cap)
 /* Replaces *slot with the formatted text, cut at UC_REASON_MAX; NULL when memory ran out (no
  * reason, never a stale one). */
 static void set_text(char **slot, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void set_text(char **slot, const char *fmt, va_list ap)
 {
   char buf[UC_REASON_MAX];
   vsnprintf(buf, sizeof(buf), fmt, ap);
