@@ -385,6 +385,9 @@ static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_
                          .max_sessions = e->max_sessions};
   uint64_t now = uv_hrtime();
   *wait_ms = 0;
+  if (!e->sockless && v.inflight >= v.max_inflight)
+    return NULL; /* every target's work needs a socket and none is free: no need to look at
+                    each (a 1,000-host scan spent an eighth of its CPU finding that out) */
   for (size_t k = 0; k < e->nhosts; k++) {
     size_t i = (e->rr + k) % e->nhosts;
     struct host_sched *hs = &e->hosts[i];
@@ -713,6 +716,8 @@ static void begin_probing(struct engine *e)
   }
   sweep_setup(e);
   tcpsweep_setup(e);
+  for (size_t i = 0; i < e->nhosts; i++)
+    e->sockless |= e->hosts[i].syn || e->hosts[i].udp_state;
   e->probing = true;
   engine_pump(e);
 }

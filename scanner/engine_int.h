@@ -141,9 +141,11 @@ struct engine {
   struct uc_count sessions; /* of them, those with a TLS session or an application exchange
                                (workq_session), at most max_sessions */
   unsigned max_sessions;
-  struct backoff bo;     /* the cap on attempts holding a socket: configured (capped by
-                            the fd limit), lowered on local resource errors (workq.h) */
-  struct ratelimit rl;   /* --max-rate: new probes per second, all targets */
+  bool sockless;       /* some target may have work that holds no socket (raw SYN, swept UDP port):
+                          set when probing starts; pick() stops at a full socket budget without it */
+  struct backoff bo;   /* the cap on attempts holding a socket: configured (capped by
+                          the fd limit), lowered on local resource errors (workq.h) */
+  struct ratelimit rl; /* --max-rate: new probes per second, all targets */
   uv_timer_t pump_timer; /* rate cap and resource back-off */
   bool pump_timer_armed;
   uv_check_t stop_check; /* engine_request_stop: the stop, after this turn's answers */
