@@ -99,6 +99,16 @@ static void cancel(struct attempt *a)
   close_all((struct tcp_attempt *)a);
 }
 
+/* Report *r (its evidence handed over) and close. */
+static void finish_with(struct tcp_attempt *ta, struct attempt_result *r)
+{
+  if (!ta->a.reported)
+    engine_attempt_done(&ta->a, r);
+  else
+    json_decref(r->evidence);
+  close_all(ta);
+}
+
 /* Report and close. `evidence` is handed over. */
 static void finish(struct tcp_attempt *ta, enum attempt_status st, enum uc_state state,
                    enum uc_outcome oc, json_t *evidence, const char *fmt, ...)
@@ -117,11 +127,7 @@ static void finish(struct tcp_attempt *ta, enum attempt_status st, enum uc_state
   va_start(ap, fmt);
   vsnprintf(r.reason, sizeof(r.reason), fmt, ap);
   va_end(ap);
-  if (!ta->a.reported)
-    engine_attempt_done(&ta->a, &r);
-  else
-    json_decref(evidence);
-  close_all(ta);
+  finish_with(ta, &r);
 }
 
 static double elapsed_ms(const struct tcp_attempt *ta)
@@ -610,11 +616,7 @@ static bool finish_from_capture(struct tcp_attempt *ta, int status)
     return false;
   r.rtt_ms = ta->rtt_ms;
   capture_rtt(ta, &r.rtt_ms, &r.rtt_kernel);
-  if (!ta->a.reported)
-    engine_attempt_done(&ta->a, &r);
-  else
-    json_decref(r.evidence);
-  close_all(ta);
+  finish_with(ta, &r);
   return true;
 }
 
@@ -643,11 +645,7 @@ static bool finish_from_errqueue(struct tcp_attempt *ta)
   r.evidence = json_pack("{s:o}", "icmp", icmp_evidence(&ii));
   r.has_icmp = true;
   r.icmp = ii;
-  if (!ta->a.reported)
-    engine_attempt_done(&ta->a, &r);
-  else
-    json_decref(r.evidence);
-  close_all(ta);
+  finish_with(ta, &r);
   return true;
 }
 
@@ -703,8 +701,7 @@ static void on_connect(uv_connect_t *req, int status)
     return;
   if (status != 0 && status != UV_ECONNREFUSED && finish_from_errqueue(ta))
     return;
-  switch (status) {
-  case 0: {
+  if (status == 0) {
     ta->established = true;
     /* deadlines adapt to what the loop sees (its own delays included); the report gets the
      * network's round trip */
@@ -717,30 +714,13 @@ static void on_connect(uv_connect_t *req, int status)
     after_connect(ta);
     return;
   }
-  case UV_ECONNREFUSED:
+  if (status == UV_ECONNREFUSED) {
     rtt_sample(&ta->a.hs->rtt, ta->rtt_ms);
     capture_rtt(ta, &ta->rtt_ms, &ta->rtt_kernel);
-    finish(ta, ATT_FINAL, UC_ST_CLOSED, UC_OUT_NONE, NULL, "connection refused (RST)");
-    return;
-  case UV_EHOSTUNREACH:
-    finish(ta, ATT_FINAL, UC_ST_UNREACHABLE, UC_OUT_NONE, NULL,
-           "host unreachable or administratively prohibited (EHOSTUNREACH)");
-    return;
-  case UV_ENETUNREACH:
-    finish(ta, ATT_FINAL, UC_ST_UNREACHABLE, UC_OUT_NONE, NULL, "network unreachable");
-    return;
-  case UV_ETIMEDOUT:
-    finish(ta, ATT_NO_ANSWER, UC_ST_FILTERED, UC_OUT_NONE, NULL,
-           "no answer to %u connection attempts", ta->a.w.attempt + 1);
-    return;
-  default:
-    if (engine_is_resource_error(status)) {
-      finish(ta, ATT_RESOURCE, UC_ST_ERROR, UC_OUT_NONE, NULL, "%s", uv_strerror(status));
-      return;
-    }
-    finish(ta, ATT_FINAL, UC_ST_ERROR, UC_OUT_NONE, NULL, "connect failed: %s",
-           uv_strerror(status));
   }
+  struct attempt_result r = {.rtt_ms = ta->rtt_ms, .rtt_kernel = ta->rtt_kernel};
+  engine_connect_failure(status, ta->a.w.attempt + 1, &r);
+  finish_with(ta, &r);
 }
 
 /* The refused connection is closed: open the next one (same attempt, same deadlines). */

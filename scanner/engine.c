@@ -34,6 +34,40 @@ bool engine_is_resource_error(int uv_err)
          uv_err == UV_EADDRNOTAVAIL || uv_err == UV_EAGAIN || uv_err == UV_ENOMEM;
 }
 
+void engine_connect_failure(int status, unsigned attempts, struct attempt_result *r)
+{
+  r->status = ATT_FINAL;
+  switch (status) {
+  case UV_ECONNREFUSED:
+    r->state = UC_ST_CLOSED;
+    snprintf(r->reason, sizeof(r->reason), "connection refused (RST)");
+    return;
+  case UV_EHOSTUNREACH:
+    r->state = UC_ST_UNREACHABLE;
+    snprintf(r->reason, sizeof(r->reason),
+             "host unreachable or administratively prohibited (EHOSTUNREACH)");
+    return;
+  case UV_ENETUNREACH:
+    r->state = UC_ST_UNREACHABLE;
+    snprintf(r->reason, sizeof(r->reason), "network unreachable");
+    return;
+  case UV_ETIMEDOUT:
+    r->status = ATT_NO_ANSWER;
+    r->state = UC_ST_FILTERED;
+    snprintf(r->reason, sizeof(r->reason), "no answer to %u connection attempts", attempts);
+    return;
+  default:
+    r->state = UC_ST_ERROR;
+    if (engine_is_resource_error(status)) {
+      r->status = ATT_RESOURCE;
+      r->sys_err = status;
+      snprintf(r->reason, sizeof(r->reason), "%s", uv_strerror(status));
+      return;
+    }
+    snprintf(r->reason, sizeof(r->reason), "connect failed: %s", uv_strerror(status));
+  }
+}
+
 void engine_random(uint8_t out[32])
 {
   if (RAND_bytes(out, 32) != 1) {
@@ -457,8 +491,10 @@ void engine_pump(struct engine *e)
     }
     if (!w.check && w.transport == UC_TCP && hs->syn && syn_start(e, hs, &w))
       continue;
-    if (!w.check && w.transport == UC_TCP && hs->tsweep && tcpsweep_start(e, hs, &w))
+    if (w.transport == UC_TCP && hs->tsweep && tcpsweep_start(e, hs, &w)) {
+      workq_backoff_started(&e->bo); /* a socket could be had */
       continue;
+    }
     if (!w.check && w.transport == UC_UDP && sweep_start(e, hs, &w))
       continue;
     int rc = w.transport == UC_TCP ? attempt_tcp_start(e, hs, &w) : attempt_udp_start(e, hs, &w);

@@ -69,7 +69,8 @@ struct host_sched {
   uint32_t syn_len;
   struct host_ttl ttl;     /* TTLs of the host's SYN-ACKs and RSTs (evidence.c) */
   uint8_t range_icmp_full; /* bit per transport: every range check has its first ICMP */
-  bool tsweep;             /* its TCP span ports go through the connect sweep (tcp_sweep.h) */
+  bool tsweep; /* its TCP span ports (unless raw SYNs take them) and its plain single TCP
+                  checks go through the connect sweep (tcp_sweep.h) */
 };
 
 /* A UDP span port's two bits in udp_state. */
@@ -206,6 +207,10 @@ void engine_handle_closed(struct engine *e);
 /* 32 random bytes for probe modules (transaction ids, nonces). */
 void engine_random(uint8_t out[32]);
 bool engine_is_resource_error(int uv_err);
+/* A connect that failed with libuv status `status` (not 0), as a result: status, state and
+ * reason, the rest left as *r had it. attempt_tcp.c and the connect sweep (tcp_sweep.c) word
+ * the same failure alike. `attempts`: connects made for this check so far, this one included. */
+void engine_connect_failure(int status, unsigned attempts, struct attempt_result *r);
 /* The --source address for a socket of `family` (port 0). Returns 1 with *out filled, 0 when
  * no --source was given, or UV_EAFNOSUPPORT when --source is of the other family. */
 int engine_source_for(const struct engine *e, int family, struct sockaddr_storage *out,

@@ -1,5 +1,5 @@
-/* scanner/tcp_sweep.c - TCP range ports by connect(): the loop thread's half (the contract and
- * the how are in tcp_sweep.h; the workers' half is tcp_sweep_worker.c). */
+/* scanner/tcp_sweep.c - TCP range ports and plain single checks by connect(): the loop thread's
+ * half (the contract and the how are in tcp_sweep.h; the workers' half is tcp_sweep_worker.c). */
 #include "scanner/tcp_sweep.h"
 
 #include <errno.h>
@@ -19,7 +19,10 @@ enum { SLOT_SPARE, SLOT_IDLE, SLOT_ACTIVE };
 
 struct tsw_slot {
   int fd;
-  uint32_t host; /* index in e->hosts, while active */
+  uint32_t host;            /* index in e->hosts, while active */
+  struct plan_check *check; /* a single check's port, or NULL for a span port */
+  uint64_t start_ns;        /* handed out (uv_hrtime): the capture's answers are newer */
+  uint32_t deadline_ms;
   uint16_t port;
   uint8_t attempt;
   uint8_t state;
@@ -92,11 +95,9 @@ static bool take_socket(struct engine *e, struct tcp_sweep *s, int family, uint3
   if (fd < 0)
     return false;
   int one = 1;
-  /* ICMP errors about our SYNs are queued on the socket (the worker reads them) */
-  if (family == AF_INET)
-    setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
-  else
-    setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof(one));
+  /* ICMP errors about our SYNs are queued on the socket, with their receive time (the worker
+   * reads them) */
+  evidence_socket_opts(fd, family);
   /* --source: the address is kept across reconnects; each connect() picks the port */
   if (has_src && (setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)),
                   bind(fd, (struct sockaddr *)&src, srclen) != 0)) {
@@ -143,19 +144,84 @@ static void update_ref(struct tcp_sweep *s)
 
 /* --- outcomes --- */
 
+/* The libuv status a connect with this outcome would have ended with. */
+static int connect_status(const struct tsw_result *r)
+{
+  if (r->status == TSW_NO_ANSWER)
+    return UV_ETIMEDOUT;
+  if (r->state == UC_ST_OPEN)
+    return 0;
+  if (r->sys_err)
+    return r->sys_err;
+  return r->state == UC_ST_CLOSED ? UV_ECONNREFUSED : UV_EHOSTUNREACH; /* an ICMP error */
+}
+
+/* A single check's connect, worded and evidenced as attempt_tcp.c does a plain connect: what
+ * the capture saw of it first (an ICMP error; the TTL and time of its RST or SYN-ACK), then
+ * the socket's word; the round trip the kernel's where it has one (TCP_INFO, the ICMP error's
+ * or the capture's receive time), else the worker's. */
+static void single_result(struct attempt *a, const struct tsw_slot *sl, const struct tsw_result *r,
+                          struct attempt_result *ar)
+{
+  int status = connect_status(r);
+  bool captured = evidence_connect(a, r->lport, status, ar);
+  if (!captured) {
+    memset(ar, 0, sizeof(*ar));
+    if (r->has_icmp) {
+      ar->status = ATT_FINAL;
+      ar->state = (enum uc_state)r->state;
+      icmp_reason(&r->icmp, ar->reason, sizeof(ar->reason));
+      ar->evidence = json_pack("{s:o}", "icmp", icmp_evidence(&r->icmp));
+      ar->has_icmp = true;
+      ar->icmp = r->icmp;
+    } else if (status == 0) {
+      ar->status = ATT_FINAL;
+      ar->state = UC_ST_OPEN;
+      snprintf(ar->reason, sizeof(ar->reason), "TCP connection accepted");
+    } else {
+      engine_connect_failure(status, sl->attempt + 1u, ar);
+      if (status == UV_ETIMEDOUT)
+        snprintf(ar->reason, sizeof(ar->reason),
+                 "no answer to %u connection attempts (last waited %u ms)", sl->attempt + 1u,
+                 sl->deadline_ms);
+    }
+  }
+  /* the round trip as attempt_tcp.c takes it: none for silence; else the kernel's where it
+   * has one, or the time from the connect to the worker's look (an upper bound) */
+  ar->rtt_kernel = false;
+  ar->rtt_ms = ar->status == ATT_NO_ANSWER && !captured ? -1 : r->elapsed_ms;
+  if (captured || status == UV_ECONNREFUSED) {
+    if (a->answer_rx_ns > 0 && r->sent_rt_ns > 0 && a->answer_rx_ns >= r->sent_rt_ns) {
+      ar->rtt_ms = (double)(a->answer_rx_ns - r->sent_rt_ns) / 1e6;
+      ar->rtt_kernel = true;
+    }
+  } else if ((status == 0 || r->has_icmp) && r->kernel_rtt_ms >= 0 &&
+             (ar->rtt_ms < 0 || r->kernel_rtt_ms <= ar->rtt_ms)) {
+    ar->rtt_ms = r->kernel_rtt_ms; /* TCP_INFO, or the ICMP error's receive timestamp */
+    ar->rtt_kernel = true;
+  }
+}
+
 /* Slot i is back from its worker: the socket waits for another port, the engine records the
  * outcome (nothing after a stop). */
 static void outcome(struct engine *e, struct tcp_sweep *s, const struct tsw_result *r)
 {
   if (r->slot >= s->nslots || s->slot[r->slot].state != SLOT_ACTIVE)
     return;
-  struct tsw_slot *sl = &s->slot[r->slot];
+  struct tsw_slot done = s->slot[r->slot]; /* the slot may take another port from here on */
+  const struct tsw_slot *sl = &done;
   struct host_sched *hs = &e->hosts[sl->host];
   s->active--;
   to_idle(s, r->slot);
   if (r->status != TSW_CANCELLED) {
     if (r->rtt_ms >= 0)
       rtt_sample(&hs->rtt, r->rtt_ms);
+    struct attempt a = {
+        .eng = e,
+        .hs = hs,
+        .w = {.check = sl->check, .port = sl->port, .transport = UC_TCP, .attempt = sl->attempt},
+        .start_ns = sl->start_ns,
+        .answer_ttl = -1};
     struct attempt_result ar = {.status = r->status == TSW_NO_ANSWER  ? ATT_NO_ANSWER
                                           : r->status == TSW_RESOURCE ? ATT_RESOURCE
                                                                       : ATT_FINAL,
@@ -164,10 +230,8 @@ static void outcome(struct engine *e, struct tcp_sweep *s, const struct tsw_resu
                                 .sys_err = r->sys_err,
                                 .has_icmp = r->has_icmp,
                                 .icmp = r->icmp};
-    struct attempt a = {.eng = e,
-                        .hs = hs,
-                        .w = {.port = sl->port, .transport = UC_TCP, .attempt = sl->attempt},
-                        .answer_ttl = -1};
+    if (sl->check && r->status != TSW_RESOURCE)
+      single_result(&a, sl, r, &ar);
     engine_attempt_done(&a, &ar);
   }
   uc_count_dec(&e->inflight);
@@ -190,10 +254,21 @@ static void on_async(uv_async_t *h)
 
 /* --- the engine's side --- */
 
-static bool has_tcp_spans(const struct host_sched *hs)
+/* A single check that is a plain connect (no TLS, no application exchange). */
+static bool plain_connect(const struct plan_check *c)
 {
-  for (size_t k = 0; k < hs->tg->nspans; k++)
+  return c->transport == UC_TCP && c->proto && !c->proto->tls && !c->proto->app;
+}
+
+/* Whether hs has work for the sweep: TCP span ports (unless raw SYNs take them), or single
+ * checks that are plain connects. */
+static bool sweepable(const struct host_sched *hs)
+{
+  for (size_t k = 0; k < hs->tg->nspans && !hs->syn; k++)
     if (hs->tg->spans[k].transport == UC_TCP)
+      return true;
+  for (size_t k = 0; k < hs->nchecks; k++)
+    if (hs->checks[k].probe && !hs->checks[k].is_range && plain_connect(&hs->checks[k]))
       return true;
   return false;
 }
@@ -209,7 +284,7 @@ void tcpsweep_setup(struct engine *e)
   struct tcp_sweep *s = &e->tsweep;
   bool any = false;
   for (size_t i = 0; i < e->nhosts && !any; i++)
-    any = e->hosts[i].ready && !e->hosts[i].syn && has_tcp_spans(&e->hosts[i]);
+    any = e->hosts[i].ready && sweepable(&e->hosts[i]);
   struct rlimit rl;
   if (!any || s->open || getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < TSW_MIN_FILES)
     return;
@@ -223,17 +298,18 @@ void tcpsweep_setup(struct engine *e)
     if (!(s->worker[s->nworkers] = tsw_worker_start(&s->async, BATCH)))
       break;
   if (!s->nworkers)
-    return; /* the ranges go port by port, attempt_tcp.c */
+    return; /* ranges and single checks go port by port, attempt_tcp.c */
   for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
-    hs->tsweep = hs->ready && !hs->failed && !hs->syn && has_tcp_spans(hs);
+    hs->tsweep = hs->ready && !hs->failed && sweepable(hs);
   }
 }
 
 bool tcpsweep_start(struct engine *e, struct host_sched *hs, const struct work *w)
 {
   struct tcp_sweep *s = &e->tsweep;
-  if (!s->nworkers || !hs->tsweep || w->check || w->transport != UC_TCP || e->stopping)
+  if (!s->nworkers || !hs->tsweep || w->transport != UC_TCP || e->stopping ||
+      (w->check ? !plain_connect(w->check) : hs->syn))
     return false;
   struct tsw_request q = {.dst.sa.sa_family = AF_UNSPEC};
   int family = hs->tg->addr.ss_family;
@@ -265,9 +341,13 @@ bool tcpsweep_start(struct engine *e, struct host_sched *hs, const struct work *
   q.slot = i;
   q.fd = sl->fd;
   q.deadline_ms = rtt_deadline_ms(&hs->rtt, w->attempt, c->min_rto_ms, c->timeout_ms);
+  q.detail = w->check != NULL;
   st->v[st->n++] = q;
   sl->state = SLOT_ACTIVE;
   sl->host = (uint32_t)(hs - e->hosts);
+  sl->check = w->check;
+  sl->start_ns = uv_hrtime();
+  sl->deadline_ms = q.deadline_ms;
   sl->port = w->port;
   sl->attempt = (uint8_t)(w->attempt < 255 ? w->attempt : 255);
   s->active++;
@@ -338,6 +418,8 @@ void tcpsweep_close(struct engine *e)
 
 bool tcpsweep_owns_answer(const struct host_sched *hs, uint16_t port)
 {
+  if (hs->syn)
+    return false; /* its span ports are raw SYNs' (engine_syn.c) */
   bool in_span = false;
   for (size_t k = 0; k < hs->tg->nspans && !in_span; k++) {
     const struct plan_span *sp = &hs->tg->spans[k];

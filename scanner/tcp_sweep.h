@@ -1,6 +1,8 @@
-/* scanner/tcp_sweep.h - TCP range ports by connect(), without a libuv handle, a timer or an
- * allocation per port (issue 15): what an unprivileged scan (or --tcp-method connect) does
- * where engine_syn.c sends raw SYNs.
+/* scanner/tcp_sweep.h - TCP range ports, and single checks that are a plain connect, by
+ * connect() without a libuv handle, a timer or an allocation per port (issue 15): what an
+ * unprivileged scan (or --tcp-method connect) does with ranges where engine_syn.c sends raw
+ * SYNs, and what every scan does with a plain single check (1,000 hosts x 27 such ports made
+ * a libuv handle, a timer and an attempt each).
  *
  * How: the loop thread keeps a pool of plain non-blocking sockets and hands each, one port at
  * a time, to one of a few worker threads (tcp_sweep_worker.h: one per core, at most
@@ -18,11 +20,14 @@
  *
  * Contract with the engine (engine.c calls these, from the loop thread only):
  *   tcpsweep_setup(e)      after resolution and syn_setup(): marks hs->tsweep on every ready
- *                          target with TCP spans and no raw SYN probes, and starts the
- *                          workers. Does nothing (the targets keep attempt_tcp.c) when the
- *                          open-file limit is under TSW_MIN_FILES or no worker starts.
- *   tcpsweep_start(e,hs,w) from engine_pump, for a span port (w->check NULL) of a marked
- *                          target: true when the port was handed to a worker. It then holds
+ *                          target with TCP spans and no raw SYN probes, or with single checks
+ *                          that are a plain connect (a probe_choice with neither TLS nor an
+ *                          application), and starts the workers. Does nothing (the targets
+ *                          keep attempt_tcp.c) when the open-file limit is under
+ *                          TSW_MIN_FILES or no worker starts.
+ *   tcpsweep_start(e,hs,w) from engine_pump, for a span port (w->check NULL; not on a raw SYN
+ *                          target) or a plain single check of a marked target: true when the
+ *                          port was handed to a worker. It then holds
  *                          one of the engine's socket slots (e->inflight, hs->inflight) until
  *                          its outcome; engine_probe_sent() counted it. False when no socket
  *                          could be had (or --source is of the other family): nothing changed,
@@ -34,14 +39,18 @@
  *   tcpsweep_close(e)      engine_free: stops and joins the workers, closes the sockets and
  *                          the uv_async_t (the engine's handle group counts it).
  * Outcomes go through engine_attempt_done() as an attempt's would (retries with their
- * backed-off deadlines, the silent-host rule, resource back-off, results_span_port), with
- * deadlines from rtt_deadline_ms() counted from the port's own connect(); the RTT samples of
- * answered connects are lower bounds (tcp_sweep_worker.h says why that is enough).
+ * backed-off deadlines, the silent-host rule, resource back-off, results_span_port or
+ * results_single), with deadlines from rtt_deadline_ms() counted from the port's own
+ * connect(); the RTT samples of answered connects are lower bounds (tcp_sweep_worker.h says
+ * why that is enough). A single check's result reads as attempt_tcp.c's plain connect: the
+ * same reasons (engine_connect_failure), the capture's ICMP error or RST and its TTL (found by
+ * the connect's local port), the kernel's round trip (TCP_INFO, ICMP receive timestamps).
  *
  *   tcpsweep_owns_answer(hs, port)  true when a captured answer from hs's port belongs to the
- *                          sweep only (a TCP span port of a swept target that no single TCP
- *                          check shares): evidence.c keeps such answers out of its table, where
- *                          nothing would take them. */
+ *                          sweep only (a TCP span port of a swept target without raw SYNs that
+ *                          no single TCP check shares): evidence.c keeps such answers out of
+ *                          its table, where nothing would take them. A single check's answer
+ *                          stays in the table: its outcome looks it up there. */
 #ifndef UC_TCP_SWEEP_H
 #define UC_TCP_SWEEP_H
 
@@ -52,8 +61,9 @@
 #include "scanner/tcp_sweep_worker.h"
 
 #define TSW_MAX_WORKERS 4
-/* Below this open-file limit ranges keep attempt_tcp.c: the workers' epoll sets and eventfds
- * come out of the engine's reserve (engine.c, fd_budget), which is small under a tight limit. */
+/* Below this open-file limit ranges and single checks keep attempt_tcp.c: the workers' epoll sets
+ * and eventfds come out of the engine's reserve (engine.c, fd_budget), which is small under a tight
+ * limit. */
 #define TSW_MIN_FILES 256
 
 struct engine;

@@ -12,6 +12,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/platform.h"
 #include "scanner/engine_int.h" /* evidence_errqueue_any, engine_is_resource_error */
 
 #define WAKE UINT32_MAX /* the eventfd's data in the epoll set */
@@ -22,8 +23,11 @@
 /* A slot as the worker sees it: held from its request to its result. */
 struct wslot {
   bool held;
+  bool detail; /* the request's */
   int fd;
-  uint16_t port; /* destination port, to match queued ICMP errors */
+  uint16_t port;      /* destination port, to match queued ICMP errors */
+  uint16_t lport;     /* detail: the connect's local port */
+  int64_t sent_rt_ns; /* detail: CLOCK_REALTIME at the connect */
   uint32_t heap_pos;
   uint64_t start_ns, deadline_ns;
   socklen_t dst_len;
@@ -205,6 +209,11 @@ static void finish(struct tsw_worker *w, uint32_t i, struct tsw_result *r, bool 
     connect(ws->fd, &un, sizeof(un));
   }
   r->slot = i;
+  if (ws->detail) {
+    r->lport = ws->lport;
+    r->sent_rt_ns = ws->sent_rt_ns;
+    r->elapsed_ms = (double)(uv_hrtime() - ws->start_ns) / 1e6;
+  }
   post(w, r);
 }
 
@@ -240,6 +249,8 @@ static bool icmp_result(const struct wslot *ws, struct tsw_result *r)
     r->state = (uint8_t)st;
     r->has_icmp = true;
     r->icmp = ii;
+    if (ws->detail && rx_ns > 0 && ws->sent_rt_ns > 0 && rx_ns >= ws->sent_rt_ns)
+      r->kernel_rtt_ms = (double)(rx_ns - ws->sent_rt_ns) / 1e6;
     return true;
   }
   return false;
@@ -249,6 +260,7 @@ static bool icmp_result(const struct wslot *ws, struct tsw_result *r)
  * a failed connect. */
 static void errno_result(int err, struct tsw_result *r)
 {
+  r->sys_err = -err;
   switch (err) {
   case ECONNREFUSED:
     r->state = UC_ST_CLOSED;
@@ -262,12 +274,19 @@ static void errno_result(int err, struct tsw_result *r)
     r->state = UC_ST_FILTERED;
     return;
   default:
-    if (engine_is_resource_error(-err)) {
+    if (engine_is_resource_error(-err))
       r->status = TSW_RESOURCE;
-      r->sys_err = -err;
-    }
     r->state = UC_ST_ERROR;
   }
+}
+
+static void result_init(struct tsw_result *r)
+{
+  memset(r, 0, sizeof(*r));
+  r->status = TSW_FINAL;
+  r->rtt_ms = -1;
+  r->kernel_rtt_ms = -1;
+  r->elapsed_ms = -1;
 }
 
 /* How slot i's connect stands. `events`: what epoll said (EPOLLERR: look for an ICMP error).
@@ -280,9 +299,7 @@ static bool judge(struct tsw_worker *w, uint32_t i, uint32_t events, struct tsw_
   /* connect() again on a connecting socket reports how the first one ended, and on a failed
    * one also makes the socket ready for the next (Linux: sock_error, then disconnect) */
   int err = connect(ws->fd, &ws->dst.sa, ws->dst_len) == 0 ? 0 : errno;
-  memset(r, 0, sizeof(*r));
-  r->status = TSW_FINAL;
-  r->rtt_ms = -1;
+  result_init(r);
   *reset = false;
   double ms = w->answer_ns > ws->start_ns ? (double)(w->answer_ns - ws->start_ns) / 1e6 : 0;
   switch (err) {
@@ -290,6 +307,8 @@ static bool judge(struct tsw_worker *w, uint32_t i, uint32_t events, struct tsw_
   case EISCONN:
     r->state = UC_ST_OPEN;
     r->rtt_ms = ms;
+    if (ws->detail)
+      r->kernel_rtt_ms = plat_tcp_rtt_ms(ws->fd); /* TCP_INFO */
     *reset = true;
     return true;
   case ECONNREFUSED:
@@ -331,9 +350,22 @@ static bool hold(struct tsw_worker *w, uint32_t i)
   return true;
 }
 
+/* The port the kernel chose for a connect (the capture keys its answers by it), or 0. */
+static uint16_t local_port(int fd)
+{
+  struct sockaddr_storage a;
+  socklen_t len = sizeof(a);
+  if (getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+    return 0;
+  return ntohs(a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port
+                                       : ((struct sockaddr_in *)&a)->sin_port);
+}
+
 static void start(struct tsw_worker *w, const struct tsw_request *q)
 {
-  struct tsw_result r = {.slot = q->slot, .status = TSW_FINAL, .rtt_ms = -1};
+  struct tsw_result r;
+  result_init(&r);
+  r.slot = q->slot;
   if (!hold(w, q->slot)) {
     r.status = TSW_RESOURCE;
     r.state = UC_ST_ERROR;
@@ -346,6 +378,9 @@ static void start(struct tsw_worker *w, const struct tsw_request *q)
   ws->dst = q->dst;
   ws->dst_len = q->dst_len;
   ws->port = ntohs(q->dst.sa.sa_family == AF_INET6 ? q->dst.v6.sin6_port : q->dst.v4.sin_port);
+  ws->detail = q->detail;
+  ws->lport = 0;
+  ws->sent_rt_ns = q->detail ? evidence_realtime_ns() : 0;
   ws->start_ns = uv_hrtime();
   ws->deadline_ns = ws->start_ns + (uint64_t)q->deadline_ms * 1000000ull;
   if (connect(ws->fd, &ws->dst.sa, ws->dst_len) != 0 && errno != EINPROGRESS) {
@@ -353,6 +388,8 @@ static void start(struct tsw_worker *w, const struct tsw_request *q)
     post(w, &r);
     return;
   }
+  if (ws->detail)
+    ws->lport = local_port(ws->fd);
   ws->held = true;
   if (!heap_push(w, q->slot)) {
     ws->held = false;
@@ -370,7 +407,9 @@ static void cancel_held(struct tsw_worker *w)
 {
   while (w->heap_len) {
     uint32_t i = w->heap[0];
-    struct tsw_result r = {.status = TSW_CANCELLED, .rtt_ms = -1};
+    struct tsw_result r;
+    result_init(&r);
+    r.status = TSW_CANCELLED;
     finish(w, i, &r, true);
   }
 }
@@ -416,10 +455,9 @@ static void expire(struct tsw_worker *w, bool drained)
     struct tsw_result r;
     bool reset = true;
     if (drained || !judge(w, i, EPOLLERR, &r, &reset)) {
-      memset(&r, 0, sizeof(r));
+      result_init(&r);
       r.status = TSW_NO_ANSWER;
       r.state = UC_ST_FILTERED;
-      r.rtt_ms = -1;
       reset = true;
     }
     finish(w, i, &r, reset);
@@ -564,7 +602,9 @@ void tsw_worker_submit(struct tsw_worker *w, const struct tsw_request *r, size_t
                                .status = TSW_RESOURCE,
                                .state = UC_ST_ERROR,
                                .sys_err = UV_ENOMEM,
-                               .rtt_ms = -1};
+                               .rtt_ms = -1,
+                               .kernel_rtt_ms = -1,
+                               .elapsed_ms = -1};
       results_append(&w->out, &res, 1);
     }
   }
@@ -590,7 +630,11 @@ void tsw_worker_cancel(struct tsw_worker *w)
   pthread_mutex_lock(&w->mu);
   /* requests the thread has not taken end here; the ones it holds end there */
   for (size_t k = 0; k < w->inbox.n; k++) {
-    struct tsw_result r = {.slot = w->inbox.v[k].slot, .status = TSW_CANCELLED, .rtt_ms = -1};
+    struct tsw_result r = {.slot = w->inbox.v[k].slot,
+                           .status = TSW_CANCELLED,
+                           .rtt_ms = -1,
+                           .kernel_rtt_ms = -1,
+                           .elapsed_ms = -1};
     results_append(&w->out, &r, 1);
   }
   w->inbox.n = 0;

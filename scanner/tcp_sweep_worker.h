@@ -6,15 +6,15 @@
  * SYN-ACK is processed, all in softirq context before connect() returns). One thread doing
  * the connects is one core, whatever the machine has.
  *
- * Ownership: the loop thread owns the sockets. It makes them (non-blocking, IP_RECVERR, bound
- * to --source), adds each to one worker's epoll set (tsw_worker_epfd), closes them, and hands
- * a worker one port per socket at a time (a request). The worker owns the socket from the
- * request to its result, and only then: it sends the SYN (connect()), waits for epoll or the
- * deadline, asks the socket how the connect ended (connect() again: ECONNREFUSED, EALREADY
- * for still waiting, 0 for accepted), leaves it ready for its next port (connect(AF_UNSPEC)
- * where a connection or a SYN is still pending: an accepted one ends with a RST), and posts
- * the result. Nothing else is shared: requests and results move through vectors under the
- * worker's mutex; the worker wakes on its eventfd, the loop on the uv_async_t it gave.
+ * Ownership: the loop thread owns the sockets. It makes them (non-blocking, IP_RECVERR and
+ * SO_TIMESTAMPNS, bound to --source), adds each to one worker's epoll set (tsw_worker_epfd), closes
+ * them, and hands a worker one port per socket at a time (a request). The worker owns the socket
+ * from the request to its result, and only then: it sends the SYN (connect()), waits for epoll or
+ * the deadline, asks the socket how the connect ended (connect() again: ECONNREFUSED, EALREADY for
+ * still waiting, 0 for accepted), leaves it ready for its next port (connect(AF_UNSPEC) where a
+ * connection or a SYN is still pending: an accepted one ends with a RST), and posts the result.
+ * Nothing else is shared: requests and results move through vectors under the worker's mutex; the
+ * worker wakes on its eventfd, the loop on the uv_async_t it gave.
  *
  * Deadlines count from the worker's connect(). When a deadline passes, a port whose answer
  * could be unread (epoll's ready list was not found empty after the deadline) is asked once
@@ -43,6 +43,7 @@ struct tsw_request {
   uint32_t slot; /* the loop's index for the socket; the result names it */
   int fd;
   uint32_t deadline_ms; /* from the worker's connect() */
+  bool detail;          /* a single check's port: the result carries the evidence below */
   socklen_t dst_len;
   union tsw_addr dst;
 };
@@ -60,9 +61,17 @@ struct tsw_result {
   uint8_t status; /* enum tsw_status */
   uint8_t state;  /* enum uc_state (TSW_FINAL) */
   bool has_icmp;  /* state comes from this ICMP error on the socket's queue */
-  int sys_err;    /* TSW_RESOURCE: the libuv error */
+  int sys_err;    /* the connect's error (libuv form) when it failed; for TSW_RESOURCE the
+                     local limit met */
   double rtt_ms;  /* a round-trip sample (a lower bound), or -1 */
   struct icmp_info icmp;
+  /* detail requests only (0 or -1 otherwise): */
+  uint16_t lport;       /* the connect's local port, to find its answer in the capture */
+  int64_t sent_rt_ns;   /* when the SYN went (CLOCK_REALTIME, the capture's clock) */
+  double kernel_rtt_ms; /* the kernel's round trip: the handshake's (TCP_INFO) for an
+                           accepted port, an ICMP error's receive timestamp less sent_rt_ns */
+  double elapsed_ms;    /* from the connect to the look that found the outcome: an upper
+                           bound of the round trip, as an attempt's event loop measures it */
 };
 
 struct tsw_results {

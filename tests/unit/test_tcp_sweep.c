@@ -1,8 +1,8 @@
-/* tests/unit/test_tcp_sweep.c - TCP range ports by connect() from the sweep's reused sockets
- * (scanner/tcp_sweep.c), through the engine on a real loop against loopback listeners: an
- * accepting one (open), nothing (closed), and one whose accept queue is full (its SYNs are
- * dropped: silent; or late, once the queue frees). Counts callbacks, asserts the range
- * counts, proves no handle leaked. */
+/* tests/unit/test_tcp_sweep.c - TCP range ports and plain single checks by connect() from the
+ * sweep's reused sockets (scanner/tcp_sweep.c), through the engine on a real loop against
+ * loopback listeners: an accepting one (open), nothing (closed), and one whose accept queue is
+ * full (its SYNs are dropped: silent; or late, once the queue frees). Counts callbacks,
+ * asserts the counts and the results, proves no handle leaked. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +20,7 @@
 #include "model/verdict.h"
 #include "scanner/engine.h"
 #include "scanner/engine_int.h"
+#include "probes/registry.h"
 
 #define ADDR "127.0.0.62"
 
@@ -118,15 +119,21 @@ struct run {
   struct engine *e;
 };
 
-/* The loop, the plan of `items` on ADDR and an engine for it, not started. */
-static void run_begin(struct run *r, const struct port_item *items, size_t n,
-                      const struct scan_conf *conf)
+/* The loop and the plan of `items` on ADDR, no engine yet. */
+static void run_plan(struct run *r, const struct port_item *items, size_t n)
 {
   struct uc_err err;
   uv_loop_init(&r->loop);
   r->sockets = open_sockets();
   assert_int_equal(topo_from_targets(&r->t, ADDR, NULL, &test_catalog, &err), 0);
   assert_int_equal(plan_from_ports(&r->p, &r->t, items, n, "sfb2015", &err), 0);
+}
+
+/* The loop, the plan of `items` on ADDR and an engine for it, not started. */
+static void run_begin(struct run *r, const struct port_item *items, size_t n,
+                      const struct scan_conf *conf)
+{
+  run_plan(r, items, n);
   r->e = engine_new(&r->loop, &r->p, conf);
 }
 
@@ -334,8 +341,88 @@ static void test_late_answer_rtt(void **state)
   peers_stop(&pe);
 }
 
+static struct plan_check *single_at(struct plan *p, unsigned port, enum uc_proto proto)
+{
+  for (size_t i = 0; i < p->hosts[0].nchecks; i++) {
+    struct plan_check *c = &p->hosts[0].checks[i];
+    if (c->first == port && !c->is_range && c->protocol == proto)
+      return c;
+  }
+  return NULL;
+}
+
+static const char *rtt_source(const struct plan_check *c)
+{
+  return json_string_value(json_object_get(c->res.evidence, "rtt_source"));
+}
+
+/* Single checks that are a plain connect go through the sweep too, and read as attempt_tcp.c
+ * words them: accepted with the kernel's handshake RTT, refused, silent after every attempt.
+ * A TLS check on the same open port is not the sweep's: its handshake (to a listener that
+ * never speaks) is still tried, by an attempt. */
+static void test_single_checks(void **state)
+{
+  (void)state;
+  struct peers pe;
+  peers_start(&pe);
+  uint16_t closed = (uint16_t)(pe.open > 1024 ? pe.open - 1 : pe.open + 1);
+  struct port_item items[] = {
+      {UC_TCP, pe.open, pe.open, false},
+      {UC_TCP, closed, closed, false},
+      {UC_TCP, pe.silent, pe.silent, false},
+  };
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  struct run r;
+  run_plan(&r, items, 3);
+  /* a fourth check: TLS on the open port (what a catalog row with MTLS would plan) */
+  struct plan_host *h = &r.p.hosts[0];
+  struct plan_check *tls = realloc(h->checks, (h->nchecks + 1) * sizeof(*tls));
+  assert_non_null(tls);
+  h->checks = tls;
+  tls[h->nchecks] = *single_at(&r.p, pe.open, UC_P_TCP);
+  memset(&tls[h->nchecks].res, 0, sizeof(tls[h->nchecks].res));
+  tls[h->nchecks].reqs = NULL;
+  tls[h->nchecks].skip_reason = NULL;
+  tls[h->nchecks].protocol = UC_P_TLS;
+  tls[h->nchecks].proto = probe_lookup(UC_TCP, UC_P_TLS, NULL);
+  assert_true(tls[h->nchecks].proto->tls);
+  h->nchecks++;
+  r.e = engine_new(&r.loop, &r.p, &conf);
+  run_until_done(&r);
+  engine_finalize(r.e);
+  assert_true(engine_complete(r.e));
+  assert_true(r.e->hosts[0].tsweep);
+  assert_int_equal(r.e->tsweep.sockets, 3); /* the plain ones; the TLS check's is its own */
+  struct engine_progress pr;
+  engine_progress(r.e, &pr);
+  assert_int_equal(pr.total, 4);
+  assert_int_equal(pr.done, 4);
+  assert_int_equal(pr.sent, 4 + 1); /* the silent port's retry */
+
+  struct plan_check *c = single_at(&r.p, pe.open, UC_P_TCP);
+  assert_int_equal(c->res.state, UC_ST_OPEN);
+  assert_string_equal(check_reason(&c->res), "TCP connection accepted");
+  assert_true(c->res.rtt_ms >= 0);
+  assert_string_equal(rtt_source(c), "kernel");
+  c = single_at(&r.p, closed, UC_P_TCP);
+  assert_int_equal(c->res.state, UC_ST_CLOSED);
+  assert_string_equal(check_reason(&c->res), "connection refused (RST)");
+  assert_true(c->res.rtt_ms > 0); /* no capture: from the connect to the worker's look */
+  assert_string_equal(rtt_source(c), "loop");
+  c = single_at(&r.p, pe.silent, UC_P_TCP);
+  assert_int_equal(c->res.state, UC_ST_FILTERED);
+  assert_int_equal(c->res.attempts, 2);
+  assert_non_null(strstr(check_reason(&c->res), "no answer to 2 connection attempts (last waited"));
+  c = single_at(&r.p, pe.open, UC_P_TLS);
+  assert_int_equal(c->res.state, UC_ST_OPEN);
+  assert_null(strstr(check_reason(&c->res), "TCP connection accepted"));
+  run_end(&r);
+  peers_stop(&pe);
+}
+
 /* A captured answer belongs to the sweep alone when its port is in a TCP span and no single
- * TCP check has it (that check's attempt looks for its answer in the table). */
+ * TCP check has it (that check's outcome looks for its answer in the table). */
 static void test_owns_answer(void **state)
 {
   (void)state;
@@ -372,6 +459,7 @@ int main(void)
       cmocka_unit_test(test_source_bound),
       cmocka_unit_test(test_stop_in_flight),
       cmocka_unit_test(test_late_answer_rtt),
+      cmocka_unit_test(test_single_checks),
       cmocka_unit_test(test_owns_answer),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
