@@ -7,11 +7,12 @@
  * from the error queue (IP_RECVERR: the original destination is the message's name) proves
  * it closed or filtered. A port is one byte of state (sent, done, sends so far).
  *
- * When no datagram has gone out for one settle interval (the targets' adaptive deadline),
- * silent ports are resent where silence can still turn into an answer: every pass on a host
- * where a ucscan listener answered (it answers every port it opened), one more pass where the
- * host answers port unreachable at least as often as it stays silent (answers lost on the way,
- * issue 11); then what stays silent is open|filtered (filtered behind a listener). */
+ * When no datagram has gone out, and no answer has come in, for one settle interval (the
+ * targets' adaptive deadline), silent ports are resent where silence can still turn into an
+ * answer: every pass on a host where a ucscan listener answered (it answers every port it
+ * opened), one more pass where the host answers port unreachable at least as often as it stays
+ * silent (answers lost on the way, issue 11); then what stays silent is open|filtered (filtered
+ * behind a listener). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -105,6 +106,7 @@ static void record(struct engine *e, struct host_sched *hs, uint16_t port, enum 
     return; /* not ours, or already decided (a late duplicate) */
   set_bits(hs, (uint32_t)i, b | SWEEP_DONE);
   uc_count_dec(&hs->udp_waiting);
+  e->sweep.last_answer_ns = uv_hrtime();
   results_span_port(hs, UC_UDP, port, st);
   engine_probe_done(e);
 }
@@ -244,6 +246,16 @@ static void on_settled(uv_timer_t *t)
   for (int fi = 0; fi < 2; fi++)
     if (s->fd[fi] >= 0)
       drain(e, s, fi);
+  /* Answers still coming in (a target working through a backlog, a slow listener, our own
+   * receive buffer read in rounds): settled one interval after the last of them, not after the
+   * last datagram sent. Bounded: an answer counts only when it decides a waiting port. */
+  unsigned ms = settle_ms(e);
+  uint64_t quiet_ms = (uv_hrtime() - s->last_answer_ns) / 1000000u;
+  if (s->last_answer_ns && quiet_ms < ms) {
+    s->settling = true;
+    uv_timer_start(&s->settle, on_settled, ms - quiet_ms, 0);
+    return;
+  }
   for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
     if (uc_count_get(&hs->udp_waiting) && !sweep_queued(hs))
