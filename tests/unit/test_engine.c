@@ -483,11 +483,13 @@ static void slow_closed(uv_handle_t *h)
   su->nclosed++;
 }
 
-/* Binds SLOW_PORTS consecutive ports of ADDR (a port someone else holds stays unbound). */
-static void slow_start(uv_loop_t *loop, struct slow_udp *su)
+/* Binds SLOW_PORTS consecutive ports of ADDR from a base that try k picks; true when every one
+ * is bound (a port another process holds, even on the wildcard address, is refused here). */
+static bool slow_start(uv_loop_t *loop, struct slow_udp *su, unsigned k)
 {
   memset(su, 0, sizeof(*su));
-  su->base = (uint16_t)(42000 + (getpid() % 400) * 50);
+  su->base = (uint16_t)(20000 + ((unsigned)uv_os_getpid() * 31u + k * 977u) % 20000u);
+  bool all = true;
   for (int i = 0; i < SLOW_PORTS; i++) {
     struct sockaddr_in a;
     uv_ip4_addr(ADDR, su->base + i, &a);
@@ -497,7 +499,9 @@ static void slow_start(uv_loop_t *loop, struct slow_udp *su)
     su->nhandles += 2;
     su->bound[i] = uv_udp_bind(&su->udp[i], (const struct sockaddr *)&a, 0) == 0 &&
                    uv_udp_recv_start(&su->udp[i], slow_alloc, slow_recv) == 0;
+    all = all && su->bound[i];
   }
+  return all;
 }
 
 static void slow_stop(struct slow_udp *su)
@@ -519,7 +523,15 @@ static void test_udp_sweep_waits_for_answers(void **state)
   uv_loop_t loop;
   uv_loop_init(&loop);
   struct slow_udp su;
-  slow_start(&loop, &su);
+  bool all = false;
+  for (unsigned k = 0; k < 32 && !all; k++) {
+    all = slow_start(&loop, &su, k);
+    if (!all) { /* some port of this run is taken: close them all, try another run */
+      slow_stop(&su);
+      uv_run(&loop, UV_RUN_DEFAULT);
+    }
+  }
+  assert_true(all);
   struct port_item items[] = {{UC_UDP, su.base, (uint16_t)(su.base + SLOW_PORTS - 1), true}};
   struct topology t;
   struct plan p;
@@ -537,14 +549,9 @@ static void test_udp_sweep_waits_for_answers(void **state)
     uv_run(&loop, UV_RUN_DEFAULT);
   engine_finalize(e);
   assert_non_null(e->hosts[0].udp_state); /* swept, not port by port */
-  int bound = 0;
-  for (int i = 0; i < SLOW_PORTS; i++)
-    bound += su.bound[i];
-  assert_true(bound >= SLOW_PORTS / 2);
   struct plan_check *c = &p.hosts[0].checks[0];
   assert_int_equal(c->range->probed, SLOW_PORTS);
-  assert_int_equal(c->range->open, bound); /* the last came about 410 ms in */
-  assert_int_equal(c->range->closed, SLOW_PORTS - bound);
+  assert_int_equal(c->range->open, SLOW_PORTS); /* the last came about 410 ms in */
   engine_free(e);
   slow_stop(&su);
   uv_run(&loop, UV_RUN_DEFAULT);
