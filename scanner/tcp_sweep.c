@@ -238,15 +238,21 @@ static void outcome(struct engine *e, struct tcp_sweep *s, const struct tsw_resu
   uc_count_dec(&hs->inflight);
 }
 
-static void on_async(uv_async_t *h)
+void tcpsweep_collect(struct engine *e)
 {
-  struct engine *e = h->data;
   struct tcp_sweep *s = &e->tsweep;
   for (unsigned k = 0; k < s->nworkers; k++) {
     tsw_worker_take(s->worker[k], &s->results);
     for (size_t i = 0; i < s->results.n; i++)
       outcome(e, s, &s->results.v[i]);
   }
+}
+
+static void on_async(uv_async_t *h)
+{
+  struct engine *e = h->data;
+  struct tcp_sweep *s = &e->tsweep;
+  tcpsweep_collect(e);
   engine_pump(e); /* more work first: it takes the idle sockets */
   close_idle(s);
   update_ref(s);

@@ -97,6 +97,9 @@ void tcpsweep_setup(struct engine *e);
 bool tcpsweep_start(struct engine *e, struct host_sched *hs, const struct work *w);
 void tcpsweep_flush(struct engine *e);
 void tcpsweep_stop(struct engine *e);
+/* Records the outcomes the workers have posted and the loop has not read yet (engine_stop
+ * calls it first: a port whose answer came keeps it). */
+void tcpsweep_collect(struct engine *e);
 void tcpsweep_close(struct engine *e);
 bool tcpsweep_owns_answer(const struct host_sched *hs, uint16_t port);
 

@@ -33,6 +33,11 @@ void tcpsweep_stop(struct engine *e)
   (void)e;
 }
 
+void tcpsweep_collect(struct engine *e)
+{
+  (void)e;
+}
+
 void tcpsweep_close(struct engine *e)
 {
   (void)e;
