@@ -857,7 +857,7 @@ void engine_stop(struct engine *e)
 {
   if (e->stopping)
     return;
-  tcpsweep_collect(e); /* answers already delivered are kept, as an attempt's are */
+  tcpsweep_harvest(e); /* answers already in are kept, as an attempt's are */
   e->stopping = true;
   for (size_t i = 0; i < e->nhosts; i++)
     if (e->hosts[i].resolving)

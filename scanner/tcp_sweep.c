@@ -238,7 +238,7 @@ static void outcome(struct engine *e, struct tcp_sweep *s, const struct tsw_resu
   uc_count_dec(&hs->inflight);
 }
 
-void tcpsweep_collect(struct engine *e)
+static void collect(struct engine *e)
 {
   struct tcp_sweep *s = &e->tsweep;
   for (unsigned k = 0; k < s->nworkers; k++) {
@@ -248,11 +248,21 @@ void tcpsweep_collect(struct engine *e)
   }
 }
 
+void tcpsweep_harvest(struct engine *e)
+{
+  struct tcp_sweep *s = &e->tsweep;
+  if (!s->active)
+    return;
+  for (unsigned k = 0; k < s->nworkers; k++)
+    tsw_worker_look(s->worker[k]);
+  collect(e);
+}
+
 static void on_async(uv_async_t *h)
 {
   struct engine *e = h->data;
   struct tcp_sweep *s = &e->tsweep;
-  tcpsweep_collect(e);
+  collect(e);
   engine_pump(e); /* more work first: it takes the idle sockets */
   close_idle(s);
   update_ref(s);

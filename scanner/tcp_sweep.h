@@ -34,11 +34,11 @@
  *                          and the caller starts an attempt_tcp.c attempt, which meets the same
  *                          error and handles it as it always did.
  *   tcpsweep_flush(e)      at the end of engine_pump: wakes the workers for what it handed out.
- *   tcpsweep_stop(e)       engine_stop: every port in flight ends unrecorded; their slots come
- *                          back through the loop (maybe_done waits for e->inflight).
- *   tcpsweep_close(e)      engine_free: stops and joins the workers, closes the sockets and
- *                          the uv_async_t (the engine's handle group counts it).
- * Outcomes go through engine_attempt_done() as an attempt's would (retries with their
+ *   tcpsweep_harvest(e)    engine_stop, first: ports whose answer is in are recorded.
+ *   tcpsweep_stop(e)       engine_stop: every port still in flight ends unrecorded; their slots
+ * come back through the loop (maybe_done waits for e->inflight). tcpsweep_close(e) engine_free:
+ * stops and joins the workers, closes the sockets and the uv_async_t (the engine's handle group
+ * counts it). Outcomes go through engine_attempt_done() as an attempt's would (retries with their
  * backed-off deadlines, the silent-host rule, resource back-off, results_span_port or
  * results_single), with deadlines from rtt_deadline_ms() counted from the port's own
  * connect(); the RTT samples of answered connects are lower bounds (tcp_sweep_worker.h says
@@ -97,9 +97,10 @@ void tcpsweep_setup(struct engine *e);
 bool tcpsweep_start(struct engine *e, struct host_sched *hs, const struct work *w);
 void tcpsweep_flush(struct engine *e);
 void tcpsweep_stop(struct engine *e);
-/* Records the outcomes the workers have posted and the loop has not read yet (engine_stop
- * calls it first: a port whose answer came keeps it). */
-void tcpsweep_collect(struct engine *e);
+/* engine_stop calls it first: every port in flight whose answer has come (to the socket, if
+ * not yet to a worker's look or to the loop) is recorded; the rest stay in flight for
+ * tcpsweep_stop. It waits for the workers' look (tsw_worker_look). */
+void tcpsweep_harvest(struct engine *e);
 void tcpsweep_close(struct engine *e);
 bool tcpsweep_owns_answer(const struct host_sched *hs, uint16_t port);
 

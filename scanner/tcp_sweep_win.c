@@ -33,7 +33,7 @@ void tcpsweep_stop(struct engine *e)
   (void)e;
 }
 
-void tcpsweep_collect(struct engine *e)
+void tcpsweep_harvest(struct engine *e)
 {
   (void)e;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/platform.h"
@@ -19,6 +20,7 @@
 #define BATCH_MAX 64
 #define ERRQUEUE_READS 4
 #define STACK_SIZE (256u * 1024u)
+#define LOOK_WAIT_S 2 /* tsw_worker_look's bound: a look is a system call per held port */
 
 /* A slot as the worker sees it: held from its request to its result. */
 struct wslot {
@@ -49,6 +51,8 @@ struct tsw_worker {
   struct reqs inbox;
   struct tsw_results out;
   unsigned cancel_gen;
+  unsigned look_gen, looked_gen; /* tsw_worker_look: asked, and done by the thread */
+  pthread_cond_t looked;         /* signalled when looked_gen moves */
   bool quit;
   /* the thread's own */
   struct reqs work;
@@ -414,10 +418,41 @@ static void cancel_held(struct tsw_worker *w)
   }
 }
 
+static void publish(struct tsw_worker *w)
+{
+  if (!w->posted.n)
+    return;
+  pthread_mutex_lock(&w->mu);
+  bool ok = results_append(&w->out, w->posted.v, w->posted.n);
+  pthread_mutex_unlock(&w->mu);
+  if (ok)
+    w->posted.n = 0; /* else kept, and tried again next round */
+  uv_async_send(w->notify);
+}
+
+/* tsw_worker_look: every held port whose answer the socket already has ends with it; the
+ * rest stay held. Then the results are handed over before the loop is told. */
+static void look_held(struct tsw_worker *w, unsigned gen)
+{
+  for (uint32_t i = 0; i < w->nslot; i++) {
+    struct tsw_result r;
+    bool reset;
+    if (w->slot[i].held && judge(w, i, EPOLLERR, &r, &reset))
+      finish(w, i, &r, reset);
+  }
+  publish(w);
+  pthread_mutex_lock(&w->mu);
+  w->looked_gen = gen;
+  pthread_cond_broadcast(&w->looked);
+  pthread_mutex_unlock(&w->mu);
+}
+
 /* Takes the inbox; false when the thread must stop. */
 static bool take_requests(struct tsw_worker *w)
 {
   pthread_mutex_lock(&w->mu);
+  unsigned look = w->look_gen;
+  bool looking = look != w->looked_gen;
   bool cancel = w->cancel_gen != w->seen_cancel;
   w->seen_cancel = w->cancel_gen;
   struct reqs t = w->work;
@@ -426,6 +461,8 @@ static bool take_requests(struct tsw_worker *w)
   w->inbox.n = 0;
   bool quit = w->quit;
   pthread_mutex_unlock(&w->mu);
+  if (looking)
+    look_held(w, look);
   if (cancel || quit)
     cancel_held(w);
   return !quit;
@@ -462,18 +499,6 @@ static void expire(struct tsw_worker *w, bool drained)
     }
     finish(w, i, &r, reset);
   }
-}
-
-static void publish(struct tsw_worker *w)
-{
-  if (!w->posted.n)
-    return;
-  pthread_mutex_lock(&w->mu);
-  bool ok = results_append(&w->out, w->posted.v, w->posted.n);
-  pthread_mutex_unlock(&w->mu);
-  if (ok)
-    w->posted.n = 0; /* else kept, and tried again next round */
-  uv_async_send(w->notify);
 }
 
 static void *run(void *arg)
@@ -540,6 +565,7 @@ static void worker_free(struct tsw_worker *w)
     close(w->epfd);
   if (w->wakefd >= 0)
     close(w->wakefd);
+  pthread_cond_destroy(&w->looked);
   pthread_mutex_destroy(&w->mu);
   free(w->inbox.v);
   free(w->work.v);
@@ -558,6 +584,11 @@ struct tsw_worker *tsw_worker_start(uv_async_t *notify, unsigned batch)
   w->notify = notify;
   w->batch = batch < 1 ? 1 : batch > BATCH_MAX ? BATCH_MAX : batch;
   pthread_mutex_init(&w->mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&w->looked, &ca);
+  pthread_condattr_destroy(&ca);
   w->epfd = epoll_create1(EPOLL_CLOEXEC);
   w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   struct epoll_event ev;
@@ -642,6 +673,22 @@ void tsw_worker_cancel(struct tsw_worker *w)
   pthread_mutex_unlock(&w->mu);
   wake(w);
   uv_async_send(w->notify);
+}
+
+void tsw_worker_look(struct tsw_worker *w)
+{
+  pthread_mutex_lock(&w->mu);
+  unsigned gen = ++w->look_gen;
+  pthread_mutex_unlock(&w->mu);
+  wake(w);
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_sec += LOOK_WAIT_S;
+  pthread_mutex_lock(&w->mu);
+  while ((int)(w->looked_gen - gen) < 0)
+    if (pthread_cond_timedwait(&w->looked, &w->mu, &until) == ETIMEDOUT)
+      break; /* what it finds later comes as usual, after the stop: unrecorded */
+  pthread_mutex_unlock(&w->mu);
 }
 
 void tsw_worker_stop(struct tsw_worker *w)

@@ -94,6 +94,10 @@ void tsw_worker_take(struct tsw_worker *w, struct tsw_results *into);
 /* Every request the worker holds or has queued ends as TSW_CANCELLED, its socket ready for
  * another connect, without waiting for answers. Requests submitted later run normally. */
 void tsw_worker_cancel(struct tsw_worker *w);
+/* Waits (at most a couple of seconds) while the worker asks each socket it holds how its
+ * connect stands: those with an answer end with it (their results are posted before this
+ * returns), the rest stay held. A stop calls it so that answers already in are kept. */
+void tsw_worker_look(struct tsw_worker *w);
 /* Cancels what it holds, stops the thread, joins it and frees the worker; its epoll set and
  * eventfd are closed (the loop's sockets are not). Results not taken are dropped. */
 void tsw_worker_stop(struct tsw_worker *w);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -451,6 +452,79 @@ static void test_owns_answer(void **state)
   topo_free(&t);
 }
 
+static void on_async_noop(uv_async_t *h)
+{
+  (void)h;
+}
+
+/* A request for `port` on ADDR from a new socket that is in no epoll set: no event will ever
+ * tell the worker of its answer, only a look. */
+static int request_unwatched(struct tsw_request *q, uint32_t slot, uint16_t port)
+{
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  assert_true(fd >= 0);
+  memset(q, 0, sizeof(*q));
+  q->slot = slot;
+  q->fd = fd;
+  q->deadline_ms = 30000;
+  q->dst_len = sizeof(q->dst.v4);
+  q->dst.v4.sin_family = AF_INET;
+  q->dst.v4.sin_port = htons(port);
+  inet_pton(AF_INET, ADDR, &q->dst.v4.sin_addr);
+  return fd;
+}
+
+/* tsw_worker_look (what a stop does first): a held port whose answer the socket has ends with
+ * it, posted before the look returns, although epoll never said so; a port still waiting
+ * stays held, and a cancel ends it unrecorded. */
+static void test_worker_look(void **state)
+{
+  (void)state;
+  struct peers pe;
+  peers_start(&pe);
+  uv_loop_t loop;
+  uv_async_t notify;
+  uv_loop_init(&loop);
+  uv_async_init(&loop, &notify, on_async_noop);
+  struct tsw_worker *w = tsw_worker_start(&notify, 8);
+  assert_non_null(w);
+  struct tsw_request q[2];
+  int fd_open = request_unwatched(&q[0], 0, pe.open);
+  int fd_silent = request_unwatched(&q[1], 1, pe.silent);
+  tsw_worker_submit(w, q, 2);
+  struct tsw_results got = {0};
+  /* the first look may come before the worker took the requests; a later one after */
+  for (int k = 0; k < 50 && got.n == 0; k++) {
+    tsw_worker_look(w);
+    tsw_worker_take(w, &got);
+    if (got.n == 0)
+      usleep(10 * 1000);
+  }
+  assert_int_equal(got.n, 1);
+  assert_int_equal(got.v[0].slot, 0);
+  assert_int_equal(got.v[0].status, TSW_FINAL);
+  assert_int_equal(got.v[0].state, UC_ST_OPEN);
+  tsw_worker_look(w);
+  tsw_worker_take(w, &got);
+  assert_int_equal(got.n, 0); /* the silent port is still held */
+  tsw_worker_cancel(w);
+  for (int k = 0; k < 200 && got.n == 0; k++) {
+    usleep(5 * 1000);
+    tsw_worker_take(w, &got);
+  }
+  assert_int_equal(got.n, 1);
+  assert_int_equal(got.v[0].slot, 1);
+  assert_int_equal(got.v[0].status, TSW_CANCELLED);
+  tsw_worker_stop(w);
+  tsw_results_free(&got);
+  close(fd_open);
+  close(fd_silent);
+  uv_close((uv_handle_t *)&notify, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  peers_stop(&pe);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -461,6 +535,7 @@ int main(void)
       cmocka_unit_test(test_late_answer_rtt),
       cmocka_unit_test(test_single_checks),
       cmocka_unit_test(test_owns_answer),
+      cmocka_unit_test(test_worker_look),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
