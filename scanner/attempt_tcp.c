@@ -612,7 +612,7 @@ static void capture_rtt(const struct tcp_attempt *ta, double *rtt_ms, bool *kern
 static bool finish_from_capture(struct tcp_attempt *ta, int status)
 {
   struct attempt_result r;
-  if (!evidence_connect(&ta->a, ta->lport, status, &r))
+  if (!evidence_connect(&ta->a, ta->lport, status, false, &r))
     return false;
   r.rtt_ms = ta->rtt_ms;
   capture_rtt(ta, &r.rtt_ms, &r.rtt_kernel);

@@ -337,11 +337,14 @@ void engine_capture_filter(const struct engine *e, char *buf, size_t cap)
       memmove(ip, ip + 1, strlen(ip));
       ip[strlen(ip) - 1] = '\0';
     }
-    used += (size_t)snprintf(buf + used, cap - used, " or %s host %s",
-                             e->conf->capture_file ? "" : "src", ip);
+    used += (size_t)snprintf(buf + used, cap - used, " or %shost %s",
+                             e->conf->capture_file ? "" : "src ", ip);
   }
+  /* Without a dump file only the answers count: "inbound" keeps our own packets (three of
+   * the four of an accepted connect) out of the kernel's copy to the capture. */
   if (used + 80 >= cap)
-    snprintf(buf, cap, "tcp or udp or icmp or icmp6");
+    snprintf(buf, cap, "%stcp or udp or icmp or icmp6%s",
+             e->conf->capture_file ? "" : "inbound and (", e->conf->capture_file ? "" : ")");
 }
 
 void engine_capture_status(const struct engine *e, bool *available, const char **why,

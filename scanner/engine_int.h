@@ -240,11 +240,13 @@ struct host_sched *evidence_host(struct engine *e, const struct pkt_addr *a);
  * on an address another target already has). */
 bool evidence_owns(struct engine *e, const struct host_sched *hs);
 /* A connect attempt ended (status: 0, or the libuv error; UV_ETIMEDOUT for our own
- * deadline). Drains the capture and looks for the packet that answered: a SYN-ACK or RST
- * sets a->answer_ttl; an ICMP error fills r (state, reason naming who sent it,
- * evidence.icmp) and returns true, and so does a RST that our deadline beat to the
- * socket. lport: the attempt's local port (0: unknown). */
-bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct attempt_result *r);
+ * deadline). Drains the capture (unless `drained`: the caller did since the connect's outcome
+ * was known) and looks for the packet that answered: a SYN-ACK or RST sets a->answer_ttl; an
+ * ICMP error fills r (state, reason naming who sent it, evidence.icmp) and returns true, and
+ * so does a RST that our deadline beat to the socket. lport: the attempt's local port (0:
+ * unknown). */
+bool evidence_connect(struct attempt *a, uint16_t lport, int status, bool drained,
+                      struct attempt_result *r);
 /* The result of a single check is being recorded: adds evidence.ttl. */
 void evidence_result(struct attempt *a, struct attempt_result *r);
 /* Asks the kernel for ICMP details on a socket: IP_RECVERR / IPV6_RECVERR (an ICMP error about

@@ -470,14 +470,16 @@ bool evidence_errqueue(int fd, const struct sockaddr_storage *dst, struct icmp_i
 
 /* --- attempts --- */
 
-bool evidence_connect(struct attempt *a, uint16_t lport, int status, struct attempt_result *r)
+bool evidence_connect(struct attempt *a, uint16_t lport, int status, bool drained,
+                      struct attempt_result *r)
 {
   struct engine *e = a->eng;
   if (!e->capture || !lport || !e->ev.answers.slot)
     return false;
   /* The packet that caused this result reached the capture's ring before the socket
    * reported it: process what is waiting, then look. */
-  capture_drain(e->capture);
+  if (!drained)
+    capture_drain(e->capture);
   struct ev_key k;
   memset(&k, 0, sizeof(k));
   struct pkt_addr ra;

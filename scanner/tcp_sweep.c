@@ -164,7 +164,7 @@ static void single_result(struct attempt *a, const struct tsw_slot *sl, const st
                           struct attempt_result *ar)
 {
   int status = connect_status(r);
-  bool captured = evidence_connect(a, r->lport, status, ar);
+  bool captured = evidence_connect(a, r->lport, status, true, ar); /* collect() drained */
   if (!captured) {
     memset(ar, 0, sizeof(*ar));
     if (r->has_icmp) {
@@ -243,6 +243,13 @@ static void collect(struct engine *e)
   struct tcp_sweep *s = &e->tsweep;
   for (unsigned k = 0; k < s->nworkers; k++) {
     tsw_worker_take(s->worker[k], &s->results);
+    /* what answered these connects reached the capture before their sockets said so: one
+     * drain for the batch (evidence_connect looks without draining) */
+    for (size_t i = 0; e->capture && i < s->results.n; i++)
+      if (s->results.v[i].lport) { /* a single check's */
+        capture_drain(e->capture);
+        break;
+      }
     for (size_t i = 0; i < s->results.n; i++)
       outcome(e, s, &s->results.v[i]);
   }
