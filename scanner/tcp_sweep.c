@@ -14,6 +14,9 @@
 #include "scanner/engine_int.h"
 
 #define BATCH 64 /* events per epoll_wait in a worker */
+/* Requests a worker gets at once: a pump that hands out more wakes it for every so many, so
+ * the connects start while the loop is still making sockets */
+#define SUBMIT_BATCH 128
 
 enum { SLOT_SPARE, SLOT_IDLE, SLOT_ACTIVE };
 
@@ -378,6 +381,10 @@ bool tcpsweep_start(struct engine *e, struct host_sched *hs, const struct work *
   uc_count_inc(&hs->inflight);
   engine_probe_sent(e);
   update_ref(s);
+  if (st->n >= SUBMIT_BATCH) { /* a long pump (the first makes thousands of sockets) */
+    tsw_worker_submit(s->worker[sl->worker], st->v, st->n);
+    st->n = 0;
+  }
   return true;
 }
 

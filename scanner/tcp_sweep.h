@@ -33,7 +33,8 @@
  *                          could be had (or --source is of the other family): nothing changed,
  *                          and the caller starts an attempt_tcp.c attempt, which meets the same
  *                          error and handles it as it always did.
- *   tcpsweep_flush(e)      at the end of engine_pump: wakes the workers for what it handed out.
+ *   tcpsweep_flush(e)      at the end of engine_pump: wakes the workers for what it handed out
+ *                          (a long pump has woken them for every SUBMIT_BATCH requests already).
  *   tcpsweep_harvest(e)    engine_stop, first: ports whose answer is in are recorded.
  *   tcpsweep_stop(e)       engine_stop: every port still in flight ends unrecorded; their slots
  * come back through the loop (maybe_done waits for e->inflight). tcpsweep_close(e) engine_free:
