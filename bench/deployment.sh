@@ -17,6 +17,9 @@
 # profile, beside nmap -sT -T5 --min-rate 20000 on the same ports (the media ranges left out:
 # 16 million probes, 14 minutes at the global cap for either tool); and the peak RSS of the
 # whole role (TCP and UDP, ranges included) on the 1,000 hosts, over its first 20 seconds.
+# The site's listeners accept and close (bench/lib/accept_close.py), as cheaply as Python can:
+# the site shares the scanner's cores. --runs N alternates N ucscan and nmap runs; the target
+# is judged on the best of each.
 #
 # Needs root and nmap. UCSCAN=path/to/ucscan to pick a binary. Usage:
 #   bench/deployment.sh [--wide] [--runs N] [--no-polite]
@@ -98,12 +101,14 @@ PY
 nmap_tcp() {
   local rep=$1 t0 t1 ports hosts
   shift
+  # the groups first: reading the report (14 MB for 1,000 hosts) is not nmap's time
+  tcp_groups "$rep" >"$work/groups"
   t0=${EPOCHREALTIME/[.,]/}
   while read -r ports hosts; do
     # shellcheck disable=SC2086 # a list of hosts
     printf '%s\n' $hosts >"$work/hosts.txt"
     ns_exec scan nmap "$@" -Pn -n -p "$ports" -iL "$work/hosts.txt" -oN "$work/nmap.out" >/dev/null
-  done < <(tcp_groups "$rep")
+  done <"$work/groups"
   t1=${EPOCHREALTIME/[.,]/}
   T=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e6}')
 }
@@ -200,11 +205,11 @@ bench_wide() {
   done
   printf '{"name": "bench-wide", "product": "sfb2015", "hosts": [%s]}\n' "$json" >"$work/wide.json"
   ns_exec site sysctl -q -w net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65536 >/dev/null
-  # one listener on every address of the site (the library's srv_tcp_listen takes one address),
-  # with room for 1,000 hosts' connections at once (it inherits this limit)
+  # one listener on every address of the site (the library's srv_tcp_listen takes one address)
+  # that accepts and closes at once: the site shares the scanner's cores, and a listener that
+  # spends CPU per connection (or stops accepting) weighs on whichever tool is measured
   ulimit -n 65536 2>/dev/null || true
-  _srv_py
-  ns_spawn site wide-listeners "$PY" "$REPLY" tcp 0.0.0.0 "$work/ready" \
+  ns_spawn site wide-listeners "$PY" "$HERE/lib/accept_close.py" "$work/ready" \
     80 135 443 444 445 448 5061 5062 5063 5064 5065 5069 5072 5073 5075 5076 5080 8080 8404 8444
   ns_wait_until 30 test -e "$work/ready" || { echo "bench: listeners did not start" >&2; exit 1; }
   # The Front End's TCP ports, as one host's scan plans them: the single ports; the media
@@ -221,6 +226,22 @@ ports = sorted({c["port"] for c in rep["hosts"][0]["checks"]
 print("tcp:" + ",".join(str(p) for p in ports))
 PY
   )
+  local targets ut=0 nt=0 urss=0 best_u="" best_n=""
+  targets=$(seq 1 1000 | awk '{printf "%s198.19.%d.%d", (NR > 1 ? "," : ""), int($1 / 256), $1 % 256}')
+  echo "TCP part: $tcp on 1,000 hosts"
+  for ((i = 1; i <= RUNS; i++)); do # alternated, so both meet the same machine
+    run_timed "$work/wt.out" ip netns exec "$SCAN_NS" "$UCSCAN" scan --target "$targets" --ports "$tcp" \
+      --fast --no-progress --out "$work/wide-tcp.json"
+    ut=$T urss=$((RSS > urss ? RSS : urss))
+    nmap_tcp "$work/wide-tcp.json" -sT -T5 --min-rate 20000
+    nt=$T
+    echo "run $i: ucscan --fast ${ut}s (peak RSS $((RSS / 1024)) MiB, $(probes "$work/wide-tcp.json")); nmap -sT -T5 --min-rate 20000 ${nt}s; ratio $(awk -v u="$ut" -v n="$nt" 'BEGIN {printf "%.2f", u / n}')"
+    best_u=$(awk -v a="$best_u" -v b="$ut" 'BEGIN {print (a == "" || b < a) ? b : a}')
+    best_n=$(awk -v a="$best_n" -v b="$nt" 'BEGIN {print (a == "" || b < a) ? b : a}')
+  done
+  echo "best of $RUNS: ucscan ${best_u}s, nmap ${best_n}s; ratio $(awk -v u="$best_u" -v n="$best_n" 'BEGIN {printf "%.2f", u / n}') (target <= 0.5)"
+  awk -v u="$best_u" -v n="$best_n" 'BEGIN {exit !(u <= 0.5 * n)}' || ok=0
+  ((urss < 64 * 1024)) || ok=0
   # Memory of the whole role on 1,000 hosts (TCP and UDP, ranges included): the plan and the
   # per-port state are made at the start, so 20 s of the scan show its peak; then Ctrl-C.
   local frss
@@ -230,16 +251,6 @@ PY
   frss=$(tail -n 1 "$work/full-time")
   echo "ucscan --fast, 1,000 hosts x front-end (TCP and UDP, ranges included), first 20 s: peak RSS $((frss / 1024)) MiB (target < 64)"
   ((frss < 64 * 1024)) || ok=0
-  local targets
-  targets=$(seq 1 1000 | awk '{printf "%s198.19.%d.%d", (NR > 1 ? "," : ""), int($1 / 256), $1 % 256}')
-  run_timed "$work/wt.out" ip netns exec "$SCAN_NS" "$UCSCAN" scan --target "$targets" --ports "$tcp" --fast \
-    --no-progress --out "$work/wide-tcp.json"
-  local ut=$T urss=$RSS
-  echo "ucscan --fast, TCP part only ($tcp): ${ut}s, peak RSS $((urss / 1024)) MiB"
-  nmap_tcp "$work/wide-tcp.json" -sT -T5 --min-rate 20000
-  echo "nmap -sT -T5 --min-rate 20000, same TCP ports: ${T}s; ratio $(awk -v u="$ut" -v n="$T" 'BEGIN {printf "%.2f", u / n}') (target <= 0.5)"
-  awk -v u="$ut" -v n="$T" 'BEGIN {exit !(u <= 0.5 * n)}' || ok=0
-  ((urss < 64 * 1024)) || ok=0
 }
 
 if ((WIDE)); then bench_wide; else bench_12; fi
