@@ -343,8 +343,9 @@ void engine_capture_filter(const struct engine *e, char *buf, size_t cap)
   /* Without a dump file only the answers count: "inbound" keeps our own packets (three of
    * the four of an accepted connect) out of the kernel's copy to the capture. */
   if (used + 80 >= cap)
-    snprintf(buf, cap, "%stcp or udp or icmp or icmp6%s",
-             e->conf->capture_file ? "" : "inbound and (", e->conf->capture_file ? "" : ")");
+    snprintf(buf, cap, "%s",
+             e->conf->capture_file ? "tcp or udp or icmp or icmp6"
+                                   : "inbound and (tcp or udp or icmp or icmp6)");
 }
 
 void engine_capture_status(const struct engine *e, bool *available, const char **why,

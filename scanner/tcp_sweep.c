@@ -331,6 +331,13 @@ void tcpsweep_setup(struct engine *e)
   }
 }
 
+/* Hands worker k what was staged for it, and wakes it. */
+static void submit(struct tcp_sweep *s, unsigned k)
+{
+  tsw_worker_submit(s->worker[k], s->staged[k].v, s->staged[k].n);
+  s->staged[k].n = 0;
+}
+
 bool tcpsweep_start(struct engine *e, struct host_sched *hs, const struct work *w)
 {
   struct tcp_sweep *s = &e->tsweep;
@@ -381,20 +388,16 @@ bool tcpsweep_start(struct engine *e, struct host_sched *hs, const struct work *
   uc_count_inc(&hs->inflight);
   engine_probe_sent(e);
   update_ref(s);
-  if (st->n >= SUBMIT_BATCH) { /* a long pump (the first makes thousands of sockets) */
-    tsw_worker_submit(s->worker[sl->worker], st->v, st->n);
-    st->n = 0;
-  }
+  if (st->n >= SUBMIT_BATCH) /* a long pump (the first makes thousands of sockets) */
+    submit(s, sl->worker);
   return true;
 }
 
 void tcpsweep_flush(struct engine *e)
 {
   struct tcp_sweep *s = &e->tsweep;
-  for (unsigned k = 0; k < s->nworkers; k++) {
-    tsw_worker_submit(s->worker[k], s->staged[k].v, s->staged[k].n);
-    s->staged[k].n = 0;
-  }
+  for (unsigned k = 0; k < s->nworkers; k++)
+    submit(s, k);
 }
 
 void tcpsweep_stop(struct engine *e)

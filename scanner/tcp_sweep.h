@@ -36,10 +36,11 @@
  *   tcpsweep_flush(e)      at the end of engine_pump: wakes the workers for what it handed out
  *                          (a long pump has woken them for every SUBMIT_BATCH requests already).
  *   tcpsweep_harvest(e)    engine_stop, first: ports whose answer is in are recorded.
- *   tcpsweep_stop(e)       engine_stop: every port still in flight ends unrecorded; their slots
- * come back through the loop (maybe_done waits for e->inflight). tcpsweep_close(e) engine_free:
- * stops and joins the workers, closes the sockets and the uv_async_t (the engine's handle group
- * counts it). Outcomes go through engine_attempt_done() as an attempt's would (retries with their
+ *   tcpsweep_stop(e)       engine_stop: every port still in flight ends unrecorded; their
+ *                          slots come back through the loop (maybe_done waits for e->inflight).
+ *   tcpsweep_close(e)      engine_free: stops and joins the workers, closes the sockets and
+ *                          the uv_async_t (the engine's handle group counts it).
+ * Outcomes go through engine_attempt_done() as an attempt's would (retries with their
  * backed-off deadlines, the silent-host rule, resource back-off, results_span_port or
  * results_single), with deadlines from rtt_deadline_ms() counted from the port's own
  * connect(); the RTT samples of answered connects are lower bounds (tcp_sweep_worker.h says
