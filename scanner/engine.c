@@ -405,7 +405,7 @@ static bool needs_socket(const struct host_sched *hs, bool single, enum uc_trans
 {
   if (single)
     return true;
-  return t == UC_TCP ? !hs->syn : !hs->udp_state;
+  return t == UC_TCP ? !hs->syn : !hs->udp_bits.v;
 }
 
 /* Round robin over the targets: the next whose next work fits (a free socket slot of its
@@ -757,7 +757,7 @@ static void begin_probing(struct engine *e)
   sweep_setup(e);
   tcpsweep_setup(e);
   for (size_t i = 0; i < e->nhosts; i++)
-    e->sockless |= e->hosts[i].syn || e->hosts[i].udp_state;
+    e->sockless |= e->hosts[i].syn || e->hosts[i].udp_bits.v;
   e->probing = true;
   engine_pump(e);
 }

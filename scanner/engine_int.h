@@ -14,6 +14,7 @@
 #include "scanner/capture.h"
 #include "scanner/evidence.h"
 #include "scanner/engine_syn.h"
+#include "scanner/portbits.h"
 #include "scanner/synscan.h"
 #include "scanner/engine.h"
 #include "scanner/ratelimit.h"
@@ -54,26 +55,21 @@ struct host_sched {
   struct port_list udp_silent; /* span UDP ports silent so far, before any listener */
   uint32_t udp_span_closed;    /* span UDP ports that answered port unreachable */
   /* UDP span ports swept from one socket (scanner/udp_sweep.c) */
-  uint8_t *udp_state; /* two bits per port from udp_base, four ports a byte (udp_sweep.c):
-                         SWEEP_SENT | SWEEP_DONE */
-  uint16_t udp_base;
-  uint32_t udp_len;
+  struct portbits udp_bits;    /* SWEEP_SENT | SWEEP_DONE a port (udp_sweep.c) */
   struct uc_count udp_waiting; /* sent, neither answered nor settled */
   uint32_t udp_closed;         /* port unreachable answers */
   unsigned udp_pass;           /* resend passes so far */
   /* Raw SYN probes for the TCP span ports (scanner/engine_syn.c). */
   bool syn;
   uint32_t saddr_be, daddr_be;
-  uint8_t *syn_state; /* per port from syn_base: SYN_DONE | attempt number */
-  uint16_t syn_base;
-  uint32_t syn_len;
-  struct host_ttl ttl;     /* TTLs of the host's SYN-ACKs and RSTs (evidence.c) */
-  uint8_t range_icmp_full; /* bit per transport: every range check has its first ICMP */
+  struct portbits syn_bits; /* SYN_DONE | SYN_INFLIGHT a port (engine_syn.h) */
+  struct host_ttl ttl;      /* TTLs of the host's SYN-ACKs and RSTs (evidence.c) */
+  uint8_t range_icmp_full;  /* bit per transport: every range check has its first ICMP */
   bool tsweep; /* its TCP span ports (unless raw SYNs take them) and its plain single TCP
                   checks go through the connect sweep (tcp_sweep.h) */
 };
 
-/* A UDP span port's two bits in udp_state. */
+/* A UDP span port's two bits in udp_bits. */
 #define SWEEP_SENT 0x01 /* its datagram went out in the current pass */
 #define SWEEP_DONE 0x02 /* decided: answered, an ICMP error, or settled silent */
 

@@ -1,9 +1,9 @@
 /* scanner/engine_syn.c - raw SYN probes for TCP range ports (answers come through the
  * capture subscriber, scanner/evidence.c).
  *
- * Each host with IPv4 TCP spans gets a byte per port (SYN_DONE | attempt): no structure
- * per port. SYNs in flight sit in FIFO rings, one per attempt number, with their
- * deadlines; a single timer expires them (retry, or filtered after the last attempt).
+ * Each host with IPv4 TCP spans gets two bits a port (SYN_INFLIGHT | SYN_DONE, portbits.h):
+ * no structure per port. SYNs in flight sit in a min-heap with their deadlines and attempt
+ * numbers; a single timer expires them (retry, or filtered after the last attempt).
  * Answers arrive through the capture; a duplicate or a late answer to a retried SYN
  * finds SYN_DONE and is ignored. */
 #include <arpa/inet.h>
@@ -65,18 +65,18 @@ static void arm_timer(struct engine *e);
 
 static void syn_record(struct engine *e, struct host_sched *hs, uint16_t port, enum uc_state st)
 {
-  if (port < hs->syn_base || (uint32_t)(port - hs->syn_base) >= hs->syn_len)
+  int32_t i = portbits_index(&hs->syn_bits, port);
+  if (i < 0)
     return;
-  uint8_t *s = &hs->syn_state[port - hs->syn_base];
-  if (*s & SYN_DONE)
+  unsigned b = portbits_get(&hs->syn_bits, (uint32_t)i);
+  if (b & SYN_DONE)
     return;
-  bool in_flight = (*s & SYN_INFLIGHT) != 0;
-  *s = SYN_DONE;
+  portbits_set(&hs->syn_bits, (uint32_t)i, SYN_DONE);
   results_span_port(hs, UC_TCP, port, st);
   engine_probe_done(e);
   if (st != UC_ST_FILTERED)
     engine_target_answered(hs);
-  if (in_flight)
+  if (b & SYN_INFLIGHT)
     uc_count_dec(&e->sp.inflight);
 }
 
@@ -117,17 +117,17 @@ static void expire(struct engine *e)
     struct syn_entry en = heap_pop(hp);
     unsigned k = en.attempt;
     struct host_sched *hs = &e->hosts[en.host];
-    uint8_t *s = &hs->syn_state[en.port - hs->syn_base];
-    if ((*s & SYN_DONE) || !(*s & SYN_INFLIGHT) || (*s & SYN_ATTEMPT_MASK) != k)
-      continue; /* answered, or superseded by a later attempt */
-    *s &= (uint8_t)~SYN_INFLIGHT;
+    uint32_t i = (uint32_t)portbits_index(&hs->syn_bits, en.port);
+    if (portbits_get(&hs->syn_bits, i) != SYN_INFLIGHT)
+      continue; /* answered while it waited */
+    portbits_set(&hs->syn_bits, i, 0);
     uc_count_dec(&e->sp.inflight);
     engine_target_silent(hs);
     struct work w = {.port = en.port, .transport = UC_TCP, .attempt = k + 1};
     if (engine_retry_silence(hs, &(struct work){.attempt = k, .transport = UC_TCP})) {
       engine_push_retry(hs, &w, false);
     } else {
-      *s = SYN_DONE;
+      portbits_set(&hs->syn_bits, i, SYN_DONE);
       results_span_port(hs, UC_TCP, en.port, UC_ST_FILTERED);
       engine_probe_done(e);
     }
@@ -184,16 +184,10 @@ void syn_setup(struct engine *e)
      * interface names for one address) uses connect() for its ranges. */
     if (!evidence_owns(e, hs))
       continue;
-    uint32_t lo = 65536, hi = 0;
-    for (size_t k = 0; k < tg->nspans; k++) {
-      if (tg->spans[k].transport != UC_TCP)
-        continue;
-      if (tg->spans[k].first < lo)
-        lo = tg->spans[k].first;
-      if (tg->spans[k].last > hi)
-        hi = tg->spans[k].last;
-    }
-    if (lo > hi)
+    bool any_span = false;
+    for (size_t k = 0; k < tg->nspans && !any_span; k++)
+      any_span = tg->spans[k].transport == UC_TCP;
+    if (!any_span)
       continue;
     hs->daddr_be = ((struct sockaddr_in *)&tg->addr)->sin_addr.s_addr;
     if (e->source.ss_family == AF_INET)
@@ -201,12 +195,8 @@ void syn_setup(struct engine *e)
     else if (e->source.ss_family != AF_UNSPEC ||
              synscan_source_for(hs->daddr_be, &hs->saddr_be) < 0)
       continue; /* no route (connect() will say so), or an IPv6 --source */
-    hs->syn_state = calloc(hi - lo + 1, 1);
-    if (!hs->syn_state)
-      continue;
-    hs->syn_base = (uint16_t)lo;
-    hs->syn_len = hi - lo + 1;
-    hs->syn = true;
+    if (portbits_init(&hs->syn_bits, tg->spans, tg->nspans, UC_TCP) > 0)
+      hs->syn = true;
   }
 }
 
@@ -215,9 +205,11 @@ bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
   if (!hs->syn || w->check || w->transport != UC_TCP)
     return false;
   unsigned k = w->attempt < SYN_MAX_ATTEMPTS ? w->attempt : SYN_MAX_ATTEMPTS - 1;
-  uint8_t *s = &hs->syn_state[w->port - hs->syn_base];
-  if (*s & SYN_DONE)
-    return true; /* answered meanwhile (a late answer to an earlier attempt) */
+  uint32_t i = (uint32_t)portbits_index(&hs->syn_bits, w->port);
+  unsigned b = portbits_get(&hs->syn_bits, i);
+  if (b != 0)
+    return true; /* answered meanwhile (a late answer to an earlier attempt), or its SYN
+                    still waits (a port has one in flight at a time) */
   if (!synscan_add(&e->sp.raw, hs->saddr_be, hs->daddr_be, w->port)) {
     syn_flush(e);
     if (!synscan_add(&e->sp.raw, hs->saddr_be, hs->daddr_be, w->port))
@@ -233,7 +225,7 @@ bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
       .attempt = (uint8_t)k};
   if (heap_push(&e->sp.heap, &en) < 0)
     return false;
-  *s = (uint8_t)(SYN_INFLIGHT | k);
+  portbits_set(&hs->syn_bits, i, SYN_INFLIGHT);
   unsigned slot = w->port % 64;
   e->sp.rtt[slot].port = w->port;
   e->sp.rtt[slot].host = en.host;
@@ -271,9 +263,9 @@ void syn_stop(struct engine *e)
   for (size_t i = 0; i < hp->len; i++) {
     const struct syn_entry *en = &hp->v[i];
     struct host_sched *hs = &e->hosts[en->host];
-    uint8_t *s = &hs->syn_state[en->port - hs->syn_base];
-    if (!(*s & SYN_DONE) && (*s & SYN_INFLIGHT) && (*s & SYN_ATTEMPT_MASK) == en->attempt) {
-      *s &= (uint8_t)~SYN_INFLIGHT;
+    uint32_t pi = (uint32_t)portbits_index(&hs->syn_bits, en->port);
+    if (portbits_get(&hs->syn_bits, pi) == SYN_INFLIGHT) {
+      portbits_set(&hs->syn_bits, pi, 0);
       uc_count_dec(&e->sp.inflight);
     }
   }
@@ -291,8 +283,7 @@ void syn_teardown(struct engine *e)
     synscan_close(&e->sp.raw);
   e->sp.on = false;
   for (size_t i = 0; i < e->nhosts; i++) {
-    free(e->hosts[i].syn_state);
-    e->hosts[i].syn_state = NULL;
+    portbits_free(&e->hosts[i].syn_bits);
     e->hosts[i].syn = false;
   }
 }

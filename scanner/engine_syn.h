@@ -21,11 +21,11 @@
 struct engine;
 struct host_sched;
 
-/* A TCP span port's byte in a target's syn_state: SYN_DONE (decided) | SYN_INFLIGHT (a SYN
- * of attempt SYN_ATTEMPT(byte) waits for its answer). */
-#define SYN_DONE 0x80
-#define SYN_INFLIGHT 0x40
-#define SYN_ATTEMPT_MASK 0x3f
+/* A TCP span port's two bits in a target's syn_bits (portbits.h): SYN_INFLIGHT (a SYN
+ * waits for its answer; its attempt number is in its heap entry, the only one the port has
+ * while it waits) | SYN_DONE (decided). */
+#define SYN_INFLIGHT 0x1
+#define SYN_DONE 0x2
 #define SYN_MAX_ATTEMPTS 21
 
 struct syn_entry {
@@ -36,7 +36,8 @@ struct syn_entry {
 };
 
 /* SYNs in flight, a min-heap on deadline. Answered ones stay until their deadline and
- * are dropped then (the port's state says it is done). */
+ * are dropped then (the port's state says it is done). A port has one entry at a time: its
+ * retry is sent only after its entry has expired. */
 struct syn_heap {
   struct syn_entry *v;
   size_t len, cap;

@@ -5,7 +5,7 @@
  * of the targets' UDP spans at the engine's pace, and everything that comes back is matched
  * by address and port: a datagram from the target's port proves it open, an ICMP error read
  * from the error queue (IP_RECVERR: the original destination is the message's name) proves
- * it closed or filtered. A port is one byte of state (sent, done, sends so far).
+ * it closed or filtered. A port is two bits of state (sent, done: portbits.h).
  *
  * When no datagram has gone out, and no answer has come in, for one settle interval (the
  * targets' adaptive deadline), silent ports are resent where silence can still turn into an
@@ -76,35 +76,13 @@ static uint16_t port_of(const struct sockaddr_storage *a)
 
 /* --- per port --- */
 
-/* A port's two bits (SWEEP_SENT | SWEEP_DONE), four ports to a byte: a 16,384-port media
- * range costs a target 4 KiB (1,000 Front Ends: 4 MB, where a byte a port took 16). */
-static unsigned bits_of(const struct host_sched *hs, uint32_t i)
-{
-  return (hs->udp_state[i >> 2] >> ((i & 3u) * 2)) & 3u;
-}
-
-static void set_bits(struct host_sched *hs, uint32_t i, unsigned bits)
-{
-  unsigned shift = (i & 3u) * 2;
-  uint8_t *b = &hs->udp_state[i >> 2];
-  *b = (uint8_t)((*b & ~(3u << shift)) | ((bits & 3u) << shift));
-}
-
-/* The port's index in hs's state, or -1 when the port is not swept. */
-static int32_t port_index(const struct host_sched *hs, uint16_t port)
-{
-  if (!hs->udp_state || port < hs->udp_base || (uint32_t)(port - hs->udp_base) >= hs->udp_len)
-    return -1;
-  return (int32_t)(port - hs->udp_base);
-}
-
 static void record(struct engine *e, struct host_sched *hs, uint16_t port, enum uc_state st)
 {
-  int32_t i = port_index(hs, port);
-  unsigned b = i < 0 ? 0 : bits_of(hs, (uint32_t)i);
+  int32_t i = portbits_index(&hs->udp_bits, port);
+  unsigned b = i < 0 ? 0 : portbits_get(&hs->udp_bits, (uint32_t)i);
   if (!(b & SWEEP_SENT) || (b & SWEEP_DONE))
     return; /* not ours, or already decided (a late duplicate) */
-  set_bits(hs, (uint32_t)i, b | SWEEP_DONE);
+  portbits_set(&hs->udp_bits, (uint32_t)i, b | SWEEP_DONE);
   uc_count_dec(&hs->udp_waiting);
   e->sweep.last_answer_ns = uv_hrtime();
   results_span_port(hs, UC_UDP, port, st);
@@ -141,8 +119,8 @@ static void on_error(struct engine *e, struct udp_sweep *s, const struct sockadd
   if (st == UC_ST_NONE)
     return;
   uint16_t port = port_of(orig);
-  int32_t i = port_index(hs, port);
-  if (i < 0 || (bits_of(hs, (uint32_t)i) & SWEEP_DONE))
+  int32_t i = portbits_index(&hs->udp_bits, port);
+  if (i < 0 || (portbits_get(&hs->udp_bits, (uint32_t)i) & SWEEP_DONE))
     return;
   if (st == UC_ST_CLOSED)
     hs->udp_closed++;
@@ -217,19 +195,19 @@ static bool resend(const struct engine *e, const struct host_sched *hs)
 static void end_pass(struct engine *e, struct host_sched *hs)
 {
   bool again = resend(e, hs);
-  for (uint32_t i = 0; i < hs->udp_len; i++) {
-    unsigned b = bits_of(hs, i);
+  for (uint32_t i = 0; i < hs->udp_bits.len; i++) {
+    unsigned b = portbits_get(&hs->udp_bits, i);
     if (!(b & SWEEP_SENT) || (b & SWEEP_DONE))
       continue;
-    uint16_t port = (uint16_t)(hs->udp_base + i);
+    uint16_t port = (uint16_t)(hs->udp_bits.base + i);
     if (again) {
-      set_bits(hs, i, b & ~SWEEP_SENT);
+      portbits_set(&hs->udp_bits, i, b & ~SWEEP_SENT);
       uc_count_dec(&hs->udp_waiting);
       struct work w = {.port = port, .transport = UC_UDP, .attempt = hs->udp_pass + 1};
       engine_push_retry(hs, &w, false);
       continue;
     }
-    set_bits(hs, i, b | SWEEP_DONE);
+    portbits_set(&hs->udp_bits, i, b | SWEEP_DONE);
     uc_count_dec(&hs->udp_waiting);
     results_span_port(hs, UC_UDP, port, hs->udp_listener ? UC_ST_FILTERED : UC_ST_OPEN_FILTERED);
     engine_probe_done(e);
@@ -309,27 +287,6 @@ static int open_family(struct engine *e, struct udp_sweep *s, int family)
   return 0;
 }
 
-/* Byte state over the UDP spans of every ready target. */
-static int target_state(struct host_sched *hs)
-{
-  uint32_t lo = 65536, hi = 0;
-  for (size_t k = 0; k < hs->tg->nspans; k++) {
-    const struct plan_span *sp = &hs->tg->spans[k];
-    if (sp->transport != UC_UDP)
-      continue;
-    lo = sp->first < lo ? sp->first : lo;
-    hi = sp->last > hi ? sp->last : hi;
-  }
-  if (lo > hi)
-    return 0;
-  hs->udp_state = calloc((hi - lo + 1 + 3) / 4, 1);
-  if (!hs->udp_state)
-    return -1;
-  hs->udp_base = (uint16_t)lo;
-  hs->udp_len = hi - lo + 1;
-  return 1;
-}
-
 void sweep_setup(struct engine *e)
 {
   struct udp_sweep *s = &e->sweep;
@@ -339,11 +296,10 @@ void sweep_setup(struct engine *e)
     return;
   for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
-    if (!hs->ready || target_state(hs) <= 0)
+    if (!hs->ready || portbits_init(&hs->udp_bits, hs->tg->spans, hs->tg->nspans, UC_UDP) <= 0)
       continue;
     if (open_family(e, s, hs->tg->addr.ss_family) < 0) {
-      free(hs->udp_state); /* this target's UDP ranges go port by port (attempt_udp.c) */
-      hs->udp_state = NULL;
+      portbits_free(&hs->udp_bits); /* this target's UDP ranges go port by port (attempt_udp.c) */
       continue;
     }
     s->targets[n++] = hs;
@@ -369,8 +325,7 @@ void sweep_off(struct engine *e)
 {
   struct udp_sweep *s = &e->sweep;
   for (size_t i = 0; i < s->ntargets; i++) {
-    free(s->targets[i]->udp_state);
-    s->targets[i]->udp_state = NULL;
+    portbits_free(&s->targets[i]->udp_bits);
   }
   s->ntargets = 0;
 }
@@ -378,10 +333,10 @@ void sweep_off(struct engine *e)
 bool sweep_start(struct engine *e, struct host_sched *hs, const struct work *w)
 {
   struct udp_sweep *s = &e->sweep;
-  int32_t i = port_index(hs, w->port);
+  int32_t i = portbits_index(&hs->udp_bits, w->port);
   if (i < 0 || !s->payload_len)
     return false; /* not swept: attempt_udp.c */
-  if (bits_of(hs, (uint32_t)i) & SWEEP_DONE)
+  if (portbits_get(&hs->udp_bits, (uint32_t)i) & SWEEP_DONE)
     return true;
   struct sockaddr_storage dst = hs->tg->addr;
   socklen_t len;
@@ -406,9 +361,10 @@ bool sweep_start(struct engine *e, struct host_sched *hs, const struct work *w)
       return false;  /* the socket pushes back: this port goes port by port */
     drain(e, s, fi); /* the error is on the queue too: read it where it belongs */
   }
-  unsigned b = bits_of(hs, (uint32_t)i); /* read again: drain() may have decided the port */
+  unsigned b =
+      portbits_get(&hs->udp_bits, (uint32_t)i); /* read again: drain() may have decided the port */
   if (!(b & SWEEP_SENT)) {
-    set_bits(hs, (uint32_t)i, b | SWEEP_SENT);
+    portbits_set(&hs->udp_bits, (uint32_t)i, b | SWEEP_SENT);
     uc_count_inc(&hs->udp_waiting);
   }
   engine_probe_sent(e);
@@ -434,12 +390,12 @@ void sweep_finish_stopped(struct engine *e)
 {
   for (size_t i = 0; i < e->sweep.ntargets; i++) {
     struct host_sched *hs = e->sweep.targets[i];
-    for (uint32_t k = 0; k < hs->udp_len; k++) {
-      unsigned b = bits_of(hs, k);
+    for (uint32_t k = 0; k < hs->udp_bits.len; k++) {
+      unsigned b = portbits_get(&hs->udp_bits, k);
       if ((b & SWEEP_SENT) && !(b & SWEEP_DONE)) {
-        set_bits(hs, k, b | SWEEP_DONE);
+        portbits_set(&hs->udp_bits, k, b | SWEEP_DONE);
         uc_count_dec(&hs->udp_waiting);
-        results_span_port(hs, UC_UDP, (uint16_t)(hs->udp_base + k), UC_ST_OPEN_FILTERED);
+        results_span_port(hs, UC_UDP, (uint16_t)(hs->udp_bits.base + k), UC_ST_OPEN_FILTERED);
       }
     }
   }
@@ -464,8 +420,7 @@ void sweep_close(struct engine *e)
     s->fd[fi] = -1;
   }
   for (size_t i = 0; i < s->ntargets; i++) {
-    free(s->targets[i]->udp_state);
-    s->targets[i]->udp_state = NULL;
+    portbits_free(&s->targets[i]->udp_bits);
   }
   free(s->targets);
   s->targets = NULL;

@@ -548,7 +548,7 @@ static void test_udp_sweep_waits_for_answers(void **state)
   while (!engine_finished(e))
     uv_run(&loop, UV_RUN_DEFAULT);
   engine_finalize(e);
-  assert_non_null(e->hosts[0].udp_state); /* swept, not port by port */
+  assert_non_null(e->hosts[0].udp_bits.v); /* swept, not port by port */
   struct plan_check *c = &p.hosts[0].checks[0];
   assert_int_equal(c->range->probed, SLOW_PORTS);
   assert_int_equal(c->range->open, SLOW_PORTS); /* the last came about 410 ms in */
