@@ -15,16 +15,24 @@
 #include "common/icmp.h"
 #include "scanner/engine_int.h"
 
-static int heap_push(struct syn_heap *h, const struct syn_entry *en)
+/* Room for one more entry, so that a SYN, once queued on the raw socket, always gets its
+ * deadline (a SYN without one would leave its port undecided, or decided twice). */
+static int heap_reserve(struct syn_heap *h)
 {
-  if (h->len == h->cap) {
-    size_t ncap = h->cap ? h->cap * 2 : 1024;
-    struct syn_entry *nv = realloc(h->v, ncap * sizeof(*nv));
-    if (!nv)
-      return -1;
-    h->v = nv;
-    h->cap = ncap;
-  }
+  if (h->len < h->cap)
+    return 0;
+  size_t ncap = h->cap ? h->cap * 2 : 1024;
+  struct syn_entry *nv = realloc(h->v, ncap * sizeof(*nv));
+  if (!nv)
+    return -1;
+  h->v = nv;
+  h->cap = ncap;
+  return 0;
+}
+
+/* After heap_reserve. */
+static void heap_push(struct syn_heap *h, const struct syn_entry *en)
+{
   size_t i = h->len++;
   while (i > 0) {
     size_t parent = (i - 1) / 2;
@@ -34,7 +42,6 @@ static int heap_push(struct syn_heap *h, const struct syn_entry *en)
     i = parent;
   }
   h->v[i] = *en;
-  return 0;
 }
 
 static struct syn_entry heap_pop(struct syn_heap *h)
@@ -205,13 +212,19 @@ bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
   if (!hs->syn || w->check || w->transport != UC_TCP)
     return false;
   unsigned k = w->attempt < SYN_MAX_ATTEMPTS ? w->attempt : SYN_MAX_ATTEMPTS - 1;
-  uint32_t i = (uint32_t)portbits_index(&hs->syn_bits, w->port);
-  unsigned b = portbits_get(&hs->syn_bits, i);
-  if (b != 0)
+  int32_t pi = portbits_index(&hs->syn_bits, w->port);
+  if (pi < 0)
+    return false; /* not a span port of this target: connect() */
+  uint32_t i = (uint32_t)pi;
+  if (portbits_get(&hs->syn_bits, i) != 0)
     return true; /* answered meanwhile (a late answer to an earlier attempt), or its SYN
                     still waits (a port has one in flight at a time) */
+  if (heap_reserve(&e->sp.heap) < 0)
+    return false; /* out of memory for its deadline: connect() */
   if (!synscan_add(&e->sp.raw, hs->saddr_be, hs->daddr_be, w->port)) {
-    syn_flush(e);
+    syn_flush(e); /* reads the capture too: a late answer may decide the port */
+    if (portbits_get(&hs->syn_bits, i) != 0)
+      return true;
     if (!synscan_add(&e->sp.raw, hs->saddr_be, hs->daddr_be, w->port))
       return false; /* the socket pushes back: use connect() for this one */
   }
@@ -223,8 +236,7 @@ bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
       .host = (uint32_t)(hs - e->hosts),
       .port = w->port,
       .attempt = (uint8_t)k};
-  if (heap_push(&e->sp.heap, &en) < 0)
-    return false;
+  heap_push(&e->sp.heap, &en);
   portbits_set(&hs->syn_bits, i, SYN_INFLIGHT);
   unsigned slot = w->port % 64;
   e->sp.rtt[slot].port = w->port;
