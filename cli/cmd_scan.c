@@ -209,12 +209,17 @@ static const struct cli_opt scan_opts[] = {
             "<NAME>."},
     {"tcp-method", "HOW", CLI_CHOICE, A(tcp_method), .choices = "auto|connect|syn",
      .conf = CLI_CONF(tcp_method),
-     .help = "range ports: auto (raw SYN probes when permitted,\nelse connect), connect, or "
-             "syn (CAP_NET_RAW)",
-     .man = "How the ports of TCP ranges are probed: `auto` sends raw SYN probes when ucscan "
-            "may capture packets (root or CAP_NET_RAW, IPv4 targets) and uses connect(2) "
-            "otherwise; `connect` always uses connect(2); `syn` insists on raw SYN probes. "
-            "Single-port checks always connect, since they may need a handshake."},
+     .help = "auto: range ports by raw SYN when permitted, single\nports by connect; connect: "
+             "every port by connect;\nsyn (CAP_NET_RAW): raw SYNs for ranges and for\nsingle "
+             "ports that need no handshake (plain TCP)",
+     .man = "How TCP ports are probed. `auto` (the default) sends raw SYN probes for the ports "
+            "of TCP ranges when ucscan may capture packets (root or CAP_NET_RAW, IPv4 targets) "
+            "and uses connect(2) otherwise; single-port checks connect, so a `ucscan listen` "
+            "on the far side sees each connection. `connect` always uses connect(2). `syn` "
+            "insists on raw SYN probes, for ranges and for every single-port check that needs "
+            "only the port's state (plain TCP: no TLS handshake, no application request); "
+            "those checks say so (`evidence.tcp_method` is `syn`) and keep a connect's states, "
+            "ICMP evidence, TTL and retries. Checks that need a handshake always connect."},
     {"no-evidence", NULL, CLI_FLAG, A(no_evidence),
      .help = "no packet capture for ICMP/TTL evidence (also no\nraw SYN probes)",
      .man = "Do not open a packet capture: no ICMP attribution for TCP probes, no TTL "

@@ -400,12 +400,16 @@ static void yield_pump(struct engine *e)
 }
 
 /* Whether work of this kind holds a socket while it waits for its answer: an attempt
- * (attempt_tcp.c, attempt_udp.c) does; a raw SYN and a swept UDP port do not. */
-static bool needs_socket(const struct host_sched *hs, bool single, enum uc_transport t)
+ * (attempt_tcp.c, attempt_udp.c) does; a raw SYN and a swept UDP port do not. c: the single
+ * check, NULL for a span port. */
+static bool needs_socket(const struct host_sched *hs, const struct plan_check *c,
+                         enum uc_transport t)
 {
-  if (single)
+  if (syn_takes(hs, c, t))
+    return false;
+  if (c)
     return true;
-  return t == UC_TCP ? !hs->syn : !hs->udp_bits.v;
+  return t == UC_TCP || !hs->udp_bits.v;
 }
 
 /* Round robin over the targets: the next whose next work fits (a free socket slot of its
@@ -433,9 +437,10 @@ static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_
     enum uc_transport t;
     if (!host_has_work(hs) || !workq_peek(&hs->q, &single, &t))
       continue;
-    v.needs_socket = needs_socket(hs, single, t);
-    v.session = single && workq_session(workq_peek_check(&hs->q));
-    v.syn = !single && t == UC_TCP && hs->syn;
+    const struct plan_check *c = single ? workq_peek_check(&hs->q) : NULL;
+    v.needs_socket = needs_socket(hs, c, t);
+    v.session = workq_session(c);
+    v.syn = syn_takes(hs, c, t);
     v.target_inflight = uc_count_get(&hs->inflight);
     if (!workq_admit(&v))
       continue;
@@ -493,7 +498,7 @@ void engine_pump(struct engine *e)
         arm_pump(e, wait_ms); /* every target with work waits for its own rate */
       break;
     }
-    if (!w.check && w.transport == UC_TCP && hs->syn && syn_start(e, hs, &w))
+    if (syn_start(e, hs, &w))
       continue;
     if (w.transport == UC_TCP && hs->tsweep && tcpsweep_start(e, hs, &w)) {
       workq_backoff_started(&e->bo); /* a socket could be had */

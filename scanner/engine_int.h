@@ -59,12 +59,15 @@ struct host_sched {
   struct uc_count udp_waiting; /* sent, neither answered nor settled */
   uint32_t udp_closed;         /* port unreachable answers */
   unsigned udp_pass;           /* resend passes so far */
-  /* Raw SYN probes for the TCP span ports (scanner/engine_syn.c). */
+  /* Raw SYN probes for the TCP span ports (scanner/engine_syn.c), and with --tcp-method syn
+   * for the single checks that are a plain connect (syn_checks). */
   bool syn;
+  bool syn_checks;
   uint32_t saddr_be, daddr_be;
-  struct portbits syn_bits; /* SYN_DONE | SYN_INFLIGHT a port (engine_syn.h) */
-  struct host_ttl ttl;      /* TTLs of the host's SYN-ACKs and RSTs (evidence.c) */
-  uint8_t range_icmp_full;  /* bit per transport: every range check has its first ICMP */
+  struct portbits syn_bits;  /* SYN_DONE | SYN_INFLIGHT a port (engine_syn.h) */
+  struct syn_check *syn_chk; /* syn_checks: one per check of the slice (engine_syn.h) */
+  struct host_ttl ttl;       /* TTLs of the host's SYN-ACKs and RSTs (evidence.c) */
+  uint8_t range_icmp_full;   /* bit per transport: every range check has its first ICMP */
   bool tsweep; /* its TCP span ports (unless raw SYNs take them) and its plain single TCP
                   checks go through the connect sweep (tcp_sweep.h) */
 };

@@ -70,7 +70,84 @@ static struct syn_entry heap_pop(struct syn_heap *h)
 
 static void arm_timer(struct engine *e);
 
-static void syn_record(struct engine *e, struct host_sched *hs, uint16_t port, enum uc_state st)
+/* What the capture saw of a port's answer, for its single checks' evidence. */
+struct syn_seen {
+  int ttl;                      /* of the SYN-ACK or RST; -1: none (an ICMP error, or silence) */
+  int64_t rx_ns;                /* the capture's receive time (CLOCK_REALTIME); 0: unknown */
+  const struct icmp_info *icmp; /* the ICMP error that decided it, or NULL */
+};
+
+static bool in_tcp_span(const struct plan_target *tg, uint16_t port)
+{
+  for (size_t k = 0; k < tg->nspans; k++)
+    if (tg->spans[k].transport == UC_TCP && port >= tg->spans[k].first && port <= tg->spans[k].last)
+      return true;
+  return false;
+}
+
+/* The single check at port whose SYN the prober sent (or joined) and that is not decided. */
+static struct plan_check *syn_check_at(const struct host_sched *hs, uint16_t port)
+{
+  for (size_t k = 0; hs->syn_checks && k < hs->nchecks; k++) {
+    struct plan_check *c = &hs->checks[k];
+    if (c->first == port && !c->is_range && c->transport == UC_TCP && hs->syn_chk[k].attempts &&
+        !c->res.done)
+      return c;
+  }
+  return NULL;
+}
+
+/* A single check's result from its port's answer, worded as a connect's (tcp_sweep.c). */
+static void check_result(const struct syn_check *sc, enum uc_state st, const struct syn_seen *seen,
+                         struct attempt_result *r)
+{
+  memset(r, 0, sizeof(*r));
+  r->status = ATT_FINAL;
+  r->state = st;
+  r->rtt_ms = -1;
+  r->evidence = json_object();
+  if (seen->icmp) {
+    icmp_reason(seen->icmp, r->reason, sizeof(r->reason));
+    json_object_set_new(r->evidence, "icmp", icmp_evidence(seen->icmp));
+  } else if (st == UC_ST_OPEN) {
+    snprintf(r->reason, sizeof(r->reason),
+             "SYN answered with SYN-ACK: the port accepts connections (raw SYN probe, no "
+             "connection made)");
+  } else if (st == UC_ST_CLOSED) {
+    snprintf(r->reason, sizeof(r->reason), "connection refused (RST)");
+  } else {
+    snprintf(r->reason, sizeof(r->reason), "no answer to %u SYN probes (last waited %u ms)",
+             sc->attempts, sc->waited_ms);
+  }
+  json_object_set_new(r->evidence, "tcp_method", json_string("syn"));
+  if (st == UC_ST_FILTERED && !seen->icmp)
+    return; /* silence: no round trip */
+  int64_t rx = seen->rx_ns > 0 ? seen->rx_ns : evidence_realtime_ns();
+  if (rx >= sc->sent_rt_ns) {
+    r->rtt_ms = (double)(rx - sc->sent_rt_ns) / 1e6;
+    json_object_set_new(r->evidence, "rtt_source",
+                        json_string(seen->rx_ns > 0 ? "kernel" : "loop"));
+  }
+  if (seen->ttl >= 0)
+    json_object_set_new(r->evidence, "ttl", json_integer(seen->ttl));
+}
+
+/* The port's single checks that went by SYN take its state. */
+static void record_checks(struct engine *e, struct host_sched *hs, uint16_t port, enum uc_state st,
+                          const struct syn_seen *seen)
+{
+  struct plan_check *c;
+  while ((c = syn_check_at(hs, port))) {
+    const struct syn_check *sc = &hs->syn_chk[c - hs->checks];
+    struct attempt_result r;
+    check_result(sc, st, seen, &r);
+    results_single(hs, c, &r, sc->attempts); /* takes r.evidence */
+    engine_probe_done(e);
+  }
+}
+
+static void syn_record(struct engine *e, struct host_sched *hs, uint16_t port, enum uc_state st,
+                       const struct syn_seen *seen)
 {
   int32_t i = portbits_index(&hs->syn_bits, port);
   if (i < 0)
@@ -79,8 +156,11 @@ static void syn_record(struct engine *e, struct host_sched *hs, uint16_t port, e
   if (b & SYN_DONE)
     return;
   portbits_set(&hs->syn_bits, (uint32_t)i, SYN_DONE);
-  results_span_port(hs, UC_TCP, port, st);
-  engine_probe_done(e);
+  if (in_tcp_span(hs->tg, port)) {
+    results_span_port(hs, UC_TCP, port, st);
+    engine_probe_done(e);
+  }
+  record_checks(e, hs, port, st, seen);
   if (st != UC_ST_FILTERED)
     engine_target_answered(hs);
   if (b & SYN_INFLIGHT)
@@ -99,7 +179,8 @@ bool syn_on_answer(struct engine *e, struct host_sched *hs, const struct pkt_inf
     rtt_sample(&hs->rtt, (double)(uv_hrtime() - e->sp.rtt[slot].sent_ns) / 1e6);
     e->sp.rtt[slot].port = 0;
   }
-  syn_record(e, hs, port, a == SYN_OPEN ? UC_ST_OPEN : UC_ST_CLOSED);
+  struct syn_seen seen = {.ttl = p->ttl, .rx_ns = p->ts_ns};
+  syn_record(e, hs, port, a == SYN_OPEN ? UC_ST_OPEN : UC_ST_CLOSED, &seen);
   return true;
 }
 
@@ -110,7 +191,8 @@ bool syn_on_icmp(struct engine *e, struct host_sched *hs, const struct pkt_info 
   if (!synscan_icmp_ours(&e->sp.raw, p, &port))
     return false;
   if (st != UC_ST_NONE) {
-    syn_record(e, hs, port, st);
+    struct syn_seen seen = {.ttl = -1, .rx_ns = p->ts_ns, .icmp = ii};
+    syn_record(e, hs, port, st, &seen);
     evidence_range_icmp(hs, UC_TCP, port, ii);
   }
   return true;
@@ -130,13 +212,14 @@ static void expire(struct engine *e)
     portbits_set(&hs->syn_bits, i, 0);
     uc_count_dec(&e->sp.inflight);
     engine_target_silent(hs);
-    struct work w = {.port = en.port, .transport = UC_TCP, .attempt = k + 1};
-    if (engine_retry_silence(hs, &(struct work){.attempt = k, .transport = UC_TCP})) {
+    /* a single check's port retries as its connect would (engine_retry_silence) */
+    struct work w = {
+        .check = syn_check_at(hs, en.port), .port = en.port, .transport = UC_TCP, .attempt = k};
+    if (engine_retry_silence(hs, &w)) {
+      w.attempt = k + 1;
       engine_push_retry(hs, &w, false);
     } else {
-      portbits_set(&hs->syn_bits, i, SYN_DONE);
-      results_span_port(hs, UC_TCP, en.port, UC_ST_FILTERED);
-      engine_probe_done(e);
+      syn_record(e, hs, en.port, UC_ST_FILTERED, &(struct syn_seen){.ttl = -1});
     }
   }
 }
@@ -178,52 +261,106 @@ void syn_open(struct engine *e)
   e->sp.on = true;
 }
 
+/* Widens [*lo, *hi] to hs's single checks that are a plain connect; false when it has none. */
+static bool plain_check_bounds(const struct host_sched *hs, uint32_t *lo, uint32_t *hi)
+{
+  bool any = false;
+  for (size_t k = 0; k < hs->nchecks; k++) {
+    const struct plan_check *c = &hs->checks[k];
+    if (!c->probe || !workq_plain_connect(c))
+      continue;
+    any = true;
+    *lo = c->first < *lo ? c->first : *lo;
+    *hi = c->first > *hi ? c->first : *hi;
+  }
+  return any;
+}
+
+/* Raw SYNs for hs (an IPv4 target whose packets the capture attributes to it): its TCP span
+ * ports, and with --tcp-method syn its plain single checks. */
+static void setup_target(struct engine *e, struct host_sched *hs, bool checks)
+{
+  const struct plan_target *tg = hs->tg;
+  uint32_t lo = 65536, hi = 0;
+  portbits_span_bounds(tg->spans, tg->nspans, UC_TCP, &lo, &hi);
+  checks = checks && plain_check_bounds(hs, &lo, &hi);
+  if (lo > hi)
+    return; /* nothing for SYNs */
+  hs->daddr_be = ((const struct sockaddr_in *)&tg->addr)->sin_addr.s_addr;
+  if (e->source.ss_family == AF_INET)
+    hs->saddr_be = ((struct sockaddr_in *)&e->source)->sin_addr.s_addr;
+  else if (e->source.ss_family != AF_UNSPEC || synscan_source_for(hs->daddr_be, &hs->saddr_be) < 0)
+    return; /* no route (connect() will say so), or an IPv6 --source */
+  if (checks && !(hs->syn_chk = calloc(hs->nchecks, sizeof(*hs->syn_chk))))
+    return; /* out of memory: everything connects */
+  if (portbits_init_bounds(&hs->syn_bits, lo, hi) <= 0) {
+    free(hs->syn_chk);
+    hs->syn_chk = NULL;
+    return;
+  }
+  hs->syn = true;
+  hs->syn_checks = checks;
+}
+
 void syn_setup(struct engine *e)
 {
   if (!e->sp.on)
     return;
+  /* auto: single checks connect (a listener on the far side sees the connection, and the
+   * report keeps a connect's evidence); syn: every check that needs only the port's state */
+  bool checks = strcmp(e->conf->tcp_method, "syn") == 0;
   for (size_t i = 0; i < e->nhosts; i++) {
     struct host_sched *hs = &e->hosts[i];
-    const struct plan_target *tg = hs->tg;
-    if (!hs->ready || tg->addr.ss_family != AF_INET)
-      continue;
     /* Answers are matched by address: a second target on the same address (two Edge
-     * interface names for one address) uses connect() for its ranges. */
-    if (!evidence_owns(e, hs))
-      continue;
-    bool any_span = false;
-    for (size_t k = 0; k < tg->nspans && !any_span; k++)
-      any_span = tg->spans[k].transport == UC_TCP;
-    if (!any_span)
-      continue;
-    hs->daddr_be = ((struct sockaddr_in *)&tg->addr)->sin_addr.s_addr;
-    if (e->source.ss_family == AF_INET)
-      hs->saddr_be = ((struct sockaddr_in *)&e->source)->sin_addr.s_addr;
-    else if (e->source.ss_family != AF_UNSPEC ||
-             synscan_source_for(hs->daddr_be, &hs->saddr_be) < 0)
-      continue; /* no route (connect() will say so), or an IPv6 --source */
-    if (portbits_init(&hs->syn_bits, tg->spans, tg->nspans, UC_TCP) > 0)
-      hs->syn = true;
+     * interface names for one address) uses connect(). */
+    if (hs->ready && hs->tg->addr.ss_family == AF_INET && evidence_owns(e, hs))
+      setup_target(e, hs, checks);
   }
+}
+
+bool syn_takes(const struct host_sched *hs, const struct plan_check *c, enum uc_transport t)
+{
+  if (t != UC_TCP || !hs->syn)
+    return false;
+  return !c || (hs->syn_checks && workq_plain_connect(c));
+}
+
+/* A single check whose port already has its SYN in flight (a range's) waits for that one. */
+static bool join_inflight(struct host_sched *hs, const struct work *w)
+{
+  struct syn_check *sc = &hs->syn_chk[w->check - hs->checks];
+  if (!sc->attempts) {
+    sc->sent_rt_ns = evidence_realtime_ns();
+    sc->attempts = 1;
+  }
+  return true;
 }
 
 bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
 {
-  if (!hs->syn || w->check || w->transport != UC_TCP)
+  if (!syn_takes(hs, w->check, w->transport))
     return false;
+  if (w->check && w->check->res.done)
+    return true; /* a retry whose port a late answer decided meanwhile */
   unsigned k = w->attempt < SYN_MAX_ATTEMPTS ? w->attempt : SYN_MAX_ATTEMPTS - 1;
   int32_t pi = portbits_index(&hs->syn_bits, w->port);
   if (pi < 0)
-    return false; /* not a span port of this target: connect() */
+    return false; /* not a port of this target's SYNs: connect() */
   uint32_t i = (uint32_t)pi;
-  if (portbits_get(&hs->syn_bits, i) != 0)
+  unsigned bits = portbits_get(&hs->syn_bits, i);
+  if (bits != 0 && w->check) /* decided by a range's SYN (the state is not kept): connect */
+    return bits == SYN_INFLIGHT && join_inflight(hs, w);
+  if (bits != 0)
     return true; /* answered meanwhile (a late answer to an earlier attempt), or its SYN
                     still waits (a port has one in flight at a time) */
   if (heap_reserve(&e->sp.heap) < 0)
     return false; /* out of memory for its deadline: connect() */
   if (!synscan_add(&e->sp.raw, hs->saddr_be, hs->daddr_be, w->port)) {
     syn_flush(e); /* reads the capture too: a late answer may decide the port */
-    if (portbits_get(&hs->syn_bits, i) != 0)
+    bits = portbits_get(&hs->syn_bits, i);
+    if (bits != 0 && w->check)
+      return bits == SYN_INFLIGHT && join_inflight(hs, w);
+    if (bits != 0)
       return true;
     if (!synscan_add(&e->sp.raw, hs->saddr_be, hs->daddr_be, w->port))
       return false; /* the socket pushes back: use connect() for this one */
@@ -238,6 +375,12 @@ bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
       .attempt = (uint8_t)k};
   heap_push(&e->sp.heap, &en);
   portbits_set(&hs->syn_bits, i, SYN_INFLIGHT);
+  if (w->check) {
+    struct syn_check *sc = &hs->syn_chk[w->check - hs->checks];
+    sc->sent_rt_ns = evidence_realtime_ns();
+    sc->waited_ms = (uint32_t)((en.deadline_ns - now) / 1000000u);
+    sc->attempts++;
+  }
   unsigned slot = w->port % 64;
   e->sp.rtt[slot].port = w->port;
   e->sp.rtt[slot].host = en.host;
@@ -296,6 +439,8 @@ void syn_teardown(struct engine *e)
   e->sp.on = false;
   for (size_t i = 0; i < e->nhosts; i++) {
     portbits_free(&e->hosts[i].syn_bits);
-    e->hosts[i].syn = false;
+    free(e->hosts[i].syn_chk);
+    e->hosts[i].syn_chk = NULL;
+    e->hosts[i].syn = e->hosts[i].syn_checks = false;
   }
 }

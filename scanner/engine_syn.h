@@ -1,5 +1,13 @@
 /* scanner/engine_syn.h - raw SYN probes for the TCP span ports of targets the capture can
- * see (engine_syn.c): the prober's state, owned by it, and what the engine calls.
+ * see (engine_syn.c), and with --tcp-method syn for their single checks that are a plain
+ * connect (workq_plain_connect: only the port's state counts): the prober's state, owned by
+ * it, and what the engine calls.
+ *
+ * A port has one SYN at a time, whoever asked for it: a range and a single check on the same
+ * port share its answer. A single check's result reads as a connect's (the same states, the
+ * ICMP error's reason and evidence, the answer's TTL, the kernel's round trip from the
+ * capture's timestamps) and says how it was probed (evidence.tcp_method "syn"); its attempts
+ * are its SYNs, retried as a connect is.
  *
  * A SYN holds no socket: SYNs in flight are bounded by a window (--concurrency x 16), not by
  * the socket slots, and paced by the rates like any probe. The capture (evidence.c) hands
@@ -27,6 +35,14 @@ struct host_sched;
 #define SYN_INFLIGHT 0x1
 #define SYN_DONE 0x2
 #define SYN_MAX_ATTEMPTS 21
+
+/* A single check's SYN state (host_sched.syn_chk, one per check of the target's slice). */
+struct syn_check {
+  int64_t sent_rt_ns; /* when its latest SYN was queued (CLOCK_REALTIME); 0: the prober has not
+                         taken it (it connects, or is not a plain connect) */
+  uint32_t waited_ms; /* the deadline of its latest SYN */
+  uint16_t attempts;  /* SYNs sent for it so far */
+};
 
 struct syn_entry {
   uint64_t deadline_ns;
@@ -68,7 +84,11 @@ void syn_setup(struct engine *e);
 bool syn_on_answer(struct engine *e, struct host_sched *hs, const struct pkt_info *p);
 bool syn_on_icmp(struct engine *e, struct host_sched *hs, const struct pkt_info *p,
                  const struct icmp_info *ii, enum uc_state st);
-/* Sends w's SYN (false: this target's TCP span ports go by connect). */
+/* Whether the prober takes work of transport t for hs: a TCP span port (c NULL) of a raw-SYN
+ * target, or a single check that is a plain connect on a target with syn_checks. */
+bool syn_takes(const struct host_sched *hs, const struct plan_check *c, enum uc_transport t);
+/* Sends w's SYN, or joins the SYN its port already has in flight. False: w goes by connect
+ * (not the prober's; no room or memory; a single check whose port a range's SYN decided). */
 bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w);
 /* Sends the SYNs batched so far. */
 void syn_flush(struct engine *e);

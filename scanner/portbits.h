@@ -25,6 +25,12 @@ struct portbits {
  * 1 when made, 0 when t has no span (pb->v stays NULL), -1 when out of memory. */
 int portbits_init(struct portbits *pb, const struct plan_span *spans, size_t nspans,
                   enum uc_transport t);
+/* Widens [*lo, *hi] to the spans of transport t (start from lo 65536, hi 0: an empty range). */
+void portbits_span_bounds(const struct plan_span *spans, size_t nspans, enum uc_transport t,
+                          uint32_t *lo, uint32_t *hi);
+/* Bits for every port from lo to hi, all zero: 1 when made, 0 when lo > hi (pb->v stays NULL),
+ * -1 when out of memory. */
+int portbits_init_bounds(struct portbits *pb, uint32_t lo, uint32_t hi);
 void portbits_free(struct portbits *pb);
 
 /* The port's index, or -1 when it has no bits. */

@@ -280,21 +280,15 @@ static void on_async(uv_async_t *h)
 
 /* --- the engine's side --- */
 
-/* A single check that is a plain connect (no TLS, no application exchange). */
-static bool plain_connect(const struct plan_check *c)
-{
-  return c->transport == UC_TCP && c->proto && !c->proto->tls && !c->proto->app;
-}
-
 /* Whether hs has work for the sweep: TCP span ports (unless raw SYNs take them), or single
- * checks that are plain connects. */
+ * checks that are plain connects (unless raw SYNs take those too, --tcp-method syn). */
 static bool sweepable(const struct host_sched *hs)
 {
   for (size_t k = 0; k < hs->tg->nspans && !hs->syn; k++)
     if (hs->tg->spans[k].transport == UC_TCP)
       return true;
   for (size_t k = 0; k < hs->nchecks; k++)
-    if (hs->checks[k].probe && !hs->checks[k].is_range && plain_connect(&hs->checks[k]))
+    if (hs->checks[k].probe && workq_plain_connect(&hs->checks[k]) && !hs->syn_checks)
       return true;
   return false;
 }
@@ -342,7 +336,7 @@ bool tcpsweep_start(struct engine *e, struct host_sched *hs, const struct work *
 {
   struct tcp_sweep *s = &e->tsweep;
   if (!s->nworkers || !hs->tsweep || w->transport != UC_TCP || e->stopping ||
-      (w->check ? !plain_connect(w->check) : hs->syn))
+      (w->check ? !workq_plain_connect(w->check) : hs->syn))
     return false;
   struct tsw_request q = {.dst.sa.sa_family = AF_UNSPEC};
   int family = hs->tg->addr.ss_family;

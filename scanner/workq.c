@@ -174,6 +174,12 @@ bool workq_session(const struct plan_check *c)
   return c && c->transport == UC_TCP && c->proto && (c->proto->tls || c->proto->app);
 }
 
+bool workq_plain_connect(const struct plan_check *c)
+{
+  return c && !c->is_range && c->transport == UC_TCP && c->proto && !c->proto->tls &&
+         !c->proto->app;
+}
+
 bool workq_admit(const struct admit_view *v)
 {
   if (v->session && v->sessions >= v->max_sessions)

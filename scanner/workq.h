@@ -80,6 +80,10 @@ struct admit_view {
  * KiB each, and CPU) besides its socket: a TCP check whose probe has TLS or an application
  * module. A plain connect, a range port or a UDP probe does not. */
 bool workq_session(const struct plan_check *c);
+/* Whether c is a single TCP check that is a plain connect (neither TLS nor an application
+ * exchange): only the port's state counts, so the connect sweep (tcp_sweep.h) or, with
+ * --tcp-method syn, a raw SYN (engine_syn.h) may probe it. */
+bool workq_plain_connect(const struct plan_check *c);
 
 /* Whether the probe fits the in-flight caps (the rates are the caller's: ratelimit.h). */
 bool workq_admit(const struct admit_view *v);

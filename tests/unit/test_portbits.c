@@ -54,6 +54,37 @@ static void test_no_span(void **state)
   portbits_free(&pb); /* harmless */
 }
 
+/* The raw SYN prober's bits cover its spans and its single ports (--tcp-method syn): the
+ * bounds widen from the spans to ports below and above them; an empty range makes nothing. */
+static void test_bounds_with_single_ports(void **state)
+{
+  (void)state;
+  uint32_t lo = 65536, hi = 0;
+  portbits_span_bounds(media, 4, UC_TCP, &lo, &hi);
+  assert_int_equal(lo, 49152);
+  assert_int_equal(hi, 65535);
+  lo = 5061; /* a single port below the spans */
+  portbits_span_bounds(media, 4, UC_TCP, &lo, &hi);
+  assert_int_equal(lo, 5061);
+  struct portbits pb;
+  assert_int_equal(portbits_init_bounds(&pb, lo, hi), 1);
+  assert_int_equal(pb.base, 5061);
+  assert_int_equal(pb.len, 65535 - 5061 + 1);
+  assert_int_equal(portbits_index(&pb, 5060), -1);
+  assert_int_equal(portbits_index(&pb, 5061), 0);
+  assert_int_equal(portbits_index(&pb, 65535), 65535 - 5061);
+  portbits_free(&pb);
+  /* single ports only, no span */
+  assert_int_equal(portbits_init_bounds(&pb, 80, 8404), 1);
+  assert_int_equal(pb.len, 8404 - 80 + 1);
+  portbits_free(&pb);
+  /* nothing: lo above hi, or a bound beyond the port space */
+  assert_int_equal(portbits_init_bounds(&pb, 65536, 0), 0);
+  assert_null(pb.v);
+  assert_int_equal(portbits_init_bounds(&pb, 1, 65536), 0);
+  assert_null(pb.v);
+}
+
 /* Every value at every position of a byte, beside neighbours holding every other value. */
 static void test_neighbours_untouched(void **state)
 {
@@ -82,6 +113,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_span_of_one_transport),
       cmocka_unit_test(test_no_span),
+      cmocka_unit_test(test_bounds_with_single_ports),
       cmocka_unit_test(test_neighbours_untouched),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
