@@ -290,16 +290,14 @@ struct reindent {
 static int put_reindented(const char *buf, size_t len, void *data)
 {
   struct reindent *r = data;
-  size_t from = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (buf[i] != '\n')
-      continue;
-    if (r->put(buf + from, i + 1 - from, r->arg) != 0 ||
+  const char *from = buf, *end = buf + len, *nl;
+  while ((nl = memchr(from, '\n', (size_t)(end - from)))) {
+    if (r->put(from, (size_t)(nl + 1 - from), r->arg) != 0 ||
         r->put(HOST_INDENT, sizeof(HOST_INDENT) - 1, r->arg) != 0)
       return -1;
-    from = i + 1;
+    from = nl + 1;
   }
-  return from < len ? r->put(buf + from, len - from, r->arg) : 0;
+  return from < end ? r->put(from, (size_t)(end - from), r->arg) : 0;
 }
 
 static int put_host(const struct plan_host *h, bool complete, bool first, report_put_fn put,
