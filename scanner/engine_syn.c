@@ -85,13 +85,23 @@ static bool in_tcp_span(const struct plan_target *tg, uint16_t port)
   return false;
 }
 
-/* The single check at port whose SYN the prober sent (or joined) and that is not decided. */
+/* The single check at port whose SYN the prober sent (or joined) and that is not decided. The
+ * target's checks are sorted by first port (plan.c): a binary search, then the few on it. */
 static struct plan_check *syn_check_at(const struct host_sched *hs, uint16_t port)
 {
-  for (size_t k = 0; hs->syn_checks && k < hs->nchecks; k++) {
+  if (!hs->syn_checks)
+    return NULL;
+  size_t lo = 0, hi = hs->nchecks;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (hs->checks[mid].first < port)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (size_t k = lo; k < hs->nchecks && hs->checks[k].first == port; k++) {
     struct plan_check *c = &hs->checks[k];
-    if (c->first == port && !c->is_range && c->transport == UC_TCP && hs->syn_chk[k].attempts &&
-        !c->res.done)
+    if (!c->is_range && c->transport == UC_TCP && hs->syn_chk[k].attempts && !c->res.done)
       return c;
   }
   return NULL;
@@ -116,12 +126,15 @@ static void check_result(const struct syn_check *sc, enum uc_state st, const str
   } else if (st == UC_ST_CLOSED) {
     snprintf(r->reason, sizeof(r->reason), "connection refused (RST)");
   } else {
-    snprintf(r->reason, sizeof(r->reason), "no answer to %u SYN probes (last waited %u ms)",
-             sc->attempts, sc->waited_ms);
+    snprintf(r->reason, sizeof(r->reason), "no answer to %u SYN probe%s (last waited %u ms)",
+             sc->attempts, sc->attempts == 1 ? "" : "s", sc->waited_ms);
   }
   json_object_set_new(r->evidence, "tcp_method", json_string("syn"));
-  if (st == UC_ST_FILTERED && !seen->icmp)
-    return; /* silence: no round trip */
+  /* No round trip for silence; nor after a retry (every SYN to the port carries the same
+   * sequence number: the answer may be to an earlier one, Karn's ambiguity), nor when the
+   * check joined a SYN it did not send (sent_rt_ns 0). */
+  if ((st == UC_ST_FILTERED && !seen->icmp) || sc->attempts > 1 || !sc->sent_rt_ns)
+    return;
   int64_t rx = seen->rx_ns > 0 ? seen->rx_ns : evidence_realtime_ns();
   if (rx >= sc->sent_rt_ns) {
     r->rtt_ms = (double)(rx - sc->sent_rt_ns) / 1e6;
@@ -215,6 +228,8 @@ static void expire(struct engine *e)
     /* a single check's port retries as its connect would (engine_retry_silence) */
     struct work w = {
         .check = syn_check_at(hs, en.port), .port = en.port, .transport = UC_TCP, .attempt = k};
+    if (w.check) /* an answer from now on may be to this SYN or to the next: no round trip */
+      hs->syn_chk[w.check - hs->checks].sent_rt_ns = 0;
     if (engine_retry_silence(hs, &w)) {
       w.attempt = k + 1;
       engine_push_retry(hs, &w, false);
@@ -325,45 +340,74 @@ bool syn_takes(const struct host_sched *hs, const struct plan_check *c, enum uc_
   return !c || (hs->syn_checks && workq_plain_connect(c));
 }
 
-/* A single check whose port already has its SYN in flight (a range's) waits for that one. */
-static bool join_inflight(struct host_sched *hs, const struct work *w)
+/* A single check whose port already has its SYN in flight (a range's) waits for that one: no
+ * round trip of its own (the SYN was not sent for it), and the deadline its own SYN would have
+ * had for the reason should the port stay silent. */
+static bool join_inflight(struct engine *e, struct host_sched *hs, const struct work *w)
 {
   struct syn_check *sc = &hs->syn_chk[w->check - hs->checks];
   if (!sc->attempts) {
-    sc->sent_rt_ns = evidence_realtime_ns();
     sc->attempts = 1;
+    sc->waited_ms = rtt_deadline_ms(&hs->rtt, w->attempt, e->conf->min_rto_ms, e->conf->timeout_ms);
   }
+  sc->sent_rt_ns = 0;
   return true;
+}
+
+/* w goes by connect() after all (no memory for its deadline, the raw socket pushes back, or a
+ * single check whose port a range's SYN decided without keeping the state): the prober lets
+ * go of it, so that a late answer to an earlier SYN of the port records nothing the connect
+ * will. A span port is the connect's from now on (SYN_DONE: answers are ignored). A single
+ * check leaves the prober; if its SYN carried a span port whose own work item found that SYN
+ * waiting and was spent, the span port is queued again. */
+static bool let_go(struct host_sched *hs, const struct work *w, uint32_t i)
+{
+  if (!w->check) {
+    portbits_set(&hs->syn_bits, i, SYN_DONE);
+    return false;
+  }
+  hs->syn_chk[w->check - hs->checks].attempts = 0;
+  if (portbits_get(&hs->syn_bits, i) == 0 && in_tcp_span(hs->tg, w->port))
+    engine_push_retry(hs, &(struct work){.port = w->port, .transport = UC_TCP}, false);
+  return false;
+}
+
+/* The port's bits say what becomes of w: 0, send a SYN; SYN_INFLIGHT, wait for that one (a
+ * single check joins it); SYN_DONE, nothing for a span port (decided), connect() for a single
+ * check (a range's SYN decided it and the state is not kept). -1: send; else the answer. */
+static int by_bits(struct engine *e, struct host_sched *hs, const struct work *w, uint32_t i)
+{
+  if (w->check && w->check->res.done)
+    return true; /* a retry whose port a late answer decided meanwhile */
+  unsigned bits = portbits_get(&hs->syn_bits, i);
+  if (bits == 0)
+    return -1;
+  if (!w->check)
+    return true; /* answered meanwhile (a late answer to an earlier attempt), or its SYN still
+                    waits (a port has one in flight at a time) */
+  return bits == SYN_INFLIGHT ? join_inflight(e, hs, w) : let_go(hs, w, i);
 }
 
 bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
 {
   if (!syn_takes(hs, w->check, w->transport))
     return false;
-  if (w->check && w->check->res.done)
-    return true; /* a retry whose port a late answer decided meanwhile */
   unsigned k = w->attempt < SYN_MAX_ATTEMPTS ? w->attempt : SYN_MAX_ATTEMPTS - 1;
   int32_t pi = portbits_index(&hs->syn_bits, w->port);
   if (pi < 0)
     return false; /* not a port of this target's SYNs: connect() */
   uint32_t i = (uint32_t)pi;
-  unsigned bits = portbits_get(&hs->syn_bits, i);
-  if (bits != 0 && w->check) /* decided by a range's SYN (the state is not kept): connect */
-    return bits == SYN_INFLIGHT && join_inflight(hs, w);
-  if (bits != 0)
-    return true; /* answered meanwhile (a late answer to an earlier attempt), or its SYN
-                    still waits (a port has one in flight at a time) */
+  int rc = by_bits(e, hs, w, i);
+  if (rc >= 0)
+    return rc;
   if (heap_reserve(&e->sp.heap) < 0)
-    return false; /* out of memory for its deadline: connect() */
+    return let_go(hs, w, i); /* out of memory for its deadline: connect() */
   if (!synscan_add(&e->sp.raw, hs->saddr_be, hs->daddr_be, w->port)) {
     syn_flush(e); /* reads the capture too: a late answer may decide the port */
-    bits = portbits_get(&hs->syn_bits, i);
-    if (bits != 0 && w->check)
-      return bits == SYN_INFLIGHT && join_inflight(hs, w);
-    if (bits != 0)
-      return true;
+    if ((rc = by_bits(e, hs, w, i)) >= 0)
+      return rc;
     if (!synscan_add(&e->sp.raw, hs->saddr_be, hs->daddr_be, w->port))
-      return false; /* the socket pushes back: use connect() for this one */
+      return let_go(hs, w, i); /* the socket pushes back: use connect() for this one */
   }
   const struct scan_conf *c = e->conf;
   uint64_t now = uv_hrtime();
