@@ -438,9 +438,10 @@ static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_
     if (!host_has_work(hs) || !workq_peek(&hs->q, &single, &t))
       continue;
     const struct plan_check *c = single ? workq_peek_check(&hs->q) : NULL;
-    v.needs_socket = needs_socket(hs, c, t);
+    bool by_connect = workq_peek_connect(&hs->q); /* a probe the SYN prober let go of */
+    v.needs_socket = by_connect || needs_socket(hs, c, t);
     v.session = workq_session(c);
-    v.syn = syn_takes(hs, c, t);
+    v.syn = !by_connect && syn_takes(hs, c, t);
     v.target_inflight = uc_count_get(&hs->inflight);
     if (!workq_admit(&v))
       continue;

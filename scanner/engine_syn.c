@@ -356,12 +356,14 @@ static bool join_inflight(struct engine *e, struct host_sched *hs, const struct 
 
 /* w goes by connect() after all (no memory for its deadline, the raw socket pushes back, or a
  * single check whose port a range's SYN decided without keeping the state): the prober lets
- * go of it, so that a late answer to an earlier SYN of the port records nothing the connect
- * will. A span port is the connect's from now on (SYN_DONE: answers are ignored). A single
- * check leaves the prober; if its SYN carried a span port whose own work item found that SYN
+ * go of it for good (w->connect: its retries connect too), so that nothing the connect records
+ * is recorded again. A span port becomes SYN_DONE: a late answer to one of its earlier SYNs is
+ * ignored, and another work item of the port (see below) finds it decided. A single check
+ * leaves the prober; if its SYN carried a span port whose own work item found that SYN
  * waiting and was spent, the span port is queued again. */
-static bool let_go(struct host_sched *hs, const struct work *w, uint32_t i)
+static bool let_go(struct host_sched *hs, struct work *w, uint32_t i)
 {
+  w->connect = true;
   if (!w->check) {
     portbits_set(&hs->syn_bits, i, SYN_DONE);
     return false;
@@ -375,7 +377,7 @@ static bool let_go(struct host_sched *hs, const struct work *w, uint32_t i)
 /* The port's bits say what becomes of w: 0, send a SYN; SYN_INFLIGHT, wait for that one (a
  * single check joins it); SYN_DONE, nothing for a span port (decided), connect() for a single
  * check (a range's SYN decided it and the state is not kept). -1: send; else the answer. */
-static int by_bits(struct engine *e, struct host_sched *hs, const struct work *w, uint32_t i)
+static int by_bits(struct engine *e, struct host_sched *hs, struct work *w, uint32_t i)
 {
   if (w->check && w->check->res.done)
     return true; /* a retry whose port a late answer decided meanwhile */
@@ -388,9 +390,9 @@ static int by_bits(struct engine *e, struct host_sched *hs, const struct work *w
   return bits == SYN_INFLIGHT ? join_inflight(e, hs, w) : let_go(hs, w, i);
 }
 
-bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w)
+bool syn_start(struct engine *e, struct host_sched *hs, struct work *w)
 {
-  if (!syn_takes(hs, w->check, w->transport))
+  if (w->connect || !syn_takes(hs, w->check, w->transport))
     return false;
   unsigned k = w->attempt < SYN_MAX_ATTEMPTS ? w->attempt : SYN_MAX_ATTEMPTS - 1;
   int32_t pi = portbits_index(&hs->syn_bits, w->port);

@@ -88,8 +88,11 @@ bool syn_on_icmp(struct engine *e, struct host_sched *hs, const struct pkt_info 
  * target, or a single check that is a plain connect on a target with syn_checks. */
 bool syn_takes(const struct host_sched *hs, const struct plan_check *c, enum uc_transport t);
 /* Sends w's SYN, or joins the SYN its port already has in flight. False: w goes by connect
- * (not the prober's; no room or memory; a single check whose port a range's SYN decided). */
-bool syn_start(struct engine *e, struct host_sched *hs, const struct work *w);
+ * (not the prober's, or w->connect). When the prober cannot send it (no memory for its
+ * deadline, the raw socket pushes back) or a single check's port was decided by a range's SYN
+ * whose state is not kept, it lets go of w: sets w->connect (the connect and its retries are
+ * the connect's) and returns false. */
+bool syn_start(struct engine *e, struct host_sched *hs, struct work *w);
 /* Sends the SYNs batched so far. */
 void syn_flush(struct engine *e);
 /* A stop: SYNs in flight are forgotten (their ports stay unfinished). */

@@ -57,6 +57,11 @@ bool workq_peek(const struct workq *q, bool *single, enum uc_transport *t)
   return false;
 }
 
+bool workq_peek_connect(const struct workq *q)
+{
+  return q->retry_head && q->retry_head->connect;
+}
+
 const struct plan_check *workq_peek_check(const struct workq *q)
 {
   if (q->retry_head)

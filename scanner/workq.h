@@ -23,6 +23,8 @@ struct work {
   uint16_t port;
   enum uc_transport transport;
   unsigned attempt; /* 0 = first */
+  bool connect;     /* by connect() only: the raw SYN prober let go of it (engine_syn.h), and its
+                       retries stay with the connect */
 };
 
 struct workq {
@@ -42,6 +44,8 @@ void workq_init(struct workq *q, struct plan_check *checks, size_t nchecks,
 /* The kind of the next work (workq_take's order), without taking it: whether it is a single
  * check, and its transport. False: no work left. */
 bool workq_peek(const struct workq *q, bool *single, enum uc_transport *t);
+/* Whether the work workq_take would hand out next goes by connect() only (work.connect). */
+bool workq_peek_connect(const struct workq *q);
 /* The single check workq_take would hand out next, or NULL (a span port, or no work). */
 const struct plan_check *workq_peek_check(const struct workq *q);
 /* Takes the next work into *out (out->next is NULL). False: no work left. */

@@ -135,6 +135,36 @@ static void test_retries(void **state)
   assert_false(workq_peek(&q, &single, &t));
 }
 
+/* A probe the raw SYN prober let go of keeps work.connect through the queue, and peek says so
+ * for the next one only (the scheduler then admits it as an attempt that holds a socket). */
+static void test_connect_mark(void **state)
+{
+  (void)state;
+  struct plan_check checks[4];
+  size_t n = parse_checks("t5061 T100-101", checks, 4);
+  struct plan_span spans[] = {{UC_TCP, 100, 101}};
+  struct workq q;
+  workq_init(&q, checks, n, spans, 1);
+  assert_false(workq_peek_connect(&q)); /* new work never is */
+  struct work by_connect = {.port = 100, .transport = UC_TCP, .attempt = 1, .connect = true};
+  struct work by_syn = {.port = 101, .transport = UC_TCP, .attempt = 1};
+  assert_int_equal(workq_push(&q, &by_connect, false), 0);
+  assert_int_equal(workq_push(&q, &by_syn, true), 0);
+  assert_false(workq_peek_connect(&q)); /* by_syn goes first */
+  struct work w;
+  assert_true(workq_take(&q, &w));
+  assert_false(w.connect);
+  assert_true(workq_peek_connect(&q));
+  assert_true(workq_take(&q, &w));
+  assert_true(w.connect);
+  assert_int_equal(w.port, 100);
+  assert_int_equal(w.attempt, 1);
+  assert_false(workq_peek_connect(&q)); /* t5061, then the span ports */
+  assert_true(workq_take(&q, &w));
+  assert_false(w.connect);
+  workq_free(&q);
+}
+
 /* workq_span_pending and workq_started, step by step over one target. */
 static void test_pending_and_started(void **state)
 {
@@ -262,11 +292,9 @@ static void test_backoff(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_order),
-      cmocka_unit_test(test_retries),
-      cmocka_unit_test(test_pending_and_started),
-      cmocka_unit_test(test_admit),
-      cmocka_unit_test(test_backoff),
+      cmocka_unit_test(test_order),        cmocka_unit_test(test_retries),
+      cmocka_unit_test(test_connect_mark), cmocka_unit_test(test_pending_and_started),
+      cmocka_unit_test(test_admit),        cmocka_unit_test(test_backoff),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
