@@ -360,18 +360,22 @@ static bool join_inflight(struct engine *e, struct host_sched *hs, const struct 
  * is recorded again. A span port becomes SYN_DONE: a late answer to one of its earlier SYNs is
  * ignored, and another work item of the port (see below) finds it decided. A single check
  * leaves the prober; if its SYN carried a span port whose own work item found that SYN
- * waiting and was spent, the span port is queued again. */
+ * waiting and was spent, the span port is queued again (with the check's attempt number: the
+ * same probe, not a new one). Then w goes back to the front of its queue, and the scheduler
+ * admits it as a connect, which holds a socket (--concurrency, --per-host): it took it for a
+ * SYN, which holds none. True when queued; false (connect now) when the queue has no memory. */
 static bool let_go(struct host_sched *hs, struct work *w, uint32_t i)
 {
   w->connect = true;
   if (!w->check) {
     portbits_set(&hs->syn_bits, i, SYN_DONE);
-    return false;
+  } else {
+    hs->syn_chk[w->check - hs->checks].attempts = 0;
+    if (portbits_get(&hs->syn_bits, i) == 0 && in_tcp_span(hs->tg, w->port))
+      engine_push_retry(
+          hs, &(struct work){.port = w->port, .transport = UC_TCP, .attempt = w->attempt}, false);
   }
-  hs->syn_chk[w->check - hs->checks].attempts = 0;
-  if (portbits_get(&hs->syn_bits, i) == 0 && in_tcp_span(hs->tg, w->port))
-    engine_push_retry(hs, &(struct work){.port = w->port, .transport = UC_TCP}, false);
-  return false;
+  return engine_push_retry(hs, w, true) == 0;
 }
 
 /* The port's bits say what becomes of w: 0, send a SYN; SYN_INFLIGHT, wait for that one (a

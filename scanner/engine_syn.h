@@ -87,11 +87,12 @@ bool syn_on_icmp(struct engine *e, struct host_sched *hs, const struct pkt_info 
 /* Whether the prober takes work of transport t for hs: a TCP span port (c NULL) of a raw-SYN
  * target, or a single check that is a plain connect on a target with syn_checks. */
 bool syn_takes(const struct host_sched *hs, const struct plan_check *c, enum uc_transport t);
-/* Sends w's SYN, or joins the SYN its port already has in flight. False: w goes by connect
- * (not the prober's, or w->connect). When the prober cannot send it (no memory for its
+/* Sends w's SYN, or joins the SYN its port already has in flight (true). False: w goes by
+ * connect (not the prober's, or w->connect). When the prober cannot send it (no memory for its
  * deadline, the raw socket pushes back) or a single check's port was decided by a range's SYN
- * whose state is not kept, it lets go of w: sets w->connect (the connect and its retries are
- * the connect's) and returns false. */
+ * whose state is not kept, it lets go of w: marks it w->connect (the connect and its retries
+ * are the connect's) and puts it back at the front of hs's queue, to be admitted as a connect
+ * (true); false, connect now, if it cannot be queued. */
 bool syn_start(struct engine *e, struct host_sched *hs, struct work *w);
 /* Sends the SYNs batched so far. */
 void syn_flush(struct engine *e);
