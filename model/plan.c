@@ -572,6 +572,14 @@ const struct plan_target *plan_check_target(const struct plan_host *h, const str
   return &h->targets[c->target];
 }
 
+bool plan_target_spans(const struct plan_target *t, enum uc_transport tr, uint16_t port)
+{
+  for (size_t k = 0; k < t->nspans; k++)
+    if (t->spans[k].transport == tr && port >= t->spans[k].first && port <= t->spans[k].last)
+      return true;
+  return false;
+}
+
 const char *plan_target_address(const struct plan_target *t)
 {
   if (t->resolved)

@@ -156,6 +156,8 @@ uint64_t plan_probe_count(const struct plan *p);
 
 /* The check's target. */
 const struct plan_target *plan_check_target(const struct plan_host *h, const struct plan_check *c);
+/* Whether one of t's spans of transport tr holds port (a range check needs its answer). */
+bool plan_target_spans(const struct plan_target *t, enum uc_transport tr, uint16_t port);
 /* Where the check was (or would be) probed, as text: the resolved address, the address
  * literal, or NULL when neither is known. */
 const char *plan_target_address(const struct plan_target *t);

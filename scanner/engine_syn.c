@@ -77,14 +77,6 @@ struct syn_seen {
   const struct icmp_info *icmp; /* the ICMP error that decided it, or NULL */
 };
 
-static bool in_tcp_span(const struct plan_target *tg, uint16_t port)
-{
-  for (size_t k = 0; k < tg->nspans; k++)
-    if (tg->spans[k].transport == UC_TCP && port >= tg->spans[k].first && port <= tg->spans[k].last)
-      return true;
-  return false;
-}
-
 /* The single check at port whose SYN the prober sent (or joined) and that is not decided. The
  * target's checks are sorted by first port (plan.c): a binary search, then the few on it. */
 static struct plan_check *syn_check_at(const struct host_sched *hs, uint16_t port)
@@ -169,7 +161,7 @@ static void syn_record(struct engine *e, struct host_sched *hs, uint16_t port, e
   if (b & SYN_DONE)
     return;
   portbits_set(&hs->syn_bits, (uint32_t)i, SYN_DONE);
-  if (in_tcp_span(hs->tg, port)) {
+  if (plan_target_spans(hs->tg, UC_TCP, port)) {
     results_span_port(hs, UC_TCP, port, st);
     engine_probe_done(e);
   }
@@ -371,7 +363,7 @@ static bool let_go(struct host_sched *hs, struct work *w, uint32_t i)
     portbits_set(&hs->syn_bits, i, SYN_DONE);
   } else {
     hs->syn_chk[w->check - hs->checks].attempts = 0;
-    if (portbits_get(&hs->syn_bits, i) == 0 && in_tcp_span(hs->tg, w->port))
+    if (portbits_get(&hs->syn_bits, i) == 0 && plan_target_spans(hs->tg, UC_TCP, w->port))
       engine_push_retry(
           hs, &(struct work){.port = w->port, .transport = UC_TCP, .attempt = w->attempt}, false);
   }

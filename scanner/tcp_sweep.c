@@ -447,12 +447,7 @@ bool tcpsweep_owns_answer(const struct host_sched *hs, uint16_t port)
 {
   if (hs->syn)
     return false; /* its span ports are raw SYNs' (engine_syn.c) */
-  bool in_span = false;
-  for (size_t k = 0; k < hs->tg->nspans && !in_span; k++) {
-    const struct plan_span *sp = &hs->tg->spans[k];
-    in_span = sp->transport == UC_TCP && port >= sp->first && port <= sp->last;
-  }
-  if (!in_span)
+  if (!plan_target_spans(hs->tg, UC_TCP, port))
     return false;
   for (size_t k = 0; k < hs->nchecks; k++) {
     const struct plan_check *c = &hs->checks[k];

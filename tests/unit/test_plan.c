@@ -316,16 +316,28 @@ static void test_partial_range_verdicts(void **state)
   partial_case(0, 90, 10, true, UC_SKIP, UC_ST_FILTERED, "optional port not in use");
 }
 
+/* plan_target_spans: a port is in a span of its transport, bounds included. */
+static void test_target_spans(void **state)
+{
+  (void)state;
+  struct plan_span spans[] = {{UC_UDP, 3478, 3481}, {UC_TCP, 49152, 57500}};
+  struct plan_target t = {.spans = spans, .nspans = 2};
+  assert_true(plan_target_spans(&t, UC_TCP, 49152));
+  assert_true(plan_target_spans(&t, UC_TCP, 57500));
+  assert_false(plan_target_spans(&t, UC_TCP, 57501));
+  assert_false(plan_target_spans(&t, UC_TCP, 3478)); /* a UDP span's port */
+  assert_true(plan_target_spans(&t, UC_UDP, 3478));
+  struct plan_target none = {0};
+  assert_false(plan_target_spans(&none, UC_TCP, 49152));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_front_end_merge),
-      cmocka_unit_test(test_collocated_mediation),
-      cmocka_unit_test(test_products_differ),
-      cmocka_unit_test(test_ports_plan),
-      cmocka_unit_test(test_verdicts),
-      cmocka_unit_test(test_range_verdicts),
-      cmocka_unit_test(test_partial_range_verdicts),
+      cmocka_unit_test(test_target_spans),         cmocka_unit_test(test_front_end_merge),
+      cmocka_unit_test(test_collocated_mediation), cmocka_unit_test(test_products_differ),
+      cmocka_unit_test(test_ports_plan),           cmocka_unit_test(test_verdicts),
+      cmocka_unit_test(test_range_verdicts),       cmocka_unit_test(test_partial_range_verdicts),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
