@@ -124,6 +124,7 @@ struct udp_sweep {
   uv_timer_t settle; /* one settle interval after the last datagram */
   bool settling;
   uint64_t last_answer_ns;     /* when an answer last decided a port (uv_hrtime), or 0 */
+  struct uc_count waiting;     /* ports sent and not decided, all targets (each host's too) */
   struct host_sched **targets; /* swept targets, sorted by address */
   size_t ntargets;
   void *mod_state; /* the generic UDP probe's state: one nonce for the sweep */

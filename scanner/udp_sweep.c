@@ -76,6 +76,19 @@ static uint16_t port_of(const struct sockaddr_storage *a)
 
 /* --- per port --- */
 
+/* A sent port is decided: one fewer waits, on its host and in the sweep. When none waits, the
+ * settle interval has nothing left to settle: stopped, so a scan whose every swept port has
+ * answered ends now rather than one (unsampled, timeout-long) interval after its last datagram. */
+static void port_decided(struct udp_sweep *s, struct host_sched *hs)
+{
+  uc_count_dec(&hs->udp_waiting);
+  uc_count_dec(&s->waiting);
+  if (!uc_count_get(&s->waiting) && s->settling) {
+    uv_timer_stop(&s->settle);
+    s->settling = false;
+  }
+}
+
 static void record(struct engine *e, struct host_sched *hs, uint16_t port, enum uc_state st)
 {
   int32_t i = portbits_index(&hs->udp_bits, port);
@@ -83,7 +96,7 @@ static void record(struct engine *e, struct host_sched *hs, uint16_t port, enum 
   if (!(b & SWEEP_SENT) || (b & SWEEP_DONE))
     return; /* not ours, or already decided (a late duplicate) */
   portbits_set(&hs->udp_bits, (uint32_t)i, b | SWEEP_DONE);
-  uc_count_dec(&hs->udp_waiting);
+  port_decided(&e->sweep, hs);
   e->sweep.last_answer_ns = uv_hrtime();
   results_span_port(hs, UC_UDP, port, st);
   engine_probe_done(e);
@@ -202,13 +215,13 @@ static void end_pass(struct engine *e, struct host_sched *hs)
     uint16_t port = (uint16_t)(hs->udp_bits.base + i);
     if (again) {
       portbits_set(&hs->udp_bits, i, b & ~SWEEP_SENT);
-      uc_count_dec(&hs->udp_waiting);
+      port_decided(&e->sweep, hs);
       struct work w = {.port = port, .transport = UC_UDP, .attempt = hs->udp_pass + 1};
       engine_push_retry(hs, &w, false);
       continue;
     }
     portbits_set(&hs->udp_bits, i, b | SWEEP_DONE);
-    uc_count_dec(&hs->udp_waiting);
+    port_decided(&e->sweep, hs);
     results_span_port(hs, UC_UDP, port, hs->udp_listener ? UC_ST_FILTERED : UC_ST_OPEN_FILTERED);
     engine_probe_done(e);
   }
@@ -366,6 +379,7 @@ bool sweep_start(struct engine *e, struct host_sched *hs, const struct work *w)
   if (!(b & SWEEP_SENT)) {
     portbits_set(&hs->udp_bits, (uint32_t)i, b | SWEEP_SENT);
     uc_count_inc(&hs->udp_waiting);
+    uc_count_inc(&s->waiting);
   }
   engine_probe_sent(e);
   arm_settle(e);
@@ -394,7 +408,7 @@ void sweep_finish_stopped(struct engine *e)
       unsigned b = portbits_get(&hs->udp_bits, k);
       if ((b & SWEEP_SENT) && !(b & SWEEP_DONE)) {
         portbits_set(&hs->udp_bits, k, b | SWEEP_DONE);
-        uc_count_dec(&hs->udp_waiting);
+        port_decided(&e->sweep, hs);
         results_span_port(hs, UC_UDP, (uint16_t)(hs->udp_bits.base + k), UC_ST_OPEN_FILTERED);
       }
     }

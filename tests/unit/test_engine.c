@@ -561,6 +561,57 @@ static void test_udp_sweep_waits_for_answers(void **state)
   topo_free(&t);
 }
 
+/* A sweep whose every port has answered is over: the scan ends with the last answer, not one
+ * settle interval after the last datagram (with no round trip measured yet, that interval is
+ * the whole attempt timeout: `ucscan demo`, every port answered, waited its 10 s for nothing).
+ * The timeout here is long enough (60 s) that waiting for it cannot pass for the answers'
+ * own 0.4 s, even under valgrind. */
+static void test_udp_sweep_ends_with_last_answer(void **state)
+{
+  (void)state;
+  if (test_under_wine())
+    return;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct slow_udp su;
+  bool all = false;
+  for (unsigned k = 0; k < 32 && !all; k++) {
+    all = slow_start(&loop, &su, k + 32);
+    if (!all) {
+      slow_stop(&su);
+      uv_run(&loop, UV_RUN_DEFAULT);
+    }
+  }
+  assert_true(all);
+  struct port_item items[] = {{UC_UDP, su.base, (uint16_t)(su.base + SLOW_PORTS - 1), true}};
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, 1, "sfb2015", &err), 0);
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  conf.timeout_ms = 60000;
+  struct engine *e = engine_new(&loop, &p, &conf);
+  uint64_t t0 = uv_hrtime();
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  uint64_t ms = (uv_hrtime() - t0) / 1000000u;
+  engine_finalize(e);
+  assert_non_null(e->hosts[0].udp_bits.v); /* swept */
+  assert_int_equal(p.hosts[0].checks[0].range->open, SLOW_PORTS);
+  assert_false(e->sweep.settling);
+  assert_true(ms < conf.timeout_ms / 2);
+  engine_free(e);
+  slow_stop(&su);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(su.nclosed, su.nhandles);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+}
+
 static void test_udp_refused_rtt(void **state)
 {
   (void)state;
@@ -1049,6 +1100,7 @@ int main(void)
       cmocka_unit_test(test_reset_with_last_bytes),
       cmocka_unit_test(test_udp_refused_rtt),
       cmocka_unit_test(test_udp_sweep_waits_for_answers),
+      cmocka_unit_test(test_udp_sweep_ends_with_last_answer),
       cmocka_unit_test(test_stop_partial_range),
       cmocka_unit_test(test_deadline_from_now),
       cmocka_unit_test(test_pump_yields),
