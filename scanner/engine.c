@@ -225,7 +225,7 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   e->sweep.settle.data = e;
   uv_check_init(loop, &e->stop_check);
   e->stop_check.data = e;
-  uc_handles_open(&e->handles, 4);
+  engine_handles_opened(e, 4);
   return e;
 }
 
@@ -547,6 +547,20 @@ const char *engine_stop_reason(const struct engine *e)
   return e->stop_why[0] ? e->stop_why : NULL;
 }
 
+/* --- socket slots --- */
+
+void engine_slot_take(struct engine *e, struct host_sched *hs)
+{
+  uc_count_inc(&e->inflight);
+  uc_count_inc(&hs->inflight);
+}
+
+void engine_slot_release(struct engine *e, struct host_sched *hs)
+{
+  uc_count_dec(&e->inflight);
+  uc_count_dec(&hs->inflight);
+}
+
 /* --- attempts --- */
 
 void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched *hs,
@@ -567,8 +581,7 @@ void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched 
   if (e->attempts)
     e->attempts->prev = a;
   e->attempts = a;
-  uc_count_inc(&e->inflight);
-  uc_count_inc(&hs->inflight);
+  engine_slot_take(e, hs);
   a->session = workq_session(w->check);
   if (a->session)
     uc_count_inc(&e->sessions);
@@ -583,8 +596,7 @@ void engine_attempt_release(struct attempt *a)
     e->attempts = a->next;
   if (a->next)
     a->next->prev = a->prev;
-  uc_count_dec(&e->inflight);
-  uc_count_dec(&a->hs->inflight);
+  engine_slot_release(e, a->hs);
   if (a->session)
     uc_count_dec(&e->sessions);
   free(a);
@@ -916,6 +928,11 @@ void engine_finalize(struct engine *e)
   evidence_finalize_checks(e);
   results_finalize(e);
   evidence_finalize_ranges(e);
+}
+
+void engine_handles_opened(struct engine *e, unsigned n)
+{
+  uc_handles_open(&e->handles, n);
 }
 
 void engine_handle_closed(struct engine *e)

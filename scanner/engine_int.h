@@ -191,9 +191,15 @@ int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work
 void engine_attempt_done(struct attempt *a, struct attempt_result *r);
 /* Called by an attempt when its handles are closed; frees it and starts more work. */
 void engine_attempt_release(struct attempt *a);
-/* Links a new attempt into the in-flight list. */
+/* Links a new attempt into the in-flight list; it holds a socket slot until released. */
 void engine_attempt_link(struct engine *e, struct attempt *a, struct host_sched *hs,
                          const struct work *w);
+/* A socket slot: one probe holding a socket, counted in the engine's and hs's in-flight
+ * counts (the --concurrency and --per-host caps). Taken when the probe starts, released once
+ * when it ends; the attempts (engine_attempt_link/release) and the connect sweep
+ * (tcp_sweep.c) count only through these, and a release without a take asserts. */
+void engine_slot_take(struct engine *e, struct host_sched *hs);
+void engine_slot_release(struct engine *e, struct host_sched *hs);
 /* The engine's progress counters, changed only through these: a probe went out (first
  * attempt or retry), a planned probe is decided. */
 void engine_probe_sent(struct engine *e);
@@ -203,7 +209,11 @@ void engine_target_answered(struct host_sched *hs);
 void engine_target_silent(struct host_sched *hs);
 /* Whether a probe to hs that got no answer deserves another attempt. */
 bool engine_retry_silence(const struct host_sched *hs, const struct work *w);
-/* Close callback of the engine's own handles (the sweep's polls, its timers). */
+/* The engine's own handles (its timers, the sweeps' polls and async, the SYN prober's timer)
+ * are counted from their init until their close callbacks ran; the engine is freed with the
+ * last. engine_handles_opened after n uv_*_init succeeded; engine_handle_closed from each
+ * one's close callback. */
+void engine_handles_opened(struct engine *e, unsigned n);
 void engine_handle_closed(struct engine *e);
 /* 32 random bytes for probe modules (transaction ids, nonces). */
 void engine_random(uint8_t out[32]);

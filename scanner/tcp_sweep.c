@@ -237,8 +237,7 @@ static void outcome(struct engine *e, struct tcp_sweep *s, const struct tsw_resu
       single_result(&a, sl, r, &ar);
     engine_attempt_done(&a, &ar);
   }
-  uc_count_dec(&e->inflight);
-  uc_count_dec(&hs->inflight);
+  engine_slot_release(e, hs);
 }
 
 static void collect(struct engine *e)
@@ -311,7 +310,7 @@ void tcpsweep_setup(struct engine *e)
   if (uv_async_init(e->loop, &s->async, on_async) != 0)
     return;
   s->async.data = e;
-  uc_handles_open(&e->handles, 1);
+  engine_handles_opened(e, 1);
   s->open = true;
   update_ref(s);
   for (unsigned n = worker_count(); s->nworkers < n; s->nworkers++)
@@ -378,8 +377,7 @@ bool tcpsweep_start(struct engine *e, struct host_sched *hs, const struct work *
   sl->port = w->port;
   sl->attempt = (uint8_t)(w->attempt < 255 ? w->attempt : 255);
   s->active++;
-  uc_count_inc(&e->inflight);
-  uc_count_inc(&hs->inflight);
+  engine_slot_take(e, hs);
   engine_probe_sent(e);
   update_ref(s);
   if (st->n >= SUBMIT_BATCH) /* a long pump (the first makes thousands of sockets) */
