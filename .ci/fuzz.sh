@@ -19,6 +19,8 @@
 #                        tests/fuzz/corpus (ignored by git), to carry it from run to run
 #   CC                   clang to use (default clang)
 #
+# --build-only: build the targets and stop (.ci/run builds while other tests run).
+#
 # A failure prints the target's log; the input that crashed is $FUZZ_OUT/<target>-crash-*
 # (replay it with build-fuzz/fuzz_<target> FILE, and add it to tests/fuzz/regressions/<target>/
 # with the fix).
@@ -54,6 +56,7 @@ cmake --build "$BUILD" -j "$JOBS" --target "${TARGETS[@]/#/fuzz_}" >"$BUILD/fuzz
   exit 1
 }
 echo "built ${#TARGETS[@]} targets in $((SECONDS - T0)) s"
+[[ ${1:-} == --build-only ]] && exit 0
 
 rm -rf "$OUT"
 mkdir -p "$OUT"

@@ -16,6 +16,8 @@
 #   SAN_CTEST_ARGS       extra ctest arguments, e.g. "-L unit" or "-R topology"
 #   SAN_SMOKE=0          skip the smoke run
 #   CC                   compiler (default clang; gcc works too)
+#
+# --build-only: build and stop (.ci/run builds while other tests run).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,6 +37,7 @@ cmake --build "$BUILD" -j "$(nproc)" >"$BUILD/sanitize-build.log" 2>&1 || {
   exit 1
 }
 echo "built in $((SECONDS - T0)) s"
+[[ ${1:-} == --build-only ]] && exit 0
 
 chmod 1777 "$LOGS"
 # log_path: reports go to $LOGS/report.<pid> instead of stderr, so a test cannot swallow them
