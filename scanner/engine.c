@@ -214,18 +214,15 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
   e->bo.max_inflight = fd_budget(conf->concurrency ? conf->concurrency : 1);
   e->bo.eff_inflight = e->bo.max_inflight;
   e->max_sessions = e->bo.max_inflight < MAX_SESSIONS ? e->bo.max_inflight : MAX_SESSIONS;
-  /* SYNs hold no socket: their window only bounds the deadline heap; --rate paces them */
-  e->sp.window = (conf->concurrency ? conf->concurrency : 1) * 16u;
   e->sweep.fd[0] = e->sweep.fd[1] = -1;
   uv_timer_init(loop, &e->pump_timer);
   e->pump_timer.data = e;
-  uv_timer_init(loop, &e->sp.timer);
-  e->sp.timer.data = e;
   uv_timer_init(loop, &e->sweep.settle);
   e->sweep.settle.data = e;
   uv_check_init(loop, &e->stop_check);
   e->stop_check.data = e;
-  engine_handles_opened(e, 4);
+  engine_handles_opened(e, 3);
+  syn_prober_init(e);
   return e;
 }
 
@@ -286,7 +283,7 @@ static bool any_work(const struct engine *e)
 
 static void maybe_done(struct engine *e)
 {
-  if (e->finished || !e->started || uc_count_get(&e->inflight) || uc_count_get(&e->sp.inflight))
+  if (e->finished || !e->started || uc_count_get(&e->inflight) || syn_prober_inflight(e))
     return;
   /* A running getaddrinfo() cannot be cancelled (a DNS server that never answers holds it
    * for timeout x attempts): a stopped scan does not wait for it. engine_progress() still
@@ -421,8 +418,8 @@ static struct host_sched *pick(struct engine *e, struct work *w, uint64_t *wait_
   struct admit_view v = {.per_host = e->conf->per_host,
                          .inflight = uc_count_get(&e->inflight),
                          .max_inflight = e->bo.eff_inflight,
-                         .syn_inflight = uc_count_get(&e->sp.inflight),
-                         .syn_window = e->sp.window,
+                         .syn_inflight = syn_prober_inflight(e),
+                         .syn_window = syn_prober_window(e),
                          .sessions = uc_count_get(&e->sessions),
                          .max_sessions = e->max_sessions};
   uint64_t now = uv_hrtime();
@@ -919,7 +916,7 @@ void engine_progress(const struct engine *e, struct engine_progress *out)
   out->total = e->total;
   out->done = e->done;
   out->sent = e->sent;
-  out->inflight = uc_count_get(&e->inflight) + uc_count_get(&e->sp.inflight);
+  out->inflight = uc_count_get(&e->inflight) + syn_prober_inflight(e);
   out->hosts_resolving = e->resolving;
 }
 
@@ -967,7 +964,7 @@ void engine_free(struct engine *e)
     capture_close(e->capture);
   e->capture = NULL;
   uv_close((uv_handle_t *)&e->pump_timer, on_engine_closed);
-  uv_close((uv_handle_t *)&e->sp.timer, on_engine_closed);
   uv_close((uv_handle_t *)&e->sweep.settle, on_engine_closed);
   uv_close((uv_handle_t *)&e->stop_check, on_engine_closed);
+  syn_prober_close(e);
 }

@@ -254,6 +254,41 @@ static void arm_timer(struct engine *e)
   e->sp.timer_due = now + (ms ? ms : 1) * 1000000ull;
 }
 
+static void on_timer_closed(uv_handle_t *h)
+{
+  engine_handle_closed(h->data);
+}
+
+void syn_prober_init(struct engine *e)
+{
+  unsigned conc = e->conf->concurrency ? e->conf->concurrency : 1;
+  /* SYNs hold no socket: their window only bounds the deadline heap; --rate paces them */
+  e->sp.window = conc * 16u;
+  uv_timer_init(e->loop, &e->sp.timer);
+  e->sp.timer.data = e;
+  engine_handles_opened(e, 1);
+}
+
+void syn_prober_close(struct engine *e)
+{
+  uv_close((uv_handle_t *)&e->sp.timer, on_timer_closed);
+}
+
+bool syn_prober_active(const struct engine *e)
+{
+  return e->sp.on;
+}
+
+unsigned syn_prober_inflight(const struct engine *e)
+{
+  return uc_count_get(&e->sp.inflight);
+}
+
+unsigned syn_prober_window(const struct engine *e)
+{
+  return e->sp.window;
+}
+
 void syn_open(struct engine *e)
 {
   if (!e->capture || strcmp(e->conf->tcp_method, "connect") == 0)

@@ -75,6 +75,16 @@ struct syn_prober {
   } rtt[64];
 };
 
+/* syn_prober_init from engine_new: the prober's window and timer (counted in the engine's
+ * handle group); syn_prober_close from engine_free: closes the timer (the engine is freed
+ * after its close callback). syn_prober_active: the raw socket is open and the capture sees
+ * the answers (syn_open succeeded, no teardown since). */
+void syn_prober_init(struct engine *e);
+void syn_prober_close(struct engine *e);
+bool syn_prober_active(const struct engine *e);
+/* SYNs awaiting an answer, and the window that caps them (the scheduler's admission). */
+unsigned syn_prober_inflight(const struct engine *e);
+unsigned syn_prober_window(const struct engine *e);
 /* syn_open opens the raw socket (privileged, before the scan starts); syn_setup prepares
  * the targets once their addresses are known. */
 void syn_open(struct engine *e);

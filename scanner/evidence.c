@@ -320,7 +320,7 @@ static void on_icmp(struct engine *e, const struct pkt_info *p)
   struct host_sched *hs = evidence_host(e, &p->quoted.dst);
   if (!hs)
     return; /* about a packet to somewhere we do not scan */
-  if (e->sp.on && hs->syn && p->quoted.proto == IPPROTO_TCP) {
+  if (syn_prober_active(e) && hs->syn && p->quoted.proto == IPPROTO_TCP) {
     struct icmp_info ii;
     const char *meaning;
     enum uc_state st = icmp_classify(p->icmp_v6, p->icmp_type, p->icmp_code, &meaning);
@@ -361,7 +361,7 @@ void evidence_on_packet(void *arg, const struct pkt_info *p)
   if (!hs)
     return;
   host_ttl_note(&hs->ttl, l->tcp_flags, p->ttl);
-  if (e->sp.on && hs->syn && syn_on_answer(e, hs, p))
+  if (syn_prober_active(e) && hs->syn && syn_on_answer(e, hs, p))
     return;
   if (hs->tsweep && tcpsweep_owns_answer(hs, l->sport))
     return; /* nothing would take it from the table */
