@@ -211,23 +211,65 @@ static json_t *uncovered(const struct merge *m, const struct mcheck *c, const js
   return o;
 }
 
+/* How a report's result of a check counts. A report scanned without --from (vantage "any")
+ * tests every row but stands for no firewall path in particular, so its result is used only
+ * where no vantage the row names tested the check. A skip is no test. */
+enum standing {
+  NOT_ENTITLED,
+  UNTESTED, /* entitled, but skipped (an optional port not in use, no interface address) */
+  BY_ANY,   /* tested by a scan from vantage "any" */
+  BY_NAMED, /* tested by a vantage the check's "from" names (any vantage, before v2) */
+};
+
+static enum standing standing(const struct source *s, const json_t *check)
+{
+  if (!entitled(s->vantage, check))
+    return NOT_ENTITLED;
+  if (report_doc_verdict(check) == UC_SKIP)
+    return UNTESTED;
+  return strcmp(s->vantage, "any") == 0 ? BY_ANY : BY_NAMED;
+}
+
+/* A result of vantage "any" standing in: the reason says whose test it is not. */
+static void note_any(json_t *o)
+{
+  char who[200], note[260], reason[UC_REASON_MAX + sizeof(note)];
+  if (!json_is_array(json_object_get(o, "from")))
+    return; /* a check before v2: no vantage is named */
+  const char *was = report_doc_str(o, "reason");
+  who_can(o, who, sizeof(who));
+  snprintf(note, sizeof(note), "(from a scan without --from: no report from %s tested it)", who);
+  if (!was || !*was) {
+    json_object_set_new(o, "reason", json_string(note));
+    return;
+  }
+  int room = (int)(sizeof(reason) - strlen(note) - 2);
+  snprintf(reason, sizeof(reason), "%.*s %s", room, was, note);
+  json_object_set_new(o, "reason", json_string(reason));
+}
+
 /* The merged form of one check; *is_uncovered says whether it is a required row no report
- * could test. */
+ * could test. The result is that of the entitled reports of the best standing (a vantage the
+ * row names, else "any", else a skip), the worst verdict among them. */
 static json_t *merge_check(const struct merge *m, const struct mcheck *c, bool *is_uncovered)
 {
   const json_t *any = NULL;
   size_t best = m->nsrc, entitled_n = 0;
+  enum standing top = NOT_ENTITLED;
   *is_uncovered = false;
   for (size_t k = 0; k < m->nsrc; k++) {
     if (!c->per[k])
       continue;
     if (!any)
       any = c->per[k];
-    if (!entitled(m->src[k].vantage, c->per[k]))
+    enum standing st = standing(&m->src[k], c->per[k]);
+    if (st == NOT_ENTITLED)
       continue;
     entitled_n++;
-    if (best == m->nsrc || badness(c->per[k]) > badness(c->per[best]))
+    if (st > top || (st == top && badness(c->per[k]) > badness(c->per[best]))) {
       best = k;
+      top = st;
+    }
   }
   if (!testable(any)) {
     json_t *o = json_deep_copy(any);
@@ -240,6 +282,8 @@ static json_t *merge_check(const struct merge *m, const struct mcheck *c, bool *
   }
   json_t *o = json_deep_copy(c->per[best]);
   json_object_set_new(o, "vantage", json_string(m->src[best].vantage));
+  if (top == BY_ANY)
+    note_any(o);
   if (entitled_n > 1) {
     json_t *all = json_object();
     for (size_t k = 0; k < m->nsrc; k++)

@@ -7,11 +7,15 @@
  * Checks are matched by host name and report_doc_key() (port or range, transport, interface).
  * A report is entitled to a check when its vantage is in the check's "from" (the vantages the
  * documentation names as sources of its rows), or is "any"; a check without "from" (written
- * before v2) lets every report test it. The merged check is the result of the entitled
- * report whose verdict is worst (fail, then warn, pass, skip; ties: the first report given):
- * each vantage proves another firewall path, so a check passes only when every place that
- * may test it saw it pass. It gets "vantage" (whose result it is) and, when more than one
- * entitled report has it, "vantages": {"servers": "pass", "clients": "fail"}.
+ * before v2) lets every report test it. A report of vantage "any" (scanned without --from)
+ * stands for no firewall path in particular: its result counts only when no other entitled
+ * report tested the check (a skip is no test), and the merged check then has "vantage": "any"
+ * and its reason ends "(from a scan without --from: no report from the Internet (--from
+ * internet) tested it)". Among the results that count, the worst verdict wins (fail, then
+ * warn, pass, skip; ties: the first report given): each vantage proves another firewall path,
+ * so a check passes only when every place that may test it saw it pass. It gets "vantage"
+ * (whose result it is) and, when more than one entitled report has it, "vantages":
+ * {"servers": "pass", "clients": "fail"} (an "any" report included, even when outranked).
  *
  * A check no entitled report has stays "skip", with a reason naming the vantage that can
  * test it; when any of its requirements is mandatory it counts in summary.uncovered. A

@@ -1,6 +1,7 @@
 /* tests/unit/test_merge.c - `ucscan merge`: each check from the vantage entitled to test it.
  * Fixtures: the reports in tests/data/merge, reports of one Edge from three vantages (servers,
- * internet, clients), a partial one and one of another topology. */
+ * internet, clients), one scanned without --from (any-lan: vantage "any", from the LAN), a
+ * partial one and one of another topology. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,6 +128,82 @@ static void test_worst_of_several_entitled(void **state)
   unload(&in);
 }
 
+/* A report scanned without --from (vantage "any") tests every row, but it stands for no
+ * firewall path: where a vantage the row names tested the check, its result is the check's,
+ * whatever the "any" report saw, pass or fail, and whichever report is given first. */
+static void test_entitled_vantage_beats_any(void **state)
+{
+  (void)state;
+  struct inputs in;
+  load(&in, (const char *const[]){"any-lan", "servers", NULL});
+  json_t *m = merge(&in, false);
+  /* servers passed, the LAN scan failed: pass */
+  json_t *c = check(m, "5061/tcp internal");
+  assert_string_equal(str(c, "verdict"), "pass");
+  assert_string_equal(str(c, "vantage"), "servers");
+  assert_string_equal(str(c, "reason"), "TLS handshake completed");
+  json_t *all = json_object_get(c, "vantages");
+  assert_string_equal(str(all, "servers"), "pass");
+  assert_string_equal(str(all, "any"), "fail");
+  c = check(m, "5062/tcp internal");
+  assert_string_equal(str(c, "verdict"), "pass");
+  assert_string_equal(str(c, "vantage"), "servers");
+  assert_int_equal(sum(m, "fail"), 0);
+  assert_int_equal(merge_exit_status(m), 0);
+  json_decref(m);
+  unload(&in);
+
+  /* the Internet failed it, the LAN scan passed it: fail */
+  load(&in, (const char *const[]){"any-lan", "internet", NULL});
+  m = merge(&in, false);
+  c = check(m, "5061/tcp access");
+  assert_string_equal(str(c, "verdict"), "fail");
+  assert_string_equal(str(c, "vantage"), "internet");
+  assert_string_equal(str(c, "reason"), "no answer to 3 connection attempts");
+  all = json_object_get(c, "vantages");
+  assert_string_equal(str(all, "internet"), "fail");
+  assert_string_equal(str(all, "any"), "pass");
+  json_decref(m);
+  unload(&in);
+}
+
+/* No vantage the row names tested it: the "any" report's result stands in, and says so. */
+static void test_any_when_no_entitled_vantage(void **state)
+{
+  (void)state;
+  struct inputs in;
+  load(&in, (const char *const[]){"servers", "any-lan", NULL});
+  json_t *m = merge(&in, false);
+  json_t *c = check(m, "5061/tcp access");
+  assert_string_equal(str(c, "verdict"), "pass");
+  assert_string_equal(str(c, "vantage"), "any");
+  assert_string_equal(str(c, "reason"),
+                      "TLS handshake completed (from a scan without --from: no report from the "
+                      "Internet (--from internet) tested it)");
+  assert_null(json_object_get(c, "vantages"));
+  /* tested, if not from where the row says: not uncovered */
+  assert_int_equal(sum(m, "uncovered"), 0);
+  assert_int_equal(sum(m, "pass"), 3);
+  json_decref(m);
+  unload(&in);
+
+  load(&in, (const char *const[]){"internet", "any-lan", NULL});
+  m = merge(&in, false);
+  c = check(m, "5061/tcp internal");
+  assert_string_equal(str(c, "verdict"), "fail");
+  assert_string_equal(str(c, "vantage"), "any");
+  assert_string_equal(str(c, "reason"),
+                      "no answer to 3 connection attempts (from a scan without --from: no report "
+                      "from the server network (--from servers) tested it)");
+  /* the outbound row stays as the first report has it */
+  c = check(m, "5066/tcp");
+  assert_string_equal(str(c, "reason"), "outbound from edge");
+  assert_true(json_is_null(json_object_get(c, "vantage")));
+  assert_int_equal(merge_exit_status(m), 1);
+  json_decref(m);
+  unload(&in);
+}
+
 static void test_uncovered_says_who_can_test(void **state)
 {
   (void)state;
@@ -181,6 +258,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_each_check_from_its_vantage),
       cmocka_unit_test(test_worst_of_several_entitled),
+      cmocka_unit_test(test_entitled_vantage_beats_any),
+      cmocka_unit_test(test_any_when_no_entitled_vantage),
       cmocka_unit_test(test_uncovered_says_who_can_test),
       cmocka_unit_test(test_partial_input),
       cmocka_unit_test(test_other_topology_needs_force),
