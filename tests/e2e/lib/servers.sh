@@ -422,3 +422,117 @@ private_dns() {
     done
     exec "$@"' sh "$NS_TMP/dns")
 }
+
+# srv_kamailio NS ADDR CERT KEY [--request-client-cert | --require-client-cert]
+#   Debian's kamailio (with kamailio-tls-modules) answering every SIP OPTIONS with "200 OK"
+#   (sl_send_reply: "Server: kamailio (VERSION (ARCH/linux))"), any other request with 501, on
+#   tcp:ADDR:5060 and tls:ADDR:5061 (TLS 1.2 and up, CERT/KEY). --request-client-cert sends a
+#   CertificateRequest and serves a client without a certificate, as a Front End's 5061 does
+#   (MTLS between servers, clients without one); --require-client-cert refuses such a client.
+#   Its own kamailio.cfg, tls.cfg, runtime dir and pid file in a temp directory, log in
+#   $NS_STATE/logs; the system's kamailio service (if any) is never used.
+srv_kamailio() {
+  (($# >= 4)) || _srv_fatal "usage: srv_kamailio NS ADDR CERT KEY [--request-client-cert|--require-client-cert]"
+  local name=$1 addr=$2 cert=$3 key=$4 verify=no require=no dir
+  shift 4
+  while (($#)); do
+    case $1 in
+      --request-client-cert) verify=yes ;;
+      --require-client-cert) verify=yes require=yes ;;
+      *) _srv_fatal "srv_kamailio: unknown option '$1'" ;;
+    esac
+    shift
+  done
+  command -v kamailio >/dev/null || _srv_fatal "kamailio not found (apt-get install kamailio kamailio-tls-modules)"
+  [[ -r $cert && -r $key ]] || _srv_fatal "srv_kamailio: cannot read $cert / $key"
+  _srv_check_addr "$name" "$addr"
+  dir=$(mktemp -d "$NS_TMP/kamailio.XXXXXX")
+  mkdir -p "$dir/run"
+  cat >"$dir/tls.cfg" <<TLSCFG
+[server:default]
+method = TLSv1.2+
+verify_certificate = $verify
+require_certificate = $require
+certificate = $cert
+private_key = $key
+TLSCFG
+  cat >"$dir/kamailio.cfg" <<KAMCFG
+#!KAMAILIO
+debug=1
+log_stderror=yes
+fork=yes
+children=1
+tcp_children=2
+auto_aliases=no
+dns=no
+rev_dns=no
+enable_tls=yes
+listen=tcp:$addr:5060
+listen=tls:$addr:5061
+loadmodule "sl.so"
+loadmodule "tls.so"
+modparam("tls", "config", "$dir/tls.cfg")
+request_route {
+  if (method == "ACK") exit;
+  if (method == "OPTIONS") {
+    sl_send_reply("200", "OK");
+    exit;
+  }
+  sl_send_reply("501", "Not Implemented");
+}
+KAMCFG
+  # setsid: kamailio's main process ends by sending SIGTERM to its whole process group
+  # (kill(0, ...)), which would otherwise be the test's
+  ns_spawn "$name" "kamailio-$name-$addr" setsid kamailio -DD -E -m 32 -M 4 \
+    -f "$dir/kamailio.cfg" -P "$dir/kamailio.pid" -Y "$dir/run" -w "$dir"
+  SRV_PID=$SPAWN_PID
+  _srv_wait "$SRV_PID" "$SPAWN_LOG" _ns_wait_ss "$name" t "$addr" 5060 0
+  _srv_wait "$SRV_PID" "$SPAWN_LOG" _ns_wait_ss "$name" t "$addr" 5061 0
+}
+
+# srv_smbd NS ADDR: Debian's smbd (samba) on ADDR:445 only (no NetBIOS, no printers, one
+# read-only share), standalone server. Its own smb.conf and its pid, lock, state, cache,
+# private and ncalrpc directories in a temp directory, log in $NS_STATE/logs; the system's
+# smbd/nmbd/samba-ad-dc services (if any) are never used.
+srv_smbd() {
+  (($# == 2)) || _srv_fatal "usage: srv_smbd NS ADDR"
+  local name=$1 addr=$2 dir d
+  command -v smbd >/dev/null || _srv_fatal "smbd not found (apt-get install samba)"
+  _srv_check_addr "$name" "$addr"
+  dir=$(mktemp -d "$NS_TMP/smbd.XXXXXX")
+  for d in pid lock state cache private ncalrpc share; do
+    mkdir -p "$dir/$d"
+  done
+  chmod 700 "$dir/private"
+  cat >"$dir/smb.conf" <<SMBCONF
+[global]
+  server role = standalone server
+  workgroup = UCSCAN
+  netbios name = UCSCAN-E2E
+  interfaces = $addr
+  bind interfaces only = yes
+  smb ports = 445
+  disable netbios = yes
+  pid directory = $dir/pid
+  lock directory = $dir/lock
+  state directory = $dir/state
+  cache directory = $dir/cache
+  private dir = $dir/private
+  ncalrpc dir = $dir/ncalrpc
+  passdb backend = tdbsam:$dir/private/passdb.tdb
+  log file = $dir/smbd.log
+  log level = 1
+  load printers = no
+  printing = bsd
+  printcap name = /dev/null
+  disable spoolss = yes
+  usershare path =
+[e2e]
+  path = $dir/share
+  read only = yes
+SMBCONF
+  ns_spawn "$name" "smbd-$name-$addr" smbd --foreground --debug-stdout \
+    --configfile="$dir/smb.conf"
+  SRV_PID=$SPAWN_PID
+  _srv_wait "$SRV_PID" "$SPAWN_LOG" _ns_wait_ss "$name" t "$addr" 445 0
+}
