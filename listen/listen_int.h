@@ -19,10 +19,9 @@ struct listen_sock {
   struct listener *l;
   uint16_t port;
   enum uc_transport transport;
-  enum probe_responder app;   /* TCP */
-  enum probe_responder ukind; /* UDP */
-  SSL_CTX *tls;               /* TCP over TLS, or NULL */
-  bool inited;                /* the handle exists (and must be closed) */
+  enum probe_responder responder; /* the row's (listen/responders.h) */
+  SSL_CTX *tls;                   /* TCP over TLS, or NULL */
+  bool inited;                    /* the handle exists (and must be closed) */
   union {
     uv_handle_t h;
     uv_tcp_t tcp;

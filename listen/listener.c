@@ -11,6 +11,7 @@
 #include "common/certgen.h"
 #include "listen/inuse.h"
 #include "listen/listen_int.h"
+#include "listen/responders.h"
 #include "probes/probe.h"
 #include "probes/tls.h"
 
@@ -229,11 +230,11 @@ static void fail_reason(const struct listen_sock *sock, int err, const char *bin
 static void describe(const struct listen_sock *sock, enum uc_proto proto, enum listen_fault f,
                      char *buf, size_t cap)
 {
+  const char *what = listen_responder(sock->responder)->what;
   if (sock->transport == UC_UDP) {
-    snprintf(buf, cap, "%s", probe_responder_text(sock->ukind));
+    snprintf(buf, cap, "%s", what);
     return;
   }
-  const char *app = listen_app_name(sock->app);
   char tls[128] = "";
   if (sock->tls)
     snprintf(tls, sizeof(tls), "TLS%s%s%s; ",
@@ -242,12 +243,7 @@ static void describe(const struct listen_sock *sock, enum uc_proto proto, enum l
                  : "",
              f == LISTEN_FAULT_NO_CLIENT_CERT ? ", no client certificate request (fault)" : "",
              f == LISTEN_FAULT_EXPIRED_CERT ? ", expired certificate (fault)" : "");
-  if (app && sock->app == PROBE_RESP_XMPP)
-    snprintf(buf, cap, "%sanswers the XMPP stream header", tls);
-  else if (app)
-    snprintf(buf, cap, "%sanswers %s", tls, app);
-  else
-    snprintf(buf, cap, "%saccepts and holds", tls);
+  snprintf(buf, cap, "%s%s", tls, what);
 }
 
 /* Opens the plan's single ports first, then range ports: when the descriptor budget is
@@ -286,10 +282,10 @@ static void open_all(struct listener *l, const struct listen_conf *c, struct lis
     }
     int rc;
     if (p->transport == UC_UDP) {
-      sock->ukind = p->proto->responder;
+      sock->responder = p->proto->responder;
       rc = listen_udp_open(l, sock);
     } else {
-      sock->app = p->proto->responder;
+      sock->responder = p->proto->responder;
       if (p->proto->tls) {
         bool request = p->proto->expect_client_cert && f != LISTEN_FAULT_NO_CLIENT_CERT;
         sock->tls = tls_ctx(l, f == LISTEN_FAULT_EXPIRED_CERT, request, err, sizeof(err));

@@ -8,11 +8,8 @@
 #include <string.h>
 #include <uv.h>
 
-#include "probes/http.h"
 #include "probes/sip.h"
-#include "probes/stun.h"
 #include "probes/tls.h"
-#include "probes/xmpp.h"
 
 #define SESSION_OUT_MAX (256u * 1024u) /* unsent bytes a peer may leave us holding */
 #define SESSION_REPLY_MAX (SIP_HDR_CAP + 4096u)
@@ -20,12 +17,11 @@
 struct listen_session {
   struct tls_conn *tls; /* NULL: plain */
   bool tls_done;
-  enum probe_responder app;
-  const struct listen_identity *id;
+  const struct listen_responder *app;
+  struct listen_tcp_conn conn; /* what the responder sees: identity, peer, its state */
   struct listen_rate *rate;
   struct listen_counters *cnt;
   struct sockaddr_storage peer;
-  bool xmpp_answered;
   enum listen_session_act ended; /* OPEN while the session runs */
   uint8_t *rx;
   size_t rx_len;
@@ -34,29 +30,14 @@ struct listen_session {
   char error[UC_REASON_MAX];
 };
 
-const char *listen_app_name(enum probe_responder app)
-{
-  switch (app) {
-  case PROBE_RESP_SIP:
-    return "SIP";
-  case PROBE_RESP_HTTP:
-    return "HTTP";
-  case PROBE_RESP_XMPP:
-    return "XMPP";
-  case PROBE_RESP_STUN_TCP:
-    return "MS-TURN";
-  default:
-    return NULL;
-  }
-}
-
 struct listen_session *listen_session_new(const struct listen_session_conf *c)
 {
   struct listen_session *s = calloc(1, sizeof(*s));
   if (!s)
     return NULL;
-  s->app = c->app;
-  s->id = c->id;
+  s->app = listen_responder(c->app);
+  s->conn.id = c->id;
+  s->conn.peer = (const struct sockaddr *)&s->peer;
   s->rate = c->rate;
   s->cnt = c->cnt;
   if (c->peer) {
@@ -155,10 +136,10 @@ static void consume(struct listen_session *s, size_t n)
   s->rx_len -= n;
 }
 
-/* Answers what the plaintext buffer holds. */
+/* Answers what the plaintext buffer holds: the port's responder, one step at a time. */
 static enum listen_session_act process(struct listen_session *s)
 {
-  if (s->app == PROBE_RESP_NONE) {
+  if (!s->app->tcp) {
     s->rx_len = 0; /* held, not answered */
     return LISTEN_SESSION_OPEN;
   }
@@ -167,65 +148,16 @@ static enum listen_session_act process(struct listen_session *s)
     return end(s, LISTEN_SESSION_ABORT, "out of memory");
   enum listen_session_act act = LISTEN_SESSION_OPEN;
   while (s->rx_len > 0 && act == LISTEN_SESSION_OPEN) {
-    size_t used = 0, n = 0;
-    switch (s->app) {
-    case PROBE_RESP_SIP:
-      used = sip_request_complete(s->rx, s->rx_len);
-      if (used == TEXTPROTO_INVALID) {
-        act = end(s, LISTEN_SESSION_CLOSE, "not a SIP request");
-        break;
-      }
-      if (used == 0)
-        goto out;
-      n = sip_respond(s->rx, used, s->id->server, out, SESSION_REPLY_MAX);
+    struct listen_tcp_step st = {0};
+    s->app->tcp(&s->conn, s->rx, s->rx_len, out, SESSION_REPLY_MAX, &st);
+    if (st.more)
       break;
-    case PROBE_RESP_HTTP:
-      used = http_request_complete(s->rx, s->rx_len);
-      if (used == TEXTPROTO_INVALID) {
-        act = end(s, LISTEN_SESSION_CLOSE, "not an HTTP request");
-        break;
-      }
-      if (used == 0)
-        goto out;
-      n = http_respond(s->rx, used, s->id->server, out, SESSION_REPLY_MAX);
-      act = end(s, LISTEN_SESSION_CLOSE, "HTTP request answered");
-      break;
-    case PROBE_RESP_XMPP: {
-      used = s->rx_len;
-      if (s->xmpp_answered)
-        break; /* the stream is open: hold it, drop what comes */
-      int r = xmpp_parse_stream_header(s->rx, s->rx_len, NULL, NULL);
-      if (r == 0)
-        goto out;
-      if (r < 0) {
-        act = end(s, LISTEN_SESSION_CLOSE, "not an XMPP stream header");
-        break;
-      }
-      n = xmpp_respond(s->rx, s->rx_len, s->id->domain, s->id->stream_id, out, SESSION_REPLY_MAX);
-      s->xmpp_answered = true;
-      break;
-    }
-    case PROBE_RESP_STUN_TCP: {
-      bool framed = s->rx[0] == STUN_TCP_FRAME_CONTROL || s->rx[0] == STUN_TCP_FRAME_DATA;
-      if (!framed || (s->rx_len > 1 && s->rx[1] != 0)) {
-        act = end(s, LISTEN_SESSION_CLOSE, "not MS-TURN TCP framing");
-        break;
-      }
-      n = stun_respond_tcp(s->rx, s->rx_len, &used, (const struct sockaddr *)&s->peer,
-                           s->id->server, s->id->nonce, out, SESSION_REPLY_MAX);
-      if (used == 0)
-        goto out;
-      break;
-    }
-    default:
-      used = s->rx_len;
-      break;
-    }
-    if (n > 0 && !reply(s, out, n))
+    if (st.close)
+      act = end(s, LISTEN_SESSION_CLOSE, "%s", st.close);
+    if (st.n > 0 && !reply(s, out, st.n))
       act = end(s, LISTEN_SESSION_ABORT, "cannot queue the reply (peer not reading)");
-    consume(s, used);
+    consume(s, st.used);
   }
-out:
   free(out);
   return act;
 }

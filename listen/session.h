@@ -11,12 +11,9 @@
  *              act LISTEN_SESSION_CLOSE: close after the writes (graceful);
  *              act LISTEN_SESSION_ABORT: close now (reset).
  *
- * Responders, by port (the port's row of probes/registry.h says which):
- *   SIP   each complete request -> sip_respond (200 to OPTIONS, 405 to others, ACK ignored)
- *   HTTP  the first complete request -> http_respond (Connection: close), then close
- *   XMPP  the peer's stream header -> xmpp_respond (our header, empty features), then hold
- *   STUN  MS-TURN TCP framing -> stun_respond_tcp (401 to Allocate, Binding answered)
- *   NONE  bytes are read and dropped; the connection is held
+ * The responder is the port's (its row of probes/registry.h holds the id, listen/responders.c
+ * the code: SIP, HTTP, XMPP, MS-TURN; with none, bytes are read and dropped and the connection
+ * is held). The session runs it over the buffered plaintext and knows no responder by name.
  * Every reply carries the ucscan listener token (Server header, stream id, SOFTWARE) and
  * takes a token from the listener's reply budget; without one it is dropped. A request that
  * can never become valid, or more than LISTEN_SESSION_RX_MAX buffered bytes, ends the
@@ -31,17 +28,10 @@
 
 #include "common/uc.h"
 #include "listen/rate.h"
+#include "listen/responders.h"
 #include "probes/registry.h"
 
 #define LISTEN_SESSION_RX_MAX (80u * 1024u) /* a SIP or HTTP head plus its largest body */
-
-/* Who the listener says it is. */
-struct listen_identity {
-  char server[64];    /* SIP and HTTP Server header, SQL Browser server name: has the token */
-  char domain[256];   /* XMPP "from", certificate name */
-  char stream_id[64]; /* XMPP stream id: has the token */
-  uint8_t nonce[16];  /* MS-TURN 401 NONCE */
-};
 
 /* What a listener did, for its summary. */
 struct listen_counters {
@@ -56,8 +46,8 @@ struct listen_counters {
 };
 
 struct listen_session_conf {
-  SSL_CTX *tls; /* NULL: plain TCP */
-  enum probe_responder app;
+  SSL_CTX *tls;             /* NULL: plain TCP */
+  enum probe_responder app; /* the port's row's responder (listen/responders.h) */
   const struct listen_identity *id;
   struct listen_rate *rate;    /* reply budget, or NULL */
   struct listen_counters *cnt; /* or NULL */
@@ -71,8 +61,6 @@ enum listen_session_act {
 };
 
 struct listen_session;
-
-const char *listen_app_name(enum probe_responder app);
 
 struct listen_session *listen_session_new(const struct listen_session_conf *c);
 enum listen_session_act listen_session_input(struct listen_session *s, const uint8_t *p, size_t n);

@@ -171,7 +171,7 @@ int listen_conn_new(struct listen_sock *sock, int (*take)(uv_tcp_t *tcp, void *a
   memset(&peer, 0, sizeof(peer));
   uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &plen);
   struct listen_session_conf sc = {.tls = sock->tls,
-                                   .app = sock->app,
+                                   .app = sock->responder,
                                    .id = &l->id,
                                    .rate = &l->rate,
                                    .cnt = &l->cnt,

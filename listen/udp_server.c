@@ -1,4 +1,4 @@
-/* listen/udp_server.c - datagram responders: STUN / MS-TURN, SQL Browser, ucscan token.
+/* listen/udp_server.c - the datagram side: runs the port's responder (listen/responders.c).
  *
  * Replies go out with uv_udp_try_send: no request to allocate, and a reply the socket
  * cannot take right now is dropped like any lost datagram (the scanner retransmits). */
@@ -7,10 +7,7 @@
 #include <string.h>
 
 #include "listen/listen_int.h"
-#include "probes/probe.h"
-#include "probes/sqlbrowser.h"
-#include "probes/stun.h"
-#include "probes/udp.h"
+#include "listen/responders.h"
 
 #define UDP_READ_MAX 2048 /* requests are small; a larger datagram is ignored */
 
@@ -18,19 +15,10 @@ size_t listen_udp_answer(enum probe_responder kind, const struct listen_identity
                          const uint8_t *req, size_t len, const struct sockaddr *from, uint8_t *out,
                          size_t cap)
 {
-  static const char *const instances[] = {"RTCLOCAL", "LYNCLOCAL"};
+  const struct listen_responder *r = listen_responder(kind);
   if (cap > LISTEN_UDP_REPLY_MAX)
     cap = LISTEN_UDP_REPLY_MAX;
-  switch (kind) {
-  case PROBE_RESP_STUN:
-    return stun_respond(req, len, from, id->server, id->nonce, out, cap);
-  case PROBE_RESP_SQLB:
-    /* The bare token as server name: the reply is the largest for the bytes received
-     * (one), so it stays as short as the probe allows. */
-    return sqlb_respond(req, len, UC_LISTENER_TOKEN, instances, 2, out, cap);
-  default:
-    return udp_token_respond(req, len, out, cap);
-  }
+  return r->udp ? r->udp(id, req, len, from, out, cap) : 0;
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -54,8 +42,8 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
     return;
   }
   uint8_t out[LISTEN_UDP_REPLY_MAX];
-  size_t n = listen_udp_answer(sock->ukind, &l->id, (const uint8_t *)buf->base, (size_t)nread, addr,
-                               out, sizeof(out));
+  size_t n = listen_udp_answer(sock->responder, &l->id, (const uint8_t *)buf->base, (size_t)nread,
+                               addr, out, sizeof(out));
   if (n == 0) {
     l->cnt.ignored++;
     return;

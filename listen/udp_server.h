@@ -10,12 +10,9 @@
 #include "common/uc.h"
 #include "listen/session.h"
 
-/* Kinds (probes/registry.h): PROBE_RESP_TOKEN ("ucscan-probe/1 <nonce>" -> "ucscan-listener/1
- * <nonce>"), PROBE_RESP_STUN (Binding, MS-TURN Allocate 401, SOFTWARE = id->server),
- * PROBE_RESP_SQLB (SQL Browser: server UC_LISTENER_TOKEN, instances RTCLOCAL, LYNCLOCAL). */
-
-/* The reply to one datagram `req` from `from`, at most min(cap, LISTEN_UDP_REPLY_MAX) bytes;
- * 0: no answer (not a request the responder knows, or the reply would be larger). */
+/* The reply of responder `kind` (a row's id: listen/responders.c has the answers) to one
+ * datagram `req` from `from`, at most min(cap, LISTEN_UDP_REPLY_MAX) bytes; 0: no answer (not
+ * a request the responder knows, the reply would be larger, or `kind` answers no datagram). */
 size_t listen_udp_answer(enum probe_responder kind, const struct listen_identity *id,
                          const uint8_t *req, size_t len, const struct sockaddr *from, uint8_t *out,
                          size_t cap);

@@ -79,25 +79,3 @@ const struct probe_choice *probe_table(size_t *n)
   *n = sizeof(table) / sizeof(table[0]);
   return table;
 }
-
-const char *probe_responder_text(enum probe_responder r)
-{
-  switch (r) {
-  case PROBE_RESP_SIP:
-    return "answers SIP";
-  case PROBE_RESP_HTTP:
-    return "answers HTTP";
-  case PROBE_RESP_XMPP:
-    return "answers the XMPP stream header";
-  case PROBE_RESP_STUN_TCP:
-    return "answers MS-TURN";
-  case PROBE_RESP_TOKEN:
-    return "answers the ucscan UDP probe";
-  case PROBE_RESP_STUN:
-    return "answers STUN Binding, MS-TURN Allocate (401)";
-  case PROBE_RESP_SQLB:
-    return "answers SQL Browser (RTCLOCAL, LYNCLOCAL)";
-  default:
-    return NULL;
-  }
-}

@@ -5,8 +5,9 @@
  * the three cannot disagree. ZMap's probe_modules[] and curl's struct Curl_scheme are the
  * model: a port's meaning kept apart from the code that runs on it.
  *
- * Adding a probe module: its file, its rows here, tests/unit/test_<name>.c, a fuzz target;
- * and a responder kind below if the listener should answer it. */
+ * Adding a probe module: its file, its rows in registry.c, tests/unit/test_<name>.c, a fuzz
+ * target; and, if the listener should answer it, a responder id below with its entry (name
+ * and answer) in listen/responders.c. */
 #ifndef UC_REGISTRY_H
 #define UC_REGISTRY_H
 
@@ -15,8 +16,9 @@
 #include "common/uc.h"
 #include "probes/probe.h"
 
-/* What the listener answers on a port (listen/session.c and listen/udp_server.c run them;
- * the bytes come from the probe modules' responder functions). */
+/* What the listener answers on a port: an id into the listener's one responder table
+ * (listen/responders.c, [id] = {name, TCP or UDP answer}), which sits a layer above this one.
+ * The bytes come from the probe modules' responder functions. */
 enum probe_responder {
   PROBE_RESP_NONE,     /* TCP: accept (and TLS), then hold the connection */
   PROBE_RESP_SIP,      /* TCP: sip_respond to every request */
@@ -25,7 +27,8 @@ enum probe_responder {
   PROBE_RESP_STUN_TCP, /* TCP: MS-TURN framing, stun_respond_tcp */
   PROBE_RESP_TOKEN,    /* UDP: udp_token_respond (the ucscan probe token) */
   PROBE_RESP_STUN,     /* UDP: stun_respond (Binding, MS-TURN Allocate 401) */
-  PROBE_RESP_SQLB      /* UDP: sqlb_respond (SQL Server Browser) */
+  PROBE_RESP_SQLB,     /* UDP: sqlb_respond (SQL Server Browser) */
+  PROBE_RESP_COUNT
 };
 
 /* One row: (transport, protocol, application) -> the probe and the responder. */
@@ -50,7 +53,5 @@ const struct probe_choice *probe_lookup(enum uc_transport t, enum uc_proto p,
 const struct probe_choice *probe_range(enum uc_transport t);
 /* The whole table, for tests and documentation: *n rows. */
 const struct probe_choice *probe_table(size_t *n);
-/* "answers SIP", "answers the XMPP stream header", ... (listen's tables); NULL for none. */
-const char *probe_responder_text(enum probe_responder r);
 
 #endif
