@@ -9,6 +9,9 @@
 #include "common/uc.h"
 #include "reports/report_doc.h"
 
+/* The state label of a check a partial scan did not finish. */
+#define PROM_NOT_CHECKED "not_checked"
+
 void prom_label_escape(FILE *out, const char *s)
 {
   const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -61,6 +64,7 @@ struct run {
   const char *scanner;   /* host name of the scanner, or NULL */
   int complete;          /* 1 or 0 */
   long long duration_ms; /* -1: unknown */
+  long long not_checked; /* checks the scan did not finish; -1: unknown (a merged input) */
   bool has_finished;
   time_t finished;
 };
@@ -86,6 +90,8 @@ struct ctx {
   size_t nruns;
   struct xcheck *xs;
   size_t nxs;
+  struct xcheck *ncs; /* the checks a partial report did not finish (hosts' "not_checked") */
+  size_t nncs;
   struct vcount *counts;
   size_t ncounts;
 };
@@ -122,8 +128,31 @@ static const char *check_vantage(const struct ctx *c, const json_t *check)
   return v ? v : c->vantage;
 }
 
-/* The label text of a check: CHECK in prom.h. NULL when out of memory. */
-static char *check_labels(const struct ctx *c, const json_t *host, const json_t *check)
+/* The Edge interface of a check: its "interface", else (an entry of "not_checked", which
+ * has no such key) the one every requirement names, as the plan gives a check its
+ * interface; NULL when none or they differ. */
+static const char *check_interface(const json_t *check)
+{
+  json_t *itf = json_object_get(check, "interface");
+  if (itf)
+    return json_is_string(itf) ? json_string_value(itf) : NULL;
+  const char *common = NULL;
+  size_t i;
+  json_t *r;
+  json_array_foreach(json_object_get(check, "requirements"), i, r)
+  {
+    const char *f = report_doc_str(r, "interface");
+    if (!f || (common && strcmp(common, f) != 0))
+      return NULL;
+    common = f;
+  }
+  return common;
+}
+
+/* The label text of a check: CHECK in prom.h; `state` overrides the check's (an unfinished
+ * check has none). NULL when out of memory. */
+static char *check_labels(const struct ctx *c, const json_t *host, const json_t *check,
+                          const char *state)
 {
   char *buf = NULL;
   size_t n = 0;
@@ -132,8 +161,9 @@ static char *check_labels(const struct ctx *c, const json_t *host, const json_t 
     return NULL;
   char port[24], roles[1024];
   bool first = true;
-  const char *state = report_doc_str(check, "state");
-  const char *itf = report_doc_str(check, "interface");
+  if (!state)
+    state = report_doc_str(check, "state");
+  const char *itf = check_interface(check);
   label(f, &first, "topology", c->topology);
   label(f, &first, "vantage", check_vantage(c, check));
   label(f, &first, "host", report_doc_str(host, "name"));
@@ -181,7 +211,7 @@ static int collect_checks(struct ctx *c, const json_t *hosts)
       int v = report_doc_verdict(ck);
       if (v < 0 || v == UC_SKIP || rc < 0)
         continue;
-      char *labels = check_labels(c, h, ck);
+      char *labels = check_labels(c, h, ck, NULL);
       if (!labels) {
         rc = -1;
         continue;
@@ -191,6 +221,48 @@ static int collect_checks(struct ctx *c, const json_t *hosts)
         continue;
       }
       c->xs[c->nxs++] = (struct xcheck){ck, v, labels};
+    }
+  }
+  json_decref(set);
+  return rc;
+}
+
+/* The checks a partial report did not finish, each label set once, with state
+ * "not_checked"; and each run's count of them. Returns 0 or -1 (memory). */
+static int collect_not_checked(struct ctx *c, const json_t *hosts)
+{
+  size_t i, k, total = 0;
+  json_t *h, *ck;
+  json_array_foreach(hosts, i, h) total += json_array_size(json_object_get(h, "not_checked"));
+  c->ncs = calloc(total ? total : 1, sizeof(*c->ncs));
+  json_t *set = json_object();
+  if (!c->ncs || !set) {
+    json_decref(set);
+    return -1;
+  }
+  int rc = 0;
+  json_array_foreach(hosts, i, h)
+  {
+    json_array_foreach(json_object_get(h, "not_checked"), k, ck)
+    {
+      if (!json_is_object(ck) || rc < 0)
+        continue;
+      const char *v = check_vantage(c, ck);
+      for (size_t r = 0; r < c->nruns; r++)
+        if (strcmp(c->runs[r].vantage, v) == 0) {
+          c->runs[r].not_checked = c->runs[r].not_checked < 0 ? 1 : c->runs[r].not_checked + 1;
+          break;
+        }
+      char *labels = check_labels(c, h, ck, PROM_NOT_CHECKED);
+      if (!labels) {
+        rc = -1;
+        continue;
+      }
+      if (seen_before(set, labels)) {
+        free(labels);
+        continue;
+      }
+      c->ncs[c->nncs++] = (struct xcheck){ck, -1, labels};
     }
   }
   json_decref(set);
@@ -245,6 +317,9 @@ static void run_from(struct run *r, const json_t *doc, const char *vantage, cons
   r->complete = json_is_false(complete) ? 0 : 1;
   r->duration_ms = report_doc_int(doc, "duration_ms", 0, (long long)1 << 53);
   r->has_finished = report_doc_time(report_doc_str(doc, "finished_at"), &r->finished) == 0;
+  /* A complete scan finished every check; a partial one's unfinished checks are counted from
+   * its hosts' "not_checked", which a merged report does not carry: unknown until one is. */
+  r->not_checked = r->complete || doc == whole ? 0 : -1;
 }
 
 /* The scans behind the document, one per vantage (the first of two with one vantage). */
@@ -311,6 +386,19 @@ static void write_runs(const struct ctx *c, const json_t *report)
     run_series(c, "ucscan_scan_complete", c->runs[i].vantage);
     fputc('}', out);
     value(out, c->runs[i].complete);
+  }
+  bool nfam = false;
+  for (size_t i = 0; i < c->nruns; i++) {
+    if (c->runs[i].not_checked < 0)
+      continue;
+    if (!nfam)
+      family(out, "ucscan_checks_not_checked",
+             "Checks a partial scan did not finish (each has ucscan_check_not_checked), 0 when "
+             "complete.");
+    nfam = true;
+    run_series(c, "ucscan_checks_not_checked", c->runs[i].vantage);
+    fputc('}', out);
+    value(out, (double)c->runs[i].not_checked);
   }
   bool fam = false;
   for (size_t i = 0; i < c->nruns; i++) {
@@ -433,6 +521,12 @@ static void write_checks(const struct ctx *c)
   check_family(c, "ucscan_tls_client_cert_requested",
                "1 when the TLS server asked for a client certificate, 0 when it did not.",
                client_cert_value);
+  if (c->nncs)
+    family(c->out, "ucscan_check_not_checked",
+           "1 for each check a partial scan did not finish: no result, so no "
+           "ucscan_check_success.");
+  for (size_t i = 0; i < c->nncs; i++)
+    fprintf(c->out, "ucscan_check_not_checked{%s} 1\n", c->ncs[i].labels);
 }
 
 static void ctx_free(struct ctx *c)
@@ -440,6 +534,9 @@ static void ctx_free(struct ctx *c)
   for (size_t i = 0; i < c->nxs; i++)
     free(c->xs[i].labels);
   free(c->xs);
+  for (size_t i = 0; i < c->nncs; i++)
+    free(c->ncs[i].labels);
+  free(c->ncs);
   free(c->runs);
   free(c->counts);
 }
@@ -452,7 +549,7 @@ int prom_write(FILE *out, const json_t *report)
   struct ctx c = {.out = out, .topology = prom_topology(report), .vantage = prom_vantage(report)};
   int rc = -1;
   if (collect_runs(&c, report) == 0 && count_checks(&c, hosts) == 0 &&
-      collect_checks(&c, hosts) == 0) {
+      collect_checks(&c, hosts) == 0 && collect_not_checked(&c, hosts) == 0) {
     write_runs(&c, report);
     write_counts(&c, report);
     write_checks(&c);

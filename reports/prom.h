@@ -16,6 +16,11 @@
  *   ucscan_checks{topology,vantage,verdict}               checks per verdict (all four,
  *                                                         skipped checks counted here only)
  *   ucscan_checks_uncovered{topology,vantage}             a merged report's summary.uncovered
+ *   ucscan_checks_not_checked{topology,vantage}           checks the scan did not finish (its
+ *                                                         hosts' "not_checked"): 0 for a
+ *                                                         complete scan; not written for an
+ *                                                         incomplete input of a merged report
+ *                                                         (merge makes those checks skip)
  *
  * Per check that was tested (verdict pass, warn or fail; skipped checks have no per-check
  * series), the labels are CHECK = topology, vantage, host, port ("5061" or a range
@@ -35,6 +40,13 @@
  *                                                         notAfter, when one was seen
  *   ucscan_tls_client_cert_requested{CHECK}               1 when the TLS server asked for a
  *                                                         client certificate, else 0
+ *
+ * A partial report's unfinished checks (each host's "not_checked") have no result, so no
+ * series above (a 0 would page, a 1 would resolve an alert untested); each has instead
+ *   ucscan_check_not_checked{CHECK}                       1, with state="not_checked" and
+ *                                                         the interface every requirement names
+ * so that a rule can hold the check's last known result (examples/prometheus/ keeps
+ * UcscanCheckFailed firing through a scan that did not reach the check).
  *
  * A series that would repeat another (same name and labels: a hand-made or doctored report)
  * is written once, the first one, so that the output is always a valid exposition. No

@@ -16,7 +16,9 @@
 #  6. examples/systemd/: `systemd-analyze verify` of ucscan-scan@.service and .timer as an
 #     instance (ExecStart pointed at the ucscan under test, the man page on MANPATH) prints
 #     nothing; a copy with an unknown key is refused, so the check can fail; every option
-#     ExecStart gives is one `ucscan scan --help` lists (last: --from comes with contract v2);
+#     ExecStart, its Environment= defaults and the header's .env examples give is one
+#     `ucscan scan --help` lists; ExecStart passes no --from (the topology's vantage wins)
+#     and the textfile directory is optional (ReadWritePaths=-, a push-only scanner);
 #  7. --push with a malformed URL: exit 2 and the reason, nothing scanned (127.0.0.55 is
 #     never probed: the usage error comes first).
 set -euo pipefail
@@ -55,8 +57,9 @@ mutant() { # NAME SED-EXPRESSION: the tests must refuse the rules edited so
     fail "the rule tests pass on rules with $1"
   fi
 }
-mutant inverted 's/expr: ucscan_check_success == 0/expr: ucscan_check_success == 1/'
+mutant inverted 's/^          ucscan_check_success == 0$/          ucscan_check_success == 1/'
 mutant renamed 's/alert: UcscanCheckFailed/alert: UcscanPortFailed/'
+mutant no-hold 's/ucscan:check_success:held == 0/ucscan:check_success:held == 1/'
 mutant no-interface "s/{{ with \$labels.interface }}on the Edge's {{ . }} interface {{ end }}//"
 ok "the rule tests refuse broken rules"
 
@@ -153,14 +156,23 @@ for url in "pg:9091" "ftp://pg" "http://user:pw@pg:9091" "http://pg:9091/metrics
 done
 ok "--push refuses malformed URLs with exit status 2"
 
-# ExecStart's options, as the unit passes them, are options of `ucscan scan`
+# The options the unit passes (ExecStart, its Environment= defaults) and the ones its header
+# tells to put in TOPOLOGY.env are options of `ucscan scan`
 help=$("$UCSCAN" scan --help)
-exec_line=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$EX/systemd/ucscan-scan@.service")
-mapfile -t given < <(grep -oE -- '--[a-z][a-z-]*' <<<"$exec_line" | sort -u)
-((${#given[@]} >= 4)) || fail "ExecStart has too few options: $exec_line"
+SVC=$EX/systemd/ucscan-scan@.service
+exec_line=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$SVC")
+opts_text=$exec_line$'\n'$(grep -E '^(Environment=|#   UCSCAN_)' "$SVC")
+mapfile -t given < <(grep -oE -- '--[a-z][a-z-]*' <<<"$opts_text" | sort -u)
+((${#given[@]} >= 6)) || fail "the unit gives too few options: $opts_text"
 for o in "${given[@]}"; do
   grep -qE -- "^  $o( |$)" <<<"$help" ||
-    fail "ucscan-scan@.service gives $o, which \`ucscan scan --help\` does not list$([[ $o == --from ]] && echo ' (the vantages of contract v2: it runs once they are merged)')"
+    fail "ucscan-scan@.service gives $o, which \`ucscan scan --help\` does not list"
 done
-ok "ExecStart's options (${given[*]}) are ucscan scan's"
+ok "the unit's options (${given[*]}) are ucscan scan's"
+# the topology's "vantage" is not overridden; a scanner without node_exporter still starts
+if grep -qE -- '--from' <<<"$exec_line"; then fail "ExecStart passes --from: it overrides the topology's vantage"; fi
+grep -qE -- '^ReadWritePaths=-/var/lib/prometheus/node-exporter$' "$SVC" ||
+  fail "ReadWritePaths of the textfile directory must be optional (-): a push-only scanner has none"
+grep -qE -- '\$UCSCAN_PROM( |$)' <<<"$exec_line" || fail "ExecStart does not take --prom from \$UCSCAN_PROM"
+ok "ExecStart leaves the vantage to the topology, and --prom to UCSCAN_PROM (empty on a push-only scanner)"
 echo "all passed"

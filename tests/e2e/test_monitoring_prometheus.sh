@@ -207,8 +207,13 @@ def check():
     soon = [a for a in api("/api/v1/alerts")["alerts"]
             if a["labels"]["alertname"] == "UcscanCertificateExpiresSoon" and a["state"] == "firing"]
     assert [(a["labels"]["vantage"], a["labels"]["port"]) for a in soon] == [("clients", "443")], soon
+    # the warning (certificate within --cert-warn-days) waits its day: pending, not firing
+    warned = [(a["labels"]["vantage"], a["labels"]["port"], a["state"]) for a in api("/api/v1/alerts")["alerts"]
+              if a["labels"]["alertname"] == "UcscanCheckWarning"]
+    assert warned == [("clients", "443", "pending")], warned
     others = [a["labels"]["alertname"] for a in api("/api/v1/alerts")["alerts"]
-              if a["labels"]["alertname"] not in ("UcscanCheckFailed", "UcscanCertificateExpiresSoon")]
+              if a["labels"]["alertname"] not in ("UcscanCheckFailed", "UcscanCertificateExpiresSoon",
+                                                  "UcscanCheckWarning")]
     assert others == [], others
 
 def check_dashboard():

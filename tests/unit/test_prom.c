@@ -502,7 +502,7 @@ static void test_series(void **state)
     for (const char *c = e.f[i].name; *c; c++)
       assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_');
   }
-  assert_int_equal(e.nf, 10);
+  assert_int_equal(e.nf, 11);
 
   /* Every series carries topology and vantage ("any": the report names none). */
   for (size_t i = 0; i < e.ns; i++) {
@@ -517,6 +517,9 @@ static void test_series(void **state)
   assert_true(get(&e, "ucscan_scan_completed_timestamp_seconds", "topology", "contoso", NULL) ==
               (double)utc(2026, 11, 21, 22, 0, 3));
   assert_null(fam(&e, "ucscan_checks_uncovered"));
+  /* a complete scan finished every check: 0, and no per-check series of unfinished ones */
+  assert_true(get(&e, "ucscan_checks_not_checked", "topology", "contoso", NULL) == 0);
+  assert_null(fam(&e, "ucscan_check_not_checked"));
 
   assert_true(get(&e, "ucscan_checks", "verdict", "pass", NULL) == 2);
   assert_true(get(&e, "ucscan_checks", "verdict", "warn", NULL) == 1);
@@ -676,6 +679,10 @@ static void test_merged(void **state)
   assert_true(get(&e, "ucscan_checks", "vantage", "any", "verdict", "skip", NULL) == 1);
   assert_int_equal(count(&e, "ucscan_checks"), 4 * 4);
   assert_true(get(&e, "ucscan_checks_uncovered", "vantage", "any", NULL) == 1);
+  /* merged_from does not carry an input's unfinished checks: counted only where known */
+  assert_int_equal(count(&e, "ucscan_checks_not_checked"), 2);
+  assert_true(get(&e, "ucscan_checks_not_checked", "vantage", "servers", NULL) == 0);
+  assert_true(get(&e, "ucscan_checks_not_checked", "vantage", "internet", NULL) == 0);
 
   assert_true(get(&e, "ucscan_check_success", "vantage", "clients", "port", "443", NULL) == 1);
   assert_true(get(&e, "ucscan_check_success", "vantage", "servers", "port", "5070", NULL) == 0);
@@ -728,6 +735,7 @@ static void test_incomplete_and_empty(void **state)
   assert_int_equal(count(&e, "ucscan_check_verdict"), 0);
   assert_int_equal(count(&e, "ucscan_checks"), 4);
   assert_true(get(&e, "ucscan_checks", "verdict", "fail", NULL) == 0);
+  assert_true(get(&e, "ucscan_checks_not_checked", NULL) == 0); /* it listed none */
   /* no finish time, no series; no check with an RTT or a certificate, no family */
   assert_null(fam(&e, "ucscan_scan_completed_timestamp_seconds"));
   assert_null(fam(&e, "ucscan_scan_duration_seconds"));
@@ -736,6 +744,120 @@ static void test_incomplete_and_empty(void **state)
   assert_null(fam(&e, "ucscan_check_rtt_seconds"));
   assert_null(fam(&e, "ucscan_tls_certificate_not_after_timestamp_seconds"));
   assert_null(fam(&e, "ucscan_tls_client_cert_requested"));
+  free(e.s);
+  free(text);
+  json_decref(rep);
+}
+
+#define NC_REQ(role, itf)                                                                          \
+  "{\"id\": \"r\", \"role\": \"" role "\", \"service\": \"s\", \"optional\": false, "              \
+  "\"interface\": " itf "}"
+
+/* A partial report (exit status 3): the checks it did not finish keep a series each,
+ * ucscan_check_not_checked{CHECK, state="not_checked"} 1, and no result series; their count
+ * is ucscan_checks_not_checked. So their alerts need not resolve untested. */
+static void test_not_checked(void **state)
+{
+  (void)state;
+  json_t *rep = load_fixture();
+  json_error_t je;
+  json_object_set_new(rep, "complete", json_false());
+  json_object_set_new(rep, "vantage", json_pack("{s:s}", "from", "servers"));
+  json_t *hosts = json_object_get(rep, "hosts");
+  json_t *fe_nc = json_loads(
+      "[{\"port\": 5067, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
+      "  \"reason\": \"the scan stopped while probing it\","
+      "  \"requirements\": [" REQ("mediation") "," REQ("front-end") "," REQ(
+          "mediation") "]},"
+                       " {\"port\": null, \"range\": {\"first\": 49152, \"last\": 57500}, "
+                       "\"transport\": \"udp\","
+                       "  \"protocol\": \"rtp\", \"reason\": \"the scan stopped before reaching "
+                       "it\","
+                       "  \"requirements\": [" REQ(
+                           "front-end") "]},"
+                                        " {\"port\": 5067, \"range\": null, \"transport\": "
+                                        "\"tcp\", \"protocol\": \"mtls\","
+                                        "  \"reason\": \"twice (a doctored report): one series\","
+                                        "  \"requirements\": [" REQ("mediation") "," REQ(
+                                            "front-end") "]}]",
+      0, &je);
+  json_t *edge_nc = json_loads(
+      "[{\"port\": 443, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"https\","
+      "  \"reason\": \"the scan stopped before reaching it\","
+      "  \"requirements\": [" NC_REQ("edge", "\"webconf\"") "," NC_REQ(
+          "edge",
+          "\"webconf\"") "]},"
+                         " {\"port\": 3478, \"range\": null, \"transport\": \"udp\", \"protocol\": "
+                         "\"stun\","
+                         "  \"reason\": \"rows of two interfaces: the check has none\","
+                         "  \"requirements\": [" NC_REQ("edge", "\"av\"") "," NC_REQ(
+                             "edge",
+                             "\"internal\"") "]},"
+                                             " {\"port\": 5062, \"range\": null, \"transport\": "
+                                             "\"tcp\", \"protocol\": \"mtls\","
+                                             "  \"interface\": \"internal\", \"reason\": \"its own "
+                                             "interface wins\","
+                                             "  \"requirements\": [" NC_REQ("edge", "null") "]}]",
+      0, &je);
+  assert_non_null(fe_nc);
+  assert_non_null(edge_nc);
+  json_object_set_new(json_array_get(hosts, 0), "not_checked", fe_nc);
+  json_object_set_new(json_array_get(hosts, 1), "not_checked", edge_nc);
+  json_object_set_new(json_object_get(rep, "summary") ? json_object_get(rep, "summary") : rep,
+                      "not_checked", json_integer(6));
+  char *text = render(rep);
+  struct expo e;
+  parse_ok(text, &e);
+  promtool_clean(text);
+
+  assert_true(get(&e, "ucscan_scan_complete", "vantage", "servers", NULL) == 0);
+  /* the entries, not a summary that may disagree: one per series written, the duplicate too */
+  assert_true(
+      get(&e, "ucscan_checks_not_checked", "topology", "contoso", "vantage", "servers", NULL) == 6);
+  assert_int_equal(count(&e, "ucscan_check_not_checked"), 5);
+  assert_true(get(&e, "ucscan_check_not_checked", "topology", "contoso", "vantage", "servers",
+                  "host", "fe01.contoso.test", "port", "5067", "transport", "tcp", "protocol",
+                  "mtls", "role", "mediation,front-end", "state", "not_checked", NULL) == 1);
+  assert_true(get(&e, "ucscan_check_not_checked", "host", "fe01.contoso.test", "port",
+                  "49152-57500", "transport", "udp", "role", "front-end", NULL) == 1);
+  /* the Edge: the interface the requirements agree on, none when they differ */
+  assert_true(get(&e, "ucscan_check_not_checked", "host", "edge01.contoso.test", "port", "443",
+                  "interface", "webconf", "state", "not_checked", NULL) == 1);
+  assert_true(get(&e, "ucscan_check_not_checked", "port", "3478", NULL) == 1);
+  assert_true(get(&e, "ucscan_check_not_checked", "port", "5062", "interface", "internal", NULL) ==
+              1);
+  for (size_t i = 0; i < e.ns; i++) {
+    if (strcmp(e.s[i].name, "ucscan_check_not_checked") != 0)
+      continue;
+    bool itf =
+        strcmp(lab(&e.s[i], "port"), "443") == 0 || strcmp(lab(&e.s[i], "port"), "5062") == 0;
+    assert_true(itf == (lab(&e.s[i], "interface") != NULL));
+    assert_int_equal(e.s[i].nl, itf ? 9 : 8);
+  }
+  /* no result series for them: neither a 0 that pages nor a 1 that resolves */
+  for (size_t i = 0; i < e.ns; i++)
+    if (strcmp(e.s[i].name, "ucscan_check_not_checked") != 0)
+      assert_string_not_equal(lab(&e.s[i], "state") ? lab(&e.s[i], "state") : "", "not_checked");
+  assert_int_equal(count(&e, "ucscan_check_success"), 6);
+  free(e.s);
+  free(text);
+
+  /* An incomplete input of a merged report: its count is unknown, not 0; the entries a
+   * merged host does carry still count for their vantage. */
+  json_object_set_new(rep, "merged_from",
+                      json_pack("[{s:s, s:s, s:b}, {s:s, s:s, s:b}]", "vantage", "servers", "file",
+                                "s.json", "complete", 0, "vantage", "clients", "file", "c.json",
+                                "complete", 0));
+  json_object_del(rep, "vantage");
+  json_object_set_new(json_array_get(json_object_get(json_array_get(hosts, 0), "not_checked"), 1),
+                      "vantage", json_string("clients"));
+  text = render(rep);
+  parse_ok(text, &e);
+  promtool_clean(text);
+  assert_int_equal(count(&e, "ucscan_checks_not_checked"), 1);
+  assert_true(get(&e, "ucscan_checks_not_checked", "vantage", "clients", NULL) == 1);
+  assert_true(get(&e, "ucscan_check_not_checked", "vantage", "clients", NULL) == 1);
+  assert_int_equal(count(&e, "ucscan_check_not_checked"), 5);
   free(e.s);
   free(text);
   json_decref(rep);
@@ -827,6 +949,7 @@ int main(void)
       cmocka_unit_test(test_merged),
       cmocka_unit_test(test_duplicates),
       cmocka_unit_test(test_incomplete_and_empty),
+      cmocka_unit_test(test_not_checked),
       cmocka_unit_test(test_label_escaping),
       cmocka_unit_test(test_reader_refuses),
       cmocka_unit_test(test_promtool_finds),
