@@ -15,6 +15,7 @@
 
 #include <assert.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct uc_count {
   unsigned n;
@@ -32,6 +33,28 @@ static inline void uc_count_dec(struct uc_count *c)
 }
 
 static inline unsigned uc_count_get(const struct uc_count *c)
+{
+  return c->n;
+}
+
+/* The same for counts that may pass 2^32 in one run (probes of a scan: hosts x 65,536 ports x
+ * transports, retries included). */
+struct uc_count64 {
+  uint64_t n;
+};
+
+static inline void uc_count64_inc(struct uc_count64 *c)
+{
+  c->n++;
+}
+
+static inline void uc_count64_dec(struct uc_count64 *c)
+{
+  assert(c->n > 0 && "counter underflow");
+  c->n--;
+}
+
+static inline uint64_t uc_count64_get(const struct uc_count64 *c)
 {
   return c->n;
 }

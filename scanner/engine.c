@@ -230,12 +230,17 @@ struct engine *engine_new(uv_loop_t *loop, struct plan *plan, const struct scan_
 
 void engine_probe_sent(struct engine *e)
 {
-  e->sent++;
+  uc_count64_inc(&e->sent);
 }
 
 void engine_probe_done(struct engine *e)
 {
-  e->done++;
+  uc_count64_inc(&e->done);
+}
+
+void engine_probe_undone(struct engine *e)
+{
+  uc_count64_dec(&e->done);
 }
 
 void engine_target_answered(struct host_sched *hs)
@@ -603,12 +608,14 @@ void engine_attempt_release(struct attempt *a)
 static void listener_found(struct engine *e, struct host_sched *hs)
 {
   /* A ucscan listener answers every UDP port it opened: silence is now evidence.
-   * Probe again, with retransmits, the ports that were silent before we knew. */
+   * Probe again, with retransmits, the ports that were silent before we knew. Each port in
+   * udp_silent was counted done once, when it was put there (engine_attempt_done): it is no
+   * longer done until its retry is decided. */
   hs->udp_listener = true;
   for (size_t i = 0; i < hs->udp_silent.n; i++) {
     struct work w = {.port = hs->udp_silent.v[i], .transport = UC_UDP, .attempt = 1};
-    if (engine_push_retry(hs, &w, false) == 0 && e->done > 0)
-      e->done--; /* counted done as silent; it goes out again */
+    if (engine_push_retry(hs, &w, false) == 0)
+      engine_probe_undone(e);
   }
   port_list_free(&hs->udp_silent);
 }
@@ -914,8 +921,8 @@ void engine_request_stop(struct engine *e)
 void engine_progress(const struct engine *e, struct engine_progress *out)
 {
   out->total = e->total;
-  out->done = e->done;
-  out->sent = e->sent;
+  out->done = uc_count64_get(&e->done);
+  out->sent = uc_count64_get(&e->sent);
   out->inflight = uc_count_get(&e->inflight) + syn_prober_inflight(e);
   out->hosts_resolving = e->resolving;
 }

@@ -154,8 +154,11 @@ struct engine {
   bool stop_requested;
   bool started, stopping, finished;
   unsigned resolving;
-  uint64_t total, done, sent, resource_waits;
-  char stop_why[200]; /* set when the engine stops itself (no descriptor can ever be had) */
+  uint64_t total;          /* probes the plan needs, set by engine_start */
+  struct uc_count64 done;  /* of them, decided (engine_probe_done, engine_probe_undone) */
+  struct uc_count64 sent;  /* probes that went out, retries included (engine_probe_sent) */
+  uint64_t resource_waits; /* local resource errors met (resource_wait): back-offs */
+  char stop_why[200];      /* set when the engine stops itself (no descriptor can ever be had) */
   struct attempt *attempts;
   engine_done_cb done_cb;
   void *done_arg;
@@ -204,6 +207,9 @@ void engine_slot_release(struct engine *e, struct host_sched *hs);
  * attempt or retry), a planned probe is decided. */
 void engine_probe_sent(struct engine *e);
 void engine_probe_done(struct engine *e);
+/* A probe counted done goes out again (a UDP port that was silent before a listener was
+ * known): it is counted done again when decided. */
+void engine_probe_undone(struct engine *e);
 /* A target answered (anything but silence) / stayed silent: the silent-host rule. */
 void engine_target_answered(struct host_sched *hs);
 void engine_target_silent(struct host_sched *hs);
