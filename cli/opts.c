@@ -11,6 +11,7 @@
 
 #include "common/suggest.h"
 #include "common/textcol.h"
+#include "model/portspec.h"
 
 #define OPT_VAL_BASE 1000 /* getopt_long's value for row i: OPT_VAL_BASE + i */
 #define HELP_HEAD 24      /* width of "--name ARG" in --help */
@@ -71,8 +72,33 @@ static int unknown_option(const struct cli_cmd *cmd, const char *name, size_t le
 /* A short option, which ucscan has none of (but -h): the long option it stands for in the
  * tools operators type every day (nmap's -p, -iL and -T4, Test-NetConnection's -Port and
  * -ComputerName), when the command has it. */
-static int short_option(const struct cli_cmd *cmd, const char *arg)
+/* What `-p VALUE` stands for: --ports VALUE when it parses (nmap's "T:5061,U:3478"), else the
+ * value with nmap's default transport, tcp ("5061" -> "5061/tcp", "80,443" -> "tcp:80,443");
+ * "" when neither parses. */
+static void ports_for_p(const char *value, char *buf, size_t cap)
 {
+  char cand[3][256];
+  snprintf(cand[0], sizeof(cand[0]), "%s", value);
+  snprintf(cand[1], sizeof(cand[1]), "%s/tcp", value);
+  snprintf(cand[2], sizeof(cand[2]), "tcp:%s", value);
+  buf[0] = '\0';
+  for (size_t k = 0; k < 3; k++) {
+    if (k == 1 && strchr(value, ','))
+      continue; /* a suffix is for its own item only */
+    struct port_item *v = NULL;
+    size_t n = 0;
+    struct uc_err err;
+    if (strlen(cand[k]) < cap && portspec_parse(cand[k], &v, &n, &err) == 0) {
+      free(v);
+      snprintf(buf, cap, "%s", cand[k]);
+      return;
+    }
+  }
+}
+
+static int short_option(const struct cli_cmd *cmd, int argc, char **argv, int i)
+{
+  const char *arg = argv[i];
   static const struct {
     const char *given; /* the option, or its start when a value may be glued on ("-p5061") */
     bool glued;
@@ -83,15 +109,25 @@ static int short_option(const struct cli_cmd *cmd, const char *arg)
       {"-Port", false, "ports"},    {"-ComputerName", false, "target"},
       {"-sT", false, "tcp-method"}, {"-sS", false, "tcp-method"},
   };
-  for (size_t i = 0; i < sizeof(habits) / sizeof(habits[0]); i++) {
-    size_t n = strlen(habits[i].given);
-    bool match = habits[i].glued ? strncmp(arg, habits[i].given, n) == 0
-                                 : strcasecmp(arg, habits[i].given) == 0;
-    if (match && find_opt(cmd->opts, habits[i].ours, strlen(habits[i].ours), false))
+  for (size_t h = 0; h < sizeof(habits) / sizeof(habits[0]); h++) {
+    size_t n = strlen(habits[h].given);
+    bool match = habits[h].glued ? strncmp(arg, habits[h].given, n) == 0
+                                 : strcasecmp(arg, habits[h].given) == 0;
+    if (!match || !find_opt(cmd->opts, habits[h].ours, strlen(habits[h].ours), false))
+      continue;
+    const char *value = arg[n] ? arg + n : i + 1 < argc && argv[i + 1][0] != '-' ? argv[i + 1] : "";
+    char ports[256] = "";
+    if (strcmp(habits[h].ours, "ports") == 0 && value[0])
+      ports_for_p(value, ports, sizeof(ports));
+    if (ports[0])
       return opts_usage_error(cmd->name,
                               "unknown option %s (ucscan's options are long: did you "
-                              "mean --%s?)",
-                              arg, habits[i].ours);
+                              "mean --ports %s?)",
+                              arg, ports);
+    return opts_usage_error(cmd->name,
+                            "unknown option %s (ucscan's options are long: did you "
+                            "mean --%s?)",
+                            arg, habits[h].ours);
   }
   return opts_usage_error(cmd->name, "unknown option %s (ucscan's options are long: --name)", arg);
 }
@@ -110,7 +146,7 @@ static int check_argv(const struct cli_cmd *cmd, int argc, char **argv)
       continue;
     }
     if (arg[0] == '-' && arg[1] && arg[1] != '-')
-      return short_option(cmd, arg);
+      return short_option(cmd, argc, argv, i);
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
       continue;
     const char *name = arg + 2;
@@ -217,6 +253,15 @@ static int store(const struct cli_cmd *cmd, const struct cli_opt *o, const char 
   case CLI_CHOICE:
     if (!choice_ok(o->choices, val))
       return bad_choice(cmd, o, val);
+#ifdef _WIN32
+    /* said here, before the checks that would call it a missing evidence capture: what is
+     * missing is the raw SYN, and connect() does the same job */
+    if (strcmp(o->name, "tcp-method") == 0 && strcmp(val, "syn") == 0)
+      return opts_usage_error(cmd->name,
+                              "--tcp-method syn: raw SYNs are unavailable on Windows (they need "
+                              "a packet capture, and Npcap is not available to this build): use "
+                              "--tcp-method connect (or auto); nothing scanned");
+#endif
     *(const char **)(void *)field = val;
     return 0;
   case CLI_STR:

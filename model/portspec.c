@@ -16,34 +16,56 @@
 struct pctx {
   const char *spec;
   size_t len;
-  bool have_prefix;      /* a "tcp:" prefix was given: it applies to what follows */
-  enum uc_transport cur; /* that prefix's transport */
-  enum uc_transport prev_tr;
+  bool have_prefix; /* a "tcp:" prefix was given: it applies to what follows */
+  unsigned cur;     /* that prefix's transports (TR_TCP, TR_UDP or both) */
+  unsigned prev_tr;
   bool any_item;
+  size_t prev_s, prev_e; /* the previous item's port or range, in spec */
   struct port_item *v;
   size_t n, cap;
   struct uc_err *err;
   char fix[FIX_MAX]; /* the whole spec with the bad item corrected, or "" */
 };
 
-/* "tcp" or "udp" in any case, exactly `len` bytes. */
-static bool transport_word(const char *s, size_t len, enum uc_transport *out)
+/* Transports as a set: an item may name both ("49152-57500/tcp+udp", as `ucscan catalog`
+ * prints a range that is open on both). */
+#define TR_TCP (1u << UC_TCP)
+#define TR_UDP (1u << UC_UDP)
+#define TR_BOTH (TR_TCP | TR_UDP)
+
+static const char *tr_name(unsigned m)
+{
+  return m == TR_BOTH ? "tcp+udp" : m == TR_UDP ? "udp" : "tcp";
+}
+
+/* "tcp", "udp", "tcp+udp" or "udp+tcp" in any case, exactly `len` bytes; with `letters`, nmap's
+ * "T" and "U" too (prefixes only: "T:5061"). */
+static bool transport_word(const char *s, size_t len, bool letters, unsigned *out)
 {
   if (len == 3 && strncasecmp(s, "tcp", 3) == 0)
-    *out = UC_TCP;
+    *out = TR_TCP;
   else if (len == 3 && strncasecmp(s, "udp", 3) == 0)
-    *out = UC_UDP;
+    *out = TR_UDP;
+  else if (len == 7 && (strncasecmp(s, "tcp+udp", 7) == 0 || strncasecmp(s, "udp+tcp", 7) == 0))
+    *out = TR_BOTH;
+  else if (letters && len == 1 && (*s == 'T' || *s == 't'))
+    *out = TR_TCP;
+  else if (letters && len == 1 && (*s == 'U' || *s == 'u'))
+    *out = TR_UDP;
   else
     return false;
   return true;
 }
 
-/* A near miss of "tcp" or "udp" ("tpc", "ucp", "tcpp"): the one meant, or NULL. Another
- * transport's name ("sctp") is no near miss. */
+/* A near miss of "tcp" or "udp" ("tpc", "ucp", "tcpp", or cut short: "tc", "t"): the one
+ * meant, or NULL. Another transport's name ("sctp") is no near miss. */
 static const char *transport_guess(const char *s, size_t len)
 {
   static const char *const words[] = {"tcp", "udp"};
   static const char *const others[] = {"sctp", "dccp", "icmp", "quic"};
+  for (size_t w = 0; len >= 1 && len <= 2 && w < 2; w++)
+    if (strncasecmp(s, words[w], len) == 0)
+      return words[w];
   if (len < 2 || len > 4)
     return NULL;
   for (size_t k = 0; k < sizeof(others) / sizeof(others[0]); k++)
@@ -101,7 +123,7 @@ static size_t digits(const char *s, size_t i, size_t end, unsigned long *out)
   return i - start;
 }
 
-static int push(struct pctx *p, enum uc_transport tr, unsigned long a, unsigned long b)
+static int push1(struct pctx *p, enum uc_transport tr, unsigned long a, unsigned long b)
 {
   if (p->n == p->cap) {
     size_t cap = p->cap ? p->cap * 2 : 8;
@@ -115,23 +137,59 @@ static int push(struct pctx *p, enum uc_transport tr, unsigned long a, unsigned 
   return 0;
 }
 
+static int push(struct pctx *p, unsigned trs, unsigned long a, unsigned long b)
+{
+  if ((trs & TR_TCP) && push1(p, UC_TCP, a, b) < 0)
+    return -1;
+  if ((trs & TR_UDP) && push1(p, UC_UDP, a, b) < 0)
+    return -1;
+  return 0;
+}
+
+/* "*", "all" or "-" (nmap's -p-) where a port was expected: every port. Its length when the
+ * item has it at i, followed by the item's end or a "/" suffix; else 0. */
+static size_t all_ports_word(const struct pctx *p, size_t i, size_t e)
+{
+  size_t n = 0;
+  if (i < e && p->spec[i] == '*')
+    n = 1;
+  else if (e - i >= 3 && strncasecmp(p->spec + i, "all", 3) == 0)
+    n = 3;
+  else if (e - i == 1 && p->spec[i] == '-')
+    n = 1;
+  return n && (i + n == e || p->spec[i + n] == '/') ? n : 0;
+}
+
 /* An item with no ':' that starts with letters: "tcp5061", "tcp/5061", "abc". */
 static int glued_prefix(struct pctx *p, size_t s, size_t e)
 {
   size_t x = s;
   while (x < e && isalpha((unsigned char)p->spec[x]))
     x++;
-  enum uc_transport tr = UC_TCP;
+  unsigned tr = TR_TCP;
   const char *guess = transport_guess(p->spec + s, x - s);
-  if (x > s && (transport_word(p->spec + s, x - s, &tr) || guess) && x < e &&
-      (isdigit((unsigned char)p->spec[x]) || p->spec[x] == '/')) {
+  if (x > s && transport_word(p->spec + s, x - s, false, &tr))
+    guess = tr_name(tr);
+  if (x > s && guess && x < e && (isdigit((unsigned char)p->spec[x]) || p->spec[x] == '/')) {
     char with[FIX_MAX];
     size_t from = p->spec[x] == '/' ? x + 1 : x;
-    snprintf(with, sizeof(with), "%s:%.*s", guess ? guess : uc_transport_name(tr), (int)(e - from),
-             p->spec + from);
+    snprintf(with, sizeof(with), "%s:%.*s", guess, (int)(e - from), p->spec + from);
     set_fix(p, s, e, with);
     return fail(p, s, "\"%.*s\": write the transport, a colon, then the port", (int)(e - s),
                 p->spec + s);
+  }
+  if (x > s && guess && x == e && p->any_item) { /* "5061/tcp,udp" */
+    char with[FIX_MAX], both[FIX_MAX] = "";
+    int np = (int)(p->prev_e - p->prev_s);
+    const char *port = p->spec + p->prev_s;
+    snprintf(with, sizeof(with), "%.*s/%s", np, port, guess);
+    if (strcmp(guess, tr_name(p->prev_tr)) != 0)
+      snprintf(both, sizeof(both), ", or %.*s/tcp+udp for both", np, port);
+    set_fix(p, s, e, with);
+    return fail(p, s,
+                "\"%.*s\" is a transport with no port: each item after a comma names its own "
+                "port (write %s%s)",
+                (int)(e - s), p->spec + s, with, both);
   }
   if (x > s && guess && x == e)
     return fail(p, s, "\"%.*s\" is a transport with no port: write %s:PORT", (int)(e - s),
@@ -142,30 +200,30 @@ static int glued_prefix(struct pctx *p, size_t s, size_t e)
 
 /* "tcp:" (or a colon that does not belong) at the start of the item. Sets *tr and moves *i
  * past it when there is a prefix; -1 on an error. */
-static int read_prefix(struct pctx *p, size_t s, size_t e, size_t *i, bool *has,
-                       enum uc_transport *tr)
+static int read_prefix(struct pctx *p, size_t s, size_t e, size_t *i, bool *has, unsigned *tr)
 {
   const char *colon = memchr(p->spec + s, ':', e - s);
   *has = false;
   if (!colon)
     return 0;
   size_t c = (size_t)(colon - p->spec);
-  if (transport_word(p->spec + s, c - s, tr)) {
+  if (transport_word(p->spec + s, c - s, true, tr)) {
     *has = true;
     *i = c + 1;
     return 0;
   }
-  enum uc_transport after;
+  unsigned after;
   unsigned long n;
-  if (c > s && digits(p->spec, s, c, &n) == c - s && transport_word(colon + 1, e - c - 1, &after)) {
+  if (c > s && digits(p->spec, s, c, &n) == c - s &&
+      transport_word(colon + 1, e - c - 1, false, &after)) {
     char with[FIX_MAX];
-    snprintf(with, sizeof(with), "%.*s/%s", (int)(c - s), p->spec + s, uc_transport_name(after));
+    snprintf(with, sizeof(with), "%.*s/%s", (int)(c - s), p->spec + s, tr_name(after));
     set_fix(p, s, e, with);
     return fail(p, s,
                 "\"%.*s\": the transport goes before the port with a colon (%s:%.*s) or "
                 "after it with a slash (%.*s/%s)",
-                (int)(e - s), p->spec + s, uc_transport_name(after), (int)(c - s), p->spec + s,
-                (int)(c - s), p->spec + s, uc_transport_name(after));
+                (int)(e - s), p->spec + s, tr_name(after), (int)(c - s), p->spec + s, (int)(c - s),
+                p->spec + s, tr_name(after));
   }
   const char *guess = transport_guess(p->spec + s, c - s);
   if (guess) {
@@ -177,16 +235,15 @@ static int read_prefix(struct pctx *p, size_t s, size_t e, size_t *i, bool *has,
 }
 
 /* "/tcp" (or letters glued to the port) after the ports. */
-static int read_suffix(struct pctx *p, size_t s, size_t e, size_t *i, bool *has,
-                       enum uc_transport *tr)
+static int read_suffix(struct pctx *p, size_t s, size_t e, size_t *i, bool *has, unsigned *tr)
 {
   *has = false;
   if (*i >= e || (p->spec[*i] != '/' && !isalpha((unsigned char)p->spec[*i])))
     return 0;
   bool slash = p->spec[*i] == '/';
   size_t w = slash ? *i + 1 : *i;
-  bool exact = transport_word(p->spec + w, e - w, tr);
-  const char *guess = exact ? uc_transport_name(*tr) : transport_guess(p->spec + w, e - w);
+  bool exact = transport_word(p->spec + w, e - w, false, tr);
+  const char *guess = exact ? tr_name(*tr) : transport_guess(p->spec + w, e - w);
   if (slash && exact) {
     *has = true;
     *i = e;
@@ -210,6 +267,16 @@ static int read_ports(struct pctx *p, size_t s, size_t e, size_t *i, unsigned lo
                       unsigned long *b)
 {
   size_t num_at = *i, nd = digits(p->spec, *i, e, a);
+  size_t all = nd == 0 ? all_ports_word(p, *i, e) : 0;
+  if (all) { /* "tcp:*", "all/udp": every port is 1-65535 */
+    char with[FIX_MAX];
+    bool bare = *i == s && *i + all == e && !p->have_prefix;
+    snprintf(with, sizeof(with), "%.*s%s%.*s", (int)(*i - s), p->spec + s,
+             bare ? "tcp:1-65535" : "1-65535", (int)(e - *i - all), p->spec + *i + all);
+    set_fix(p, s, e, with);
+    return fail(p, num_at, "\"%.*s\" is no port number: every port is the range 1-65535", (int)all,
+                p->spec + *i);
+  }
   if (nd == 0) {
     if (*i == s)
       return glued_prefix(p, s, e);
@@ -221,8 +288,13 @@ static int read_ports(struct pctx *p, size_t s, size_t e, size_t *i, unsigned lo
   if (*i < e && p->spec[*i] == '-') {
     b_at = ++*i;
     b_len = digits(p->spec, *i, e, b);
-    if (b_len == 0)
-      return fail(p, b_at, "expected the last port of the range");
+    if (b_len == 0) {
+      char with[FIX_MAX]; /* nmap's "1024-" runs to the last port */
+      snprintf(with, sizeof(with), "%.*s65535%.*s", (int)(b_at - s), p->spec + s, (int)(e - b_at),
+               p->spec + b_at);
+      set_fix(p, s, e, with);
+      return fail(p, b_at, "expected the last port of the range (the last of all is 65535)");
+    }
     *i += b_len;
   }
   if (*a < 1 || *a > 65535)
@@ -240,7 +312,7 @@ static int read_ports(struct pctx *p, size_t s, size_t e, size_t *i, unsigned lo
 }
 
 /* Items with no transport of their own: the prefix in force, or the error that says how. */
-static int implied_transport(struct pctx *p, size_t s, size_t e, enum uc_transport *tr)
+static int implied_transport(struct pctx *p, size_t s, size_t e, unsigned *tr)
 {
   if (p->have_prefix) {
     *tr = p->cur;
@@ -254,9 +326,9 @@ static int implied_transport(struct pctx *p, size_t s, size_t e, enum uc_transpo
                 (int)(e - s), p->spec + s, (int)(e - s), p->spec + s, (int)(e - s), p->spec + s,
                 (int)(e - s), p->spec + s);
   }
-  snprintf(with, sizeof(with), "%.*s/%s", (int)(e - s), p->spec + s, uc_transport_name(p->prev_tr));
+  snprintf(with, sizeof(with), "%.*s/%s", (int)(e - s), p->spec + s, tr_name(p->prev_tr));
   set_fix(p, s, e, with);
-  const char *t = uc_transport_name(p->prev_tr);
+  const char *t = tr_name(p->prev_tr);
   return fail(p, s,
               "say which transport \"%.*s\" is: a /%s after a port is for that port only (write "
               "%.*s/%s, or %s: before a list)",
@@ -271,10 +343,15 @@ static int parse_item(struct pctx *p, size_t s, size_t e)
     e--;
   size_t i = s;
   bool pre, suf;
-  enum uc_transport ptr = UC_TCP, str = UC_TCP, tr = UC_TCP;
+  unsigned ptr = TR_TCP, str = TR_TCP, tr = TR_TCP;
   unsigned long a = 0, b = 0;
-  if (read_prefix(p, s, e, &i, &pre, &ptr) < 0 || read_ports(p, s, e, &i, &a, &b) < 0 ||
-      read_suffix(p, s, e, &i, &suf, &str) < 0)
+  if (read_prefix(p, s, e, &i, &pre, &ptr) < 0)
+    return -1;
+  size_t ports_s = i;
+  if (read_ports(p, s, e, &i, &a, &b) < 0)
+    return -1;
+  size_t ports_e = i;
+  if (read_suffix(p, s, e, &i, &suf, &str) < 0)
     return -1;
   if (i != e)
     return fail(p, i, "unexpected \"%c\" in a port item", p->spec[i]);
@@ -292,11 +369,9 @@ static int parse_item(struct pctx *p, size_t s, size_t e)
     const char *port = p->spec + colon + 1;
     if (ptr == str)
       return fail(p, s, "\"%.*s\" gives its transport twice: write %s:%.*s or %.*s/%s",
-                  (int)(e - s), p->spec + s, uc_transport_name(ptr), np, port, np, port,
-                  uc_transport_name(ptr));
+                  (int)(e - s), p->spec + s, tr_name(ptr), np, port, np, port, tr_name(ptr));
     return fail(p, s, "\"%.*s\" gives two transports: write %s:%.*s or %.*s/%s, not both",
-                (int)(e - s), p->spec + s, uc_transport_name(ptr), np, port, np, port,
-                uc_transport_name(str));
+                (int)(e - s), p->spec + s, tr_name(ptr), np, port, np, port, tr_name(str));
   }
   if (pre) {
     p->have_prefix = true;
@@ -308,6 +383,8 @@ static int parse_item(struct pctx *p, size_t s, size_t e)
     return -1;
   }
   p->prev_tr = tr;
+  p->prev_s = ports_s;
+  p->prev_e = ports_e;
   p->any_item = true;
   return push(p, tr, a, b);
 }

@@ -1,8 +1,9 @@
 /* model/portspec.h - the --ports language: "tcp:1-1024,udp:3478,5060" or "5061/tcp".
  *
  *   spec      := item ("," item)*
- *   item      := [transport ":"] port ["-" port] ["/" transport]
- *   transport := "tcp" | "udp"            (any case)
+ *   item      := [prefix ":"] port ["-" port] ["/" transport]
+ *   transport := "tcp" | "udp" | "tcp+udp" | "udp+tcp"   (any case; "tcp+udp": both)
+ *   prefix    := transport | "T" | "U"                     (nmap's T:5061, U:3478)
  *
  * Spaces around an item are ignored. A transport prefix ("tcp:") applies to its item and to
  * the items after it until the next prefix; a suffix ("/tcp", the notation of Microsoft's
@@ -13,8 +14,9 @@
  *
  * Errors name the column of the item, say what is wrong and, when a corrected spec can be
  * guessed ("tcp5061" -> "tcp:5061", "5061:tcp" -> "5061/tcp", "5-1" -> "1-5", a first item
- * with no transport), end with "did you mean --ports FIXED?": FIXED is the whole spec with
- * that item corrected, and is only offered when it parses. */
+ * with no transport, "5061/tc" -> "5061/tcp", "5061/tcp,udp" -> "5061/tcp,5061/udp",
+ * "tcp:*" -> "tcp:1-65535", "1024-" -> "1024-65535"), end with "did you mean --ports FIXED?": FIXED
+ * is the whole spec with that item corrected, and is only offered when it parses. */
 #ifndef UC_PORTSPEC_H
 #define UC_PORTSPEC_H
 

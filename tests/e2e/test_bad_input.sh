@@ -150,6 +150,20 @@ expect_fix "tpc:80" tpc:80 '^ucscan: --ports: column 1: unknown transport "tpc" 
 expect_fix "5061/tpc" 5061/tpc '^ucscan: --ports: column 6: unknown transport "tpc" \(tcp or udp\)'
 expect_fix "tcp:5-1,udp:9" tcp:5-1,udp:9 '^ucscan: --ports: column 5: range 5-1 runs backwards \(write 1-5\)'
 expect_fix "tcp:5061/tcp" tcp:5061/tcp '^ucscan: --ports: column 1: "tcp:5061/tcp" gives its transport twice: write tcp:5061 or 5061/tcp'
+expect_fix "5061/tc" 5061/tc '^ucscan: --ports: column 6: unknown transport "tc" \(tcp or udp\)'
+expect_fix "5061/t" 5061/t '^ucscan: --ports: column 6: unknown transport "t" \(tcp or udp\)'
+expect_fix "5061/tcp,udp" 5061/tcp,udp '^ucscan: --ports: column 10: "udp" is a transport with no port: each item after a comma names its own port \(write 5061/udp, or 5061/tcp\+udp for both\)'
+expect_fix "tcp:*" 'tcp:*' '^ucscan: --ports: column 5: "\*" is no port number: every port is the range 1-65535'
+expect_fix "tcp:all" tcp:all '^ucscan: --ports: column 5: "all" is no port number: every port is the range 1-65535'
+# accepted: both transports as `ucscan catalog` prints them, nmap's T: and U:
+for spec in 49152-57500/tcp+udp T:5061,U:3478; do
+  rc=0
+  scan --target $T --ports "$spec" --out /nonexistent-dir/out.json || rc=$?
+  assert_eq 2 "$rc" "--ports $spec"
+  assert_match '^ucscan: /nonexistent-dir/out\.json' "$(cat "$NS_TMP/stderr")" "--ports $spec is accepted"
+done
+# nmap's -p: the --ports it stands for, itself accepted
+expect "-p 5061" '^ucscan scan: unknown option -p \(ucscan.s options are long: did you mean --ports 5061/tcp\?\)' -p 5061 --target $T --out out.json
 
 # --- targets: blocks, ranges and files, refused before anything is resolved or sent --------
 expect "a block too big" '^ucscan: --target:1:1: "10\.0\.0\.0/8" expands to 16777214 hosts; a scan takes at most 4096 in all: give a longer prefix' --target 10.0.0.0/8 --role director --out out.json

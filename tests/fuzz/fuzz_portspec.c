@@ -6,7 +6,8 @@
  *     first <= last, is_range exactly when first < last, ranges of one transport neither
  *     overlap nor touch, no single port inside a range, no single port twice;
  *   - a success covers exactly the ports the spec names: a small reference parser (the
- *     grammar of portspec.h: "tcp:" prefixes, "/udp" suffixes, any case, spaces around items)
+ *     grammar of portspec.h: "tcp:" (or "T:") prefixes, "/udp" suffixes, "tcp+udp" for both,
+ *     any case, spaces around items)
  *     marks every port of every item in a bitmap per transport, and the parser's items must
  *     mark the same set. */
 #include "fuzz_util.h"
@@ -31,13 +32,22 @@ static void mark(uint8_t map[][65536 / 8], int tr, unsigned first, unsigned last
     map[tr][p >> 3] |= (uint8_t)(1u << (p & 7));
 }
 
-/* "tcp" or "udp" in any case at s (exactly n bytes): its transport, or -1. */
-static int ref_transport(const char *s, size_t n)
+/* "tcp", "udp", "tcp+udp" or "udp+tcp" in any case at s (exactly n bytes), and with
+ * `letters` nmap's "T" and "U": its transports as a mask (1 << UC_TCP, 1 << UC_UDP), or -1. */
+static int ref_transport(const char *s, size_t n, bool letters)
 {
-  if (n != 3)
+  char w[8] = {0};
+  if (n != 1 && n != 3 && n != 7)
     return -1;
-  char w[4] = {(char)(s[0] | 0x20), (char)(s[1] | 0x20), (char)(s[2] | 0x20), 0};
-  return strcmp(w, "tcp") == 0 ? UC_TCP : strcmp(w, "udp") == 0 ? UC_UDP : -1;
+  for (size_t k = 0; k < n; k++)
+    w[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] | 0x20 : s[k]);
+  if (strcmp(w, "tcp") == 0 || (letters && strcmp(w, "t") == 0))
+    return 1 << UC_TCP;
+  if (strcmp(w, "udp") == 0 || (letters && strcmp(w, "u") == 0))
+    return 1 << UC_UDP;
+  if (strcmp(w, "tcp+udp") == 0 || strcmp(w, "udp+tcp") == 0)
+    return (1 << UC_TCP) | (1 << UC_UDP);
+  return -1;
 }
 
 /* Digits at s[*i..end): the number (capped), or -1 when there are none. */
@@ -71,9 +81,10 @@ static int reference(const char *s)
     if (e == i)
       return -1;
     int tr, pre = -1, suf = -1;
-    if (e - i >= 4 && s[i + 3] == ':' && (pre = ref_transport(s + i, 3)) >= 0)
-      i += 4;
-    else if (memchr(s + i, ':', e - i))
+    const char *colon = memchr(s + i, ':', e - i);
+    if (colon && (pre = ref_transport(s + i, (size_t)(colon - s) - i, true)) >= 0)
+      i = (size_t)(colon - s) + 1;
+    else if (colon)
       return -1;
     long a = ref_number(s, &i, e), b = a;
     if (a < 0)
@@ -84,7 +95,7 @@ static int reference(const char *s)
         return -1;
     }
     if (i < e && s[i] == '/') {
-      if ((suf = ref_transport(s + i + 1, e - i - 1)) < 0)
+      if ((suf = ref_transport(s + i + 1, e - i - 1, false)) < 0)
         return -1;
       i = e;
     }
@@ -95,7 +106,9 @@ static int reference(const char *s)
     tr = pre >= 0 ? pre : suf >= 0 ? suf : prefix;
     if (tr < 0)
       return -1;
-    mark(want, tr, (unsigned)a, (unsigned)b);
+    for (int t = 0; t < UC_TRANSPORT_COUNT; t++)
+      if (tr & (1 << t))
+        mark(want, t, (unsigned)a, (unsigned)b);
     if (end == len)
       return 0;
     i = end + 1;

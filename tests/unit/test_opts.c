@@ -13,6 +13,7 @@
 
 #include "cli/opts.h"
 #include "common/suggest.h"
+#include "model/portspec.h"
 
 struct args {
   const char *list, *file, *format, *profile, *target, *ports;
@@ -122,8 +123,17 @@ static void test_refusals(void **state)
        "unexpected argument \"stray\" (hosts are given with --target: --target "
        "stray)"},
       /* short options: none but -h; the habits of nmap and Test-NetConnection get theirs */
-      {{"-p", "5061"}, "unknown option -p (ucscan's options are long: did you mean --ports?)"},
-      {{"-p5061"}, "unknown option -p5061 (ucscan's options are long: did you mean --ports?)"},
+      /* -p VALUE: a --ports that is itself accepted (nmap's transport is tcp) */
+      {{"-p", "5061"},
+       "unknown option -p (ucscan's options are long: did you mean --ports 5061/tcp?)"},
+      {{"-p5061"},
+       "unknown option -p5061 (ucscan's options are long: did you mean --ports 5061/tcp?)"},
+      {{"-p", "80,443"}, "did you mean --ports tcp:80,443?)"},
+      {{"-p", "T:80,U:53"}, "did you mean --ports T:80,U:53?)"},
+      {{"-p", "1-1024"}, "did you mean --ports 1-1024/tcp?)"},
+      {{"-Port", "5061"}, "did you mean --ports 5061/tcp?)"},
+      {{"-p", "x"}, "unknown option -p (ucscan's options are long: did you mean --ports?)"},
+      {{"-p"}, "unknown option -p (ucscan's options are long: did you mean --ports?)"},
       {{"-ComputerName", "a"}, "did you mean --target?"},
       {{"-iL", "f"}, "unknown option -iL (ucscan's options are long: --name)\n"},
       {{"-x"}, "unknown option -x (ucscan's options are long: --name)\n"},
@@ -135,6 +145,18 @@ static void test_refusals(void **state)
     int rc = parse(&a, &err, v[0], v[1], v[2], v[3], NULL);
     if (rc != 2 || !strstr(err, cases[i].needle) || strncmp(err, "ucscan test: ", 13) != 0)
       fail_msg("case %zu: rc %d, stderr '%s', want '%s'", i, rc, err, cases[i].needle);
+    const char *dym = strstr(err, "did you mean --ports ");
+    if (dym) { /* the --ports suggested is accepted when typed back */
+      char fix[128];
+      const char *from = dym + strlen("did you mean --ports ");
+      snprintf(fix, sizeof(fix), "%.*s", (int)strcspn(from, "?"), from);
+      struct port_item *pv;
+      size_t pn;
+      struct uc_err perr;
+      if (portspec_parse(fix, &pv, &pn, &perr) < 0)
+        fail_msg("case %zu: suggested --ports %s, refused: %s", i, fix, perr.text);
+      free(pv);
+    }
     free(err);
   }
 }

@@ -28,6 +28,19 @@ static char *portspec_case(const struct data_case *c, void *arg)
   }
   if (v)
     return data_case_printf("refused, but left items behind\n");
+  /* every suggestion printed is accepted when typed back */
+  const char *dym = strstr(err.text, "did you mean --ports ");
+  if (dym) {
+    char fix[256];
+    const char *from = dym + strlen("did you mean --ports ");
+    const char *q = strrchr(from, '?');
+    snprintf(fix, sizeof(fix), "%.*s", q ? (int)(q - from) : 0, from);
+    struct uc_err again;
+    uc_err_clear(&again);
+    if (!q || portspec_parse(fix, &v, &n, &again) < 0)
+      return data_case_printf("suggested \"%s\", which is refused: %s\n", fix, again.text);
+    free(v);
+  }
   return data_case_err(&err, NULL);
 }
 
@@ -97,6 +110,11 @@ static void test_both_notations(void **state)
   /* any case, spaces around items */
   expect_items("TCP:80, 443/UDP", "tcp:80-80,udp:443-443");
   expect_items(" tcp:1-2 ,  udp:9 ", "tcp:1-2,udp:9-9");
+  /* both transports, as `ucscan catalog` prints a range; nmap's T: and U: */
+  expect_items("49152-57500/tcp+udp", "tcp:49152-57500,udp:49152-57500");
+  expect_items("UDP+TCP:3478,80/tcp", "tcp:80-80,tcp:3478-3478,udp:3478-3478");
+  expect_items("T:5061,443,U:3478", "tcp:443-443,tcp:5061-5061,udp:3478-3478");
+  expect_items("u:3478", "udp:3478-3478");
 }
 
 /* A refusal that ends with a suggestion: the suggestion must be `fix` and must parse. */
@@ -135,6 +153,13 @@ static void test_suggestions_parse(void **state)
   expect_fix("tcp:80,,81", 8, "empty item", "tcp:80,81");
   expect_fix("tcp:80,", 8, "empty item", "tcp:80");
   expect_fix("tcp:5061/tcp", 1, "gives its transport twice", "tcp:5061");
+  expect_fix("5061/tc", 6, "unknown transport \"tc\"", "5061/tcp");
+  expect_fix("5061/t", 6, "unknown transport \"t\"", "5061/tcp");
+  expect_fix("5061/tcp,udp", 10, "5061/tcp+udp for both", "5061/tcp,5061/udp");
+  expect_fix("tcp:*", 5, "every port is the range 1-65535", "tcp:1-65535");
+  expect_fix("tcp:all", 5, "every port", "tcp:1-65535");
+  expect_fix("udp:80,ALL", 8, "every port", "udp:80,1-65535");
+  expect_fix("tcp:1024-", 10, "the last of all is 65535", "tcp:1024-65535");
   /* no guess when none is sure: another transport (the messages: tests/data/portspec/) */
   struct port_item *v;
   size_t n;
