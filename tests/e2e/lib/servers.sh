@@ -15,6 +15,9 @@
 #   srv_turnserver NS ADDR PORT [--no-auth] [-- TURNSERVER_ARGS...]
 #   srv_prosody NS ADDR DOMAIN CERT KEY    prosody: XMPP s2s on 5269 (STARTTLS), direct TLS on 23456
 #   srv_nginx NS ADDR PORT CERT KEY        nginx: HTTPS on PORT (a web server where it does not belong)
+#   srv_kamailio NS ADDR CERT KEY [--request-client-cert|--require-client-cert]
+#                                          kamailio: SIP OPTIONS on TCP 5060 and TLS 5061
+#   srv_smbd NS ADDR                       samba's smbd on ADDR:445 only
 #   srv_stop PID                           stop one server early
 #   mkcert DIR NAME [--expired] [--san a,b] [--days N] [--ca CANAME] [--is-ca]
 # PORTS: words like "443", "5060-5070", "80,443" (as many as needed; 100+ ports is cheap).
