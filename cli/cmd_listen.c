@@ -306,8 +306,12 @@ static int run_listener(const struct listen_args *a, const struct listen_plan *p
         fprintf(stderr, "ucscan listen: ready: listening on %zu ports for %u s\n", rep.opened,
                 a->duration.v);
       else
+#ifdef _WIN32
+        fprintf(stderr, "ucscan listen: ready: listening on %zu ports until Ctrl-C\n", rep.opened);
+#else
         fprintf(stderr, "ucscan listen: ready: listening on %zu ports until SIGINT or SIGTERM\n",
                 rep.opened);
+#endif
     }
   }
   uv_run(&r.loop, UV_RUN_DEFAULT);

@@ -150,6 +150,42 @@ int plat_replace_file(const char *from, const char *to)
   return rc;
 }
 
+bool plat_is_device_name(const char *path)
+{
+  if (!path || !path[0])
+    return false;
+  /* the device namespace: \\.\X (\\?\X is a literal file name: not a device) */
+  if ((path[0] == '\\' || path[0] == '/') && (path[1] == '\\' || path[1] == '/') &&
+      path[2] == '.' && (path[3] == '\\' || path[3] == '/'))
+    return true;
+  if (((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' && path[0] <= 'z')) && path[1] == ':')
+    path += 2; /* a drive: C:NUL */
+  const char *base = path;
+  for (const char *p = path; *p; p++)
+    if (*p == '/' || *p == '\\')
+      base = p + 1;
+  /* the name before an extension, a stream or device colon, or trailing spaces */
+  size_t n = strcspn(base, ".:");
+  while (n > 0 && base[n - 1] == ' ')
+    n--;
+  static const char *const names[] = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"};
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if (n == strlen(names[i]) && _strnicmp(base, names[i], n) == 0)
+      return true;
+  return n == 4 && (_strnicmp(base, "COM", 3) == 0 || _strnicmp(base, "LPT", 3) == 0) &&
+         base[3] >= '1' && base[3] <= '9';
+}
+
+int plat_stat(const char *path, struct stat *st)
+{
+  if (plat_is_device_name(path)) {
+    memset(st, 0, sizeof(*st));
+    st->st_mode = S_IFCHR | 0666;
+    return 0;
+  }
+  return (stat)(path, st); /* the C library's: the parentheses keep the macro out */
+}
+
 /* The identity of an existing file: volume and file index; false when it cannot be opened. */
 static bool file_id(const char *path, BY_HANDLE_FILE_INFORMATION *info)
 {

@@ -155,6 +155,9 @@ static unsigned deadline_ms(const struct udp_attempt *ua)
 }
 
 static bool read_errqueue(struct udp_attempt *ua);
+#ifdef _WIN32
+static bool report_reset(struct udp_attempt *ua);
+#endif
 
 static void send_error(struct udp_attempt *ua, int err)
 {
@@ -162,6 +165,14 @@ static void send_error(struct udp_attempt *ua, int err)
    * socket reports it on the next send): the error queue says who sent it. */
   if ((err == -EHOSTUNREACH || err == -ENETUNREACH || err == -ECONNREFUSED) && read_errqueue(ua))
     return;
+#ifdef _WIN32
+  /* the port unreachable an earlier round drew, reported to this send of the connected
+   * socket instead of to a receive */
+  if (err == -ECONNRESET || err == -ECONNREFUSED) {
+    report_reset(ua);
+    return;
+  }
+#endif
   struct attempt_result r = {.status = ATT_FINAL, .rtt_ms = -1};
   int uverr = -err;
   if (err == -ENOBUFS || err == -EAGAIN || err == -ENOMEM) {
@@ -232,7 +243,8 @@ static ssize_t recv_one(struct udp_attempt *ua, size_t cap, struct sockaddr_stor
 }
 
 /* Windows keeps no error queue: an ICMP port unreachable is the next receive's error
- * (WSAECONNRESET), which does not say who sent it. Closed, as on Linux; "from" unknown. */
+ * (WSAECONNRESET; WSAECONNREFUSED under Wine, which passes on Linux's ECONNREFUSED), which
+ * does not say who sent it. Closed, as on Linux; "from" unknown. */
 static bool report_reset(struct udp_attempt *ua)
 {
   struct icmp_info ii = {.v6 = ua->dst.ss_family == AF_INET6};
@@ -246,6 +258,32 @@ static bool report_reset(struct udp_attempt *ua)
   r.evidence = json_pack("{s:o}", "icmp", icmp_evidence(&ii));
   r.has_icmp = true;
   r.icmp = ii;
+  report(ua, &r);
+  return true;
+}
+
+/* Under Wine the port unreachable rarely reaches recv: the wineserver watches the socket
+ * for libuv's poll, and on POLLERR reads the Linux socket's error with SO_ERROR, which
+ * clears it (server/sock.c, sock_poll_event -> sock_error), and keeps it for getsockopt's
+ * SO_ERROR only (IOCTL_AFD_WINE_GET_SO_ERROR); the next recv finds nothing. So a receive
+ * that finds nothing asks SO_ERROR too: a refusal is the port unreachable, closed; a host or
+ * network unreachable (Linux's error for an administratively prohibited too) is
+ * unreachable, as a TCP connect that such an ICMP error ends. Windows itself reports the
+ * port unreachable to the receive, and leaves SO_ERROR 0. Returns true when that ended the
+ * attempt. */
+static bool pending_error(struct udp_attempt *ua)
+{
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(ua->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+    return false;
+  if (err == WSAECONNRESET || err == WSAECONNREFUSED)
+    return report_reset(ua);
+  if (err != WSAEHOSTUNREACH && err != WSAENETUNREACH)
+    return false;
+  struct attempt_result r = {.rtt_ms = -1};
+  engine_connect_failure(err == WSAEHOSTUNREACH ? UV_EHOSTUNREACH : UV_ENETUNREACH, ua->sends, &r);
+  r.rtt_ms = rtt_now(ua);
   report(ua, &r);
   return true;
 }
@@ -296,8 +334,10 @@ static bool drain(struct udp_attempt *ua)
       if (errno == EINTR)
         continue;
 #ifdef _WIN32
-      if (errno == ECONNRESET)
+      if (errno == ECONNRESET || errno == ECONNREFUSED)
         return report_reset(ua);
+      if (errno == EAGAIN)
+        return pending_error(ua);
 #endif
       /* EAGAIN: drained. ECONNREFUSED and friends: the error queue has the details. */
       return errno != EAGAIN && errno != EWOULDBLOCK && read_errqueue(ua);
@@ -360,6 +400,27 @@ int attempt_udp_start(struct engine *e, struct host_sched *hs, const struct work
     return err;
   }
   evidence_socket_opts(fd, family);
+#ifdef _WIN32
+  /* Windows: connected to the target, so that its port unreachable comes back as the
+   * receive's error under Wine too. Windows reports it on any UDP socket (SIO_UDP_CONNRESET),
+   * but Wine runs on Linux's sockets, which report it only to a connected one (or with
+   * IP_RECVERR, which Wine does not set). The cost: a reply from another address of the
+   * target is not received (silence) where Linux receives and rejects it with a reason. */
+  struct sockaddr_storage peer = hs->tg->addr;
+  socklen_t peer_len;
+  if (family == AF_INET) {
+    ((struct sockaddr_in *)&peer)->sin_port = htons(w->port);
+    peer_len = sizeof(struct sockaddr_in);
+  } else {
+    ((struct sockaddr_in6 *)&peer)->sin6_port = htons(w->port);
+    peer_len = sizeof(struct sockaddr_in6);
+  }
+  if (connect(fd, (struct sockaddr *)&peer, peer_len) != 0) {
+    int err = plat_sock_uverr();
+    plat_sock_close(fd);
+    return err;
+  }
+#endif
   struct udp_attempt *ua = calloc(1, sizeof(*ua));
   if (!ua) {
     plat_sock_close(fd);

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# tests/e2e/test_ci_scripts.sh: README's first two commands, `.ci/demo` and `.ci/run`, work as
-# written in a root shell (no sudo there, often) and in a user's shell (through sudo). Their
+# tests/e2e/test_ci_scripts.sh: README's first two commands, `.ci/demo` and `.ci/run`, and its
+# Windows build command, `bash .ci/windows`, work as written in a root shell (no sudo there, often) and in a user's shell (through sudo). Their
 # root logic, .ci/lib/asroot.sh, run with a fake `id` and a fake `sudo` on PATH, so nothing is
 # installed and no root is needed:
 #  1. as root: asroot returns and the script goes on, sudo untouched;
 #  2. not root, sudo present: the script runs again through `sudo -- SCRIPT ARGS`, nothing
 #     of it before;
 #  3. not root, no sudo: a message that says how, exit 1.
-#  4. .ci/demo and .ci/run call it before anything else, with their own absolute path.
+#  4. .ci/demo, .ci/run and .ci/windows call it before anything else, with their own absolute
+#     path; README runs them without sudo.
 # No network, no root.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,11 +68,13 @@ assert_contains "needs root, and there is no sudo here: run it in a root shell" 
 ok "a user without sudo: a message that says how, exit 1"
 
 # ---- 4. the scripts use it first ----------------------------------------------------------------
-for s in demo run; do
+for s in demo run windows; do
   first=$(grep -v '^#' "$SRC/.ci/$s" | grep -v '^set -euo pipefail$' | grep -v '^$' | head -n 2)
   assert_eq "source \"\$(dirname \"\$0\")/lib/asroot.sh\"
 asroot \"\$(readlink -f \"\$0\")\" \"\$@\"" "$first" ".ci/$s begins with asroot"
 done
 grep -q '^\.ci/demo ' "$SRC/README.md" || fail "README's first command is not .ci/demo"
 grep -q '^\.ci/run ' "$SRC/README.md" || fail "README's second command is not .ci/run"
-ok ".ci/demo and .ci/run begin with asroot; README runs them as written"
+grep -q '^bash \.ci/windows ' "$SRC/README.md" || fail "README does not build ucscan.exe with bash .ci/windows"
+if grep -q 'sudo bash \.ci/' "$SRC/README.md"; then fail "README runs a .ci script through sudo"; fi
+ok ".ci/demo, .ci/run and .ci/windows begin with asroot; README runs them as written"

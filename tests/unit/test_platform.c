@@ -1,8 +1,9 @@
 /* tests/unit/test_platform.c - common/platform.h and the wincompat layer, the same assertions
  * on Linux and, built for Windows, under Wine: a file replaced in one step, file identity,
  * the clocks, socket errors as errno values (a datagram larger than the buffer is cut, not an
- * error), a closed port refusing a probe at once, SA_SIGINFO handlers, and the trusted roots
- * of a verifying TLS client. */
+ * error), a closed port refusing a probe at once, a closed UDP port's port unreachable,
+ * SA_SIGINFO handlers, the trusted roots of a verifying TLS client, and (Windows) the device
+ * names --out refuses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,6 +137,95 @@ static void test_closed_port_refuses_at_once(void **state)
   plat_sock_close(fd);
 }
 
+/* A closed UDP port's ICMP port unreachable reaches a connected UDP socket, as
+ * scanner/attempt_udp.c reads it: the receive's error (Linux ECONNREFUSED; Windows
+ * WSAECONNRESET), or, under Wine, whose wineserver takes the Linux socket's error when it
+ * polls it, SO_ERROR (WSAECONNREFUSED). */
+static void test_udp_port_unreachable(void **state)
+{
+  (void)state;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t alen = sizeof(a);
+  int free_port = plat_udp_socket(AF_INET); /* a port nothing listens on */
+  assert_true(free_port >= 0);
+  assert_int_equal(bind(free_port, (struct sockaddr *)&a, sizeof(a)), 0);
+  assert_int_equal(getsockname(free_port, (struct sockaddr *)&a, &alen), 0);
+  plat_sock_close(free_port);
+  int fd = plat_udp_socket(AF_INET);
+  assert_true(fd >= 0);
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  assert_int_equal(send(fd, "x", 1, 0), 1);
+  const char *how = NULL;
+  for (int i = 0; i < 2000 && !how; i++) {
+    char buf[16];
+    if (recv(fd, buf, sizeof(buf), 0) < 0 && (errno == ECONNRESET || errno == ECONNREFUSED)) {
+      how = errno == ECONNRESET ? "recv: ECONNRESET" : "recv: ECONNREFUSED";
+      break;
+    }
+    int err = 0;
+    socklen_t len = sizeof(err);
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+#ifdef _WIN32
+    if (err == WSAECONNRESET || err == WSAECONNREFUSED)
+#else
+    if (err == ECONNREFUSED)
+#endif
+      how = "SO_ERROR";
+    else
+      usleep(1000);
+  }
+  assert_non_null(how);
+  print_message("port unreachable from %s%s\n", how, test_under_wine() ? " (Wine)" : "");
+  plat_sock_close(fd);
+}
+
+#ifdef _WIN32
+/* The names Windows opens as devices in any directory: --out NUL is refused as --out
+ * /dev/null is on Linux, before a scan, since the report is renamed over its target. */
+static void test_device_names(void **state)
+{
+  (void)state;
+  static const char *const devices[] = {
+      "NUL",      "nul",     "Nul.json",      "NUL.tar.gz", "nul ",           "NUL:",
+      "CON",      "con.txt", "PRN",           "aux",        "COM1",           "com9.log",
+      "LPT1",     "lpt9",    "CONIN$",        "conout$",    "C:NUL",          "C:\\NUL",
+      "C:/x/nul", "a\\Com3", "dir/LPT2.json", "\\\\.\\NUL", "\\\\.\\pipe\\x", "//./COM1",
+  };
+  static const char *const files[] = {
+      "",
+      "NULL",
+      "nul2",
+      "COM0",
+      "COM10",
+      "LPT",
+      "console",
+      "auxiliary",
+      "report.json",
+      "a.nul",
+      "nul\\report.json",
+      "C:\\reports\\con_site.json",
+      "\\\\?\\C:\\report.json",
+      "C:",
+  };
+  for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+    print_message("device: \"%s\"\n", devices[i]);
+    assert_true(plat_is_device_name(devices[i]));
+    struct stat st;
+    assert_int_equal(stat(devices[i], &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+  }
+  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    print_message("file: \"%s\"\n", files[i]);
+    assert_false(plat_is_device_name(files[i]));
+  }
+  write_text("uc_test_platform_dev.json", "{}");
+  struct stat st;
+  assert_int_equal(stat("uc_test_platform_dev.json", &st), 0); /* the C library's stat */
+  assert_true(S_ISREG(st.st_mode));
+  assert_int_equal(unlink("uc_test_platform_dev.json"), 0);
+}
+#endif
+
 static int got_signo, got_code;
 
 static void on_term(int sig, siginfo_t *si, void *uctx)
@@ -198,6 +289,10 @@ int main(void)
       cmocka_unit_test(test_clocks),
       cmocka_unit_test(test_socket_errno),
       cmocka_unit_test(test_closed_port_refuses_at_once),
+      cmocka_unit_test(test_udp_port_unreachable),
+#ifdef _WIN32
+      cmocka_unit_test(test_device_names),
+#endif
       cmocka_unit_test(test_sigaction_siginfo),
       cmocka_unit_test(test_tls_roots),
   };

@@ -3,10 +3,10 @@
 # a certificate, MTLS, open, closed by RST, dropped, rejected with ICMP and with a TCP reset, a
 # TCP range, UDP answered, closed, dropped and rejected); the two reports are compared field
 # by field (tests/windows/lib/compare_reports.py: timings and the evidence capture aside,
-# the ICMP errors Wine does not hand on named). Then what only the Windows build does:
-# evidence capture unavailable as the report says, --capture / --tcp-method syn / --user
-# refused before anything is sent, --out replacing a file (MoveFileEx), Ctrl-C giving a
-# partial report with exit status 3. Subnet 198.18.75.0/24.
+# the ICMP details Windows or Wine do not give named; every verdict the same). Then what only the Windows build does:
+# evidence capture unavailable as the report says, --capture / --tcp-method syn / --user /
+# --out NUL (a device name) refused before anything is sent, --out replacing a file
+# (MoveFileEx), Ctrl-C giving a partial report with exit status 3. Subnet 198.18.75.0/24.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E=$HERE/../e2e
@@ -64,7 +64,7 @@ printf '{"name": "winscan", "hosts": [{"name": "fe01.contoso.test", "address": "
 scan_pair roles --topology "$NS_TMP/topo.json" --catalog "$NS_TMP/lab.json"
 scan_pair range --target "$H" --ports tcp:60000-60009,5066
 # the comparison compared something, and the report says what a scan should
-assert_contains "compared 11 checks: 8 equal, 3 known Wine differences, 0 different" \
+assert_contains "compared 11 checks: 8 equal, 3 known differences (same verdict), 0 different" \
   "$(cat "$NS_TMP/roles-compare.txt")"
 assert_contains "compared 2 checks: 2 equal" "$(cat "$NS_TMP/range-compare.txt")"
 W=$NS_TMP/roles-windows.json
@@ -79,6 +79,12 @@ assert_check "$W" "$H" 5064/tcp fail unreachable 'EHOSTUNREACH'
 assert_check "$W" "$H" 5065/tcp fail closed 'connection refused \(RST\)'
 assert_check "$W" "$H" 5066/tcp pass open 'TCP connection accepted'
 assert_check "$W" "$H" 9996/udp pass open '.'
+# the port unreachable reaches the Windows build (WSAECONNRESET; under Wine, SO_ERROR):
+# closed, as on Linux, without the sender; an administratively prohibited is unreachable
+assert_check "$W" "$H" 9998/udp fail closed 'port unreachable \(ICMP 3/3; the system does not say who sent it\)'
+assert_json "$W" '.hosts[0].checks[port=9998].evidence.icmp.from' null
+assert_check "$W" "$H" 9997/udp fail unreachable 'EHOSTUNREACH'
+assert_check "$W" "$H" 9999/udp warn 'open|filtered' '.'
 assert_json "$NS_TMP/range-windows.json" '.hosts[0].checks[port=null].range.filtered_ports' \
   '["60005-60005"]'
 assert_json "$NS_TMP/range-windows.json" '.hosts[0].checks[port=null].range.open' 3
@@ -100,8 +106,14 @@ refused() { # WHAT TEXT ARGS...
 }
 refused "--capture" "--capture x.pcap: evidence capture is unavailable: the Windows build of \
 ucscan has no packet capture (Npcap is not available); nothing scanned" --capture x.pcap
-refused "--tcp-method syn" "--tcp-method syn: evidence capture is unavailable: the Windows \
-build of ucscan has no packet capture (Npcap is not available); nothing scanned" --tcp-method syn
+refused "--tcp-method syn" "--tcp-method syn: raw SYNs are unavailable on Windows (they need a \
+packet capture, and Npcap is not available to this build): use --tcp-method connect (or auto); \
+nothing scanned" --tcp-method syn
+# a device name is Windows' /dev/null: refused before the scan, in Linux's words
+for dev in NUL nul.json 'sub\COM1' CON lpt9.txt; do
+  refused "--out $dev" "$dev: is not a regular file (a device, FIFO or socket): the report is \
+written to a temporary file and renamed over its target" --out "$dev"
+done
 refused "--user" "switching users is not available on Windows" --user nobody --out u.json
 [[ ! -e x.pcap && ! -e u.json ]] || fail "a refused scan left files behind"
 

@@ -7,15 +7,17 @@ rtt_ms and rtt_source, which says whose clock measured it: the kernel's on Linux
 under Wine; "waited N ms" in a reason), the evidence capture (the Linux scan runs
 --no-evidence or unprivileged; the Windows build has none: its object is checked by the
 test), and the summaries (recounted from the checks here, so they are covered). Everything
-else must be equal, keys and values, with two named exceptions, both ICMP errors that Wine
-does not hand on as Windows does:
-- a UDP check that Linux settled from an ICMP error (evidence.icmp) is, under Wine, the
-  silence of a port that did not answer: state "open|filtered", no evidence, the reason of
-  silence, every retry sent (Windows reports a port unreachable as WSAECONNRESET; Wine 8
-  does not);
-- a TCP check that Linux settled from an ICMP error is, under Wine, the EHOSTUNREACH of the
-  connect, "unreachable" without evidence.icmp, with the same verdict (Windows 10 2004 and
-  later give the error's details with TCP_ICMP_ERROR_INFO; Wine does not).
+else must be equal, keys and values, with two named exceptions, both the details of an ICMP
+error, never the verdict:
+- a UDP check that Linux settled from an ICMP port unreachable is closed on Windows too, from
+  the receive's WSAECONNRESET (under Wine from the error the wineserver keeps for SO_ERROR:
+  scanner/attempt_udp.c), with the same type and code, but Windows does not say who sent it:
+  evidence.icmp.from is null and the reason says so;
+- a check that Linux settled from another ICMP error (administratively prohibited) is, under
+  Wine, the EHOSTUNREACH of the connect (TCP) or of the connected UDP socket: "unreachable"
+  without evidence.icmp, with the same verdict (Windows 10 2004 and later give a TCP
+  connect's error details with TCP_ICMP_ERROR_INFO; Wine does not; Windows itself reports no
+  such error to a UDP socket, where the port reads as silent).
 Each such check is printed as a known difference; any other difference fails (exit 1).
 """
 import json
@@ -46,25 +48,27 @@ def key(check):
             check.get("interface"))
 
 
-def wine_udp_silence(lin, win):
-    """Is win what Wine makes of lin, a UDP check settled by an ICMP error?"""
-    if lin.get("transport") != "udp" or lin.get("port") is None:
+def windows_reset(lin, win):
+    """Is win what Windows makes of lin, a UDP check closed by an ICMP port unreachable?"""
+    if lin.get("transport") != "udp" or lin.get("state") != "closed":
         return False
-    if "icmp" not in (lin.get("evidence") or {}):
+    li, wi = (lin.get("evidence") or {}).get("icmp"), (win.get("evidence") or {}).get("icmp")
+    if not li or not wi or wi.get("from") is not None:
         return False
-    if win.get("state") != "open|filtered" or win.get("evidence") not in ({}, None):
+    if {k: v for k, v in li.items() if k != "from"} != {k: v for k, v in wi.items() if k != "from"}:
         return False
-    if "no answer" not in (win.get("reason") or ""):
+    if "the system does not say who sent it" not in (win.get("reason") or ""):
         return False
-    settled = ("state", "verdict", "reason", "evidence", "attempts")  # silence retries
+    settled = ("reason", "evidence")  # state, verdict, attempts: the same
     same = {k: v for k, v in lin.items() if k not in settled}
     other = {k: v for k, v in win.items() if k not in settled}
     return same == other
 
 
-def wine_tcp_icmp(lin, win):
-    """Is win what Wine makes of lin, a TCP check settled by an ICMP error?"""
-    if lin.get("transport") != "tcp" or "icmp" not in (lin.get("evidence") or {}):
+def wine_icmp_unreachable(lin, win):
+    """Is win what Wine makes of lin, a check settled by an ICMP error other than a port
+    unreachable?"""
+    if "icmp" not in (lin.get("evidence") or {}):
         return False
     if win.get("state") != "unreachable" or "icmp" in (win.get("evidence") or {}):
         return False
@@ -127,14 +131,14 @@ def main():
             if a == b:
                 equal += 1
                 continue
-            if wine_udp_silence(a, b):
-                known.append("%s: Linux %s (%s), Wine %s: Wine passes no ICMP error to UDP "
-                             "sockets" % (what, a["state"], a["reason"], b["state"]))
+            if windows_reset(a, b):
+                known.append("%s: %s on both, %s: Windows does not say who sent the port "
+                             "unreachable" % (what, a["state"], a["verdict"]))
                 continue
-            if wine_tcp_icmp(a, b):
-                known.append("%s: Linux %s (%s), Wine %s (%s), both %s: Wine gives no "
-                             "TCP_ICMP_ERROR_INFO" % (what, a["state"], a["reason"], b["state"],
-                                                      b["reason"], a["verdict"]))
+            if wine_icmp_unreachable(a, b):
+                known.append("%s: Linux %s (%s), Wine %s (%s), both %s: Wine gives no ICMP "
+                             "error details" % (what, a["state"], a["reason"], b["state"],
+                                                b["reason"], a["verdict"]))
                 continue
             diff(what, a, b, problems)
             different += 1
@@ -146,7 +150,7 @@ def main():
         print("known difference: " + k)
     for p in problems:
         print("DIFFERENT: " + p)
-    print("compared %d checks: %d equal, %d known Wine differences, %d different" %
+    print("compared %d checks: %d equal, %d known differences (same verdict), %d different" %
           (equal + len(known) + different, equal, len(known), different))
     sys.exit(1 if problems else 0)
 
