@@ -1,7 +1,8 @@
 /* tests/unit/test_listen_loop.c - listeners on a real loop and real sockets (127.0.0.21-23):
  * start, answer, stop with connections open, and no handle left behind (uv_loop_close()
  * == 0); "address in use" and by whom; faults and the descriptor budget in the report; the
- * scan engine against a listener on the same loop. */
+ * scan engine against a listener on the same loop, for a lab site and for every row of the
+ * protocol table (the listener answers what the scanner asks, whatever the row). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "listen/inuse.h"
 #include "listen/listen.h"
 #include "probes/probe.h"
+#include "probes/registry.h"
 #include "scanner/engine.h"
 #include "model/topology.h"
 
@@ -554,6 +557,158 @@ static void test_engine_against_listener(void **state)
   free(doc);
 }
 
+/* A (protocol, application) whose check the plan resolves to `row`: the row's own, or for a
+ * row that takes any protocol the first one no earlier row claims (the transport's plain
+ * protocol first). false: no check reaches the row (an earlier row shadows it). */
+static bool check_for_row(const struct probe_choice *row, enum uc_proto *p)
+{
+  if (row->protocol != UC_P_COUNT) {
+    *p = row->protocol;
+    return probe_lookup(row->transport, *p, row->application) == row;
+  }
+  enum uc_proto plain = row->transport == UC_UDP ? UC_P_UDP : UC_P_TCP;
+  for (int k = -1; k < UC_P_COUNT; k++) {
+    enum uc_proto c = k < 0 ? plain : (enum uc_proto)k;
+    if (c == UC_P_DHCP || c == UC_P_IPSEC || c == (row->transport == UC_UDP ? UC_P_TCP : UC_P_UDP))
+      continue; /* not probeable; the other transport's plain protocol */
+    if (probe_lookup(row->transport, c, row->application) == row) {
+      *p = c;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The module classified the listener's reply: its token is in what the check kept (the UDP
+ * modules flag it; the TCP ones keep the Server header or the stream id as evidence). */
+static bool answered_by_listener(const struct check_result *res)
+{
+  if (res->listener || strstr(check_reason(res), UC_LISTENER_TOKEN))
+    return true;
+  char *ev = res->evidence ? json_dumps(res->evidence, JSON_COMPACT) : NULL;
+  bool found = ev && strstr(ev, UC_LISTENER_TOKEN);
+  free(ev);
+  return found;
+}
+
+/* Every row of the protocol table, one check each on a port of its own: the listener opens
+ * the port from the check's row (its responder, TLS, client-certificate request), the engine
+ * scans it with the same row's probe module, and the check passes. A row whose module asks
+ * something is answered by the listener (the token is in the reply the module classified).
+ * Nothing here says which responder answers which module: the row does. */
+static void test_every_row_against_its_listener(void **state)
+{
+  (void)state;
+  const char *ip = "127.0.0.23";
+  size_t nrows;
+  const struct probe_choice *rows = probe_table(&nrows);
+  assert_true(nrows > 10 && nrows < 60);
+  unsigned b = free_ports(ip, 500, (unsigned)nrows + 2);
+  size_t cap = 512 * (nrows + 1) + sizeof(lab_fmt);
+  char *doc = malloc(cap), *rowtext = malloc(cap), portbuf[64], appbuf[64];
+  assert_non_null(doc);
+  assert_non_null(rowtext);
+  size_t used = 0;
+  for (unsigned i = 0; i < nrows; i++) {
+    enum uc_proto p = UC_P_TCP;
+    if (!check_for_row(&rows[i], &p))
+      fail_msg("row %u (%s/%s/%s): no check reaches it", i, uc_transport_name(rows[i].transport),
+               rows[i].protocol == UC_P_COUNT ? "*" : uc_proto_name(rows[i].protocol),
+               rows[i].application ? rows[i].application : "*");
+    snprintf(portbuf, sizeof(portbuf), "\"port\": %u", b + i);
+    if (rows[i].application)
+      snprintf(appbuf, sizeof(appbuf), "\"%s\"", rows[i].application);
+    else
+      snprintf(appbuf, sizeof(appbuf), "null");
+    used += (size_t)snprintf(rowtext + used, cap - used, row_fmt, i ? "," : "", i, portbuf,
+                             rows[i].transport == UC_UDP ? "[\"udp\"]" : "[\"tcp\"]",
+                             uc_proto_name(p), appbuf, "inbound", i + 1);
+    assert_true(used < cap);
+  }
+  /* and the range rows: one range on both transports */
+  snprintf(portbuf, sizeof(portbuf), "\"ports\": \"%u-%u\"", b + (unsigned)nrows,
+           b + (unsigned)nrows + 1);
+  used +=
+      (size_t)snprintf(rowtext + used, cap - used, row_fmt, ",", (unsigned)nrows, portbuf,
+                       "[\"tcp\", \"udp\"]", "rtp", "\"media\"", "inbound", (unsigned)nrows + 1);
+  assert_true(used < cap);
+  snprintf(doc, cap, lab_fmt, rowtext);
+  free(rowtext);
+
+  struct catalog cat = {0};
+  struct uc_err err;
+  assert_int_equal(catalog_load_builtin(&cat, &err), 0);
+  if (catalog_load_text(&cat, "rows.json", doc, strlen(doc), 0, &err) < 0)
+    fail_msg("%s:%d:%d: %s", err.source, err.line, err.column, err.text);
+  static const char topo_text[] =
+      "{\"name\": \"rows\", \"hosts\": [{\"name\": \"rows01.contoso.test\", \"address\": "
+      "\"127.0.0.23\", \"roles\": [\"lab\"]}]}";
+  struct topology topo;
+  assert_int_equal(topo_load_text(&topo, "rows", topo_text, strlen(topo_text), &cat, &err), 0);
+  struct plan plan;
+  assert_int_equal(plan_from_catalog(&plan, &topo, &cat, "sfb2015", &err), 0);
+  struct plan_host *h = &plan.hosts[0];
+  for (unsigned i = 0; i < nrows; i++)
+    assert_ptr_equal(check_at(h, b + i, rows[i].transport, false)->proto, &rows[i]);
+
+  struct listen_plan lp;
+  assert_int_equal(listen_plan_from_host(&lp, h, &err), 0);
+  assert_int_equal(lp.n, nrows + 4);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct listen_conf conf = {.plan = &lp, .bind = ip, .host_name = h->name};
+  struct listen_report rep;
+  memset(&rep, 0, sizeof(rep));
+  struct listener *l = listen_start(&loop, &conf, &rep);
+  assert_non_null(l);
+  assert_int_equal(rep.opened, lp.n);
+
+  struct scan_conf sc;
+  scan_conf_fast(&sc);
+  sc.timeout_ms = 20000; /* see test_engine_against_listener */
+  sc.retries = 1;
+  sc.progress = false;
+  sc.evidence_capture = false;
+  struct engine *e = engine_new(&loop, &plan, &sc);
+  struct scan_done sd = {0};
+  assert_int_equal(engine_start(e, on_engine_done, &sd), 0);
+  while (!sd.done)
+    uv_run(&loop, UV_RUN_ONCE);
+  engine_finalize(e);
+
+  for (unsigned i = 0; i < nrows; i++) {
+    const struct probe_choice *r = &rows[i];
+    struct plan_check *c = check_at(h, b + i, r->transport, false);
+    if (c->res.verdict != UC_PASS || (r->app && !answered_by_listener(&c->res)))
+      fail_msg("row %u (%s/%s/%s, probe %s%s%s) on %u: %s%s: %s", i,
+               uc_transport_name(r->transport),
+               r->protocol == UC_P_COUNT ? "*" : uc_proto_name(r->protocol),
+               r->application ? r->application : "*", r->name, r->app ? " + " : "",
+               r->app ? r->app->name : "", b + i, uc_verdict_name(c->res.verdict),
+               answered_by_listener(&c->res) ? "" : " (no listener token)", check_reason(&c->res));
+  }
+  for (int t = 0; t < 2; t++) {
+    struct plan_check *c = check_at(h, b + (unsigned)nrows, t ? UC_UDP : UC_TCP, true);
+    assert_ptr_equal(c->proto, probe_range(t ? UC_UDP : UC_TCP));
+    if (c->res.verdict != UC_PASS || c->range->open != 2)
+      fail_msg("range %s: %s: %s", t ? "udp" : "tcp", uc_verdict_name(c->res.verdict),
+               check_reason(&c->res));
+  }
+
+  int stopped = 0;
+  listen_stop(l, on_stopped, &stopped);
+  engine_free(e);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(stopped, 1);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  listen_report_free(&rep);
+  listen_plan_free(&lp);
+  plan_free(&plan);
+  topo_free(&topo);
+  catalog_free(&cat);
+  free(doc);
+}
+
 static void test_fd_budget(void **state)
 {
   (void)state;
@@ -578,12 +733,14 @@ static void test_fd_budget(void **state)
 
 int main(void)
 {
+  signal(SIGPIPE, SIG_IGN); /* as ucscan's main(): a write to a closed peer fails with EPIPE */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_start_answer_stop),
       cmocka_unit_test(test_idle_timeout),
       cmocka_unit_test(test_in_use),
       cmocka_unit_test(test_faults_budget_errors),
       cmocka_unit_test(test_engine_against_listener),
+      cmocka_unit_test(test_every_row_against_its_listener),
       cmocka_unit_test(test_fd_budget),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
