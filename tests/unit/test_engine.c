@@ -7,6 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#ifndef _WIN32
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#endif
 #include <cmocka.h>
 
 #include "tests/support/catalog_fixture.h"
@@ -1090,6 +1095,121 @@ static void test_nothing_new_after_stop_asked(void **state)
   topo_free(&t);
 }
 
+#ifndef _WIN32
+static void on_drop_closed(uv_handle_t *h)
+{
+  free(h);
+}
+
+/* Accepts and closes at once: an accepted connection holds none of the few descriptors the
+ * scanner has. */
+static void on_connection_drop(uv_stream_t *s, int status)
+{
+  uv_tcp_t *c = malloc(sizeof(*c));
+  if (status != 0 || !c) {
+    free(c);
+    return;
+  }
+  uv_tcp_init(s->loop, c);
+  uv_accept(s, (uv_stream_t *)c);
+  uv_close((uv_handle_t *)c, on_drop_closed);
+}
+
+/* Opens /dev/null until the open-file limit refuses, then closes the last `spare`: the process
+ * has exactly that many descriptors left (the lowest free number is taken first, so the holes
+ * below the highest open descriptor are filled too). Returns how many stay open in fds[]. */
+static size_t leave_spare_fds(int *fds, size_t cap, size_t spare)
+{
+  size_t n = 0;
+  int fd;
+  while (n < cap && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+    fds[n++] = fd;
+  assert_true(n < cap && n >= spare);
+  while (spare--)
+    close(fds[--n]);
+  return n;
+}
+#endif
+
+/* Resource back-off through the loop: with a dozen descriptors left under RLIMIT_NOFILE, 200
+ * checks meet EMFILE, the pump lowers its cap and pauses (resource_wait), and every check
+ * still completes by the end, with nothing left in flight or open. */
+static void test_resource_backoff(void **state)
+{
+  (void)state;
+#ifdef _WIN32
+  skip(); /* no RLIMIT_NOFILE */
+#else
+  if (test_under_wine())
+    skip();
+  enum { NCHECKS = 200, SPARE_FDS = 12 };
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct sockaddr_in a;
+  uv_ip4_addr(ADDR, 0, &a);
+  uv_tcp_t listener;
+  assert_int_equal(uv_tcp_init(&loop, &listener), 0);
+  assert_int_equal(uv_tcp_bind(&listener, (struct sockaddr *)&a, 0), 0);
+  assert_int_equal(uv_listen((uv_stream_t *)&listener, 128, on_connection_drop), 0);
+  int len = sizeof(a);
+  uv_tcp_getsockname(&listener, (struct sockaddr *)&a, &len);
+  unsigned port = ntohs(a.sin_port);
+  /* the listener's port among ports next to it (very likely closed) */
+  unsigned first = port > 1024 + NCHECKS / 2 ? port - NCHECKS / 2 : 1024;
+  if (first + NCHECKS - 1 > 65535)
+    first = 65536 - NCHECKS;
+  struct port_item items[NCHECKS];
+  for (unsigned i = 0; i < NCHECKS; i++)
+    items[i] = (struct port_item){UC_TCP, (uint16_t)(first + i), (uint16_t)(first + i), false};
+  struct topology t;
+  struct plan p;
+  struct uc_err err;
+  assert_int_equal(topo_from_targets(&t, ADDR, NULL, &test_catalog, &err), 0);
+  assert_int_equal(plan_from_ports(&p, &t, items, NCHECKS, "sfb2015", &err), 0);
+  struct scan_conf conf;
+  conf_for_tests(&conf);
+  struct rlimit saved, low;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  struct engine *e = engine_new(&loop, &p, &conf); /* its socket cap from the full limit */
+  assert_true(e->bo.max_inflight > SPARE_FDS * 4);
+  getrlimit(RLIMIT_NOFILE, &low); /* engine_new may have raised the soft limit */
+  low.rlim_cur = 200;             /* under TSW_MIN_FILES: attempts, as under a tight ulimit */
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+  static int filler[256];
+  size_t nfill = leave_spare_fds(filler, 256, SPARE_FDS);
+  done_calls = 0;
+  assert_int_equal(engine_start(e, on_done, &loop), 0);
+  while (!engine_finished(e))
+    uv_run(&loop, UV_RUN_DEFAULT);
+  while (nfill)
+    close(filler[--nfill]);
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  assert_int_equal(done_calls, 1);
+  assert_null(engine_stop_reason(e)); /* never starved: sockets came back */
+  assert_true(engine_complete(e));
+  assert_true(e->resource_waits > 0);
+  assert_true(e->bo.max_inflight <= SPARE_FDS); /* the socket cap came down to what fits */
+  struct engine_progress pr;
+  engine_progress(e, &pr);
+  assert_int_equal(pr.total, NCHECKS);
+  assert_int_equal(pr.done, NCHECKS);
+  assert_int_equal(pr.inflight, 0);
+  engine_finalize(e);
+  for (size_t i = 0; i < p.hosts[0].nchecks; i++) {
+    const struct plan_check *c = &p.hosts[0].checks[i];
+    assert_true(c->res.done);
+    assert_true(c->res.state == UC_ST_OPEN || c->res.state == UC_ST_CLOSED);
+  }
+  assert_int_equal(check_on(&p, port, false)->res.state, UC_ST_OPEN);
+  engine_free(e);
+  uv_close((uv_handle_t *)&listener, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  plan_free(&p);
+  topo_free(&t);
+#endif
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1107,6 +1227,7 @@ int main(void)
       cmocka_unit_test(test_stop_keeps_delivered),
       cmocka_unit_test(test_session_cap),
       cmocka_unit_test(test_nothing_new_after_stop_asked),
+      cmocka_unit_test(test_resource_backoff),
   };
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
 }
