@@ -1,6 +1,7 @@
-/* tests/unit/test_listen_responders.c - the listener's datagram responders, wired as the
- * listener wires them (listen_udp_answer), judged by the scanner's own probe modules; the
- * reply size bound; the reply budget (token bucket). */
+/* tests/unit/test_listen_responders.c - the listener's responder table (an entry for every
+ * id); its datagram responders, wired as the listener wires them (listen_udp_answer), judged by
+ * the scanner's own probe modules, for every UDP row of the protocol table; the reply size
+ * bound; the reply budget (token bucket). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,10 @@
 
 #include "listen/listen.h"
 #include "listen/rate.h"
+#include "listen/responders.h"
 #include "listen/udp_server.h"
 #include "probes/probe.h"
+#include "probes/registry.h"
 #include "probes/sqlbrowser.h"
 #include "probes/stun.h"
 #include "probes/udp.h"
@@ -79,6 +82,53 @@ static enum probe_status scan_it(const struct probe_module *m, enum probe_respon
     m->finish(st, &t, PROBE_END_TIMEOUT, NULL, 0, o);
   free(st);
   return ps;
+}
+
+/* Every responder id has its entry (the static assert in responders.c only sees the last):
+ * a name, and at most one of a TCP and a UDP answer; an id out of range gets no answer. */
+static void test_table(void **state)
+{
+  (void)state;
+  for (int i = 0; i < PROBE_RESP_COUNT; i++) {
+    const struct listen_responder *r = listen_responder((enum probe_responder)i);
+    if (!r->what || !r->what[0])
+      fail_msg("responder id %d has no entry in listen/responders.c", i);
+    assert_false(r->tcp && r->udp);
+    assert_true(i == PROBE_RESP_NONE || r->tcp || r->udp);
+  }
+  assert_ptr_equal(listen_responder(PROBE_RESP_COUNT), listen_responder(PROBE_RESP_NONE));
+  /* every row's responder answers on the row's transport (or holds the connection) */
+  size_t n;
+  const struct probe_choice *t = probe_table(&n);
+  for (size_t i = 0; i < n; i++) {
+    const struct listen_responder *r = listen_responder(t[i].responder);
+    if (t[i].transport == UC_UDP ? !r->udp : r->udp != NULL)
+      fail_msg("row %zu (%s): responder \"%s\" does not answer on %s", i, t[i].name, r->what,
+               uc_transport_name(t[i].transport));
+  }
+}
+
+/* Every UDP row: its module's requests, answered by the row's responder as the listener runs
+ * it, are classified as an answer from the listener. */
+static void test_udp_rows(void **state)
+{
+  (void)state;
+  size_t n, udp = 0;
+  const struct probe_choice *t = probe_table(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (t[i].transport != UC_UDP)
+      continue;
+    udp++;
+    assert_non_null(t[i].app); /* every datagram protocol is its own exchange */
+    struct probe_outcome o;
+    size_t replies;
+    enum uc_proto p = t[i].protocol == UC_P_COUNT ? UC_P_UDP : t[i].protocol;
+    enum probe_status ps = scan_it(t[i].app, t[i].responder, p, &o, &replies);
+    if (ps != PROBE_DONE || o.outcome != UC_OUT_OK || !o.listener)
+      fail_msg("row %zu (%s): %s", i, t[i].name, o.reason);
+    json_decref(o.evidence);
+  }
+  assert_true(udp >= 3);
 }
 
 static void test_token(void **state)
@@ -226,10 +276,9 @@ static void test_rate(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_token),
-      cmocka_unit_test(test_stun),
-      cmocka_unit_test(test_sql_browser),
-      cmocka_unit_test(test_rate),
+      cmocka_unit_test(test_table),       cmocka_unit_test(test_udp_rows),
+      cmocka_unit_test(test_token),       cmocka_unit_test(test_stun),
+      cmocka_unit_test(test_sql_browser), cmocka_unit_test(test_rate),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
