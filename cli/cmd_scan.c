@@ -60,9 +60,11 @@ static const struct cli_opt scan_opts[] = {
                              "every role of --role, or the ports of --ports (an item written "
                              "HOST:PORT is refused, with the --ports it stands for)."},
     {"targets-file", "FILE", CLI_STR, A(targets_file),
-     .help = "more targets, one per line (# comments)",
-     .man = "More targets, read from <FILE>: one host, block or range per line; `#` starts a "
-            "comment, blank lines are ignored. With --target, both lists are scanned."},
+     .help = "more targets, one per line (# comments; -: stdin)",
+     .man = "More targets, read from <FILE> (`-`: standard input): one host, block or range "
+            "per line; `#` starts a comment, blank lines are ignored. UTF-8 (with or without a "
+            "byte order mark) and UTF-16 with a byte order mark, as Windows tools save text, "
+            "are read. With --target, both lists are scanned."},
     {"role", "ROLE[,ROLE...]", CLI_LIST, A(role),
      .help = "roles of every target (see `ucscan catalog`)",
      .man = "Roles of every target host (see ROLES and `ucscan catalog`), in any case."},
@@ -395,6 +397,14 @@ static int check_source(const char *addr)
   return 0;
 }
 
+static int input_error(const struct uc_err *err)
+{
+  char msg[800];
+  uc_err_format(err, msg, sizeof(msg));
+  fprintf(stderr, "ucscan: %s\n", msg);
+  return 2;
+}
+
 /* Which options go together: what to scan, and the files that must not be one file. */
 static int check_combinations(const struct scan_args *a)
 {
@@ -406,6 +416,11 @@ static int check_combinations(const struct scan_args *a)
   if (a->topology && (a->role || a->ports))
     return opts_usage_error("scan", "%s",
                             "--role and --ports go with --target, not with --topology");
+  struct uc_err err;
+  uc_err_clear(&err);
+  if (targets && !a->role && !a->ports && a->target &&
+      targets_find_endpoint("--target", a->target, &err) < 0)
+    return input_error(&err); /* "--target host:5061": the port it names, then --role */
   if (targets && !!a->role == !!a->ports)
     return opts_usage_error("scan", "%s",
                             a->role ? "give --role or --ports, not both"
@@ -577,14 +592,6 @@ static bool enough_files(void)
     setrlimit(RLIMIT_NOFILE, &rl);
   }
   return getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= UC_MIN_FILES;
-}
-
-static int input_error(const struct uc_err *err)
-{
-  char msg[800];
-  uc_err_format(err, msg, sizeof(msg));
-  fprintf(stderr, "ucscan: %s\n", msg);
-  return 2;
 }
 
 /* The deployment: a topology file, or the --target and --targets-file hosts with --role. */

@@ -2,27 +2,96 @@
 #include "common/jdoc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+/* UTF-16 with its byte order mark as UTF-8 (a new buffer, NUL-terminated), or NULL when it is
+ * not valid UTF-16 (an odd length, a lone surrogate) or out of memory (*bad says which). */
+static char *utf16_to_utf8(const unsigned char *u, size_t len, size_t *out_len, int *bad)
+{
+  bool be = u[0] == 0xfe;
+  *bad = len % 2 != 0;
+  char *out = *bad ? NULL : malloc(len / 2 * 3 + 1);
+  size_t o = 0;
+  for (size_t i = 2; out && i + 1 < len; i += 2) {
+    uint32_t c = be ? (uint32_t)(u[i] << 8 | u[i + 1]) : (uint32_t)(u[i + 1] << 8 | u[i]);
+    if (c >= 0xd800 && c <= 0xdbff && i + 3 < len) { /* a surrogate pair */
+      uint32_t lo =
+          be ? (uint32_t)(u[i + 2] << 8 | u[i + 3]) : (uint32_t)(u[i + 3] << 8 | u[i + 2]);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        i += 2;
+      }
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      *bad = 1;
+      break;
+    }
+    if (c < 0x80) {
+      out[o++] = (char)c;
+    } else if (c < 0x800) {
+      out[o++] = (char)(0xc0 | c >> 6);
+      out[o++] = (char)(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+      out[o++] = (char)(0xe0 | c >> 12);
+      out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+      out[o++] = (char)(0x80 | (c & 0x3f));
+    } else { /* 4 bytes for the 4 of a pair: within the buffer */
+      out[o++] = (char)(0xf0 | c >> 18);
+      out[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
+      out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+      out[o++] = (char)(0x80 | (c & 0x3f));
+    }
+  }
+  if (*bad) {
+    free(out);
+    return NULL;
+  }
+  if (out)
+    out[o] = '\0';
+  *out_len = o;
+  return out;
+}
+
+int jdoc_text_unmark(char **text, size_t *len, const char *source, bool utf16, struct uc_err *err)
+{
+  const unsigned char *u = (const unsigned char *)*text;
+  /* Windows tools: UTF-16 from PowerShell 5.1's `>` and Out-File, a UTF-8 byte order mark
+   * from Notepad and Set-Content -Encoding UTF8. The mark is dropped (positions then count
+   * as an editor shows them); UTF-16 is converted, or named rather than read as binary. */
+  if (*len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))) {
+    if (!utf16)
+      return uc_err_set(err, source, 1, 1,
+                        "UTF-16 text (as PowerShell 5.1's > and Out-File write): save it as "
+                        "UTF-8, e.g. Out-File -Encoding utf8, or Set-Content -Encoding UTF8");
+    int bad;
+    size_t n = 0;
+    char *out = utf16_to_utf8(u, *len, &n, &bad);
+    if (!out)
+      return uc_err_set(err, source, 0, 0, "%s",
+                        bad ? "not valid UTF-16 text (an odd length or a lone surrogate)"
+                            : "out of memory");
+    free(*text);
+    *text = out;
+    *len = n;
+    return 0;
+  }
+  if (*len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf) {
+    memmove(*text, *text + 3, *len - 3 + 1);
+    *len -= 3;
+  }
+  return 0;
+}
+
 static int parse_text(struct jdoc *d, struct uc_err *err)
 {
   json_error_t je;
-  const unsigned char *u = (const unsigned char *)d->text;
-  /* Windows tools: UTF-16 from PowerShell 5.1's `>` and Out-File, a UTF-8 byte order mark
-   * from Notepad and Set-Content -Encoding UTF8. The mark is dropped (positions then count
-   * as an editor shows them); UTF-16 is named rather than parsed as binary. */
-  if (d->len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)))
-    return uc_err_set(err, d->source, 1, 1,
-                      "UTF-16 text (as PowerShell 5.1's > and Out-File write): save it as UTF-8, "
-                      "e.g. Out-File -Encoding utf8, or Set-Content -Encoding UTF8");
-  if (d->len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf) {
-    memmove(d->text, d->text + 3, d->len - 3 + 1);
-    d->len -= 3;
-  }
+  if (jdoc_text_unmark(&d->text, &d->len, d->source, false, err) < 0)
+    return -1;
   if (memchr(d->text, '\0', d->len)) {
     size_t off = (size_t)((const char *)memchr(d->text, '\0', d->len) - d->text);
     int line, col;

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/err.h"
@@ -37,6 +38,12 @@ int jdoc_load_file(struct jdoc *d, const char *path, size_t max_bytes, struct uc
 /* Read a whole file (at most max_bytes) into a NUL-terminated malloc'd buffer. */
 int jdoc_read_file(const char *path, size_t max_bytes, char **text, size_t *len,
                    struct uc_err *err);
+/* Text as Windows tools save it, in place: a UTF-8 byte order mark (Notepad, PowerShell's
+ * -Encoding UTF8) is dropped; UTF-16 with its mark (PowerShell 5.1's > and Out-File), little or
+ * big endian, becomes UTF-8 when `utf16` is true, else is refused with a message that says how
+ * to save it as UTF-8. *text is a malloc'd NUL-terminated buffer of *len bytes; it may be
+ * replaced. Returns 0, or -1 with err set (source `source`). The JSON loaders use it. */
+int jdoc_text_unmark(char **text, size_t *len, const char *source, bool utf16, struct uc_err *err);
 /* Parse a buffer (copied). */
 int jdoc_load_buffer(struct jdoc *d, const char *name, const char *text, size_t len,
                      struct uc_err *err);

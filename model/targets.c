@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jdoc.h"
 #include "model/topology.h"
 
 #define TARGETS_FILE_MAX (1024 * 1024)
@@ -267,6 +268,19 @@ static bool host_and_port(const char *item, char *host, size_t cap, const char *
   return topo_valid_hostname(host) || topo_address_family(host);
 }
 
+/* The refusal of an item written HOST:PORT; 0 when it is none. */
+static int endpoint_item(const char *item, const struct at *at, struct uc_err *err)
+{
+  char host[256];
+  const char *port;
+  if (!host_and_port(item, host, sizeof(host), &port))
+    return 0;
+  return fail(err, at,
+              "\"%s\" names a port: give the host here and the port with --ports (did you "
+              "mean --target %s --ports %s/tcp?)",
+              item, host, port);
+}
+
 static int add_item(struct target_list *l, const char *item, const struct at *at,
                     struct uc_err *err)
 {
@@ -276,13 +290,8 @@ static int add_item(struct target_list *l, const char *item, const struct at *at
     return add_block(l, item, at, err);
   if (is_v4_range(item, first, sizeof(first), &rest))
     return add_range(l, item, first, rest, at, err);
-  char host[256];
-  const char *port;
-  if (host_and_port(item, host, sizeof(host), &port))
-    return fail(err, at,
-                "\"%s\" names a port: give the host here and the port with --ports (did you "
-                "mean --target %s --ports %s/tcp?)",
-                item, host, port);
+  if (endpoint_item(item, at, err) < 0)
+    return -1;
   if (topo_address_problem(item, why, sizeof(why)))
     return fail(err, at, "%s", why);
   if (!topo_valid_hostname(item) && !topo_address_family(item))
@@ -293,9 +302,35 @@ static int add_item(struct target_list *l, const char *item, const struct at *at
   return add_host(l, item, at, false, err);
 }
 
+/* Whether an item is words apart that each look like a host in a domain, an address, a block
+ * or a range ("198.18.1.5 fe01.contoso.test"), not one bad name ("not a host!"). */
+static bool several_hosts(const char *text, size_t len)
+{
+  size_t words = 0;
+  for (size_t i = 0; i < len;) {
+    size_t n = 0;
+    while (i + n < len && text[i + n] != ' ' && text[i + n] != '\t')
+      n++;
+    char w[300], first[INET_ADDRSTRLEN + 1];
+    const char *rest;
+    if (n >= sizeof(w))
+      return false;
+    snprintf(w, sizeof(w), "%.*s", (int)n, text + i);
+    bool dotted = strchr(w, '.') || strchr(w, ':'); /* a name in a domain, or an address */
+    if (!dotted || (!topo_valid_hostname(w) && !topo_address_family(w) && !strchr(w, '/') &&
+                    !is_v4_range(w, first, sizeof(first), &rest)))
+      return false;
+    words++;
+    i += n;
+    while (i < len && (text[i] == ' ' || text[i] == '\t'))
+      i++;
+  }
+  return words > 1;
+}
+
 /* Items of one comma list; `base` is the column of text[0]. */
 static int add_list(struct target_list *l, const char *text, size_t len, const char *source,
-                    int line, int base, struct uc_err *err)
+                    int line, int base, bool in_file, struct uc_err *err)
 {
   size_t i = 0;
   for (;;) {
@@ -311,6 +346,10 @@ static int add_list(struct target_list *l, const char *text, size_t len, const c
     if (s == e)
       return fail(err, &at, "empty item in the list");
     char item[300];
+    if (several_hosts(text + s, e - s)) /* "198.18.1.5 198.18.1.6" */
+      return fail(err, &at, "\"%.*s\": %s", (int)(e - s), text + s,
+                  in_file ? "one host per line (or separate them with commas)"
+                          : "separate hosts with commas, not spaces");
     if (e - s >= sizeof(item))
       return fail(err, &at, "an item of %zu characters is no host", e - s);
     snprintf(item, sizeof(item), "%.*s", (int)(e - s), text + s);
@@ -322,27 +361,55 @@ static int add_list(struct target_list *l, const char *text, size_t len, const c
   }
 }
 
+int targets_find_endpoint(const char *opt, const char *text, struct uc_err *err)
+{
+  size_t len = strlen(text);
+  for (size_t i = 0;;) {
+    size_t end = i;
+    while (end < len && text[end] != ',')
+      end++;
+    size_t s = i, e = end;
+    while (s < e && (text[s] == ' ' || text[s] == '\t'))
+      s++;
+    while (e > s && (text[e - 1] == ' ' || text[e - 1] == '\t'))
+      e--;
+    struct at at = {opt, 1, 1 + (int)s};
+    char item[300];
+    if (e > s && e - s < sizeof(item)) {
+      snprintf(item, sizeof(item), "%.*s", (int)(e - s), text + s);
+      if (!strchr(item, '/') && endpoint_item(item, &at, err) < 0)
+        return -1;
+    }
+    if (end >= len)
+      return 0;
+    i = end + 1;
+  }
+}
+
 int targets_add_text(struct target_list *l, const char *opt, const char *text, struct uc_err *err)
 {
   const char *source = keep(l, opt, strlen(opt));
   if (!source)
     return uc_err_set(err, opt, 0, 0, "out of memory");
-  return add_list(l, text, strlen(text), source, 1, 1, err);
+  return add_list(l, text, strlen(text), source, 1, 1, false, err);
 }
 
 static char *read_file(const char *path, size_t *len, struct uc_err *err)
 {
-  FILE *f = fopen(path, "rb");
+  bool is_stdin = strcmp(path, "-") == 0;
+  const char *name = is_stdin ? "stdin" : path; /* how messages name it */
+  FILE *f = is_stdin ? stdin : fopen(path, "rb");
   if (!f) {
-    uc_err_set(err, path, 0, 0, "cannot read the targets file: %s", strerror(errno));
+    uc_err_set(err, name, 0, 0, "cannot read the targets file: %s", strerror(errno));
     return NULL;
   }
   char *buf = malloc(TARGETS_FILE_MAX + 1);
   size_t n = buf ? fread(buf, 1, TARGETS_FILE_MAX + 1, f) : 0;
   bool bad = !buf || ferror(f);
-  fclose(f);
+  if (!is_stdin)
+    fclose(f);
   if (bad || n > TARGETS_FILE_MAX) {
-    uc_err_set(err, path, 0, 0, "%s",
+    uc_err_set(err, name, 0, 0, "%s",
                !buf  ? "out of memory"
                : bad ? "cannot read the targets file"
                      : "a targets file of more than 1 MiB");
@@ -350,8 +417,12 @@ static char *read_file(const char *path, size_t *len, struct uc_err *err)
     return NULL;
   }
   buf[n] = '\0';
+  if (jdoc_text_unmark(&buf, &n, name, true, err) < 0) { /* as Windows tools save it */
+    free(buf);
+    return NULL;
+  }
   if (memchr(buf, '\0', n)) {
-    uc_err_set(err, path, 0, 0, "not a text file (a NUL byte)");
+    uc_err_set(err, name, 0, 0, "not a text file (a NUL byte)");
     free(buf);
     return NULL;
   }
@@ -363,6 +434,8 @@ int targets_add_file(struct target_list *l, const char *path, struct uc_err *err
 {
   size_t len;
   char *text = read_file(path, &len, err);
+  if (strcmp(path, "-") == 0)
+    path = "stdin"; /* how messages name it */
   const char *source = text ? keep(l, path, strlen(path)) : NULL;
   if (!text || !source) {
     free(text);
@@ -381,7 +454,7 @@ int targets_add_file(struct target_list *l, const char *path, struct uc_err *err
     while (s + lead < stop && (s[lead] == ' ' || s[lead] == '\t'))
       lead++;
     if (s + lead < stop)
-      rc = add_list(l, s + lead, (size_t)(stop - s - lead), source, line, (int)lead + 1, err);
+      rc = add_list(l, s + lead, (size_t)(stop - s - lead), source, line, (int)lead + 1, true, err);
     s = end + 1;
   }
   free(text);

@@ -42,6 +42,10 @@ struct target_list {
 
 /* A comma list given with option `opt`. Returns 0, or -1 with err set. */
 int targets_add_text(struct target_list *l, const char *opt, const char *text, struct uc_err *err);
+/* -1 with err set (the refusal add_text gives it) when an item of the comma list is written
+ * HOST:PORT ("sip.contoso.com:5061", "[::1]:5061"); 0 otherwise. Checks nothing else: for the
+ * command line to say so before it asks for --role or --ports. */
+int targets_find_endpoint(const char *opt, const char *text, struct uc_err *err);
 /* A file of targets (at most 1 MiB). Returns 0, or -1 with err set. */
 int targets_add_file(struct target_list *l, const char *path, struct uc_err *err);
 void targets_free(struct target_list *l);

@@ -130,6 +130,10 @@ expect "--target twice (the last one would win)" '^ucscan scan: --target given t
 expect "--role twice" '^ucscan scan: --role given twice' --target $T --role director --role edge --out out.json
 expect "target twice" '^ucscan: --target:1:12: target "127\.0\.0\.35" given twice$' --target $T,$T --role director --out out.json
 
+# HOST:PORT alone: the port it names is said before "needs --role or --ports"
+expect "--target host:port alone" '^ucscan: --target:1:1: "127\.0\.0\.35:5061" names a port: give the host here and the port with --ports \(did you mean --target 127\.0\.0\.35 --ports 5061/tcp\?\)$' --target $T:5061 --out out.json
+expect "--target [v6]:port alone" '^ucscan: --target:1:1: "\[::1\]:5061" names a port: .*did you mean --target ::1 --ports 5061/tcp\?\)$' --target '[::1]:5061' --out out.json
+
 # --- port specs: the suggestion must itself be accepted -------------------------------------
 # expect_fix WHAT SPEC REGEX: refused with REGEX, ending "did you mean --ports FIX?"; then FIX
 # must pass the parser (the scan then stops at the --out check, before anything is sent).
@@ -179,6 +183,22 @@ expect "an empty --targets-file" '^ucscan: empty\.txt: no target in the file' --
 expect "a missing --targets-file" '^ucscan: nosuch\.txt: cannot read the targets file: No such file' --targets-file nosuch.txt --role director --out out.json
 printf '%s\n%s\n' $T $T >twice.txt
 expect "a target twice in a file" '^ucscan: twice\.txt:2:1: target "127\.0\.0\.35" given twice$' --targets-file twice.txt --role director --out out.json
+# files as Windows tools save them are read; two hosts on a line say how to write them
+printf '\xef\xbb\xbf%s\r\n' "$T" >bom.txt
+printf '%s\r\n' "$T" | iconv -f UTF-8 -t UTF-16 >utf16.txt
+printf '%s\n' "$T" >stdin.txt
+for f in bom.txt utf16.txt -; do
+  rc=0
+  if [[ $f == - ]]; then
+    scan --targets-file - --ports tcp:1 --out /nonexistent-dir/out.json <stdin.txt || rc=$?
+  else
+    scan --targets-file "$f" --ports tcp:1 --out /nonexistent-dir/out.json || rc=$?
+  fi
+  assert_eq 2 "$rc" "--targets-file $f"
+  assert_match '^ucscan: /nonexistent-dir/out\.json' "$(cat "$NS_TMP/stderr")" "--targets-file $f is read"
+done
+printf '%s 127.0.0.36\n' "$T" >two.txt
+expect "two hosts on a line" '^ucscan: two\.txt:1:1: "127\.0\.0\.35 127\.0\.0\.36": one host per line \(or separate them with commas\)$' --targets-file two.txt --role director --out out.json
 
 # --- names that do not resolve (asked of the NXDOMAIN peer only) -----------------------------
 printf '{"name": "x", "hosts": [\n  {"name": "dir01.contoso.test", "address": "%s", "roles": ["director"]},\n  {"name": "nosuch.ucscan.invalid", "roles": ["director"]}\n]}\n' $T >noname.json

@@ -3,6 +3,7 @@
  * and product ids as people type them (model/names.h). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -106,21 +107,94 @@ static void test_refused(void **state)
                  "--ports (did you mean --target sip.contoso.com --ports 5061/tcp?)");
   expect_refused("198.18.1.20:443", 1, "did you mean --target 198.18.1.20 --ports 443/tcp?");
   expect_refused("[2001:db8::1]:5061", 1, "did you mean --target 2001:db8::1 --ports 5061/tcp?");
+  /* found on its own, for the command line to say so before it asks for --role or --ports */
+  struct uc_err err;
+  uc_err_clear(&err);
+  assert_int_equal(targets_find_endpoint("--target", "a.test, [::1]:5061", &err), -1);
+  assert_int_equal(err.column, 9);
+  assert_non_null(strstr(err.text, "did you mean --target ::1 --ports 5061/tcp?"));
+  assert_int_equal(targets_find_endpoint("--target", "a.test,198.18.1.0/28,2001:db8::1", &err), 0);
   /* the cap holds exactly: 4096 hosts pass, one more does not */
   char buf[64 * 1024];
   assert_non_null(expand("198.18.0.0/20,198.18.16.0,198.18.16.255", buf, sizeof(buf)));
   expect_refused("198.18.0.0/20,198.18.16.0,198.18.16.255,198.18.17.1", 41, "more than 4096 hosts");
 }
 
-static char *write_tmp(const char *text)
+static char *write_bytes(const char *text, size_t len)
 {
   static char path[64];
   snprintf(path, sizeof(path), "/tmp/uc-targets-XXXXXX");
   int fd = mkstemp(path);
   assert_true(fd >= 0);
-  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  assert_int_equal(write(fd, text, len), (ssize_t)len);
   close(fd);
   return path;
+}
+
+static char *write_tmp(const char *text)
+{
+  return write_bytes(text, strlen(text));
+}
+
+/* A file's hosts joined with ",", or its error as "line:col: text". */
+static void expect_file(const char *bytes, size_t len, const char *want)
+{
+  struct target_list l = {0};
+  struct uc_err err;
+  char got[512] = "";
+  size_t used = 0;
+  char *path = write_bytes(bytes, len);
+  uc_err_clear(&err);
+  bool refused = targets_add_file(&l, path, &err) < 0;
+  if (refused)
+    snprintf(got, sizeof(got), "%d:%d: %s", err.line, err.column, err.text);
+  for (size_t i = 0; !refused && i < l.n; i++)
+    used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%s", i ? "," : "", l.v[i].name);
+  targets_free(&l);
+  unlink(path);
+  if (strcmp(got, want) != 0)
+    fail_msg("got '%s', want '%s'", got, want);
+}
+
+/* Files as Windows tools save them: a UTF-8 byte order mark (Notepad, PowerShell's -Encoding
+ * UTF8), UTF-16 with its mark (PowerShell 5.1's >), either byte order; and two hosts on a line */
+static void test_file_encodings(void **state)
+{
+  (void)state;
+  static const char bom[] = "\xef\xbb\xbf"
+                            "198.18.1.5\r\n198.18.1.6\r\n";
+  expect_file(bom, sizeof(bom) - 1, "198.18.1.5,198.18.1.6");
+  static const char le[] = "\xff\xfe"
+                           "1\0"
+                           "9\0"
+                           "8\0.\0"
+                           "1\0"
+                           "8\0.\0"
+                           "1\0.\0"
+                           "5\0\r\0\n\0"
+                           "a\0.\0t\0\n\0";
+  expect_file(le, sizeof(le) - 1, "198.18.1.5,a.t");
+  static const char be[] = "\xfe\xff\0a\0.\0t\0\n\0b\0.\0t";
+  expect_file(be, sizeof(be) - 1, "a.t,b.t");
+  static const char odd[] = "\xff\xfe"
+                            "a\0b";
+  expect_file(odd, sizeof(odd) - 1,
+              "0:0: not valid UTF-16 text (an odd length or a lone surrogate)");
+  /* a BOM no longer hides in the first host's name: positions count as an editor shows them */
+  static const char bom_bad[] = "\xef\xbb\xbf"
+                                "x!";
+  expect_file(bom_bad, sizeof(bom_bad) - 1,
+              "1:1: \"x!\" is not a host name, an address, a block (198.18.1.0/28) or a range "
+              "(198.18.1.10-20)");
+  static const char two[] = "198.18.1.5\n  198.18.1.6 198.18.1.7\n";
+  expect_file(two, sizeof(two) - 1,
+              "2:3: \"198.18.1.6 198.18.1.7\": one host per line (or separate them with commas)");
+  static const char name_space[] = "not a host!\n";
+  expect_file(name_space, sizeof(name_space) - 1,
+              "1:1: \"not a host!\" is not a host name, an address, a block (198.18.1.0/28) or a "
+              "range (198.18.1.10-20)");
+  expect_refused("a.test b.test", 1, "separate hosts with commas, not spaces");
+  expect_refused("not a host", 1, "is not a host name"); /* words, not names */
 }
 
 static void test_file(void **state)
@@ -213,7 +287,9 @@ static void test_names(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_blocks_and_ranges),
-                                     cmocka_unit_test(test_refused), cmocka_unit_test(test_file),
+                                     cmocka_unit_test(test_refused),
+                                     cmocka_unit_test(test_file),
+                                     cmocka_unit_test(test_file_encodings),
                                      cmocka_unit_test(test_topology_from_list),
                                      cmocka_unit_test(test_names)};
   return cmocka_run_group_tests(tests, test_catalog_setup, test_catalog_teardown);
