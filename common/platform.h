@@ -40,21 +40,13 @@ int plat_replace_file(const char *from, const char *to);
  * st_ino is always 0 there). */
 int plat_same_file(const char *a, const char *b);
 
-#ifdef _WIN32
-/* Does `path` name a Windows device rather than a file: a reserved DOS name (CON, PRN, AUX,
- * NUL, COM1-COM9, LPT1-LPT9, CONIN$, CONOUT$) as its last component, in any case, with or
- * without an extension or trailing spaces ("nul", "C:\\out\\NUL.json", "com1:"), or a path
- * in the device namespace (\\.\NUL, //./pipe/x)? Windows opens the device for such a name,
- * in any directory: NUL is what scripts use for /dev/null. */
+/* Does `path` name a device the file system does not show as one? Windows: a reserved DOS
+ * name (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9, CONIN$, CONOUT$) as its last component, in
+ * any case, with or without an extension or trailing spaces ("nul", "C:\\out\\NUL.json",
+ * "com1:"), or a path in the device namespace (\\.\NUL, //./pipe/x): Windows opens the device
+ * for such a name in any directory (NUL is what scripts use for /dev/null), while stat() says
+ * it does not exist. POSIX: never (stat() shows /dev/null as the device it is). */
 bool plat_is_device_name(const char *path);
-/* stat() that reports such a name as a character device (S_IFCHR), as Linux's stat does
- * /dev/null, where the C library says it does not exist: so that a check for "not a regular
- * file" (reports/atomic.c: --out, --prom) refuses NUL before a scan, as it does /dev/null.
- * Every stat(path, st) of a file that includes this header is this one. */
-struct stat;
-int plat_stat(const char *path, struct stat *st);
-#define stat(path, st) plat_stat(path, st)
-#endif
 
 /* A non-blocking UDP socket of `family`, not inherited by child processes. Linux: a plain
  * socket (evidence_socket_opts asks for ICMP details). Windows: a port unreachable makes the

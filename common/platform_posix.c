@@ -26,6 +26,12 @@ int plat_replace_file(const char *from, const char *to)
   return rename(from, to);
 }
 
+bool plat_is_device_name(const char *path)
+{
+  (void)path;
+  return false;
+}
+
 int plat_same_file(const char *a, const char *b)
 {
   struct stat sa, sb;

@@ -176,16 +176,6 @@ bool plat_is_device_name(const char *path)
          base[3] >= '1' && base[3] <= '9';
 }
 
-int plat_stat(const char *path, struct stat *st)
-{
-  if (plat_is_device_name(path)) {
-    memset(st, 0, sizeof(*st));
-    st->st_mode = S_IFCHR | 0666;
-    return 0;
-  }
-  return (stat)(path, st); /* the C library's: the parentheses keep the macro out */
-}
-
 /* The identity of an existing file: volume and file index; false when it cannot be opened. */
 static bool file_id(const char *path, BY_HANDLE_FILE_INFORMATION *info)
 {

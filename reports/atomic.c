@@ -96,7 +96,7 @@ static int make_temp(const char *path, char *tmpl, size_t cap, struct uc_err *er
     return uc_err_set(err, path, 0, 0, "is a directory");
   /* rename() replaces whatever the name points at: a device (/dev/null, /dev/stdout), a
    * FIFO or a socket would be swapped for a regular file, system-wide when run as root. */
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+  if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) || plat_is_device_name(path))
     return uc_err_set(err, path, 0, 0,
                       "is not a regular file (a device, FIFO or socket): the report is written "
                       "to a temporary file and renamed over its target%s",

@@ -28,11 +28,10 @@
  *   tcpsweep_start(e,hs,w) from engine_pump, for a span port (w->check NULL; not on a raw SYN
  *                          target) or a plain single check of a marked target: true when the
  *                          port was handed to a worker. It then holds
- *                          one of the engine's socket slots (e->inflight, hs->inflight) until
- *                          its outcome; engine_probe_sent() counted it. False when no socket
- *                          could be had (or --source is of the other family): nothing changed,
- *                          and the caller starts an attempt_tcp.c attempt, which meets the same
- *                          error and handles it as it always did.
+ *                          one of the engine's socket slots (engine_slot_take) until its
+ *                          outcome (engine_slot_release); engine_probe_sent() counted it. False
+ * when no socket could be had (or --source is of the other family): nothing changed, and the caller
+ * starts an attempt_tcp.c attempt, which meets the same error and handles it as it always did.
  *   tcpsweep_flush(e)      at the end of engine_pump: wakes the workers for what it handed out
  *                          (a long pump has woken them for every SUBMIT_BATCH requests already).
  *   tcpsweep_harvest(e)    engine_stop, first: ports whose answer is in are recorded.

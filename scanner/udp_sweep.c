@@ -295,7 +295,7 @@ static int open_family(struct engine *e, struct udp_sweep *s, int family)
   }
   s->fd[fi] = fd;
   s->poll[fi].data = e;
-  uc_handles_open(&e->handles, 1);
+  engine_handles_opened(e, 1);
   uv_poll_start(&s->poll[fi], UV_READABLE, on_poll);
   return 0;
 }
