@@ -230,9 +230,11 @@ static bool break_after(char c)
 }
 
 /* Where the line starting at p ends when at most w characters fit: the byte index of the end
- * (exclusive). Prefers a space, then a break character, then a hard cut. */
-static size_t line_end(const char *s, size_t len, size_t p, unsigned w, size_t *next)
+ * (exclusive). Prefers a space, then a break character; *hard is set when neither is there (a
+ * token longer than the line, which the caller cuts with "..." rather than split). */
+static size_t line_end(const char *s, size_t len, size_t p, unsigned w, size_t *next, bool *hard)
 {
+  *hard = false;
   size_t i = p, chars = 0, at_space = 0, at_break = 0;
   while (i < len && chars < w) {
     if (s[i] == ' ')
@@ -248,6 +250,8 @@ static size_t line_end(const char *s, size_t len, size_t p, unsigned w, size_t *
       end = at_space;
     else if (at_break > p)
       end = at_break;
+    else
+      *hard = true;
   }
   *next = end;
   while (end > p && s[end - 1] == ' ')
@@ -295,8 +299,20 @@ static size_t wrap(const char *s, unsigned w, unsigned max, struct span *out, si
       out[n++] = (struct span){p, cut_for_ellipsis(s, len, p, w), true};
       return n;
     }
-    size_t next, end = line_end(s, len, p, w, &next);
-    out[n++] = (struct span){p, end - p, false};
+    bool hard;
+    size_t next, end = line_end(s, len, p, w, &next, &hard);
+    if (hard && w > 3) { /* "(from='edge01.contoso.test'," cut, never split in two */
+      size_t room = p, chars = 0;
+      while (room < len && chars < w - 3) {
+        room += char_len(s + room);
+        chars++;
+      }
+      out[n++] = (struct span){p, room - p, true};
+      while (next < len && s[next] != ' ')
+        next++;
+    } else {
+      out[n++] = (struct span){p, end - p, false};
+    }
     p = next;
   }
   return n;
@@ -505,8 +521,11 @@ static void print_row(const struct textcol *t, FILE *out, char *const *cells,
       nl[c] = wrap(cells[c], L->w[c], col->max_lines, lines[c], TEXTCOL_MAX_LINES);
     else
       nl[c] = 1, lines[c][0] = (struct span){0, strlen(cells[c]), false};
-    if (nl[c] && lines[c][nl[c] - 1].cut)
-      L->cut++;
+    for (size_t k = 0; k < nl[c]; k++)
+      if (lines[c][k].cut) { /* the end, or a token too long for the column */
+        L->cut++;
+        break;
+      }
     height = nl[c] > height ? nl[c] : height;
   }
   for (size_t k = 0; k < height; k++) {

@@ -365,11 +365,18 @@ int report_table(FILE *out, const json_t *report, const struct report_table_opts
   struct table_notes nt;
   memset(&nt, 0, sizeof(nt));
   vantage_lines(t, report);
-  int rc = 0;
-  for (size_t i = 0; i < json_array_size(hosts) && rc == 0; i++)
-    rc = host_block(t, json_array_get(hosts, i), o, &nt);
   size_t cut = textcol_print(t, out, o->width, 2, o->color);
   textcol_free(t);
+  /* a table per host: a column no row of the host fills (IFACE off the Edge, ADDRESS) goes,
+   * and leaves its width to the reasons */
+  int rc = 0;
+  for (size_t i = 0; i < json_array_size(hosts) && rc == 0; i++) {
+    if (!(t = textcol_new(columns, NCOLS)))
+      return -1;
+    rc = host_block(t, json_array_get(hosts, i), o, &nt);
+    cut += textcol_print(t, out, o->width, 2, o->color);
+    textcol_free(t);
+  }
   footer(out, report, &nt, o, cut);
   return rc;
 }

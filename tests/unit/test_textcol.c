@@ -103,6 +103,27 @@ static void test_fits_and_wraps(void **state)
   textcol_free(t);
 }
 
+/* A token longer than its column is cut with "...", never split over two lines. */
+static void test_long_token_cut(void **state)
+{
+  (void)state;
+  static const struct textcol_col two[2] = {{"A", 0, 0, 0, 0, 0},
+                                            {"REASON", TEXTCOL_WRAP, 10, 0, 0, 0}};
+  struct textcol *t = textcol_new(two, 2);
+  const char *cells[2] = {"x", "XMPP stream (from='edge01.contoso.test', version 1.0)"};
+  assert_int_equal(textcol_row(t, cells, NULL), 0);
+  size_t cut;
+  char *out = render(t, 20, false, &cut);
+  assert_true(widest(out) <= 20);
+  assert_non_null(strstr(out, "(from='edge"));
+  assert_non_null(strstr(out, "..."));
+  assert_null(strstr(out, "contoso.test'"));    /* the rest of the token is not a line of its own */
+  assert_non_null(strstr(out, "version 1.0)")); /* the words after it are */
+  assert_int_equal(cut, 1);
+  free(out);
+  textcol_free(t);
+}
+
 static void test_no_trailing_blanks_and_colour(void **state)
 {
   (void)state;
@@ -199,8 +220,8 @@ static void test_natural_width(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_fits_and_wraps), cmocka_unit_test(test_no_trailing_blanks_and_colour),
+      cmocka_unit_test(test_fits_and_wraps),  cmocka_unit_test(test_no_trailing_blanks_and_colour),
       cmocka_unit_test(test_terminal_safety), cmocka_unit_test(test_width_and_colour_rules),
-      cmocka_unit_test(test_natural_width)};
+      cmocka_unit_test(test_natural_width),   cmocka_unit_test(test_long_token_cut)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
