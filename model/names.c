@@ -46,7 +46,7 @@ static int unknown_role(const struct catalog *cat, const char *opt, int col, con
   if (ids)
     unknown_help(typed, ids, cat->nroles, "roles", help, sizeof(help));
   free(ids);
-  return uc_err_set(err, opt, 1, col, "unknown role \"%s\"%s", typed, help);
+  return uc_err_set(err, opt, 0, col, "unknown role \"%s\"%s", typed, help);
 }
 
 /* One item of the list, [s, s + len): its role, or an error. */
@@ -60,7 +60,7 @@ static const struct cat_role *list_item(const struct catalog *cat, const char *o
   while (len && s[len - 1] == ' ')
     len--;
   if (len == 0) {
-    uc_err_set(err, opt, 1, col, "empty item in the list");
+    uc_err_set(err, opt, 0, col, "empty item in the list");
     return NULL;
   }
   col = (int)(s - list) + 1;
@@ -95,7 +95,7 @@ int names_roles(const struct catalog *cat, const char *opt, const char *list, co
     for (size_t k = 0; k < count; k++)
       if (v[k] == r->id) {
         free(v);
-        return uc_err_set(err, opt, 1, (int)(s - list) + 1, "role \"%s\" listed twice", r->id);
+        return uc_err_set(err, opt, 0, (int)(s - list) + 1, "role \"%s\" listed twice", r->id);
       }
     v[count++] = r->id;
     if (!end)

@@ -373,7 +373,7 @@ int targets_find_endpoint(const char *opt, const char *text, struct uc_err *err)
       s++;
     while (e > s && (text[e - 1] == ' ' || text[e - 1] == '\t'))
       e--;
-    struct at at = {opt, 1, 1 + (int)s};
+    struct at at = {opt, 0, 1 + (int)s}; /* a command-line value: no lines */
     char item[300];
     if (e > s && e - s < sizeof(item)) {
       snprintf(item, sizeof(item), "%.*s", (int)(e - s), text + s);
@@ -391,7 +391,7 @@ int targets_add_text(struct target_list *l, const char *opt, const char *text, s
   const char *source = keep(l, opt, strlen(opt));
   if (!source)
     return uc_err_set(err, opt, 0, 0, "out of memory");
-  return add_list(l, text, strlen(text), source, 1, 1, false, err);
+  return add_list(l, text, strlen(text), source, 0, 1, false, err); /* line 0: no lines */
 }
 
 static char *read_file(const char *path, size_t *len, struct uc_err *err)

@@ -114,9 +114,9 @@ expect "tcp:5-1" '^ucscan: --ports: column 5: range 5-1 runs backwards \(write 1
 expect "udp:" '^ucscan: --ports: column 5: expected a port number after "udp:"$' --target $T --ports udp: --out out.json
 expect "tcp:80,,81" '^ucscan: --ports: column 8: empty item in the port list; did you mean --ports tcp:80,81\?$' --target $T --ports tcp:80,,81 --out out.json
 expect "sctp:1" '^ucscan: --ports: column 1: unknown transport "sctp" \(tcp or udp\)$' --target $T --ports sctp:1 --out out.json
-expect "unknown --role" '^ucscan: --role:1:1: unknown role "frontend" \(did you mean front-end\?\)$' --target $T --role frontend --out out.json
-expect "misspelt --role" '^ucscan: --role:1:6: unknown role "directr" \(did you mean director\?\)$' --target $T --role edge,directr --out out.json
-expect "no role near" '^ucscan: --role:1:1: unknown role "x" \(roles: front-end, .*client\)$' --target $T --role x --out out.json
+expect "unknown --role" '^ucscan: --role: column 1: unknown role "frontend" \(did you mean front-end\?\)$' --target $T --role frontend --out out.json
+expect "misspelt --role" '^ucscan: --role: column 6: unknown role "directr" \(did you mean director\?\)$' --target $T --role edge,directr --out out.json
+expect "no role near" '^ucscan: --role: column 1: unknown role "x" \(roles: front-end, .*client\)$' --target $T --role x --out out.json
 expect "misspelt --product" '^ucscan: --product: unknown product "sfb2016" \(did you mean sfb2015\?\)$' --target $T --role director --product sfb2016 --out out.json
 expect "misspelt option" '^ucscan scan: unknown option --topolgy \(did you mean --topology\?\)' --topolgy good.json --out out.json
 expect "misspelt --format" '^ucscan scan: unknown format "jsn" \(json, table, junit, prometheus, csv or html\); did you mean json\?' --topology good.json --format jsn --out out.json
@@ -128,11 +128,11 @@ expect "an abbreviated option" '^ucscan scan: unknown option --no-prog \(options
 expect "an abbreviated option=value" '^ucscan scan: unknown option --tim \(options are not abbreviated: --timeout\)' --target $T --role director --tim=300 --out out.json
 expect "--target twice (the last one would win)" '^ucscan scan: --target given twice \(give one list, with commas\)' --target $T --target 127.0.0.1 --role director --out out.json
 expect "--role twice" '^ucscan scan: --role given twice' --target $T --role director --role edge --out out.json
-expect "target twice" '^ucscan: --target:1:12: target "127\.0\.0\.35" given twice$' --target $T,$T --role director --out out.json
+expect "target twice" '^ucscan: --target: column 12: target "127\.0\.0\.35" given twice$' --target $T,$T --role director --out out.json
 
 # HOST:PORT alone: the port it names is said before "needs --role or --ports"
-expect "--target host:port alone" '^ucscan: --target:1:1: "127\.0\.0\.35:5061" names a port: give the host here and the port with --ports \(did you mean --target 127\.0\.0\.35 --ports 5061/tcp\?\)$' --target $T:5061 --out out.json
-expect "--target [v6]:port alone" '^ucscan: --target:1:1: "\[::1\]:5061" names a port: .*did you mean --target ::1 --ports 5061/tcp\?\)$' --target '[::1]:5061' --out out.json
+expect "--target host:port alone" '^ucscan: --target: column 1: "127\.0\.0\.35:5061" names a port: give the host here and the port with --ports \(did you mean --target 127\.0\.0\.35 --ports 5061/tcp\?\)$' --target $T:5061 --out out.json
+expect "--target [v6]:port alone" '^ucscan: --target: column 1: "\[::1\]:5061" names a port: .*did you mean --target ::1 --ports 5061/tcp\?\)$' --target '[::1]:5061' --out out.json
 
 # --- port specs: the suggestion must itself be accepted -------------------------------------
 # expect_fix WHAT SPEC REGEX: refused with REGEX, ending "did you mean --ports FIX?"; then FIX
@@ -170,12 +170,12 @@ done
 expect "-p 5061" '^ucscan scan: unknown option -p \(ucscan.s options are long: did you mean --ports 5061/tcp\?\)' -p 5061 --target $T --out out.json
 
 # --- targets: blocks, ranges and files, refused before anything is resolved or sent --------
-expect "a block too big" '^ucscan: --target:1:1: "10\.0\.0\.0/8" expands to 16777214 hosts; a scan takes at most 4096 in all: give a longer prefix' --target 10.0.0.0/8 --role director --out out.json
-expect "blocks too big together" '^ucscan: --target:1:16: "198\.18\.64\.0/20" expands to 4094 hosts; a scan takes at most 4096 in all \(with the targets before it\)' --target 198.18.60.0/29,198.18.64.0/20 --ports tcp:1 --out out.json
-expect "a range backwards" '^ucscan: --target:1:1: "127\.0\.0\.20-10" runs backwards \(write 127\.0\.0\.10-20\)$' --target 127.0.0.20-10 --role director --out out.json
-expect "a range past 255" '^ucscan: --target:1:1: "127\.0\.0\.20-300": the range.s last byte must be a number from 0 to 255$' --target 127.0.0.20-300 --role director --out out.json
-expect "a prefix too long" '^ucscan: --target:1:12: "127\.0\.0\.0/33": the prefix length must be a number from 0 to 32$' --target $T,127.0.0.0/33 --role director --out out.json
-expect "a multicast block" '^ucscan: --target:1:1: "224\.0\.0\.0/30": "224\.0\.0\.1" is a multicast address' --target 224.0.0.0/30 --role director --out out.json
+expect "a block too big" '^ucscan: --target: column 1: "10\.0\.0\.0/8" expands to 16777214 hosts; a scan takes at most 4096 in all: give a longer prefix' --target 10.0.0.0/8 --role director --out out.json
+expect "blocks too big together" '^ucscan: --target: column 16: "198\.18\.64\.0/20" expands to 4094 hosts; a scan takes at most 4096 in all \(with the targets before it\)' --target 198.18.60.0/29,198.18.64.0/20 --ports tcp:1 --out out.json
+expect "a range backwards" '^ucscan: --target: column 1: "127\.0\.0\.20-10" runs backwards \(write 127\.0\.0\.10-20\)$' --target 127.0.0.20-10 --role director --out out.json
+expect "a range past 255" '^ucscan: --target: column 1: "127\.0\.0\.20-300": the range.s last byte must be a number from 0 to 255$' --target 127.0.0.20-300 --role director --out out.json
+expect "a prefix too long" '^ucscan: --target: column 12: "127\.0\.0\.0/33": the prefix length must be a number from 0 to 32$' --target $T,127.0.0.0/33 --role director --out out.json
+expect "a multicast block" '^ucscan: --target: column 1: "224\.0\.0\.0/30": "224\.0\.0\.1" is a multicast address' --target 224.0.0.0/30 --role director --out out.json
 printf '# lab hosts\n%s\n\n  127.0.0.36  # the second\nnot a host!\n' $T >targets.txt
 expect "a bad line in --targets-file" '^ucscan: targets\.txt:5:1: "not a host!" is not a host name, an address, a block' --targets-file targets.txt --role director --out out.json
 printf '# nothing\n\n' >empty.txt
@@ -206,7 +206,7 @@ expect "unresolvable name in a topology" \
   '^ucscan: noname\.json:3:[0-9]+: name "nosuch\.ucscan\.invalid" does not resolve: .*nothing scanned' \
   --topology noname.json --out out.json
 expect "unresolvable --target" \
-  '^ucscan: --target:1:12: name "nosuch\.ucscan\.invalid" does not resolve: .*nothing scanned' \
+  '^ucscan: --target: column 12: name "nosuch\.ucscan\.invalid" does not resolve: .*nothing scanned' \
   --target $T,nosuch.ucscan.invalid --ports tcp:80,udp:1434 --out out.json
 # (exactly this name: glibc may go on to try it under the machine's own domain; AAAA only
 # when the machine has a global IPv6 address, AI_ADDRCONFIG)

@@ -44,7 +44,7 @@ scan() { # NAMESERVER ARGS...: runs ucscan with only that resolver; sets RC, ERR
 permanent() { # WHAT NAMESERVER
   scan "$2" --target "$N,127.0.0.70" --ports tcp:7000 --out out.json
   assert_eq 2 "$RC" "$1: exit status ($ERR)"
-  assert_match "^ucscan: --target:1:1: name \"fe01\\.ucscan\\.test\" does not resolve: " "$ERR" "$1: message"
+  assert_match "^ucscan: --target: column 1: name \"fe01\\.ucscan\\.test\" does not resolve: " "$ERR" "$1: message"
   assert_contains "1 host name does not resolve: nothing scanned" "$ERR" "$1: message"
   assert_eq 0 "$ACCEPTS" "$1: connections to the host that resolves"
   [[ ! -e out.json ]] || fail "$1: a report was written"
@@ -88,9 +88,9 @@ assert_json out.json '.hosts[1].checks[port=5061].state' closed
 scan 127.0.0.70 --target "fe02.ucscan.test,$N,127.0.0.70" --ports tcp:7000 --out out.json
 assert_eq 2 "$RC" "a permanent and a temporary failure: exit status ($ERR)"
 assert_match "(^|
-)ucscan: --target:1:18: name \"fe01\\.ucscan\\.test\" does not resolve: " "$ERR"
+)ucscan: --target: column 18: name \"fe01\\.ucscan\\.test\" does not resolve: " "$ERR"
 assert_match "(^|
-)ucscan: --target:1:1: name \"fe02\\.ucscan\\.test\" does not resolve: temporary failure" "$ERR"
+)ucscan: --target: column 1: name \"fe02\\.ucscan\\.test\" does not resolve: temporary failure" "$ERR"
 assert_contains "2 host names do not resolve: nothing scanned" "$ERR"
 assert_eq 0 "$ACCEPTS" "permanent and temporary: connections to the host that resolves"
 [[ ! -e out.json ]] || fail "permanent and temporary: a report was written"

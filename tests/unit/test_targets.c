@@ -52,7 +52,7 @@ static void expect_refused(const char *text, int col, const char *needle)
   targets_free(&l);
   if (rc == 0)
     fail_msg("accepted \"%s\"", text);
-  if (err.line != 1 || err.column != col || strcmp(err.source, "--target") != 0 ||
+  if (err.line != 0 || err.column != col || strcmp(err.source, "--target") != 0 ||
       !strstr(err.text, needle))
     fail_msg("\"%s\": got %s:%d:%d '%s', want col %d '%s'", text, err.source, err.line, err.column,
              err.text, col, needle);
