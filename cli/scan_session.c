@@ -27,8 +27,11 @@ static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 /* How long after the first stop signal another SIGINT or SIGTERM counts as a copy of it:
  * timeout(1) signals its child and then its process group, systemd and CI runners signal the
  * main process and its cgroup or group, a wrapper forwards what it got: two signals within
- * microseconds to milliseconds, and the second must not cost the report. A person's second
- * Ctrl-C is told apart by its sender (the terminal), and takes effect at any time. */
+ * microseconds to milliseconds, and the second must not cost the report. A repeat of the
+ * first signal by the same sender (kill(2) from the same process) is a copy at any time: a
+ * supervisor that signals again while a slow shutdown writes the report asked for that report.
+ * A person's second Ctrl-C is told apart by its sender (the terminal), and takes effect at
+ * any time. */
 #define STOP_GRACE_MS 1000
 
 struct session {
@@ -51,6 +54,7 @@ static struct {
   atomic_int claimed;            /* a first stop signal came */
   atomic_int signo;              /* which, once its time is stored (0: not yet) */
   atomic_uint_fast64_t first_ms; /* when it came (CLOCK_MONOTONIC) */
+  atomic_int first_pid;          /* who sent it with kill(2) (SI_USER), else 0 */
 } stop_sig;
 
 uint64_t scan_now_ms(void)
@@ -90,6 +94,18 @@ static uint64_t mono_ms(void)
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The process that sent a signal with kill(2), or 0: sent by the kernel (a key typed on the
+ * terminal, a hang-up), by sigqueue(3), or on Windows (a console event or raise(): no pid). */
+static int signal_sender(const siginfo_t *si)
+{
+#ifdef _WIN32
+  (void)si;
+  return 0;
+#else
+  return si && si->si_code == SI_USER && si->si_pid > 0 ? (int)si->si_pid : 0;
+#endif
+}
+
 static void say(const char *msg, size_t len)
 {
   ssize_t w = write(STDERR_FILENO, msg, len);
@@ -103,6 +119,8 @@ static void say(const char *msg, size_t len)
  *   - SIGHUP is ignored (a dropped session often hangs up twice: the shell, then the kernel);
  *   - a Ctrl-C typed on the terminal (SIGINT sent by the kernel, not by kill(2)) exits at once:
  *     a person pressing Ctrl-C twice means it;
+ *   - the first signal again from the process that sent it with kill(2) (timeout(1), systemd,
+ *     `kill -TERM -PGID`, a CI runner, at any later time) is a copy: ignored, with a note;
  *   - another SIGINT or SIGTERM within STOP_GRACE_MS of the first is a copy (timeout(1), a
  *     process-group kill, a forwarding wrapper): ignored, with a note;
  *   - later, it exits at once with status 3, writing nothing more. */
@@ -110,10 +128,12 @@ static void on_stop_signal(int signum, siginfo_t *si, void *uctx)
 {
   (void)uctx;
   uint64_t now = mono_ms();
+  int sender = signal_sender(si);
   int none = 0;
   if (atomic_compare_exchange_strong(&stop_sig.claimed, &none, 1)) {
     atomic_store(&stop_sig.first_ms, now);
-    atomic_store(&stop_sig.signo, signum);
+    atomic_store(&stop_sig.first_pid, sender);
+    atomic_store(&stop_sig.signo, signum); /* last: says the others are stored */
     uv_async_t *w = atomic_load(&stop_sig.wake);
     if (w)
       uv_async_send(w); /* async-signal-safe */
@@ -122,6 +142,16 @@ static void on_stop_signal(int signum, siginfo_t *si, void *uctx)
   if (signum == SIGHUP || atomic_load(&stop_sig.signo) == 0)
     return; /* a hang-up; or a copy racing the first one on another thread */
   bool typed = signum == SIGINT && si && si->si_code == SI_KERNEL;
+  if (!typed && sender != 0 && signum == atomic_load(&stop_sig.signo) &&
+      sender == atomic_load(&stop_sig.first_pid)) {
+    if (signum == SIGINT)
+      SAY("ucscan: SIGINT again from the process that sent the first: taken for a copy, "
+          "ignored; the partial report follows\n");
+    else
+      SAY("ucscan: SIGTERM again from the process that sent the first: taken for a copy "
+          "(timeout(1), systemd, a process-group kill), ignored; the partial report follows\n");
+    return;
+  }
   if (!typed && now - atomic_load(&stop_sig.first_ms) < STOP_GRACE_MS) {
     if (signum == SIGINT)
       SAY("ucscan: SIGINT again within a second of the first: taken for a copy (a process-group "
@@ -145,7 +175,7 @@ static void on_wake(uv_async_t *a)
   r->stopping = true;
   fprintf(stderr,
           "%sucscan: %s: stopping, cancelling probes in flight; a partial report follows "
-          "(Ctrl-C again, or another signal after a second, exits at once)\n",
+          "(Ctrl-C again, or a signal from another sender after a second, exits at once)\n",
           r->show_progress ? "\n" : "",
           signum == SIGINT   ? "interrupted"
           : signum == SIGHUP ? "hung up"
@@ -265,6 +295,7 @@ static int watch_signals(struct session *r)
   r->wake.data = r;
   atomic_store(&stop_sig.claimed, 0);
   atomic_store(&stop_sig.signo, 0);
+  atomic_store(&stop_sig.first_pid, 0);
   atomic_store(&stop_sig.wake, &r->wake);
   struct sigaction sa, old;
   memset(&sa, 0, sizeof(sa));

@@ -12,9 +12,10 @@
 #   - SIGHUP (the SSH session went away) is handled as SIGTERM is, unless the scan was started
 #     with SIGHUP ignored (nohup): then it goes on
 #   - a scan with nothing to probe (only skipped checks) ends at once, cleanly: exit 0
-#   - a second SIGINT more than a second after the first exits at once (status 3), even when
-#     the first one's report cannot be delivered because stdout is a pipe nobody reads; the
-#     --out file is then intact (copies within that second: test_interrupt_group.sh)
+#   - a second SIGINT from another process more than a second after the first exits at once
+#     (status 3), even when the first one's report cannot be delivered because stdout is a
+#     pipe nobody reads; the --out file is then intact (copies within that second, and from
+#     the first one's sender at any time: test_interrupt_group.sh)
 # Subnet 198.18.36.0/24; loopback 127.0.0.36 (the silent DNS server).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -209,8 +210,10 @@ assert_json "$OUT" .summary.fail 0
 
 # --- a second SIGINT exits at once ----------------------------------------------------------
 # First SIGINT: the report goes to --out, then to stdout, a pipe that nobody reads (the
-# report is larger than the pipe buffer, so the write blocks). Second SIGINT, more than a
-# second later (one within the second is taken for a copy of the first): exit 3 now.
+# report is larger than the pipe buffer, so the write blocks). Second SIGINT, from another
+# process (/bin/kill) more than a second later: exit 3 now. (One within the second is taken
+# for a copy of the first, and so is one from the sender of the first at any time:
+# test_interrupt_group.sh)
 prev=$(json_get "$OUT" .started_at)
 sleep 1.1 # a new started_at tells the new report from the previous one
 for p in $(seq 7200 7499); do rows+=("$p/tcp/tcp"); done # 300 more closed ports: a big report
@@ -230,7 +233,7 @@ ns_wait_until $((5 * SLOW)) report_replaced "$prev" || fail "no report after the
 sleep 1.2
 ns_pid_alive "$pid" || fail "ucscan exited although its stdout is blocked (test premise)"
 t_sig=$(now_ms)
-kill -INT "$pid"
+/bin/kill -INT "$pid" # another process: this shell sent the first
 rc=0
 wait "$pid" || rc=$?
 lat=$(($(now_ms) - t_sig))

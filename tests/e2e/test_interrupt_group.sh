@@ -3,16 +3,20 @@
 # timeout(1) signals its child and then its whole process group; systemd's stop, CI runners and
 # `kill -TERM -PGID` next to a wrapper that forwards the signal do the same: ucscan gets two
 # SIGTERMs at once. The rule (README, "Exit status"): the first SIGINT, SIGTERM or SIGHUP
-# stops the scan and the partial report is written; another SIGINT or SIGTERM within 1 s of the
-# first is a copy and is ignored; after that second, or a Ctrl-C typed on the terminal at any
-# time, exits at once (status 3); a repeated SIGHUP never stops the report.
+# stops the scan and the partial report is written; the same signal again from the process
+# that sent the first (kill(2)) is a copy at any time, and so is another SIGINT or SIGTERM
+# within 1 s of the first; a signal from another sender after that second, or a Ctrl-C typed
+# on the terminal at any time, exits at once (status 3); a repeated SIGHUP never stops the
+# report.
 #   - `timeout --preserve-status 1 ucscan scan ...`, RUNS times: exit 3, the report written
 #     each time, "complete": false, the checks that had finished in it
 #   - `kill -TERM -- PID -PGID` (the process and its group, from one sender), RUNS times: same
 #   - a wrapper shell in the group that forwards SIGTERM to ucscan, `kill -TERM -PGID`: same
 #   - with the report stuck on a stdout nobody reads: a kill -INT 0.1 s after a typed Ctrl-C
-#     is ignored; a second Ctrl-C typed on the terminal (a pty) exits at once; a SIGTERM 1.3 s
-#     after the first exits at once
+#     is ignored; a second Ctrl-C typed on the terminal (a pty) exits at once; a SIGTERM sent
+#     again by the same shell 1.5 s after its first is ignored, and once stdout is read the
+#     whole partial report is written there and the exit status is 3; a SIGTERM from another
+#     process (/bin/kill) 1.3 s after the first exits at once
 # Subnet 198.18.70.0/24.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -162,7 +166,49 @@ assert_faster "${BASH_REMATCH[3]}" 300 "exit after the second ^C"
 assert_contains "signal during shutdown: exiting now (status 3)" "$(cat "$NS_TMP/stderr")"
 assert_json "$OUT" .complete false
 
-# the second SIGTERM after the first second: exit at once
+# the same sender's SIGTERM again 1.5 s later (a supervisor repeating itself while a slow
+# shutdown writes): ignored; the report is written in full once stdout is read, exit 3
+# An empty FIFO: the pty run's output goes with its last holder. (Two commands: bash opens the
+# new descriptor of `exec 7<&- 7<>FILE` before it closes the old one.)
+exec 7<&-
+exec 7<>"$NS_TMP/pipe"
+rm -f "$OUT"
+before=$(peers_count "$plog" accept)
+"$UCSCAN" "${BIG[@]}" >"$NS_TMP/pipe" 2>"$NS_TMP/stderr" &
+pid=$!
+ns_defer "[[ \$(cat /proc/$pid/comm 2>/dev/null) != ucscan ]] || kill -9 $pid"
+ns_wait_until $((10 * SLOW)) accepted_since "$before" || fail "same-sender run: tarpits not reached"
+kill -TERM "$pid" # bash's kill: sent by this shell
+ns_wait_until $((5 * SLOW)) test -s "$OUT" || fail "no report after the first SIGTERM"
+sleep 1.5
+ns_pid_alive "$pid" || fail "ucscan exited although its stdout is blocked (test premise)"
+kill -TERM "$pid" # the same shell, past the 1 s grace
+sleep 0.5
+ns_pid_alive "$pid" || fail "a second SIGTERM from the same sender 1.5 s later ended the scan \
+before its report was written ($(cat "$NS_TMP/stderr"))"
+assert_contains "SIGTERM again from the process that sent the first: taken for a copy" \
+  "$(cat "$NS_TMP/stderr")"
+# the reader, without this shell's descriptor 7 (a writer: it would never see the end)
+cat "$NS_TMP/pipe" >"$NS_TMP/stdout.json" 7<&- &
+reader=$!
+rc=0
+wait "$pid" || rc=$?
+exec 7<&- # the last writer gone: the reader sees the end
+wait "$reader"
+assert_eq 3 "$rc" "exit status after a second SIGTERM from the same sender ($(cat "$NS_TMP/stderr"))"
+if grep -q "exiting now" "$NS_TMP/stderr"; then fail "same-sender run: exited without the report"; fi
+assert_json "$NS_TMP/stdout.json" .complete false
+assert_json "$OUT" .complete false
+same=$("$(ns_python)" - "$OUT" "$NS_TMP/stdout.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+print(a["summary"] == b["summary"] and a["hosts"] == b["hosts"], a["summary"]["checks"])
+EOF
+)
+assert_match "^True [1-9]" "$same" "the report on stdout is --out's, with its checks"
+
+# a SIGTERM from another process after the first second: exit at once
+exec 7<>"$NS_TMP/pipe"
 rm -f "$OUT"
 before=$(peers_count "$plog" accept)
 "$UCSCAN" "${BIG[@]}" >"$NS_TMP/pipe" 2>"$NS_TMP/stderr" &
@@ -174,12 +220,12 @@ ns_wait_until $((5 * SLOW)) test -s "$OUT" || fail "no report after the first SI
 sleep 1.3
 ns_pid_alive "$pid" || fail "ucscan exited although its stdout is blocked (test premise)"
 t=$(now_ms)
-kill -TERM "$pid"
+/bin/kill -TERM "$pid" # another process: not the sender of the first
 rc=0
 wait "$pid" || rc=$?
 lat=$(($(now_ms) - t))
 exec 7<&-
-assert_eq 3 "$rc" "exit status after a SIGTERM 1.3 s after the first"
+assert_eq 3 "$rc" "exit status after another sender's SIGTERM 1.3 s after the first"
 assert_faster "$lat" 300 "exit after the late SIGTERM"
 assert_contains "signal during shutdown: exiting now (status 3)" "$(cat "$NS_TMP/stderr")"
 assert_json "$OUT" .complete false
