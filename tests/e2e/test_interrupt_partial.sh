@@ -11,8 +11,10 @@
 #     as the check would be, and the suite's output lists them
 #   - warnings: a scan whose only findings are warnings (a TLS port with an expired
 #     certificate, an MTLS port that asks for no client certificate) exits 0 and its JUnit has
-#     no failure, but the warnings are in each suite's "warnings" property and output; with
-#     --fail-on warn it exits 1 and each warning is a <failure type="warn">
+#     no failure, but the warnings are counted in the names the CI summaries show (testsuites
+#     "ucscan e2e-warn (2 warnings)", testsuite "warn.contoso.test (2 warnings)") and listed in
+#     each suite's "warnings" property and output; with --fail-on warn it exits 1 and each
+#     warning is a <failure type="warn">
 # Subnet 198.18.71.0/24.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -141,12 +143,16 @@ j=$("$PY" -c "$JUNIT_SUMMARY" "$NS_TMP/w.xml") || fail "JUnit with warnings: $j"
 assert_eq "tests=3 failures=0 errors=0 verify=ok" "$j" "JUnit summary (warnings, default)"
 out=$("$PY" - "$NS_TMP/w.xml" <<'EOF'
 import sys, xml.etree.ElementTree as ET
-s = ET.parse(sys.argv[1]).getroot().find("testsuite")
+r = ET.parse(sys.argv[1]).getroot()
+s = r.find("testsuite")
 props = {p.get("name"): p.get("value") for p in s.find("properties")}
+print("names: %s | %s" % (r.get("name"), s.get("name")))
 print(props["warnings"], props["fail_on"])
 print(s.find("system-out").text)
 EOF
 )
+assert_contains "names: ucscan e2e-warn (2 warnings) | warn.contoso.test (2 warnings)" "$out" \
+  "the names the CI summaries show"
 assert_contains "2 fail" "$out" "suite properties (warnings, fail_on)"
 assert_contains "2 warnings:" "$out" "suite output"
 assert_match "  warn warnlab 443/tcp tls: .*certificate expired" "$out" "suite output"
@@ -157,6 +163,9 @@ rc=0
 assert_eq 1 "$rc" "exit status with --fail-on warn"
 j=$("$PY" -c "$JUNIT_SUMMARY" "$NS_TMP/w2.xml") || fail "strict JUnit: $j"
 assert_eq "tests=3 failures=2 errors=0 verify=fail" "$j" "JUnit summary (--fail-on warn)"
+assert_eq "ucscan e2e-warn (2 warnings)" \
+  "$("$PY" -c 'import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().get("name"))' "$NS_TMP/w2.xml")" \
+  "testsuites name with --fail-on warn"
 assert_match "^failure warn warn: .*certificate expired" "$(case_of "$NS_TMP/w2.xml" "warnlab 443/tcp tls")"
 assert_eq pass "$(case_of "$NS_TMP/w2.xml" "warnlab 4443/tcp tls")" "the passing check with --fail-on warn"
 assert_exit 2 "$UCSCAN" "${WSCAN[@]}" --fail-on warning

@@ -638,16 +638,18 @@ static void test_structure_and_content(void **state)
   char *xml = render(rep, &len);
   struct xnode *root = parse_valid(xml, len);
 
-  assert_string_equal(xattr_get(root, "name"), "ucscan contoso");
+  /* the names every summary shows say what passed with a warning (JUnit has no such result) */
+  assert_string_equal(xattr_get(root, "name"), "ucscan contoso (1 warning)");
   assert_string_equal(xattr_get(root, "tests"), "7");
   assert_string_equal(xattr_get(root, "failures"), "3");
   assert_string_equal(xattr_get(root, "errors"), "0");
   assert_string_equal(xattr_get(root, "time"), "3.012");
   assert_int_equal(root->nkids, 4); /* one suite per host, in report order */
-  assert_string_equal(xattr_get(root->kids[0], "name"), "fe01.contoso.test");
+  assert_string_equal(xattr_get(root->kids[0], "name"), "fe01.contoso.test (1 warning)");
+  assert_string_equal(xattr_get(root->kids[1], "name"), "edge01.contoso.test");
   assert_string_equal(xattr_get(root->kids[3], "name"), "empty.contoso.test");
 
-  const struct xnode *fe = suite(root, "fe01.contoso.test");
+  const struct xnode *fe = suite(root, "fe01.contoso.test (1 warning)");
   assert_string_equal(xattr_get(fe, "tests"), "5");
   assert_string_equal(xattr_get(fe, "failures"), "2");
   assert_string_equal(xattr_get(fe, "skipped"), "1");
@@ -736,8 +738,8 @@ static void test_hostile_text(void **state)
   size_t len;
   char *xml = render(rep, &len);
   struct xnode *root = parse_valid(xml, len);
-  assert_string_equal(xattr_get(root, "name"), "ucscan con<to>so \"&\"");
-  const struct xnode *s = suite(root, "fe01.contoso.test");
+  assert_string_equal(xattr_get(root, "name"), "ucscan con<to>so \"&\" (1 warning)");
+  const struct xnode *s = suite(root, "fe01.contoso.test (1 warning)");
   const struct xnode *f = xkid(tcase(s, "front-end,mediation 5070/tcp mtls"), "failure");
   /* The reader here normalises attribute white space as XML requires: TAB, LF, CR survive
    * only because they were written as character references. Compare the raw value too. */
@@ -950,11 +952,12 @@ static void test_incomplete(void **state)
   size_t len;
   char *xml = render(rep, &len);
   struct xnode *root = parse_valid(xml, len);
-  assert_string_equal(xattr_get(root, "name"), "ucscan contoso (incomplete)");
+  /* the cut range warned: it counts as a warning as in the report's summary, and errs */
+  assert_string_equal(xattr_get(root, "name"), "ucscan contoso (incomplete) (2 warnings)");
   assert_string_equal(xattr_get(root, "errors"), "3");
   assert_string_equal(xattr_get(root, "failures"), "3");
   assert_string_equal(xattr_get(root, "tests"), "10");
-  const struct xnode *s = suite(root, "fe01.contoso.test");
+  const struct xnode *s = suite(root, "fe01.contoso.test (2 warnings)");
   assert_string_equal(xattr_get(s, "errors"), "3");
   assert_string_equal(prop(s, "scan_complete"), "false");
   assert_string_equal(prop(s, "not_checked"), "2");
@@ -995,8 +998,10 @@ static void test_incomplete(void **state)
   json_decref(rep);
 }
 
-/* A warning passes by default but shows outside its case: the suite's "warnings" property
- * and output. Strict (--fail-on warn): the warning is a failure of type "warn". */
+/* A warning passes by default but shows outside its case: in the names of the testsuites and
+ * of its host's testsuite (what Jenkins, junitparser and xunit-viewer show in their
+ * summaries), the suite's "warnings" property and output. Strict (--fail-on warn): the
+ * warning is a failure of type "warn", and the names still count it. */
 static void test_warnings_visible_and_strict(void **state)
 {
   (void)state;
@@ -1004,7 +1009,9 @@ static void test_warnings_visible_and_strict(void **state)
   size_t len;
   char *xml = render(rep, &len);
   struct xnode *root = parse_valid(xml, len);
-  const struct xnode *s = suite(root, "fe01.contoso.test");
+  assert_string_equal(xattr_get(root, "name"), "ucscan contoso (1 warning)");
+  assert_string_equal(xattr_get(root, "failures"), "3");
+  const struct xnode *s = suite(root, "fe01.contoso.test (1 warning)");
   assert_string_equal(prop(s, "warnings"), "1");
   assert_string_equal(prop(s, "fail_on"), "fail");
   const struct xnode *so = xkid(s, "system-out");
@@ -1019,9 +1026,10 @@ static void test_warnings_visible_and_strict(void **state)
   struct junit_opts strict = {.warn_fails = true};
   xml = render_opts(rep, &strict, &len);
   root = parse_valid(xml, len);
+  assert_string_equal(xattr_get(root, "name"), "ucscan contoso (1 warning)");
   assert_string_equal(xattr_get(root, "failures"), "4");
   assert_string_equal(xattr_get(root, "errors"), "0");
-  s = suite(root, "fe01.contoso.test");
+  s = suite(root, "fe01.contoso.test (1 warning)");
   assert_string_equal(xattr_get(s, "failures"), "3");
   assert_string_equal(prop(s, "fail_on"), "warn");
   const struct xnode *f = xkid(tcase(s, "front-end 443/tcp https"), "failure");
@@ -1030,6 +1038,35 @@ static void test_warnings_visible_and_strict(void **state)
   assert_string_equal(xattr_get(f, "message"),
                       "warn: certificate expires 2026-12-01 (10 days left)");
   assert_non_null(strstr(f->text, "certificate days left: 10"));
+  xfree(root);
+  free(xml);
+
+  /* Warnings on two hosts: each suite counts its own (plural), the testsuites name the sum;
+   * the test cases keep their names, so a CI history still follows each check. */
+  json_t *edge = json_array_get(json_object_get(rep, "hosts"), 1);
+  json_t *stun = json_array_get(json_object_get(edge, "checks"), 0);
+  json_t *tls = json_deep_copy(stun);
+  json_object_set_new(stun, "verdict", json_string("warn"));
+  json_object_set_new(tls, "port", json_integer(443));
+  json_object_set_new(tls, "transport", json_string("tcp"));
+  json_object_set_new(tls, "protocol", json_string("tls"));
+  json_object_set_new(tls, "verdict", json_string("warn"));
+  json_array_append_new(json_object_get(edge, "checks"), tls);
+  json_object_set_new(rep, "topology", json_string("con<to>so"));
+  xml = render(rep, &len);
+  root = parse_valid(xml, len);
+  assert_string_equal(xattr_get(root, "name"), "ucscan con<to>so (3 warnings)");
+  assert_string_equal(xattr_get(root, "failures"), "3");
+  assert_string_equal(xattr_get(root, "errors"), "0");
+  assert_string_equal(xattr_get(root->kids[0], "name"), "fe01.contoso.test (1 warning)");
+  s = suite(root, "edge01.contoso.test (2 warnings)");
+  assert_string_equal(prop(s, "warnings"), "2");
+  assert_string_equal(xattr_get(s, "failures"), "0");
+  assert_null(xkid(tcase(s, "edge 3478/udp stun"), "failure"));
+  assert_non_null(xkid(tcase(s, "edge 443/tcp tls"), "system-out"));
+  assert_string_equal(xattr_get(root->kids[2], "name"), "198.18.1.99");
+  assert_string_equal(xattr_get(root->kids[3], "name"), "empty.contoso.test");
+  assert_non_null(strstr(xml, "<testsuites name=\"ucscan con&lt;to&gt;so (3 warnings)\""));
   xfree(root);
   free(xml);
   json_decref(rep);
