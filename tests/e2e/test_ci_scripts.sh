@@ -69,7 +69,8 @@ ok "a user without sudo: a message that says how, exit 1"
 
 # ---- 4. the scripts use it first ----------------------------------------------------------------
 for s in demo run windows; do
-  first=$(grep -v '^#' "$SRC/.ci/$s" | grep -v '^set -euo pipefail$' | grep -v '^$' | head -n 2)
+  # (awk, not head: head would stop reading, and grep's SIGPIPE fails the pipeline under pipefail)
+  first=$(grep -v '^#' "$SRC/.ci/$s" | grep -v '^set -euo pipefail$' | grep -v '^$' | awk 'NR <= 2')
   assert_eq "source \"\$(dirname \"\$0\")/lib/asroot.sh\"
 asroot \"\$(readlink -f \"\$0\")\" \"\$@\"" "$first" ".ci/$s begins with asroot"
 done
