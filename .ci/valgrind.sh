@@ -31,8 +31,8 @@
 #   VG_E2E=REGEX         e2e tests to run (default all; "none" for none). They need root.
 #   VG_E2E_SKIP=REGEX    e2e tests to leave out (default none)
 #   VG_E2E_RUNS=N|all    ucscan runs of each e2e test under valgrind (default 4)
-#   VG_E2E_SIDE=REGEX    e2e tests run in a second lane, beside the others (default the two
-#                        argument-only tests; "" for one lane)
+#   VG_E2E_JOBS=N        e2e tests run at once (default 3: they mostly wait on the network
+#                        and their deadlines; each holds its own lock, CMakeLists.txt)
 #   VG_SMOKE=0           skip the smoke run
 #   VG_TRACK_ORIGINS=1   --track-origins=yes (slower; says where uninitialised bytes came from)
 #   CC                   compiler (default cc)
@@ -111,16 +111,14 @@ rc=0
 echo "== tests under valgrind (unit: ${VG_UNIT:-all}, e2e: ${VG_E2E:-all})"
 T1=$SECONDS
 ctest --test-dir "$BUILD" --show-only=json-v1 >"$BUILD/ctest-tests.json"
-# Tests that only run ucscan on argument parsing and input checks (46 bad inputs, every
-# --help) are CPU-bound under valgrind (a start-up per run, ~100 s) while the other e2e tests
-# mostly wait on the network and its deadlines: they run beside them, in a second lane.
-# VG_E2E_SIDE="" runs everything in one lane; VG_E2E_SKIP=REGEX leaves tests out.
+# The e2e tests run VG_E2E_JOBS at a time (each waits mostly on the network and on deadlines
+# scaled for valgrind); the unit tests after them, one at a time (some bind fixed loopback
+# ports). VG_E2E_SKIP=REGEX leaves tests out.
 python3 - "$BUILD/ctest-tests.json" "$LOGS" "$WRAP" "${VG_UNIT:-.}" "${VG_E2E:-.}" \
-  "${VG_E2E_SKIP-}" "${VG_E2E_SIDE-test_bad_input|test_outputs_manpage}" \
-  "${VG[@]}" <<'EOF' || rc=1
+  "${VG_E2E_SKIP-}" "${VG_E2E_JOBS:-3}" "${VG[@]}" <<'EOF' || rc=1
 import json, os, re, subprocess, sys, threading, time
 
-tests_json, logs, wrap, unit_re, e2e_re, skip_re, side_re, *vg = sys.argv[1:]
+tests_json, logs, wrap, unit_re, e2e_re, skip_re, e2e_jobs, *vg = sys.argv[1:]
 tests = json.load(open(tests_json))["tests"]
 failed = []
 lock = threading.Lock()
@@ -163,8 +161,7 @@ def plan(t):
         env["UC_E2E_SLOW"] = "10"  # tests with tight deadlines or time bounds scale them
         env["E2E_NO_RSS"] = "1"    # valgrind's own memory is not ucscan's
         timeout = 3 * float(props.get("TIMEOUT", 300))
-    side = kind == "e2e" and bool(side_re) and re.search(side_re, t["name"]) is not None
-    return dict(name=t["name"], kind=kind, safe=safe, cmd=cmd, env=env, timeout=timeout, side=side,
+    return dict(name=t["name"], kind=kind, safe=safe, cmd=cmd, env=env, timeout=timeout,
                 cwd=props.get("WORKING_DIRECTORY"),
                 skippable=props.get("SKIP_RETURN_CODE") == 77)
 
@@ -178,23 +175,33 @@ def run(job):
             r = "timeout"
     dt = time.monotonic() - t0
     ok = r == 0 or (r == 77 and job["skippable"])
-    lane = " [side lane]" if job["side"] else ""
     word = "skip " if r == 77 and ok else "ok   " if ok else "FAIL "
-    text = f"{word} {job['name']} ({dt:.1f} s{'' if ok else f', exit {r}'}){lane}\n"
+    text = f"{word} {job['name']} ({dt:.1f} s{'' if ok else f', exit {r}'})\n"
     if not ok:
         failed.append(job["name"])
         text += open(f"{logs}/{job['safe']}.out", errors="replace").read()[-4000:]
     say(text)
 
 jobs = [j for j in map(plan, tests) if j]
-# the e2e tests from the last, then the unit tests (see the header)
-jobs = [j for j in jobs if j["kind"] == "e2e"][::-1] + [j for j in jobs if j["kind"] == "unit"]
-side = threading.Thread(target=lambda: [run(j) for j in jobs if j["side"]])
-side.start()
-for j in jobs:
-    if not j["side"]:
+# the e2e tests from the last, several at once, then the unit tests (see the header)
+e2e = [j for j in jobs if j["kind"] == "e2e"][::-1]
+
+def worker():
+    while True:
+        with lock:
+            if not e2e:
+                return
+            j = e2e.pop(0)
         run(j)
-side.join()
+
+workers = [threading.Thread(target=worker) for _ in range(max(1, int(e2e_jobs)))]
+for w in workers:
+    w.start()
+for w in workers:
+    w.join()
+for j in jobs:
+    if j["kind"] == "unit":
+        run(j)
 sys.exit(1 if failed else 0)
 EOF
 echo "tests: $((SECONDS - T1)) s"

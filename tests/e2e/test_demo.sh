@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# tests/e2e/test_demo.sh: `ucscan demo`, as README's first command runs it. Needs root only to
-# become nobody. Its listeners use 127.0.0.11-14 inside a private network namespace (and, for
-# the --no-sandbox runs, on the machine's loopback with ports below 1024 moved up by 10000).
+# tests/e2e/test_demo.sh: `ucscan demo`, as README's first command runs it. Needs root to
+# become nobody and to give the --no-sandbox runs a namespace. Its listeners use 127.0.0.11-14
+# inside a private network namespace (for the --no-sandbox runs, the loopback of the test's own
+# namespace, with ports below 1024 moved up by 10000).
 #
 #  1. as nobody (no root, no setup): the self-test passes, exit 0, the table and where the
 #     report is; the report holds exactly the three planted faults with their verdicts (dir01
@@ -113,9 +114,13 @@ check_report "$NS_TMP/root.json"
 ok "demo as root, --format json: stdout is the report"
 
 # ---- 3. no sandbox, no root ------------------------------------------------------------------
+# ucscan makes no namespace of its own here; the test runs it in one (its loopback only), so
+# that no other test's listener or socket on the machine's loopback holds a demo port (CI runs
+# lanes side by side).
+ns_island box
 rc=0
-(cd "$DIR" && "${NOBODY[@]}" "$UCSCAN" demo --no-sandbox --out nosandbox.json >"$NS_TMP/out" \
-  2>"$NS_TMP/err") || rc=$?
+(cd "$DIR" && ns_exec box "${NOBODY[@]}" "$UCSCAN" demo --no-sandbox --out nosandbox.json \
+  >"$NS_TMP/out" 2>"$NS_TMP/err") || rc=$?
 assert_eq 0 "$rc" "demo --no-sandbox exit status - $(cat "$NS_TMP/err")"
 assert_contains "ports below 1024 moved to port + 10000" "$(tr '\n' ' ' <"$NS_TMP/out")"
 assert_contains "self-test passed" "$(cat "$NS_TMP/out")"
@@ -125,12 +130,19 @@ ok "demo --no-sandbox without root: privileged ports moved, same verdicts"
 
 # a fault the demo did not plant: another process holds fe01's 5061 (a plain TCP listener,
 # so the scan meets no TLS there); the demo must say its self-test failed, and which check
-source "$HERE/lib/servers.sh"
-srv_tcp_listen - 127.0.0.11 5061
+# (servers.sh keeps to 198.18.0.0/15 inside namespaces: this one loopback listener is spelt out)
+ns_spawn box holder "$(ns_python)" -c 'import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.11", 5061))
+s.listen(16)
+time.sleep(3600)'
+HOLDER=$SPAWN_PID
+wait_tcp_bound box 127.0.0.11 5061
 rc=0
-(cd "$DIR" && "${NOBODY[@]}" "$UCSCAN" demo --no-sandbox --out held.json >"$NS_TMP/out" \
-  2>"$NS_TMP/err") || rc=$?
-srv_stop "$SRV_PID"
+(cd "$DIR" && ns_exec box "${NOBODY[@]}" "$UCSCAN" demo --no-sandbox --out held.json \
+  >"$NS_TMP/out" 2>"$NS_TMP/err") || rc=$?
+kill "$HOLDER" 2>/dev/null || true
 assert_eq 1 "$rc" "demo with a port held by another process: exit status"
 assert_contains "self-test FAILED: 3 of 3 planted faults caught; 1 check not as expected" \
   "$(tr '\n' ' ' <"$NS_TMP/out")"
