@@ -78,7 +78,10 @@ assert_match '^pass open all 8349 ports reachable: 8349 open.*listener' "$(media
 
 # --- Ctrl-C: the listener stops, closes every handle and says what it served ------------------
 kill -INT "$LPID"
-ns_wait_until "$((60 * SLOW))" eval '! ns_pid_alive "$LPID"' || fail "the listener ignored Ctrl-C"
+# It stops at once; closing its 16,703 sockets goes through the wineserver, which on a busy
+# machine (CI runs this beside the sanitizer and valgrind lanes) takes minutes, as opening
+# them does (the readiness wait above): the bound is for a listener that ignores Ctrl-C.
+ns_wait_until "$((300 * SLOW))" eval '! ns_pid_alive "$LPID"' || fail "the listener ignored Ctrl-C"
 assert_contains "ucscan listen: interrupted" "$(cat "$LOG")"
 assert_match "stopping: [1-9][0-9]* connections" "$(cat "$LOG")"
 if grep -q "handles left open" "$LOG"; then fail "the listener left handles open"; fi
