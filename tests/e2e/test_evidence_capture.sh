@@ -46,7 +46,10 @@ for method in connect auto; do
   pcap=$NS_TMP/scan-$method.pcap
   out=$NS_TMP/scan-$method.json
   rc=0
-  "$UCSCAN" scan --target "$H" --ports "$ports" --tcp-method "$method" --fast --timeout 800 \
+  # (the deadline scaled on slow runs: an attempt that expires is retried, and the packets
+  # counted below are those of one attempt a port)
+  "$UCSCAN" scan --target "$H" --ports "$ports" --tcp-method "$method" --fast \
+    --timeout $((800 * ${UC_E2E_SLOW:-1})) \
     --no-progress --capture "$pcap" --out "$out" >/dev/null || rc=$?
   assert_eq 1 "$rc" "exit status ($method)"
   assert_json "$out" .complete true
