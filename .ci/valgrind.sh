@@ -14,7 +14,7 @@
 #                for the first VG_E2E_RUNS ucscan runs of each test (default 4: every test's
 #                first scenarios; the rest run natively). A start-up under valgrind costs about a
 #                second, and the suite runs ucscan ~500 times: all of them under valgrind took
-#                20 minutes of CI's 20. VG_E2E_RUNS=all runs every one (a nightly, or by hand).
+#                20 minutes. VG_E2E_RUNS=all runs every one (a nightly, or by hand).
 #                .ci/run starts this beside .ci/sanitize.sh, which runs ctest's order (unit
 #                tests, then e2e tests): here the e2e tests run first, from the last, and the
 #                unit tests (some bind fixed loopback ports) last, so the two lanes rarely want
@@ -31,8 +31,8 @@
 #   VG_E2E=REGEX         e2e tests to run (default all; "none" for none). They need root.
 #   VG_E2E_SKIP=REGEX    e2e tests to leave out (default none)
 #   VG_E2E_RUNS=N|all    ucscan runs of each e2e test under valgrind (default 4)
-#   VG_E2E_JOBS=N        e2e tests run at once (default 3: they mostly wait on the network
-#                        and their deadlines; each holds its own lock, CMakeLists.txt)
+#   VG_E2E_JOBS=N        e2e tests run at once (default 1: with 3, test_evidence_capture's
+#                        packet count met other tests' traffic, twice; each holds its own lock)
 #   VG_SMOKE=0           skip the smoke run
 #   VG_TRACK_ORIGINS=1   --track-origins=yes (slower; says where uninitialised bytes came from)
 #   CC                   compiler (default cc)
@@ -115,7 +115,7 @@ ctest --test-dir "$BUILD" --show-only=json-v1 >"$BUILD/ctest-tests.json"
 # scaled for valgrind); the unit tests after them, one at a time (some bind fixed loopback
 # ports). VG_E2E_SKIP=REGEX leaves tests out.
 python3 - "$BUILD/ctest-tests.json" "$LOGS" "$WRAP" "${VG_UNIT:-.}" "${VG_E2E:-.}" \
-  "${VG_E2E_SKIP-}" "${VG_E2E_JOBS:-3}" "${VG[@]}" <<'EOF' || rc=1
+  "${VG_E2E_SKIP-}" "${VG_E2E_JOBS:-1}" "${VG[@]}" <<'EOF' || rc=1
 import json, os, re, subprocess, sys, threading, time
 
 tests_json, logs, wrap, unit_re, e2e_re, skip_re, e2e_jobs, *vg = sys.argv[1:]
