@@ -515,6 +515,19 @@ static void slow_stop(struct slow_udp *su)
   }
 }
 
+/* slow_start on the first run of ports from try `first` on that are all free (some port of a
+ * run is taken: close them all, try another run); fails the test after 32 tries. */
+static void slow_start_free(uv_loop_t *loop, struct slow_udp *su, unsigned first)
+{
+  for (unsigned k = first; k < first + 32; k++) {
+    if (slow_start(loop, su, k))
+      return;
+    slow_stop(su);
+    uv_run(loop, UV_RUN_DEFAULT);
+  }
+  fail_msg("no run of %d free UDP ports on %s", SLOW_PORTS, ADDR);
+}
+
 /* The sweep settles one interval after the last answer, not after the last datagram: every
  * slow port is open, none open|filtered for want of waiting (the valgrind lane's slow listener
  * lost the tail of a range this way). Linux only: Windows has no sweep (attempt_udp.c). */
@@ -526,15 +539,7 @@ static void test_udp_sweep_waits_for_answers(void **state)
   uv_loop_t loop;
   uv_loop_init(&loop);
   struct slow_udp su;
-  bool all = false;
-  for (unsigned k = 0; k < 32 && !all; k++) {
-    all = slow_start(&loop, &su, k);
-    if (!all) { /* some port of this run is taken: close them all, try another run */
-      slow_stop(&su);
-      uv_run(&loop, UV_RUN_DEFAULT);
-    }
-  }
-  assert_true(all);
+  slow_start_free(&loop, &su, 0);
   struct port_item items[] = {{UC_UDP, su.base, (uint16_t)(su.base + SLOW_PORTS - 1), true}};
   struct topology t;
   struct plan p;
@@ -577,15 +582,7 @@ static void test_udp_sweep_ends_with_last_answer(void **state)
   uv_loop_t loop;
   uv_loop_init(&loop);
   struct slow_udp su;
-  bool all = false;
-  for (unsigned k = 0; k < 32 && !all; k++) {
-    all = slow_start(&loop, &su, k + 32);
-    if (!all) {
-      slow_stop(&su);
-      uv_run(&loop, UV_RUN_DEFAULT);
-    }
-  }
-  assert_true(all);
+  slow_start_free(&loop, &su, 32);
   struct port_item items[] = {{UC_UDP, su.base, (uint16_t)(su.base + SLOW_PORTS - 1), true}};
   struct topology t;
   struct plan p;
