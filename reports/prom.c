@@ -1,6 +1,7 @@
 /* reports/prom.c - Prometheus text exposition from a report document. */
 #include "reports/prom.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -111,10 +112,16 @@ static void family(FILE *out, const char *name, const char *help)
   fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-/* Numbers: integers as such, others with enough digits and no float noise. */
+/* Numbers: integers as such, others with enough digits and no float noise; the
+ * exposition format's spellings for infinities and NaN. The range test comes first:
+ * converting a double beyond long long is undefined. */
 static void value(FILE *out, double v)
 {
-  if (v == (double)(long long)v && v > -9e15 && v < 9e15)
+  if (isnan(v))
+    fputs(" NaN\n", out);
+  else if (isinf(v))
+    fputs(v > 0 ? " +Inf\n" : " -Inf\n", out);
+  else if (v > -9e15 && v < 9e15 && v == (double)(long long)v)
     fprintf(out, " %lld\n", (long long)v);
   else
     fprintf(out, " %.15g\n", v);
