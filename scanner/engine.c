@@ -9,6 +9,8 @@
 #include "scanner/engine.h"
 
 #include <netdb.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,14 +319,48 @@ static void maybe_done(struct engine *e)
     e->done_cb(e, e->done_arg);
 }
 
+/* Appends to buf at *used (snprintf-like; *used may pass cap, which the caller tests). */
+static void filter_put(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void filter_put(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf + (*used < cap ? *used : cap), *used < cap ? cap - *used : 0, fmt, ap);
+  va_end(ap);
+  *used += n > 0 ? (size_t)n : 0;
+}
+
+/* "an ICMP error about a datagram sent to a": the quoted header's destination is at ICMP
+ * offset 8 + 16 (IPv4), at IPv6 offset 40 + 8 + 24 for ICMPv6 (no extension headers). */
+static void filter_icmp_about(const struct sockaddr_storage *a, char *buf, size_t cap, size_t *used)
+{
+  if (a->ss_family == AF_INET) {
+    const uint8_t *b = (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
+    filter_put(buf, cap, used,
+               " or (icmp and (icmp[0] == 3 or icmp[0] == 11) and icmp[24:4] == "
+               "0x%02x%02x%02x%02x)",
+               b[0], b[1], b[2], b[3]);
+    return;
+  }
+  const uint8_t *b = ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr;
+  filter_put(buf, cap, used, " or (icmp6 and (ip6[40] == 1 or ip6[40] == 3)");
+  for (int w = 0; w < 4; w++)
+    filter_put(buf, cap, used, " and ip6[%d:4] == 0x%02x%02x%02x%02x", 72 + 4 * w, b[4 * w],
+               b[4 * w + 1], b[4 * w + 2], b[4 * w + 3]);
+  filter_put(buf, cap, used, ")");
+}
+
 void engine_capture_filter(const struct engine *e, char *buf, size_t cap)
 {
-  /* ICMP errors addressed to us, everything the targets send us, and with a dump file
-   * what we send them too. Past a few hundred hosts the address list is dropped. */
-  size_t used = (size_t)snprintf(buf, cap,
-                                 "(icmp and (icmp[0] == 3 or icmp[0] == 11)) or "
-                                 "(icmp6 and (ip6[40] == 1 or ip6[40] == 3))");
-  for (size_t i = 0; i < e->nhosts && used + 80 < cap; i++) {
+  /* Everything the targets send us, the ICMP errors about what we sent them (from them or
+   * any router on the way; never another program's), and with a dump file what we send
+   * them too. Past a hundred hosts or so the list no longer fits: every packet of the
+   * kinds we probe with. */
+  size_t used = 0;
+  filter_put(buf, cap, &used, "(ip or ip6) and (");
+  const char *sep = "";
+  for (size_t i = 0; i < e->nhosts && used < cap; i++) {
     const struct plan_target *tg = e->hosts[i].tg;
     if (!tg->resolved)
       continue;
@@ -339,12 +375,14 @@ void engine_capture_filter(const struct engine *e, char *buf, size_t cap)
       memmove(ip, ip + 1, strlen(ip));
       ip[strlen(ip) - 1] = '\0';
     }
-    used += (size_t)snprintf(buf + used, cap - used, " or %shost %s",
-                             e->conf->capture_file ? "" : "src ", ip);
+    filter_put(buf, cap, &used, "%s%shost %s", sep, e->conf->capture_file ? "" : "src ", ip);
+    filter_icmp_about(&a, buf, cap, &used);
+    sep = " or ";
   }
+  filter_put(buf, cap, &used, "%s)", *sep ? "" : "less 0");
   /* Without a dump file only the answers count: "inbound" keeps our own packets (three of
    * the four of an accepted connect) out of the kernel's copy to the capture. */
-  if (used + 80 >= cap)
+  if (used >= cap)
     snprintf(buf, cap, "%s",
              e->conf->capture_file ? "tcp or udp or icmp or icmp6"
                                    : "inbound and (tcp or udp or icmp or icmp6)");

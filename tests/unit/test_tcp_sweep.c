@@ -564,14 +564,56 @@ static void filter_of(const char *targets, const char *capture_file, char *buf, 
   pcap_close(pc);
 }
 
+/* An IPv4 ICMP error (type 3 code 13) from `from`, quoting a TCP segment sent to `about`. */
+static size_t icmp_error(uint8_t *pkt, uint32_t from, uint32_t about)
+{
+  memset(pkt, 0, 56);
+  pkt[0] = 0x45;
+  pkt[3] = 56;
+  pkt[8] = 64;
+  pkt[9] = 1; /* ICMP */
+  for (int i = 0; i < 4; i++) {
+    pkt[12 + i] = (uint8_t)(from >> (24 - 8 * i));
+    pkt[16 + i] = 127; /* to us: 127.127.127.127 */
+  }
+  pkt[20] = 3;
+  pkt[21] = 13;
+  uint8_t *in = pkt + 28; /* the quoted header */
+  in[0] = 0x45;
+  in[3] = 40;
+  in[8] = 64;
+  in[9] = 6;
+  for (int i = 0; i < 4; i++)
+    in[16 + i] = (uint8_t)(about >> (24 - 8 * i));
+  return 56;
+}
+
+static bool passes(const char *filter, const uint8_t *pkt, size_t len)
+{
+  pcap_t *pc = pcap_open_dead(DLT_RAW, 262144);
+  struct bpf_program prog;
+  assert_int_equal(pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN), 0);
+  struct pcap_pkthdr h = {.caplen = (bpf_u_int32)len, .len = (bpf_u_int32)len};
+  int ok = pcap_offline_filter(&prog, &h, pkt);
+  pcap_freecode(&prog);
+  pcap_close(pc);
+  return ok != 0;
+}
+
 static void test_capture_filter(void **state)
 {
   (void)state;
   char f[8192];
+  uint8_t pkt[56];
   filter_of("127.0.0.62,127.0.0.63", NULL, f, sizeof(f));
-  assert_non_null(strstr(f, " or src host 127.0.0.62 or src host 127.0.0.63"));
+  assert_non_null(strstr(f, "src host 127.0.0.62 or "));
+  assert_non_null(strstr(f, " or src host 127.0.0.63 or "));
+  /* ICMP errors about our targets pass, from them or a router; another program's do not */
+  assert_true(passes(f, pkt, icmp_error(pkt, 0x7f000001, 0x7f00003e)));
+  assert_true(passes(f, pkt, icmp_error(pkt, 0x7f00003f, 0x7f00003f)));
+  assert_false(passes(f, pkt, icmp_error(pkt, 0x7f000001, 0x7f000040)));
   filter_of("127.0.0.62", "/dev/null", f, sizeof(f));
-  assert_non_null(strstr(f, " or host 127.0.0.62"));
+  assert_non_null(strstr(f, "(host 127.0.0.62 or "));
   filter_of("127.0.4.0/22", NULL, f, sizeof(f));
   assert_string_equal(f, "inbound and (tcp or udp or icmp or icmp6)");
   filter_of("127.0.4.0/22", "/dev/null", f, sizeof(f));
