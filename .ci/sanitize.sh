@@ -14,8 +14,9 @@
 # Environment:
 #   SAN_BUILD_DIR        build directory (default build-sanitize in the source tree)
 #   SAN_CTEST_ARGS       ctest arguments, e.g. "-L unit" or "-R topology" (one ctest run)
-#   SAN_STREAMS=N        without SAN_CTEST_ARGS: e2e tests in N ctest runs at once (default 1:
-#                        with 2, tests that count captured packets met the other stream's)
+#   SAN_STREAMS=N        without SAN_CTEST_ARGS: e2e tests in N ctest runs at once (default 2;
+#                        a scan's capture takes only its targets' packets and the ICMP errors
+#                        about them, so tests that count captured packets can share the machine)
 #   SAN_SMOKE=0          skip the smoke run
 #   CC                   compiler (default clang; gcc works too)
 #
@@ -63,7 +64,7 @@ else
   # SAN_STREAMS ctest runs side by side, test numbers split by stride: they mostly wait on the
   # network, each holds its own lock (CMakeLists.txt), and their deadlines are scaled above.
   ctest --test-dir "$BUILD" --output-on-failure -L unit || rc=$?
-  streams=${SAN_STREAMS:-1} pids=() outs=()
+  streams=${SAN_STREAMS:-2} pids=() outs=()
   for ((i = 1; i <= streams; i++)); do
     outs+=("$(mktemp)")
     ctest --test-dir "$BUILD" --output-on-failure -L e2e -I "$i,,$streams" >"${outs[-1]}" 2>&1 &

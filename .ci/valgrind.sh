@@ -31,8 +31,7 @@
 #   VG_E2E=REGEX         e2e tests to run (default all; "none" for none). They need root.
 #   VG_E2E_SKIP=REGEX    e2e tests to leave out (default none)
 #   VG_E2E_RUNS=N|all    ucscan runs of each e2e test under valgrind (default 4)
-#   VG_E2E_JOBS=N        e2e tests run at once (default 1: with 3, test_evidence_capture's
-#                        packet count met other tests' traffic, twice; each holds its own lock)
+#   VG_E2E_JOBS=N        e2e tests run at once (default 3; each holds its own lock)
 #   VG_SMOKE=0           skip the smoke run
 #   VG_TRACK_ORIGINS=1   --track-origins=yes (slower; says where uninitialised bytes came from)
 #   CC                   compiler (default cc)
@@ -115,7 +114,7 @@ ctest --test-dir "$BUILD" --show-only=json-v1 >"$BUILD/ctest-tests.json"
 # scaled for valgrind); the unit tests after them, one at a time (some bind fixed loopback
 # ports). VG_E2E_SKIP=REGEX leaves tests out.
 python3 - "$BUILD/ctest-tests.json" "$LOGS" "$WRAP" "${VG_UNIT:-.}" "${VG_E2E:-.}" \
-  "${VG_E2E_SKIP-}" "${VG_E2E_JOBS:-1}" "${VG[@]}" <<'EOF' || rc=1
+  "${VG_E2E_SKIP-}" "${VG_E2E_JOBS:-3}" "${VG[@]}" <<'EOF' || rc=1
 import json, os, re, subprocess, sys, threading, time
 
 tests_json, logs, wrap, unit_re, e2e_re, skip_re, e2e_jobs, *vg = sys.argv[1:]
