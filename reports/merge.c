@@ -22,8 +22,10 @@ struct mcheck {
 };
 
 struct mhost {
-  const json_t *first; /* the host object as first seen */
-  json_t *keys;        /* check key -> index into v */
+  const json_t *first;     /* the host object as first seen */
+  json_t *keys;            /* check key -> index into v */
+  json_t *unfinished;      /* the inputs' "not_checked" entries, each with its "vantage" */
+  json_t *unfinished_keys; /* "<vantage> <check key>" of those, each once */
   struct mcheck *v;
   size_t n, cap;
 };
@@ -97,7 +99,9 @@ static struct mhost *host_for(struct merge *m, const json_t *host)
   memset(h, 0, sizeof(*h));
   h->first = host;
   h->keys = json_object();
-  if (!h->keys)
+  h->unfinished = json_array();
+  h->unfinished_keys = json_object();
+  if (!h->keys || !h->unfinished || !h->unfinished_keys)
     return NULL;
   json_object_set_new(m->names, name, json_integer((json_int_t)m->nhosts));
   m->nhosts++;
@@ -126,6 +130,31 @@ static struct mcheck *check_for(struct merge *m, struct mhost *h, const char *ke
   return c;
 }
 
+/* A partial input's unfinished checks stay in the merged report, under the host, each
+ * with the vantage that did not finish it (once per vantage and check key). */
+static int keep_unfinished(struct mhost *h, const json_t *host, const char *vantage)
+{
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(host, "not_checked"), i, e)
+  {
+    char key[64], vkey[128];
+    if (!json_is_object(e))
+      continue;
+    const char *v = report_doc_str(e, "vantage");
+    v = v ? v : vantage;
+    snprintf(vkey, sizeof(vkey), "%s %s", v, report_doc_key(e, key, sizeof(key)));
+    if (json_object_get(h->unfinished_keys, vkey))
+      continue;
+    json_t *copy = json_copy((json_t *)e);
+    if (!copy || json_object_set_new(copy, "vantage", json_string(v)) < 0 ||
+        json_array_append_new(h->unfinished, copy) < 0 ||
+        json_object_set_new(h->unfinished_keys, vkey, json_true()) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int index_report(struct merge *m, size_t k)
 {
   json_t *hosts = json_object_get(m->src[k].root, "hosts");
@@ -144,6 +173,8 @@ static int index_report(struct merge *m, size_t k)
         return -1;
       c->per[k] = check;
     }
+    if (keep_unfinished(h, host, m->src[k].vantage) < 0)
+      return -1;
   }
   return 0;
 }
@@ -298,6 +329,7 @@ static json_t *merge_check(const struct merge *m, const struct mcheck *c, bool *
 struct counts {
   json_int_t v[UC_VERDICT_COUNT];
   json_int_t uncovered;
+  json_int_t not_checked;
 };
 
 static json_t *summary(const struct counts *c)
@@ -345,6 +377,9 @@ static json_t *merge_host(const struct merge *m, const struct mhost *h, struct c
   }
   json_object_set_new(o, "summary", summary(&hc));
   json_object_set_new(o, "checks", checks);
+  if (json_array_size(h->unfinished) > 0)
+    json_object_set(o, "not_checked", h->unfinished);
+  total->not_checked += (json_int_t)json_array_size(h->unfinished);
   return o;
 }
 
@@ -413,6 +448,8 @@ static void free_merge(struct merge *m)
       free(m->hosts[i].v[k].per);
     free(m->hosts[i].v);
     json_decref(m->hosts[i].keys);
+    json_decref(m->hosts[i].unfinished);
+    json_decref(m->hosts[i].unfinished_keys);
   }
   free(m->hosts);
   json_decref(m->names);
@@ -442,6 +479,8 @@ static json_t *build(struct merge *m)
   json_object_set_new(sum, "hosts", json_integer((json_int_t)m->nhosts));
   json_object_set_new(sum, "checks", json_integer(checks));
   json_object_set_new(sum, "uncovered", json_integer(total.uncovered));
+  if (!complete)
+    json_object_set_new(sum, "not_checked", json_integer(total.not_checked));
   json_object_set_new(root, "summary", sum);
   json_object_set_new(root, "hosts", hosts);
   return root;

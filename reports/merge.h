@@ -24,7 +24,10 @@
  * The merged document: the first report's schema, tool, topology and product; the earliest
  * started_at and the latest finished_at; "complete" when every input is; "merged_from":
  * [{"vantage", "file", "finished_at", "complete"}] in the order given; summary counts (with
- * "uncovered") and hosts recounted; no top-level "vantage" (each check has its own). */
+ * "uncovered") and hosts recounted; no top-level "vantage" (each check has its own). A
+ * partial input's unfinished checks (its hosts' "not_checked") stay under each host's
+ * "not_checked", each with the "vantage" that did not finish it, and the summary of an
+ * incomplete merge counts them ("not_checked"), as a partial scan's does. */
 #ifndef UC_MERGE_H
 #define UC_MERGE_H
 

@@ -325,7 +325,8 @@ static void run_from(struct run *r, const json_t *doc, const char *vantage, cons
   r->duration_ms = report_doc_int(doc, "duration_ms", 0, (long long)1 << 53);
   r->has_finished = report_doc_time(report_doc_str(doc, "finished_at"), &r->finished) == 0;
   /* A complete scan finished every check; a partial one's unfinished checks are counted from
-   * its hosts' "not_checked", which a merged report does not carry: unknown until one is. */
+   * its hosts' "not_checked" (a merged report carries them with their vantage): unknown
+   * until one is counted. */
   r->not_checked = r->complete || doc == whole ? 0 : -1;
 }
 

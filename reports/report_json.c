@@ -187,6 +187,7 @@ static json_t *not_checked_json(const struct plan_check *c)
                       c->is_range ? json_pack("{s:i, s:i}", "first", c->first, "last", c->last)
                                   : json_null());
   json_object_set_new(o, "transport", json_string(uc_transport_name(c->transport)));
+  json_object_set_new(o, "interface", iface_json(c->iface)); /* part of the check's key */
   json_object_set_new(o, "protocol", json_string(uc_proto_name(c->protocol)));
   json_object_set_new(o, "reason",
                       json_string(c->res.started ? "the scan stopped while probing it"

@@ -233,6 +233,28 @@ static void test_partial_input(void **state)
   assert_string_equal(str(c, "reason"),
                       "not tested: the scan from internet (internet-partial) stopped before "
                       "this check");
+  /* what the partial scan did not finish stays, with its vantage, counted in the summary */
+  json_t *host = json_array_get(json_object_get(m, "hosts"), 0);
+  json_t *nc = json_object_get(host, "not_checked");
+  assert_int_equal(json_array_size(nc), 1);
+  assert_string_equal(str(json_array_get(nc, 0), "vantage"), "internet");
+  assert_string_equal(str(json_array_get(nc, 0), "interface"), "access");
+  assert_int_equal(sum(m, "not_checked"), 1);
+  json_decref(m);
+  unload(&in);
+  /* the same partial report given twice lists each unfinished check once */
+  load(&in, (const char *const[]){"internet-partial", "servers", "internet-partial", NULL});
+  m = merge(&in, true);
+  host = json_array_get(json_object_get(m, "hosts"), 0);
+  assert_int_equal(json_array_size(json_object_get(host, "not_checked")), 1);
+  json_decref(m);
+  unload(&in);
+  /* a complete merge has none */
+  load(&in, (const char *const[]){"servers", "internet", NULL});
+  m = merge(&in, false);
+  host = json_array_get(json_object_get(m, "hosts"), 0);
+  assert_null(json_object_get(host, "not_checked"));
+  assert_null(json_object_get(json_object_get(m, "summary"), "not_checked"));
   json_decref(m);
   unload(&in);
 }

@@ -679,7 +679,7 @@ static void test_merged(void **state)
   assert_true(get(&e, "ucscan_checks", "vantage", "any", "verdict", "skip", NULL) == 1);
   assert_int_equal(count(&e, "ucscan_checks"), 4 * 4);
   assert_true(get(&e, "ucscan_checks_uncovered", "vantage", "any", NULL) == 1);
-  /* merged_from does not carry an input's unfinished checks: counted only where known */
+  /* complete inputs: every check finished, 0 for each vantage */
   assert_int_equal(count(&e, "ucscan_checks_not_checked"), 2);
   assert_true(get(&e, "ucscan_checks_not_checked", "vantage", "servers", NULL) == 0);
   assert_true(get(&e, "ucscan_checks_not_checked", "vantage", "internet", NULL) == 0);
