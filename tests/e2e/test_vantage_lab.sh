@@ -23,6 +23,10 @@
 #     fails; the internal checks are skipped naming the server network; nothing is sent to
 #     an internal address (counter; the counter does count such a packet, shown after).
 #  3. ucscan merge of the two: every check from its entitled vantage, none uncovered, exit 1.
+#  4. --source: the server-network scanner has a second address, .20, that the firewall
+#     drops. With --source 198.18.80.20 every probe leaves from it (TCP connects, TLS, the
+#     UDP STUN probe): every internal check fails, the report names the source, and the
+#     firewall counted the packets from .20.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,6 +42,7 @@ SLOW=${UC_E2E_SLOW:-1}
 ns_init vantagelab
 for n in srv inet fw edge; do ns_island "$n"; done
 ns_link fw lan0 198.18.80.1/24 srv eth0 198.18.80.10/24
+ns_exec srv ip addr add 198.18.80.20/24 dev eth0
 ns_link fw wan0 198.18.81.1/24 inet eth0 198.18.81.10/24
 ns_link fw ein0 198.18.82.1/24 edge in0 198.18.82.10/24
 ns_link fw eout0 198.18.83.1/24 edge out0 198.18.83.10/24
@@ -53,8 +58,10 @@ ns_nft fw "table inet lab {
   counter servers_to_external {}
   counter inet_to_external {}
   counter servers_to_internal {}
+  counter from_second {}
   chain filter_forward {
     type filter hook forward priority filter; policy drop;
+    ip saddr 198.18.80.20 counter name from_second drop
     ip saddr 198.18.81.0/24 ip daddr { 198.18.80.0/24, 198.18.82.0/24 } counter name inet_to_internal drop
     ip saddr 198.18.80.0/24 ip daddr 198.18.83.0/24 counter name servers_to_external drop
     ct state established,related accept
@@ -90,10 +97,10 @@ cat >"$TOPO" <<'JSON'
 JSON
 # Split-brain DNS: names resolve from a hosts file only; it is empty for the server network.
 private_dns 127.0.0.1
-scan() { # VANTAGE NS OUT: exit status in RC
+scan() { # VANTAGE NS OUT [OPTION...]: exit status in RC
   RC=0
   ns_exec "$2" "${PRIVATE_DNS[@]}" "$UCSCAN" scan --topology "$TOPO" --from "$1" \
-    --timeout $((1500 * SLOW)) --no-progress --out "$3" >/dev/null 2>"$3.err" || RC=$?
+    --timeout $((1500 * SLOW)) --no-progress --out "$3" "${@:4}" >/dev/null 2>"$3.err" || RC=$?
 }
 
 # summary FILE: "key verdict reason" per check (key: port/transport interface).
@@ -162,3 +169,17 @@ done <"$NS_TMP/merged.txt"
 assert_match '^3478/udp av fail .*\| internet$' "$(grep '^3478/udp av ' "$NS_TMP/merged.txt")" "merged fault"
 assert_match '^5061/tcp internal pass .*\| servers$' "$(grep '^5061/tcp internal ' "$NS_TMP/merged.txt")" "merged internal"
 ok "merge: each check from its vantage, the planted fault fails it (exit 1)"
+
+# --- 4. --source: every probe from the address given --------------------------------------
+: >"$NS_TMP/dns/hosts"
+scan servers srv "$NS_TMP/second.json" --source 198.18.80.20 --retries 0
+checks "$NS_TMP/second.json" >"$NS_TMP/second.txt"
+assert_eq 1 "$RC" "scan --source 198.18.80.20 exit status ($(cat "$NS_TMP/second.json.err"))"
+assert_json "$NS_TMP/second.json" '.vantage.source_addresses' '["198.18.80.20"]'
+# probed (not a policy row): each fails, or for the optional 23456 is "not in use"
+grep -E '^[0-9-]+/(tcp|udp) internal ' "$NS_TMP/second.txt" | grep -v 'a policy setting' >"$NS_TMP/int2.txt" || true
+assert_eq "$(wc -l <"$NS_TMP/int.txt")" "$(wc -l <"$NS_TMP/int2.txt")" "internal checks probed from .20 ($(cat "$NS_TMP/second.txt"))"
+! grep -Ev ' fail | skip \| optional port not in use \(filtered\)' "$NS_TMP/int2.txt" >&2 || fail "a check answered from the dropped source (above)"
+grep -q '^3478/udp internal fail ' "$NS_TMP/int2.txt" || fail "the UDP probe did not leave from .20: $(cat "$NS_TMP/int2.txt")"
+(($(counter from_second) >= $(wc -l <"$NS_TMP/int2.txt"))) || fail "the firewall saw $(counter from_second) packets from .20"
+ok "--source 198.18.80.20: $(wc -l <"$NS_TMP/int2.txt") internal checks probed from it, all dropped"
