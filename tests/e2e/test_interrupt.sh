@@ -241,7 +241,7 @@ exec 7<&-
 stop_watch
 echo "second SIGINT: exit $rc after $lat ms" >&2
 assert_eq 3 "$rc" "exit status after the second SIGINT"
-assert_faster "$lat" 300 "exit after the second SIGINT"
+assert_faster "$lat" 1500 "exit after the second SIGINT (it would block on stdout forever)"
 assert_contains "signal during shutdown: exiting now (status 3)" "$(cat "$NS_TMP/stderr")"
 assert_eq "report.json" "$(ls -A "$NS_TMP/reports")" "files next to the report after the second SIGINT"
 assert_json "$OUT" .complete false
