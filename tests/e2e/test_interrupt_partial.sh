@@ -104,7 +104,7 @@ assert_json "$S" '.hosts[0].checks|length' 2
 assert_check "$S" slow.contoso.test 100/tcp pass open '^TCP connection accepted$'
 assert_json "$S" '.hosts[0].not_checked|length' 10
 assert_json "$S" '.hosts[0].not_checked[0]' \
-  '{"port":7100,"protocol":"tls","range":null,"reason":"the scan stopped while probing it","requirements":[{"from":["servers","clients","internet","reverse-proxy","pstn"],"id":"lab-7100-tcp","interface":null,"optional":false,"role":"slow","service":"e2e tls"}],"transport":"tcp"}'
+  '{"interface":null,"port":7100,"protocol":"tls","range":null,"reason":"the scan stopped while probing it","requirements":[{"from":["servers","clients","internet","reverse-proxy","pstn"],"id":"lab-7100-tcp","interface":null,"optional":false,"role":"slow","service":"e2e tls"}],"transport":"tcp"}'
 assert_json "$S" .summary.not_checked 10
 j=$("$PY" -c "$JUNIT_SUMMARY" "$NS_TMP/single.xml") || fail "JUnit of the interrupted scan: $j"
 assert_eq "tests=12 failures=0 errors=10 verify=fail" "$j" "JUnit summary (tarpits)"
