@@ -467,6 +467,16 @@ unsigned textcol_natural_width(const struct textcol *t, unsigned indent)
   return total;
 }
 
+bool textcol_shows(const struct textcol *t, unsigned width, unsigned indent, size_t col)
+{
+  struct layout L;
+  memset(&L, 0, sizeof(L));
+  L.width = width;
+  L.indent = indent;
+  fit(t, &L);
+  return col < t->ncols && L.shown[col];
+}
+
 /* ---- printing ---- */
 
 static void put_styled(FILE *out, const char *s, size_t len, const char *style, bool color)

@@ -58,6 +58,9 @@ int textcol_note(struct textcol *t, const char *label, const char *text);
 /* Prints the table: rows indented by `indent`, fitted to `width` (0: no limit). Returns the
  * number of cells that had to be cut with "..." (0: everything shown whole). */
 size_t textcol_print(struct textcol *t, FILE *out, unsigned width, unsigned indent, bool color);
+/* Whether column `col` would show if the table were printed so (not dropped for space, not
+ * hidden empty): a footnote about a column's marks belongs only under a table that has it. */
+bool textcol_shows(const struct textcol *t, unsigned width, unsigned indent, size_t col);
 
 /* How wide the table is with every cell whole on one line (with `indent`): a caller may
  * choose another layout when this does not fit. */

@@ -10,7 +10,7 @@
 const char csv_header[] =
     "topology,vantage,host,host_address,address,interface,port,first_port,last_port,"
     "transport,protocol,probe,state,verdict,reason,rtt_ms,attempts,roles,requirements,"
-    "optional,open_ports,filtered_ports";
+    "optional,open_ports,filtered_ports,rtt_source";
 
 static bool needs_quotes(const char *s)
 {
@@ -151,6 +151,8 @@ static void check_row(FILE *out, const struct row_ctx *x, const json_t *check)
   field(out, buf, false);
   runs(range, "filtered_ports", buf, sizeof(buf));
   field(out, buf, false);
+  /* which clock measured rtt_ms: kernel, or loop (the event loop's, with its delays) */
+  field(out, report_doc_str(json_object_get(check, "evidence"), "rtt_source"), false);
   fputs("\r\n", out);
 }
 

@@ -42,7 +42,9 @@ static const struct textcol_col columns[NCOLS] = {
 struct table_notes {
   unsigned counts[UC_VERDICT_COUNT];
   size_t checks, adhoc, banners;
-  size_t not_checked; /* a partial report's unfinished checks, under their hosts */
+  size_t loop_rtt;     /* RTTs the event loop timed, marked "~" */
+  bool loop_rtt_shown; /* ... and a table that showed one kept its RTT column */
+  size_t not_checked;  /* a partial report's unfinished checks, under their hosts */
 };
 
 #define NOT_CHECKED_SHOWN 8
@@ -121,15 +123,20 @@ static char *without_banners(const char *reason, size_t *dropped)
   return s;
 }
 
-static void rtt_text(const json_t *check, char *buf, size_t cap)
+/* The RTT, "~" before one the event loop timed (evidence.rtt_source "loop": it includes the
+ * scanner's own delays) rather than the kernel. Returns whether it was the loop's. */
+static bool rtt_text(const json_t *check, char *buf, size_t cap)
 {
   json_t *v = json_object_get(check, "rtt_ms");
   if (!json_is_number(v)) {
     snprintf(buf, cap, "-");
-    return;
+    return false;
   }
+  const char *src = report_doc_str(json_object_get(check, "evidence"), "rtt_source");
+  bool loop = src && strcmp(src, "loop") == 0;
   double ms = json_number_value(v); /* microseconds on a LAN: three decimals below 0.1 ms */
-  snprintf(buf, cap, ms < 0.1 ? "%.3f ms" : "%.2f ms", ms);
+  snprintf(buf, cap, ms < 0.1 ? "%s%.3f ms" : "%s%.2f ms", loop ? "~" : "", ms);
+  return loop;
 }
 
 static bool is_adhoc(const json_t *check)
@@ -147,7 +154,7 @@ static int check_row(struct textcol *t, const json_t *check, const char *host_ad
   const char *tr = report_doc_str(check, "transport");
   /* the interface has its own column (report_doc_key would repeat it) */
   snprintf(port, sizeof(port), "%s/%s", report_doc_port(check, num, sizeof(num)), tr ? tr : "?");
-  rtt_text(check, rtt, sizeof(rtt));
+  nt->loop_rtt += rtt_text(check, rtt, sizeof(rtt));
   const char *state = report_doc_str(check, "state"), *addr = report_doc_str(check, "address");
   if (addr && host_addr && strcmp(addr, host_addr) == 0)
     addr = NULL;
@@ -319,7 +326,12 @@ static void footer(FILE *out, const json_t *report, const struct table_notes *nt
   json_t *complete = json_object_get(report, "complete");
   if (json_is_false(complete)) {
     char line[300];
-    if (json_object_get(report, "merged_from"))
+    if (json_object_get(report, "merged_from") && nt->not_checked)
+      snprintf(line, sizeof(line),
+               "INCOMPLETE: a report merged did not finish (marked INCOMPLETE on top); %zu "
+               "check%s it did not reach (listed above): skip, or another vantage's",
+               nt->not_checked, nt->not_checked == 1 ? "" : "s");
+    else if (json_object_get(report, "merged_from"))
       snprintf(line, sizeof(line), "%s",
                "INCOMPLETE: a report merged did not finish (marked INCOMPLETE on top); what it "
                "did not reach is skip, or another vantage's");
@@ -342,6 +354,11 @@ static void footer(FILE *out, const json_t *report, const struct table_notes *nt
   }
   if (nt->adhoc)
     textcol_line(t, 0, report_table_adhoc_rule, NULL);
+  if (nt->loop_rtt_shown)
+    textcol_line(t, 0,
+                 "~ RTT: timed by ucscan's event loop, not the kernel (a RST seen without a "
+                 "capture): it includes the scanner's own delays",
+                 NULL);
   if (cut || nt->banners) {
     char line[300];
     snprintf(line, sizeof(line),
@@ -373,7 +390,10 @@ int report_table(FILE *out, const json_t *report, const struct report_table_opts
   for (size_t i = 0; i < json_array_size(hosts) && rc == 0; i++) {
     if (!(t = textcol_new(columns, NCOLS)))
       return -1;
+    size_t loop_before = nt.loop_rtt;
     rc = host_block(t, json_array_get(hosts, i), o, &nt);
+    if (nt.loop_rtt > loop_before && textcol_shows(t, o->width, 2, C_RTT))
+      nt.loop_rtt_shown = true;
     cut += textcol_print(t, out, o->width, 2, o->color);
     textcol_free(t);
   }

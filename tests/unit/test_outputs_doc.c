@@ -34,7 +34,7 @@ static const char *report_text =
     "     \"address\": \"203.0.113.42\", \"interface\": \"access\","
     "     \"requirements\": [{\"id\": \"sfb2015-edge-443-tcp\", \"role\": \"edge\","
     "       \"service\": \"Access Edge\", \"optional\": false}],"
-    "     \"evidence\": {\"tls\": {\"version\": \"TLSv1.3\"}}},"
+    "     \"evidence\": {\"tls\": {\"version\": \"TLSv1.3\"}, \"rtt_source\": \"kernel\"}},"
     "    {\"port\": 5061, \"range\": null, \"transport\": \"tcp\", \"protocol\": \"mtls\","
     "     \"probe\": \"tls\", \"state\": \"filtered\", \"verdict\": \"fail\","
     "     \"reason\": \"no answer (filtered) \\u001b[2J=cmd|' /C calc'!A0\", \"rtt_ms\": null,"
@@ -57,7 +57,7 @@ static const char *report_text =
     "    {\"port\": 9, \"range\": null, \"transport\": \"udp\", \"protocol\": \"udp\","
     "     \"probe\": \"udp\", \"state\": \"closed\", \"verdict\": \"pass\","
     "     \"reason\": \"port unreachable; reachable, nothing listens\", \"rtt_ms\": 0.2,"
-    "     \"attempts\": 1, \"requirements\": [], \"evidence\": {}}]}],"
+    "     \"attempts\": 1, \"requirements\": [], \"evidence\": {\"rtt_source\": \"loop\"}}]}],"
     " \"evidence_capture\": {\"available\": false, \"reason\": \"not requested\", \"file\": null}}";
 
 static json_t *load(void)
@@ -139,6 +139,13 @@ static void test_table(void **state)
     assert_null(strstr(out, "5061/tcp internal")); /* the interface has its own column */
     assert_null(strstr(out, "RTCC/7.0.0.0"));      /* banners are left to the JSON */
     assert_non_null(strstr(out, "server banners left out"));
+    /* the event loop's RTT is marked, the kernel's is not, and the footer says what "~" is
+     * when the RTT column showed (at 80 columns it goes first) */
+    bool rtt_col = strstr(out, " RTT ") != NULL;
+    assert_true(rtt_col == (width >= 120));
+    assert_true((strstr(out, "~0.20 ms") != NULL) == rtt_col);
+    assert_true((strstr(out, " 0.41 ms") != NULL) == rtt_col);
+    assert_true((strstr(out, "~ RTT: timed by ucscan's event loop") != NULL) == rtt_col);
     free(out);
   }
   /* failures first */
@@ -236,7 +243,7 @@ static void test_csv(void **state)
   csv_parse(buf, &c);
   assert_int_equal(c.rows, 6); /* the header and one row per check */
   for (size_t r = 0; r < c.rows; r++)
-    assert_int_equal(c.cols[r], 22);
+    assert_int_equal(c.cols[r], 23);
   assert_int_equal(strncmp(buf, csv_header, strlen(csv_header)), 0);
   assert_string_equal(cell(&c, 1, "vantage"), "internet");
   assert_string_equal(cell(&c, 1, "host"), "edge01.contoso.test");
@@ -244,6 +251,9 @@ static void test_csv(void **state)
   assert_string_equal(cell(&c, 1, "interface"), "access");
   assert_string_equal(cell(&c, 1, "port"), "443");
   assert_string_equal(cell(&c, 1, "rtt_ms"), "0.410");
+  assert_string_equal(cell(&c, 1, "rtt_source"), "kernel");
+  assert_string_equal(cell(&c, 2, "rtt_source"), "");
+  assert_string_equal(cell(&c, 5, "rtt_source"), "loop");
   assert_string_equal(cell(&c, 1, "requirements"), "sfb2015-edge-443-tcp");
   assert_string_equal(cell(&c, 1, "optional"), "false");
   assert_non_null(strstr(cell(&c, 1, "reason"), "(Server: RTCC/7.0.0.0 (Lync Server (edge)))"));
