@@ -331,61 +331,102 @@ static void filter_put(char *buf, size_t cap, size_t *used, const char *fmt, ...
   *used += n > 0 ? (size_t)n : 0;
 }
 
-/* "an ICMP error about a datagram sent to a": the quoted header's destination is at ICMP
- * offset 8 + 16 (IPv4), at IPv6 offset 40 + 8 + 24 for ICMPv6 (no extension headers). */
-static void filter_icmp_about(const struct sockaddr_storage *a, char *buf, size_t cap, size_t *used)
+/* The address of host i's target without its port; false when it did not resolve. */
+static bool filter_target(const struct engine *e, size_t i, struct sockaddr_storage *a)
 {
-  if (a->ss_family == AF_INET) {
-    const uint8_t *b = (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
-    filter_put(buf, cap, used,
-               " or (icmp and (icmp[0] == 3 or icmp[0] == 11) and icmp[24:4] == "
-               "0x%02x%02x%02x%02x)",
-               b[0], b[1], b[2], b[3]);
-    return;
+  const struct plan_target *tg = e->hosts[i].tg;
+  if (!tg->resolved)
+    return false;
+  *a = tg->addr;
+  if (a->ss_family == AF_INET)
+    ((struct sockaddr_in *)a)->sin_port = 0;
+  else
+    ((struct sockaddr_in6 *)a)->sin6_port = 0;
+  return true;
+}
+
+enum filter_list { FL_HOSTS, FL_ICMP4, FL_ICMP6 };
+
+/* Appends one clause per target of the list's kind, joined by " or ": "[src ]host A" for
+ * every target; for ICMP errors, the quoted header's destination: at ICMP offset 8 + 16
+ * (IPv4), at IPv6 offset 40 + 8 + 24 for ICMPv6 (no extension headers). Returns how many. */
+static size_t filter_list(const struct engine *e, enum filter_list kind, char *buf, size_t cap,
+                          size_t *used)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < e->nhosts && *used < cap; i++) {
+    struct sockaddr_storage a;
+    if (!filter_target(e, i, &a) || (kind == FL_ICMP4 && a.ss_family != AF_INET) ||
+        (kind == FL_ICMP6 && a.ss_family != AF_INET6))
+      continue;
+    const char *sep = n++ ? " or " : "";
+    if (kind == FL_HOSTS) {
+      char ip[64];
+      probe_addr_str((struct sockaddr *)&a, ip, sizeof(ip));
+      if (ip[0] == '[') { /* probe_addr_str brackets IPv6 only with a port */
+        memmove(ip, ip + 1, strlen(ip));
+        ip[strlen(ip) - 1] = '\0';
+      }
+      filter_put(buf, cap, used, "%s%shost %s", sep, e->conf->capture_file ? "" : "src ", ip);
+    } else if (kind == FL_ICMP4) {
+      const uint8_t *b = (const uint8_t *)&((const struct sockaddr_in *)&a)->sin_addr;
+      filter_put(buf, cap, used, "%sicmp[24:4] == 0x%02x%02x%02x%02x", sep, b[0], b[1], b[2], b[3]);
+    } else {
+      const uint8_t *b = ((const struct sockaddr_in6 *)&a)->sin6_addr.s6_addr;
+      filter_put(buf, cap, used, "%s(", sep);
+      for (int w = 0; w < 4; w++)
+        filter_put(buf, cap, used, "%sip6[%d:4] == 0x%02x%02x%02x%02x", w ? " and " : "",
+                   72 + 4 * w, b[4 * w], b[4 * w + 1], b[4 * w + 2], b[4 * w + 3]);
+      filter_put(buf, cap, used, ")");
+    }
   }
-  const uint8_t *b = ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr;
-  filter_put(buf, cap, used, " or (icmp6 and (ip6[40] == 1 or ip6[40] == 3)");
-  for (int w = 0; w < 4; w++)
-    filter_put(buf, cap, used, " and ip6[%d:4] == 0x%02x%02x%02x%02x", 72 + 4 * w, b[4 * w],
-               b[4 * w + 1], b[4 * w + 2], b[4 * w + 3]);
-  filter_put(buf, cap, used, ")");
+  return n;
+}
+
+#define FILTER_ICMP4_ERROR "icmp and (icmp[0] == 3 or icmp[0] == 11)"
+#define FILTER_ICMP6_ERROR "icmp6 and (ip6[40] == 1 or ip6[40] == 3)"
+
+/* The targets' packets and the ICMP errors: only those about the targets (`scoped`), or
+ * every one. Returns the length it needed (>= cap: it did not fit). */
+static size_t filter_of_targets(const struct engine *e, bool scoped, char *buf, size_t cap)
+{
+  size_t used = 0;
+  filter_put(buf, cap, &used, "(ip or ip6) and (");
+  if (filter_list(e, FL_HOSTS, buf, cap, &used) == 0)
+    filter_put(buf, cap, &used, "less 0"); /* nothing resolved: nothing to take */
+  if (!scoped) {
+    filter_put(buf, cap, &used, " or (" FILTER_ICMP4_ERROR ") or (" FILTER_ICMP6_ERROR "))");
+    return used;
+  }
+  size_t mark = used;
+  filter_put(buf, cap, &used, " or (" FILTER_ICMP4_ERROR " and (");
+  if (filter_list(e, FL_ICMP4, buf, cap, &used) == 0)
+    used = mark; /* no IPv4 target: no clause */
+  else
+    filter_put(buf, cap, &used, "))");
+  mark = used;
+  filter_put(buf, cap, &used, " or (" FILTER_ICMP6_ERROR " and (");
+  if (filter_list(e, FL_ICMP6, buf, cap, &used) == 0)
+    used = mark;
+  else
+    filter_put(buf, cap, &used, "))");
+  filter_put(buf, cap, &used, ")");
+  return used;
 }
 
 void engine_capture_filter(const struct engine *e, char *buf, size_t cap)
 {
   /* Everything the targets send us, the ICMP errors about what we sent them (from them or
    * any router on the way; never another program's), and with a dump file what we send
-   * them too. Past a hundred hosts or so the list no longer fits: every packet of the
-   * kinds we probe with. */
-  size_t used = 0;
-  filter_put(buf, cap, &used, "(ip or ip6) and (");
-  const char *sep = "";
-  for (size_t i = 0; i < e->nhosts && used < cap; i++) {
-    const struct plan_target *tg = e->hosts[i].tg;
-    if (!tg->resolved)
-      continue;
-    char ip[64];
-    struct sockaddr_storage a = tg->addr;
-    if (a.ss_family == AF_INET)
-      ((struct sockaddr_in *)&a)->sin_port = 0;
-    else
-      ((struct sockaddr_in6 *)&a)->sin6_port = 0;
-    probe_addr_str((struct sockaddr *)&a, ip, sizeof(ip));
-    if (ip[0] == '[') { /* probe_addr_str brackets IPv6 only with a port */
-      memmove(ip, ip + 1, strlen(ip));
-      ip[strlen(ip) - 1] = '\0';
-    }
-    filter_put(buf, cap, &used, "%s%shost %s", sep, e->conf->capture_file ? "" : "src ", ip);
-    filter_icmp_about(&a, buf, cap, &used);
-    sep = " or ";
-  }
-  filter_put(buf, cap, &used, "%s)", *sep ? "" : "less 0");
+   * them too. Past about 150 targets the list of ICMP errors goes (every ICMP error
+   * then), past about 300 the list of targets: every packet of the kinds we probe with. */
+  if (filter_of_targets(e, true, buf, cap) < cap || filter_of_targets(e, false, buf, cap) < cap)
+    return;
   /* Without a dump file only the answers count: "inbound" keeps our own packets (three of
    * the four of an accepted connect) out of the kernel's copy to the capture. */
-  if (used >= cap)
-    snprintf(buf, cap, "%s",
-             e->conf->capture_file ? "tcp or udp or icmp or icmp6"
-                                   : "inbound and (tcp or udp or icmp or icmp6)");
+  snprintf(buf, cap, "%s",
+           e->conf->capture_file ? "tcp or udp or icmp or icmp6"
+                                 : "inbound and (tcp or udp or icmp or icmp6)");
 }
 
 void engine_capture_status(const struct engine *e, bool *available, const char **why,

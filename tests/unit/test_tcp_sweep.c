@@ -614,6 +614,18 @@ static void test_capture_filter(void **state)
   assert_false(passes(f, pkt, icmp_error(pkt, 0x7f000001, 0x7f000040)));
   filter_of("127.0.0.62", "/dev/null", f, sizeof(f));
   assert_non_null(strstr(f, "(host 127.0.0.62 or "));
+  /* 126 targets: still every one's ICMP errors only */
+  filter_of("127.0.5.0/25", NULL, f, sizeof(f));
+  assert_non_null(strstr(f, " or src host 127.0.5.126 or "));
+  assert_non_null(strstr(f, " or icmp[24:4] == 0x7f00057e"));
+  assert_false(passes(f, pkt, icmp_error(pkt, 0x7f000001, 0x7f000580)));
+  assert_true(passes(f, pkt, icmp_error(pkt, 0x7f000001, 0x7f000510)));
+  /* 254: their packets, and every ICMP error */
+  filter_of("127.0.4.0/24", NULL, f, sizeof(f));
+  assert_non_null(strstr(f, " or src host 127.0.4.254"));
+  assert_null(strstr(f, "icmp[24:4]"));
+  assert_true(passes(f, pkt, icmp_error(pkt, 0x7f000001, 0x7f000580)));
+  /* 1,024: every packet of the kinds we probe with */
   filter_of("127.0.4.0/22", NULL, f, sizeof(f));
   assert_string_equal(f, "inbound and (tcp or udp or icmp or icmp6)");
   filter_of("127.0.4.0/22", "/dev/null", f, sizeof(f));
