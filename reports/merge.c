@@ -101,8 +101,12 @@ static struct mhost *host_for(struct merge *m, const json_t *host)
   h->keys = json_object();
   h->unfinished = json_array();
   h->unfinished_keys = json_object();
-  if (!h->keys || !h->unfinished || !h->unfinished_keys)
+  if (!h->keys || !h->unfinished || !h->unfinished_keys) {
+    json_decref(h->keys); /* not counted in nhosts: free_merge would not see them */
+    json_decref(h->unfinished);
+    json_decref(h->unfinished_keys);
     return NULL;
+  }
   json_object_set_new(m->names, name, json_integer((json_int_t)m->nhosts));
   m->nhosts++;
   return h;
@@ -356,6 +360,36 @@ static json_t *first_address(const struct merge *m, const struct mhost *h)
   return json_null();
 }
 
+/* Whether an input of `vantage` has a result for the check `key` (another scan from the same
+ * place finished what a partial one did not). */
+static bool vantage_has(const struct merge *m, const struct mhost *h, const char *vantage,
+                        const char *key)
+{
+  json_t *idx = json_object_get(h->keys, key);
+  if (!idx)
+    return false;
+  const struct mcheck *c = &h->v[json_integer_value(idx)];
+  for (size_t k = 0; k < m->nsrc; k++)
+    if (c->per[k] && strcmp(m->src[k].vantage, vantage) == 0)
+      return true;
+  return false;
+}
+
+/* The host's unfinished entries that no input of their vantage finished (a new reference). */
+static json_t *still_unfinished(const struct merge *m, const struct mhost *h)
+{
+  json_t *a = json_array();
+  size_t i;
+  json_t *e;
+  json_array_foreach(h->unfinished, i, e)
+  {
+    char key[64];
+    if (!vantage_has(m, h, report_doc_str(e, "vantage"), report_doc_key(e, key, sizeof(key))))
+      json_array_append(a, e);
+  }
+  return a;
+}
+
 static json_t *merge_host(const struct merge *m, const struct mhost *h, struct counts *total)
 {
   json_t *o = json_object();
@@ -377,9 +411,11 @@ static json_t *merge_host(const struct merge *m, const struct mhost *h, struct c
   }
   json_object_set_new(o, "summary", summary(&hc));
   json_object_set_new(o, "checks", checks);
-  if (json_array_size(h->unfinished) > 0)
-    json_object_set(o, "not_checked", h->unfinished);
-  total->not_checked += (json_int_t)json_array_size(h->unfinished);
+  json_t *unfinished = still_unfinished(m, h);
+  if (json_array_size(unfinished) > 0)
+    json_object_set(o, "not_checked", unfinished);
+  total->not_checked += (json_int_t)json_array_size(unfinished);
+  json_decref(unfinished);
   return o;
 }
 

@@ -26,8 +26,9 @@
  * [{"vantage", "file", "finished_at", "complete"}] in the order given; summary counts (with
  * "uncovered") and hosts recounted; no top-level "vantage" (each check has its own). A
  * partial input's unfinished checks (its hosts' "not_checked") stay under each host's
- * "not_checked", each with the "vantage" that did not finish it, and the summary of an
- * incomplete merge counts them ("not_checked"), as a partial scan's does. */
+ * "not_checked", each with the "vantage" that did not finish it (unless another input of
+ * that vantage has a result for the check), and the summary of an incomplete merge counts
+ * them ("not_checked"), as a partial scan's does. */
 #ifndef UC_MERGE_H
 #define UC_MERGE_H
 

@@ -198,7 +198,7 @@ static json_t *host_not_checked(const json_t *host)
 }
 
 /* "not checked (the scan stopped): 7100/tcp 7101/tcp ... (10 in all)": what a partial
- * report's host did not get, under its checks. */
+ * report's host did not get, under its checks ("5061/tcp access (from internet)" in a merge). */
 static int not_checked_line(struct textcol *t, const json_t *nc, const struct report_table_opts *o)
 {
   char text[600];
@@ -209,8 +209,11 @@ static int not_checked_line(struct textcol *t, const json_t *nc, const struct re
     char num[24];
     const json_t *c = json_array_get(nc, i);
     const char *tr = report_doc_str(c, "transport");
-    used += snprintf(text + used, sizeof(text) - (size_t)used, " %s/%s",
-                     report_doc_port(c, num, sizeof(num)), tr ? tr : "?");
+    const char *iface = report_doc_str(c, "interface"), *v = report_doc_str(c, "vantage");
+    /* a merged report's entries name their vantage; an Edge's their interface */
+    used += snprintf(text + used, sizeof(text) - (size_t)used, " %s/%s%s%s%s%s%s",
+                     report_doc_port(c, num, sizeof(num)), tr ? tr : "?", iface ? " " : "",
+                     iface ? iface : "", v ? " (from " : "", v ? v : "", v ? ")" : "");
   }
   if (n > NOT_CHECKED_SHOWN && used > 0 && (size_t)used < sizeof(text))
     snprintf(text + used, sizeof(text) - (size_t)used, " ... (%zu in all)", n);

@@ -249,6 +249,15 @@ static void test_partial_input(void **state)
   assert_int_equal(json_array_size(json_object_get(host, "not_checked")), 1);
   json_decref(m);
   unload(&in);
+  /* another scan from the same vantage that has a result for it: not "not checked" too */
+  load(&in, (const char *const[]){"internet-partial", "internet", "servers", NULL});
+  m = merge(&in, true);
+  host = json_array_get(json_object_get(m, "hosts"), 0);
+  assert_string_equal(str(check(m, "5061/tcp access"), "vantage"), "internet");
+  assert_null(json_object_get(host, "not_checked"));
+  assert_int_equal(sum(m, "not_checked"), 0);
+  json_decref(m);
+  unload(&in);
   /* a complete merge has none */
   load(&in, (const char *const[]){"servers", "internet", NULL});
   m = merge(&in, false);
