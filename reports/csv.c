@@ -152,7 +152,11 @@ static void check_row(FILE *out, const struct row_ctx *x, const json_t *check)
   runs(range, "filtered_ports", buf, sizeof(buf));
   field(out, buf, false);
   /* which clock measured rtt_ms: kernel, or loop (the event loop's, with its delays) */
-  field(out, report_doc_str(json_object_get(check, "evidence"), "rtt_source"), false);
+  field(out,
+        json_is_number(json_object_get(check, "rtt_ms"))
+            ? report_doc_str(json_object_get(check, "evidence"), "rtt_source")
+            : NULL,
+        false);
   fputs("\r\n", out);
 }
 

@@ -135,9 +135,9 @@ static const char *check_vantage(const struct ctx *c, const json_t *check)
   return v ? v : c->vantage;
 }
 
-/* The Edge interface of a check: its "interface", else (an entry of "not_checked", which
- * has no such key) the one every requirement names, as the plan gives a check its
- * interface; NULL when none or they differ. */
+/* The Edge interface of a check: its "interface", else (an entry of "not_checked" written
+ * before those carried the key) the one every requirement names, as the plan gives a check
+ * its interface; NULL when none or they differ. */
 static const char *check_interface(const json_t *check)
 {
   json_t *itf = json_object_get(check, "interface");

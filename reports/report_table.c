@@ -359,8 +359,8 @@ static void footer(FILE *out, const json_t *report, const struct table_notes *nt
     textcol_line(t, 0, report_table_adhoc_rule, NULL);
   if (nt->loop_rtt_shown)
     textcol_line(t, 0,
-                 "~ RTT: timed by ucscan's event loop, not the kernel (a RST seen without a "
-                 "capture): it includes the scanner's own delays",
+                 "~ RTT: timed by ucscan's event loop, not the kernel (an answer without a "
+                 "kernel timestamp): it includes the scanner's own delays",
                  NULL);
   if (cut || nt->banners) {
     char line[300];

@@ -79,9 +79,11 @@ ns_nft fw "table inet lab {
   counter clients_to_server_only {}
   counter clients_dropped_8057 {}
   counter servers_to_fe {}
+  counter servers_to_8057 {}
   chain filter_forward {
     type filter hook forward priority filter; policy drop;
     ct state established,related accept
+    ip saddr 198.18.84.0/24 ip daddr 198.18.86.10 tcp dport 8057 counter name servers_to_8057 accept
     ip saddr 198.18.84.0/24 ip daddr 198.18.86.10 counter name servers_to_fe accept
     ip saddr 198.18.85.0/24 ip daddr 198.18.86.10 tcp dport 8057 counter name clients_dropped_8057 drop
     ip saddr 198.18.85.0/24 ip daddr 198.18.86.10 tcp dport { 443, 5061 } accept
@@ -91,7 +93,7 @@ ns_nft fw "table inet lab {
 counter() { ns_exec fw nft list counter inet lab "$1" | awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
 
 ns_spawn fe listen "$UCSCAN" listen --role front-end --catalog "$CAT" --bind 198.18.86.10 \
-  --name fe01.contoso.test --duration 200
+  --name fe01.contoso.test --duration $((200 * SLOW))
 ns_wait_until $((30 * SLOW)) grep -q "ready: listening" "$SPAWN_LOG" || fail "the listener is not ready: $(tail -n 20 "$SPAWN_LOG")"
 
 TOPO=$NS_TMP/topo.json
@@ -135,6 +137,8 @@ for key in 443/tcp 5061/tcp 444/tcp 5062/tcp 5071/tcp 1434/udp; do
 done
 assert_contains "skip | not testable from the server network: needs a scan from the client network (--from clients)" \
   "$(line 8057/tcp "$NS_TMP/servers.json.txt")" "8057 from the servers"
+assert_eq 0 "$(counter servers_to_8057)" "packets from the servers to 8057 (a client port)"
+(($(counter servers_to_fe) > 0)) || fail "the servers_to_fe counter saw nothing"
 ok "--from servers: every server port passes, 8057 left to the clients"
 
 # --- 3. merge -----------------------------------------------------------------------------
