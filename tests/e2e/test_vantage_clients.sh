@@ -101,7 +101,7 @@ printf '{"name": "clients-lab", "product": "sfb2015", "hosts": [{"name": "fe01.c
 scan() { # VANTAGE NS OUT: exit status in RC, "port/transport verdict | reason | vantage" in OUT.txt
   RC=0
   ns_exec "$2" "$UCSCAN" scan --topology "$TOPO" --catalog "$CAT" --from "$1" \
-    --timeout $((1500 * SLOW)) --retries 0 --no-progress --out "$3" >/dev/null 2>"$3.err" || RC=$?
+    --timeout $((1500 * SLOW)) --retries 1 --no-progress --out "$3" >/dev/null 2>"$3.err" || RC=$?
   "$(ns_python)" - "$3" >"$3.txt" <<'PY'
 import json, sys
 for c in json.load(open(sys.argv[1]))["hosts"][0]["checks"]:
