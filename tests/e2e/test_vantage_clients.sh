@@ -90,7 +90,7 @@ ns_nft fw "table inet lab {
     ip saddr 198.18.85.0/24 ip daddr 198.18.86.10 counter name clients_to_server_only drop
   }
 }"
-counter() { ns_exec fw nft list counter inet lab "$1" | awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
+counter() { ns_nft_packets fw lab "$1"; }
 
 ns_spawn fe listen "$UCSCAN" listen --role front-end --catalog "$CAT" --bind 198.18.86.10 \
   --name fe01.contoso.test --duration $((200 * SLOW))

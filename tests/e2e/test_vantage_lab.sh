@@ -74,7 +74,7 @@ ns_nft fw "table inet lab {
     ip saddr 198.18.81.0/24 ip daddr 198.18.83.12 tcp dport 443 counter name inet_to_external accept
   }
 }"
-counter() { ns_exec fw nft list counter inet lab "$1" | awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
+counter() { ns_nft_packets fw lab "$1"; }
 
 # One listener per interface address, each answering that interface's rows.
 declare -A BIND=([internal]=198.18.82.10 [access]=198.18.83.10 [webconf]=198.18.83.11 [av]=198.18.83.12)

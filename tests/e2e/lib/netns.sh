@@ -756,6 +756,14 @@ ns_nft() {
   ns_exec "$1" nft -f - <<<"$2" || _ns_fatal "nft rejected this ruleset in $1:"$'\n'"$2"
 }
 
+# ns_nft_packets NAME TABLE COUNTER: the packets a named counter of `table inet TABLE` in
+# namespace NAME has counted.
+ns_nft_packets() {
+  (($# == 3)) || _ns_fatal "usage: ns_nft_packets NAME TABLE COUNTER"
+  ns_exec "$1" nft list counter inet "$2" "$3" |
+    awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
 # _ns_fw_add NAME RULE: append RULE to the library's table "inet uc_e2e" in NAME, created on
 # first use with an input and a forward chain (policy accept). Rules go to the input chain of a
 # host and to the forward chain of a router (restricted to packets arriving on wan0, so replies
