@@ -60,6 +60,7 @@ mutant() { # NAME SED-EXPRESSION: the tests must refuse the rules edited so
 mutant inverted 's/^          ucscan_check_success == 0$/          ucscan_check_success == 1/'
 mutant renamed 's/alert: UcscanCheckFailed/alert: UcscanPortFailed/'
 mutant no-hold 's/ucscan:check_success:held == 0/ucscan:check_success:held == 1/'
+mutant no-warn-hold 's/ucscan:check_warns:held == 1/ucscan:check_warns:held == 0/'
 mutant no-interface "s/{{ with \$labels.interface }}on the Edge's {{ . }} interface {{ end }}//"
 ok "the rule tests refuse broken rules"
 
