@@ -98,6 +98,12 @@ void plat_tcp_probe_opts(uv_os_sock_t sock, unsigned timeout_ms);
  * itself, which it reports). */
 int plat_sock_pending_error(uv_os_sock_t sock);
 
+/* Has the kernel already settled a non-blocking connect() on `sock` (connected, or refused
+ * or unreachable: the socket is writable or has an error), whether or not the event loop has
+ * run the connect's callback yet? Linux: poll() with no wait. Windows: always false (libuv
+ * connects there with ConnectEx, whose completion the loop itself reports). */
+bool plat_tcp_connect_settled(uv_os_sock_t sock);
+
 /* The round trip of a connected TCP socket as the kernel measured it, in milliseconds
  * (Linux TCP_INFO; Windows SIO_TCP_INFO, Windows 10 1703 and later); -1 when unknown. */
 double plat_tcp_rtt_ms(uv_os_sock_t sock);

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -79,6 +80,12 @@ int plat_sock_pending_error(uv_os_sock_t sock)
   if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
     return 0;
   return -err;
+}
+
+bool plat_tcp_connect_settled(uv_os_sock_t sock)
+{
+  struct pollfd p = {.fd = sock, .events = POLLOUT};
+  return poll(&p, 1, 0) == 1 && (p.revents & (POLLOUT | POLLERR | POLLHUP)) != 0;
 }
 
 double plat_tcp_rtt_ms(uv_os_sock_t sock)

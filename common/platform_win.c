@@ -350,6 +350,12 @@ int plat_sock_pending_error(uv_os_sock_t sock)
   return 0;
 }
 
+bool plat_tcp_connect_settled(uv_os_sock_t sock)
+{
+  (void)sock;
+  return false;
+}
+
 double plat_tcp_rtt_ms(uv_os_sock_t sock)
 {
   DWORD version = 0, bytes = 0;

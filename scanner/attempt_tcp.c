@@ -58,6 +58,7 @@ struct tcp_attempt {
   json_t *sni_refused; /* names refused so far, or NULL */
   bool reconnecting;   /* the TCP handle is closing for a new connection */
   bool tcp_gone;       /* ... and could not be made again: nothing left to close */
+  bool connect_late;   /* the deadline passed with the connect settled, its callback due */
 };
 
 struct write_req {
@@ -656,6 +657,16 @@ static void on_connect_timeout(uv_timer_t *t)
     return;
   if (finish_from_errqueue(ta))
     return; /* the ICMP came in time; the loop ran this timer before the socket's callback */
+  uv_os_fd_t fd;
+  if (!ta->connect_late && uv_fileno((const uv_handle_t *)&ta->tcp, &fd) == 0 &&
+      plat_tcp_connect_settled(plat_fd_sock(fd))) {
+    /* The SYN-ACK (or a RST) came in time, but a loop that was late (a loaded machine) runs
+     * expired timers before it polls: the connect's callback comes in this iteration. The
+     * timer stays as a guard, once. */
+    ta->connect_late = true;
+    restart_timer(ta, ta->a.eng->conf->timeout_ms, on_connect_timeout);
+    return;
+  }
   finish(ta, ATT_NO_ANSWER, UC_ST_FILTERED, UC_OUT_NONE, NULL,
          "no answer to %u connection attempts (last waited %.0f ms)", ta->a.w.attempt + 1,
          elapsed_ms(ta));

@@ -169,5 +169,11 @@ assert_json() {
   fi
   rm -f "$err"
   [[ $got == "$3" ]] && return 0
-  fail "JSON ${1##*/} $2: expected '$3', found '$got'"
+  # inside a check: what the check said, so that a failure explains itself
+  local why="" re='^(.*checks\[[^]]*\])\.'
+  if [[ $2 =~ $re ]]; then
+    why=" (the check: $(json_get "$1" "${BASH_REMATCH[1]}.state" 2>/dev/null || echo '?'),"
+    why+=" $(json_get "$1" "${BASH_REMATCH[1]}.reason" 2>/dev/null || echo '?'))"
+  fi
+  fail "JSON ${1##*/} $2: expected '$3', found '$got'$why"
 }
