@@ -32,8 +32,28 @@ fi
 
 mapfile -t scripts < <(git ls-files '*.sh' .ci/run .ci/setup .ci/demo .ci/windows 2>/dev/null |
   while read -r f; do [[ -f $f ]] && echo "$f"; done)
-if shellcheck "${scripts[@]}"; then
-  echo "lint: shellcheck: ${#scripts[@]} scripts clean"
+# A script found clean is not checked again until it, a library any script may source
+# (*/lib/*.sh), .shellcheckrc or shellcheck itself changes: shellcheck is a CPU-minute of CI.
+# The keys of clean scripts live in LINT_CACHE (default /var/cache/ucscan-lint when it can be
+# written; LINT_CACHE= checks every script).
+cache=${LINT_CACHE-/var/cache/ucscan-lint}
+todo=("${scripts[@]}") keys=()
+if [[ -n $cache ]] && mkdir -p "$cache" 2>/dev/null && [[ -w $cache ]]; then
+  common=$({
+    shellcheck --version
+    cat .shellcheckrc
+    git ls-files -z '*/lib/*.sh' | sort -z | xargs -0 cat
+  } | sha256sum)
+  todo=()
+  for f in "${scripts[@]}"; do
+    key=$({ echo "$common $f"; cat "$f"; } | sha256sum)
+    key=${key%% *}
+    [[ -e $cache/$key ]] || todo+=("$f") keys+=("$key")
+  done
+fi
+if ((${#todo[@]} == 0)) || shellcheck "${todo[@]}"; then
+  for key in "${keys[@]+"${keys[@]}"}"; do : >"$cache/$key"; done
+  echo "lint: shellcheck: ${#scripts[@]} scripts clean (${#todo[@]} checked, the others unchanged since found clean)"
 else
   echo "lint: shellcheck found problems (above)" >&2
   rc=1
