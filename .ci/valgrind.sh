@@ -32,6 +32,7 @@
 #   VG_E2E_SKIP=REGEX    e2e tests to leave out (default none)
 #   VG_E2E_RUNS=N|all    ucscan runs of each e2e test under valgrind (default 4)
 #   VG_E2E_JOBS=N        e2e tests run at once (default 3; each holds its own lock)
+#   VG_UNIT_JOBS=N       unit tests run at once, after the e2e tests (default: the cores)
 #   VG_SMOKE=0           skip the smoke run
 #   VG_TRACK_ORIGINS=1   --track-origins=yes (slower; says where uninitialised bytes came from)
 #   CC                   compiler (default cc)
@@ -111,13 +112,14 @@ echo "== tests under valgrind (unit: ${VG_UNIT:-all}, e2e: ${VG_E2E:-all})"
 T1=$SECONDS
 ctest --test-dir "$BUILD" --show-only=json-v1 >"$BUILD/ctest-tests.json"
 # The e2e tests run VG_E2E_JOBS at a time (each waits mostly on the network and on deadlines
-# scaled for valgrind); the unit tests after them, one at a time (some bind fixed loopback
-# ports). VG_E2E_SKIP=REGEX leaves tests out.
+# scaled for valgrind); the unit tests after them, VG_UNIT_JOBS at a time (some bind fixed
+# loopback ports: never while the sanitizer lane runs its unit tests, which it does first).
+# VG_E2E_SKIP=REGEX leaves tests out.
 python3 - "$BUILD/ctest-tests.json" "$LOGS" "$WRAP" "${VG_UNIT:-.}" "${VG_E2E:-.}" \
-  "${VG_E2E_SKIP-}" "${VG_E2E_JOBS:-3}" "${VG[@]}" <<'EOF' || rc=1
+  "${VG_E2E_SKIP-}" "${VG_E2E_JOBS:-3}" "${VG_UNIT_JOBS:-$(nproc)}" "${VG[@]}" <<'EOF' || rc=1
 import json, os, re, subprocess, sys, threading, time
 
-tests_json, logs, wrap, unit_re, e2e_re, skip_re, e2e_jobs, *vg = sys.argv[1:]
+tests_json, logs, wrap, unit_re, e2e_re, skip_re, e2e_jobs, unit_jobs, *vg = sys.argv[1:]
 tests = json.load(open(tests_json))["tests"]
 failed = []
 lock = threading.Lock()
@@ -185,22 +187,24 @@ jobs = [j for j in map(plan, tests) if j]
 # the e2e tests from the last, several at once, then the unit tests (see the header)
 e2e = [j for j in jobs if j["kind"] == "e2e"][::-1]
 
-def worker():
-    while True:
-        with lock:
-            if not e2e:
-                return
-            j = e2e.pop(0)
-        run(j)
+def pool(queue, n):
+    def worker():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                j = queue.pop(0)
+            run(j)
+    workers = [threading.Thread(target=worker) for _ in range(max(1, n))]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
 
-workers = [threading.Thread(target=worker) for _ in range(max(1, int(e2e_jobs)))]
-for w in workers:
-    w.start()
-for w in workers:
-    w.join()
-for j in jobs:
-    if j["kind"] == "unit":
-        run(j)
+pool(e2e, int(e2e_jobs))
+# the unit tests, unit_jobs at a time (they share no port among themselves: ctest -j runs
+# them so; the sanitizer lane's unit tests ran long before)
+pool([j for j in jobs if j["kind"] == "unit"], int(unit_jobs))
 sys.exit(1 if failed else 0)
 EOF
 echo "tests: $((SECONDS - T1)) s"
