@@ -61,9 +61,40 @@ for c in json.load(open(sys.argv[1]))["hosts"][0]["checks"]:
         print(c["port"] or c["range"], c["transport"], c["verdict"], c["state"], c["reason"])
 PY
 }
+silent_media() { # the UDP media ports a report left silent, as a --ports list ("" when none)
+  "$(ns_python)" - "$1" <<'PY'
+import json, sys
+for c in json.load(open(sys.argv[1]))["hosts"][0]["checks"]:
+    r = c["range"] or {}
+    if r.get("first") == 49152 and c["transport"] == "udp" and r.get("filtered_ports"):
+        print("udp:" + ",".join(r["filtered_ports"]))
+PY
+}
+# Beside the CI's lanes and stress-ng, Wine fell behind even at 400/s: it answered the
+# media range up to 56858 and left the rest (642 ports) silent through four passes. Then those
+# ports, and only they, are scanned again at 100/s: each must answer (the listener opened them
+# all, above). Every other check must pass the first time.
+failing=$("$(ns_python)" -c 'import json, sys
+print(sum(c["verdict"] in ("fail", "warn") for c in json.load(open(sys.argv[1]))["hosts"][0]["checks"]))' "$OUT")
+silent=$(silent_media "$OUT") fails=0
+if [[ -n $silent && $failing == 1 ]]; then
+  echo "the Windows listener left ${silent:0:60}... silent (Wine behind a busy machine): again at 100/s"
+  rc2=0
+  "$UCSCAN" scan --target "$H" --ports "$silent" --no-progress --timeout "$((2000 * SLOW))" \
+    --rate 100 --retries 4 --out "$NS_TMP/again.json" >/dev/null 2>"$NS_TMP/again.err" || rc2=$?
+  assert_eq 0 "$rc2" "exit status of the scan of the silent ports: $(cat "$NS_TMP/again.err")"
+  "$(ns_python)" - "$NS_TMP/again.json" <<'PY' || fail "the silent ports did not all answer the second time"
+import json, sys
+for c in json.load(open(sys.argv[1]))["hosts"][0]["checks"]:
+    r = c["range"] or {}
+    assert c["state"] == "open" and c["verdict"] == "pass", c
+    assert r.get("filtered", 0) == 0 and r.get("closed", 0) == 0, r
+PY
+  rc=$((rc == 1 ? 0 : rc)) fails=1 # the media range's failure, answered since
+fi
 assert_eq 0 "$rc" "exit status of the scan of the Windows listener: $(cat "$NS_TMP/scan.err") $(not_passed)"
 assert_json "$OUT" .complete true
-assert_json "$OUT" .summary.fail 0
+assert_json "$OUT" .summary.fail "$fails"
 assert_json "$OUT" .summary.warn 0
 assert_check "$OUT" "$H" 5067/tcp pass open 'TLS 1\.3 handshake completed.*SIP OPTIONS answered'
 assert_check "$OUT" "$H" 5070/tcp pass open 'client certificate requested'
@@ -77,7 +108,11 @@ for c in json.load(open(sys.argv[1]))["hosts"][0]["checks"]:
 PY
 }
 assert_match '^pass open all 8349 ports reachable: 8349 open' "$(media tcp)"
-assert_match '^pass open all 8349 ports reachable: 8349 open.*listener' "$(media udp)"
+if ((fails)); then # the first scan's words for what it heard; the rest answered above
+  assert_match '^fail filtered [0-9]+ of 8349 ports filtered; [0-9]+ open, 0 closed' "$(media udp)"
+else
+  assert_match '^pass open all 8349 ports reachable: 8349 open.*listener' "$(media udp)"
+fi
 
 # --- Ctrl-C: the listener stops, closes every handle and says what it served ------------------
 kill -INT "$LPID"
